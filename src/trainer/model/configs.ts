@@ -1,0 +1,203 @@
+// FlowMo model shapes: the reference's width arithmetic, named presets, explicit sizes, and loading of the
+// reference config layout (base.yaml / golden config.json: `model`, `data`, `eval` sections). Port of
+// flowmo/models.py `DIT_ZOO["dit_b_4"]` + `FlowMo.__init__` sizing and flowmo/configs/base.yaml defaults.
+import type { FluxParams } from './flux'
+
+export interface SamplingConfig {
+  readonly steps: number // Euler steps, e.g. 25
+  readonly schedule: string // "linear" or "pow_<p>", ρ = 1/p (pow_0.25 → ρ 4)
+  readonly cfg: number // guidance scale, 1.0 = off
+  readonly cfgInterval: string | null // EDM σ interval "(.17,1.02)", null = everywhere
+}
+
+export interface FlowMoConfig {
+  readonly name: string
+  readonly imageSize: number // S
+  readonly patchSize: number // P
+  readonly codeLength: number // L latent tokens
+  readonly contextDim: number // C bits per token
+  readonly codebookSizeForEntropy: number // G, LFQ group size for the entropy loss; divides C
+  readonly entropyLossWeight: number // 0.0025
+  readonly commitLossWeight: number // 0.000625
+  readonly encoder: FluxParams
+  readonly decoder: FluxParams
+  readonly sampling: SamplingConfig
+}
+
+/** Sizes of one stack before validation; `attentionScale` defaults from μP. */
+export interface StackSizes {
+  hiddenSize: number
+  numHeads: number
+  axesDim: number[]
+  depth: number
+  mlpRatio?: number // 4
+  theta?: number // 10 000
+  qkvBias?: boolean // true
+}
+
+export interface ExplicitSizes {
+  name?: string
+  imageSize: number
+  patchSize: number
+  codeLength: number
+  contextDim: number
+  codebookSizeForEntropy: number
+  encoder: StackSizes
+  decoder: StackSizes
+  enableMup?: boolean // true: attention scale 8/head_dim (the reference)
+  entropyLossWeight?: number
+  commitLossWeight?: number
+  sampling?: Partial<SamplingConfig>
+}
+
+export const DEFAULT_SAMPLING: SamplingConfig = { steps: 25, schedule: 'pow_0.25', cfg: 1.5, cfgInterval: '(.17,1.02)' }
+
+/** The reference's hard-coded base (`dit_b_4`), scaled by width/4. */
+export const DIT_B_4 = { hiddenSize: 768, mlpRatio: 4, numHeads: 12, axesDim: [8, 28, 28], theta: 10_000, qkvBias: true }
+
+/** hidden = w·(base_hidden/4), heads = base heads, axes = (d/4)·w — the reference's width arithmetic. */
+export function widthSizes(width: number, depth: number, base = DIT_B_4): StackSizes {
+  return {
+    hiddenSize: width * Math.floor(base.hiddenSize / 4),
+    numHeads: base.numHeads,
+    axesDim: base.axesDim.map((d) => Math.floor(d / 4) * width),
+    depth,
+    mlpRatio: base.mlpRatio,
+    theta: base.theta,
+    qkvBias: base.qkvBias,
+  }
+}
+
+class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ConfigError(`invalid FlowMo config: ${message}`)
+}
+
+function stack(s: StackSizes, which: string, inChannels: number, txtInDim: number, enableMup: boolean): FluxParams {
+  const headDim = s.hiddenSize / s.numHeads
+  check(Number.isInteger(headDim), `${which} hidden size ${s.hiddenSize} is not divisible by ${s.numHeads} heads`)
+  const axesSum = s.axesDim.reduce((a, b) => a + b, 0)
+  check(axesSum === headDim, `${which} RoPE axes_dim [${s.axesDim}] sum to ${axesSum}, but head_dim is ${headDim}`)
+  check(s.axesDim.length === 3, `${which} needs 3 RoPE axes, got [${s.axesDim}]`)
+  s.axesDim.forEach((d) => check(d % 2 === 0 && d > 0, `${which} RoPE axis dim ${d} must be even and positive (axes_dim [${s.axesDim}])`))
+  check(Number.isInteger(s.depth) && s.depth >= 1, `${which} depth ${s.depth} must be a positive integer`)
+  return {
+    inChannels,
+    txtInDim,
+    hiddenSize: s.hiddenSize,
+    numHeads: s.numHeads,
+    axesDim: [...s.axesDim],
+    mlpRatio: s.mlpRatio ?? 4,
+    depth: s.depth,
+    theta: s.theta ?? 10_000,
+    qkvBias: s.qkvBias ?? true,
+    attentionScale: enableMup ? 8 / headDim : 1 / Math.sqrt(headDim),
+  }
+}
+
+/** Validate explicit sizes into a config; every error names the offending values. */
+export function buildConfig(e: ExplicitSizes): FlowMoConfig {
+  const { imageSize: S, patchSize: P, contextDim: C, codebookSizeForEntropy: G } = e
+  check(Number.isInteger(S) && Number.isInteger(P) && P > 0 && S % P === 0, `image size ${S} is not a multiple of patch size ${P}`)
+  check(Number.isInteger(e.codeLength) && e.codeLength > 0, `code_length ${e.codeLength} must be a positive integer`)
+  check(Number.isInteger(C) && C > 0, `context_dim ${C} must be a positive integer`)
+  check(Number.isInteger(G) && G > 0 && C % G === 0, `codebook_size_for_entropy ${G} must divide context_dim ${C}`)
+  check(G <= 20, `codebook_size_for_entropy ${G} is too large (2^G codes are enumerated for the entropy loss)`)
+  const mup = e.enableMup ?? true
+  return {
+    name: e.name ?? 'custom',
+    imageSize: S,
+    patchSize: P,
+    codeLength: e.codeLength,
+    contextDim: C,
+    codebookSizeForEntropy: G,
+    entropyLossWeight: e.entropyLossWeight ?? 0.0025,
+    commitLossWeight: e.commitLossWeight ?? 0.000625,
+    encoder: stack(e.encoder, 'encoder', 3 * P * P, C, mup),
+    decoder: stack(e.decoder, 'decoder', 3 * P * P, C + 1, mup),
+    sampling: { ...DEFAULT_SAMPLING, ...e.sampling },
+  }
+}
+
+/** The reference layout: `model` keys with base.yaml defaults, and `dit_base` / `derived` where a file gives them. */
+export interface ReferenceModelKeys {
+  patch_size?: number
+  code_length?: number
+  context_dim?: number
+  codebook_size_for_entropy?: number
+  enc_depth?: number
+  dec_depth?: number
+  mup_width?: number
+  enc_mup_width?: number
+  enable_mup?: boolean
+  entropy_loss_weight?: number
+  commit_loss_weight?: number
+}
+
+export const BASE_YAML_MODEL: Required<ReferenceModelKeys> = {
+  patch_size: 4,
+  code_length: 256,
+  context_dim: 18,
+  codebook_size_for_entropy: 9,
+  enc_depth: 8,
+  dec_depth: 16,
+  mup_width: 6,
+  enc_mup_width: 4,
+  enable_mup: true,
+  entropy_loss_weight: 0.0025,
+  commit_loss_weight: 0.000625,
+}
+
+/** The reference presets (full size) and small ones of our own with explicit sizes. */
+export const PRESETS: Record<string, () => FlowMoConfig> = {
+  // FlowMo-Lo: 256 px, patch 4, 256 tokens × 18 bits (0.0703 BPP), encoder width 4, decoder width 6
+  'flowmo-lo': () => fromReferenceModel({ ...BASE_YAML_MODEL }, 256, 'flowmo-lo'),
+  // FlowMo-Hi: as Lo with 56 bits per token (0.219 BPP)
+  'flowmo-hi': () => fromReferenceModel({ ...BASE_YAML_MODEL, context_dim: 56, codebook_size_for_entropy: 14 }, 256, 'flowmo-hi'),
+  // the README's "smaller" model: patch 8, decoder width 4
+  'flowmo-small': () => fromReferenceModel({ ...BASE_YAML_MODEL, patch_size: 8, mup_width: 4 }, 256, 'flowmo-small'),
+  // 64 px, 64 tokens × 12 bits, width 256: trainable on a CPU in minutes (same sizes as the PyTorch bench's tiny64)
+  'tiny-64': () => sameWidth('tiny-64', 64, 4, 64, 12, 6, 256, 4, [16, 24, 24], 2, 4),
+  // 128 px, 128 tokens × 18 bits, width 384 (the PyTorch bench's small128)
+  'small-128': () => sameWidth('small-128', 128, 8, 128, 18, 9, 384, 6, [16, 24, 24], 4, 8),
+}
+
+function sameWidth(
+  name: string, S: number, P: number, L: number, C: number, G: number,
+  hidden: number, heads: number, axes: number[], encDepth: number, decDepth: number,
+): FlowMoConfig {
+  const s = { hiddenSize: hidden, numHeads: heads, axesDim: axes }
+  return buildConfig({
+    name, imageSize: S, patchSize: P, codeLength: L, contextDim: C, codebookSizeForEntropy: G,
+    encoder: { ...s, depth: encDepth }, decoder: { ...s, depth: decDepth },
+  })
+}
+
+export function preset(name: string): FlowMoConfig {
+  const make = PRESETS[name]
+  if (!make) throw new ConfigError(`unknown preset "${name}"; presets: ${Object.keys(PRESETS).join(', ')}`)
+  return make()
+}
+
+/** Sizes from reference `model` keys: decoder width mup_width, encoder width enc_mup_width, on `base`. */
+export function fromReferenceModel(
+  m: Required<ReferenceModelKeys>, imageSize: number, name: string, base = DIT_B_4, sampling?: Partial<SamplingConfig>,
+): FlowMoConfig {
+  return buildConfig({
+    name,
+    imageSize,
+    patchSize: m.patch_size,
+    codeLength: m.code_length,
+    contextDim: m.context_dim,
+    codebookSizeForEntropy: m.codebook_size_for_entropy,
+    encoder: widthSizes(m.enc_mup_width, m.enc_depth, base),
+    decoder: widthSizes(m.mup_width, m.dec_depth, base),
+    enableMup: m.enable_mup,
+    entropyLossWeight: m.entropy_loss_weight,
+    commitLossWeight: m.commit_loss_weight,
+    sampling,
+  })
+}
