@@ -1,0 +1,134 @@
+// The one typed protocol between the UI (renderer / web client / CLI) and the engine (src/trainer).
+// Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
+import type { Schemas } from './rpc'
+import { s } from './schema'
+
+// ── payloads ─────────────────────────────────────────────────────────────────
+
+/** What the engine computes on; the app's status bar and `flowmo info` show it. */
+export interface EngineStatus {
+  readonly backend: string // tfjs backend in use, e.g. 'wasm'
+  readonly requestedBackend: string | null // from --backend / FLOWMO_BACKEND; null = best available
+  readonly threads: number // compute threads the backend uses
+  readonly simd: boolean // wasm SIMD in use
+  readonly versions: EngineVersions
+  readonly notices: readonly string[] // e.g. "tfjs-node not installed; using wasm"
+}
+
+export interface EngineVersions {
+  readonly flowmo: string
+  readonly tfjs: string
+  readonly onnxruntime: string | null // null when onnxruntime-node is not installed
+  readonly node: string
+  readonly electron: string | null // null outside Electron (CLI, web mode)
+}
+
+export interface EchoRequest {
+  readonly text: string
+  readonly bytes?: Uint8Array // round-trips typed arrays untouched
+}
+
+export interface EchoReport {
+  readonly text: string
+  readonly bytes: Uint8Array | null
+  readonly pid: number // the engine's process id: proves the reply crossed a process
+}
+
+/** A demo job: `steps` ticks of `stepMs` each, reporting progress; `failAt` makes it fail on that step. */
+export interface DemoJobRequest {
+  readonly steps: number // e.g. 20
+  readonly stepMs: number // e.g. 50
+  readonly failAt?: number
+}
+
+export interface JobStarted {
+  readonly jobId: string
+}
+
+export interface CancelRequest {
+  readonly jobId: string
+}
+
+export interface CancelReport {
+  readonly cancelled: boolean // false when the job had already ended or never existed
+}
+
+// ── events ───────────────────────────────────────────────────────────────────
+
+export interface JobProgressEvent {
+  readonly jobId: string
+  readonly done: number
+  readonly total: number
+  readonly message: string
+}
+
+export interface JobDoneEvent {
+  readonly jobId: string
+  readonly result: unknown // the job's report; its type is named by the call that started it
+}
+
+export interface JobErrorEvent {
+  readonly jobId: string
+  readonly message: string
+  readonly code: string // 'cancelled' when cancelJob stopped it
+}
+
+export interface RunStepEvent {
+  readonly runId: string
+  readonly step: number
+  readonly losses: Readonly<Record<string, number>> // e.g. { rf: 0.31, entropy: 0.02 }
+  readonly stepMs: number
+}
+
+export interface RunSampleEvent {
+  readonly runId: string
+  readonly step: number
+  readonly pixels: Uint8Array // RGB, row-major
+  readonly shape: readonly [h: number, w: number, c: 3]
+}
+
+export type EngineState = 'ready' | 'restarting' | 'stopped'
+
+/** Engine life: 'ready' when serving, 'restarting' after a crash, 'stopped' once it gave up. */
+export interface EngineStateEvent {
+  readonly state: EngineState
+  readonly message: string
+}
+
+// ── the API ──────────────────────────────────────────────────────────────────
+
+export interface TrainerApi {
+  status(req: void): Promise<EngineStatus>
+  echo(req: EchoRequest): Promise<EchoReport>
+  demoJob(req: DemoJobRequest): Promise<JobStarted>
+  cancelJob(req: CancelRequest): Promise<CancelReport>
+}
+
+export interface TrainerEvents {
+  'job:progress': JobProgressEvent
+  'job:done': JobDoneEvent
+  'job:error': JobErrorEvent
+  'run:step': RunStepEvent
+  'run:sample': RunSampleEvent
+  'engine:status': EngineStateEvent
+}
+
+/** Runtime list of the calls; the compiler checks it against TrainerApi. */
+export const trainerMethods = {
+  status: true,
+  echo: true,
+  demoJob: true,
+  cancelJob: true,
+} as const satisfies Record<keyof TrainerApi, true>
+
+/** Every call's request is validated against these in the receiving process. */
+export const trainerSchemas: Schemas<TrainerApi> = {
+  status: s.none,
+  echo: s.object({ text: s.string(), bytes: s.optional(s.uint8Array(1 << 20)) }),
+  demoJob: s.object({
+    steps: s.integer({ min: 1, max: 10_000 }),
+    stepMs: s.integer({ min: 0, max: 60_000 }),
+    failAt: s.optional(s.integer({ min: 1 })),
+  }),
+  cancelJob: s.object({ jobId: s.string(100) }),
+}
