@@ -1,0 +1,117 @@
+// One image from disk to model input and back, as the reference's data.py: PIL `.convert("RGB")` →
+// T.Resize(size) (shorter side, antialiased bilinear) → T.CenterCrop / T.RandomCrop → x = pixel/127.5 − 1.
+import { rename, writeFile } from 'node:fs/promises'
+import sharp from 'sharp'
+import { resizeBilinear } from './resample'
+import type { Rng } from './rng'
+
+/** 8-bit RGB pixels, HWC (`[h, w, 3]`), the layout images travel in across the app. */
+export interface RgbImage {
+  readonly rgb: Uint8Array
+  readonly h: number
+  readonly w: number
+}
+
+/**
+ * Decode any supported file to 8-bit RGB like PIL's `Image.open(p).convert("RGB")`: EXIF orientation is NOT
+ * applied and embedded ICC profiles are ignored (PIL does neither); grayscale is replicated, alpha dropped (not
+ * flattened), 16-bit keeps the high byte, CMYK goes through libvips' default CMYK profile. Truncated data throws.
+ */
+export async function decodeImage(path: string): Promise<RgbImage> {
+  const { data, info } = await sharp(path, { ignoreIcc: true, failOn: 'error' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+  if (info.channels !== 3) throw new Error(`${path}: decoded to ${info.channels} channels, expected 3`)
+  return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), h: info.height, w: info.width }
+}
+
+/** T.Resize(sizePx) on a PIL image: the shorter side becomes sizePx, the longer `int(sizePx·long/short)`. */
+export function resizeShorterSide(img: RgbImage, sizePx: number): RgbImage {
+  const [h, w] = img.w <= img.h ? [Math.trunc((sizePx * img.h) / img.w), sizePx] : [sizePx, Math.trunc((sizePx * img.w) / img.h)]
+  if (h === img.h && w === img.w) return img
+  return { rgb: resizeBilinear(img.rgb, img.h, img.w, h, w), h, w }
+}
+
+/** The [sizePx, sizePx] window with its top-left corner at (top, left). */
+export function crop(img: RgbImage, top: number, left: number, sizePx: number): RgbImage {
+  if (top < 0 || left < 0 || top + sizePx > img.h || left + sizePx > img.w) {
+    throw new Error(`crop ${sizePx}px at (${top}, ${left}) does not fit a ${img.h}×${img.w} image`)
+  }
+  const rgb = new Uint8Array(sizePx * sizePx * 3)
+  for (let y = 0; y < sizePx; y++) {
+    const from = ((top + y) * img.w + left) * 3
+    rgb.set(img.rgb.subarray(from, from + sizePx * 3), y * sizePx * 3)
+  }
+  return { rgb, h: sizePx, w: sizePx }
+}
+
+/** Python's round(): halves go to the even neighbour. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v)
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r
+}
+
+/** T.CenterCrop: offsets `int(round((h − size) / 2))`, Python rounding (half to even). */
+export function centerCrop(img: RgbImage, sizePx: number): RgbImage {
+  return crop(img, roundHalfEven((img.h - sizePx) / 2), roundHalfEven((img.w - sizePx) / 2), sizePx)
+}
+
+/** T.RandomCrop: top then left, each uniform over every position that fits. */
+export function randomCrop(img: RgbImage, sizePx: number, rng: Rng): RgbImage {
+  if (img.h < sizePx || img.w < sizePx) throw new Error(`cannot crop ${sizePx}px from a ${img.h}×${img.w} image`)
+  const top = rng.nextInt(img.h - sizePx + 1)
+  const left = rng.nextInt(img.w - sizePx + 1)
+  return crop(img, top, left, sizePx)
+}
+
+/** HWC uint8 → CHW float32 [3, h, w] with x = pixel/127.5 − 1, as the reference. */
+export function toModelInput(rgb: Uint8Array, h: number, w: number): Float32Array {
+  const x = new Float32Array(3 * h * w)
+  const hw = h * w
+  for (let i = 0; i < hw; i++) {
+    x[i] = rgb[i * 3] / 127.5 - 1
+    x[hw + i] = rgb[i * 3 + 1] / 127.5 - 1
+    x[2 * hw + i] = rgb[i * 3 + 2] / 127.5 - 1
+  }
+  return x
+}
+
+/**
+ * CHW float [3, h, w] → HWC uint8: clip to [−1, 1], map to [0, 255], round half up (floor(v + 0.5)), so
+ * fromModelOutput(toModelInput(p)) == p. Metrics that follow the reference's uint8 truncation do their own mapping.
+ */
+export function fromModelOutput(chw: Float32Array, h: number, w: number): Uint8Array {
+  const hw = h * w
+  if (chw.length !== 3 * hw) throw new Error(`expected 3×${h}×${w} values, got ${chw.length}`)
+  const rgb = new Uint8Array(hw * 3)
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < hw; i++) {
+      const v = Math.min(1, Math.max(-1, chw[c * hw + i])) // NaN stays NaN and becomes 0 below
+      rgb[i * 3 + c] = Math.floor((v + 1) * 127.5 + 0.5)
+    }
+  }
+  return rgb
+}
+
+/** Lossless PNG of HWC RGB. */
+export function encodePng(rgb: Uint8Array, h: number, w: number): Promise<Buffer> {
+  return sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()
+}
+
+/** Write a PNG atomically (temp file + rename), so a reader never sees half a file. */
+export async function writePng(path: string, rgb: Uint8Array, h: number, w: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, await encodePng(rgb, h, w))
+  await rename(tmp, path)
+}
+
+/** decode → resize shorter side → crop → [3, sizePx, sizePx] in [−1, 1]. `random` needs an rng. */
+export async function loadImageTensor(path: string, sizePx: number, cropMode: 'center' | 'random', rng?: Rng): Promise<Float32Array> {
+  const resized = resizeShorterSide(await decodeImage(path), sizePx)
+  if (cropMode === 'center') return toModelInput(centerCrop(resized, sizePx).rgb, sizePx, sizePx)
+  if (!rng) throw new Error('a random crop needs an rng')
+  const img = randomCrop(resized, sizePx, rng)
+  return toModelInput(img.rgb, sizePx, sizePx)
+}
