@@ -1,0 +1,57 @@
+// `flowmo` command line: the engine without a window. Registry of commands, global options, exit codes
+// (0 ok, 1 failure, 2 usage error). Started by bin/flowmo.mjs through tsx; each command is src/cli/commands/<name>.ts.
+import { version } from '../../package.json'
+import { takeGlobalOptions, UsageError } from './args'
+import type { Command } from './command'
+import { info } from './commands/info'
+
+/** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
+export const commands: readonly Command[] = [info]
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length))
+  return [
+    `flowmo ${version}: train, evaluate and inspect FlowMo image tokenizers`,
+    '',
+    'usage: flowmo <command> [options]    flowmo <command> --help',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'global options:',
+    '  --backend <name>  compute backend: webgpu | tensorflow-gpu | tensorflow | wasm | cpu',
+    '                    (default: best available; also FLOWMO_BACKEND)',
+    '  -h, --help        show help',
+    '  --version         print the version',
+  ].join('\n')
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let name = '(flowmo)'
+  try {
+    const global = takeGlobalOptions(argv)
+    if (global.backend) process.env.FLOWMO_BACKEND = global.backend // seen by commands and child processes
+    const [first, ...rest] = global.rest
+    if (first === '--version') return void console.log(version), 0
+    if (first === undefined) return void (global.help ? console.log(overview()) : console.error(overview())), global.help ? 0 : 2
+    const command = commands.find((c) => c.name === first)
+    if (!command) throw new UsageError(`unknown command '${first}' (commands: ${commands.map((c) => c.name).join(', ')})`)
+    name = command.name
+    if (global.help) return void console.log(`usage: ${command.usage}`), 0
+    return await command.run(rest)
+  } catch (error) {
+    return reportError(name, error)
+  }
+}
+
+function reportError(name: string, error: unknown): number {
+  const prefix = name === '(flowmo)' ? 'flowmo' : `flowmo ${name}`
+  if (error instanceof UsageError) {
+    console.error(`${prefix}: ${error.message}\nRun '${prefix} --help' for usage.`)
+    return 2
+  }
+  const debug = process.env.FLOWMO_DEBUG === '1'
+  console.error(`${prefix}: error: ${error instanceof Error ? (debug ? error.stack : error.message) : String(error)}`)
+  if (!debug) console.error('(set FLOWMO_DEBUG=1 for the stack trace)')
+  return 1
+}

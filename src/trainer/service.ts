@@ -1,0 +1,105 @@
+// The engine's implementation of TrainerApi (src/shared/protocol.ts): status, jobs with progress and cancellation.
+// Runs in Electron's utility process, in `flowmo serve`, or in-process for the CLI.
+import { createRequire } from 'node:module'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { version as flowmoVersion } from '../../package.json'
+import type {
+  CancelReport, CancelRequest, DemoJobRequest, EchoReport, EchoRequest, EngineStatus, EngineVersions, JobStarted,
+  TrainerApi, TrainerEvents,
+} from '../shared/protocol'
+import { RpcError, toWireError, type Emit } from '../shared/rpc'
+import { backendInfo, initBackend } from './backend'
+
+/** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
+export async function engineStatus(requestedBackend?: string): Promise<EngineStatus> {
+  const info = backendInfo() ?? (await initBackend(requestedBackend))
+  return {
+    backend: info.name,
+    requestedBackend: info.requested,
+    threads: info.threads,
+    simd: info.simd,
+    versions: engineVersions(info.tfjsVersion),
+    notices: info.notices,
+  }
+}
+
+function engineVersions(tfjs: string): EngineVersions {
+  return {
+    flowmo: flowmoVersion,
+    tfjs,
+    onnxruntime: packageVersion('onnxruntime-node'),
+    node: process.versions.node,
+    electron: process.versions.electron ?? null,
+  }
+}
+
+function packageVersion(name: string): string | null {
+  try {
+    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version
+  } catch {
+    return null // not installed
+  }
+}
+
+type JobWork = (signal: AbortSignal, progress: (done: number, total: number, message: string) => void) => Promise<unknown>
+
+/** Running jobs by id: each reports job:progress, then exactly one job:done or job:error. */
+class Jobs {
+  private readonly running = new Map<string, AbortController>()
+  private nextId = 1
+
+  constructor(private readonly emit: Emit<TrainerEvents>) {}
+
+  start(kind: string, work: JobWork): JobStarted {
+    const jobId = `${kind}-${this.nextId++}`
+    const controller = new AbortController()
+    this.running.set(jobId, controller)
+    const progress = (done: number, total: number, message: string) =>
+      this.emit('job:progress', { jobId, done, total, message })
+    work(controller.signal, progress)
+      .then((result) => this.emit('job:done', { jobId, result }))
+      .catch((error: unknown) => {
+        const wire = controller.signal.aborted ? { message: 'cancelled', code: 'cancelled' } : toWireError(error)
+        this.emit('job:error', { jobId, ...wire })
+      })
+      .finally(() => this.running.delete(jobId))
+    return { jobId }
+  }
+
+  cancel(jobId: string): boolean {
+    const controller = this.running.get(jobId)
+    controller?.abort()
+    return controller !== undefined
+  }
+}
+
+export class TrainerService implements TrainerApi {
+  private readonly jobs: Jobs
+
+  constructor(emit: Emit<TrainerEvents>, private readonly requestedBackend?: string) {
+    this.jobs = new Jobs(emit)
+  }
+
+  status(): Promise<EngineStatus> {
+    return engineStatus(this.requestedBackend)
+  }
+
+  async echo(req: EchoRequest): Promise<EchoReport> {
+    return { text: req.text, bytes: req.bytes ?? null, pid: process.pid }
+  }
+
+  async demoJob(req: DemoJobRequest): Promise<JobStarted> {
+    return this.jobs.start('demo', async (signal, progress) => {
+      for (let step = 1; step <= req.steps; step++) {
+        await sleep(req.stepMs, undefined, { signal })
+        if (step === req.failAt) throw new RpcError(`demo job failed at step ${step}`, 'demo-failure')
+        progress(step, req.steps, `step ${step}/${req.steps}`)
+      }
+      return { steps: req.steps }
+    })
+  }
+
+  async cancelJob(req: CancelRequest): Promise<CancelReport> {
+    return { cancelled: this.jobs.cancel(req.jobId) }
+  }
+}

@@ -1,0 +1,61 @@
+// The real `flowmo` bin in a child process: help, exit codes, one-line errors, `info`.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { commands } from '../../src/cli/main'
+
+const bin = fileURLToPath(new URL('../../bin/flowmo.mjs', import.meta.url))
+
+function flowmo(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+describe('flowmo bin', () => {
+  it('--help lists every registered command with its summary', () => {
+    const { code, stdout } = flowmo(['--help'])
+    expect(code).toBe(0)
+    for (const command of commands) expect(stdout).toContain(`${command.name}  ${command.summary}`)
+    expect(stdout).toContain('--backend <name>')
+  })
+
+  it('unknown command: one clear line, exit 2', () => {
+    const { code, stderr } = flowmo(['frobnicate'])
+    expect(code).toBe(2)
+    expect(stderr.split('\n')[0]).toBe("flowmo: unknown command 'frobnicate' (commands: " + commands.map((c) => c.name).join(', ') + ')')
+    expect(stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('bad option: usage error without a stack trace, exit 2', () => {
+    const { code, stderr } = flowmo(['info', '--frob'])
+    expect(code).toBe(2)
+    expect(stderr).toContain("flowmo info: Unknown option '--frob'")
+    expect(stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('<command> --help prints the usage', () => {
+    const { code, stdout } = flowmo(['info', '--help'])
+    expect(code).toBe(0)
+    expect(stdout.startsWith('usage: flowmo info')).toBe(true)
+  })
+
+  it('info prints the backend in use and the versions', () => {
+    const json = flowmo(['info', '--json'])
+    expect(json.code, json.stderr).toBe(0)
+    const status = JSON.parse(json.stdout)
+    expect(status.versions.node).toBe(process.versions.node)
+    expect(status.versions.electron).toBeNull()
+    expect(typeof status.backend).toBe('string')
+    const text = flowmo(['info'])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain(`backend      ${status.backend}`)
+    expect(text.stdout).toContain(`node         ${process.versions.node}`)
+  })
+
+  it('--backend and FLOWMO_BACKEND reach the engine', () => {
+    const flag = JSON.parse(flowmo(['--backend', 'cpu', 'info', '--json']).stdout)
+    expect(flag).toMatchObject({ backend: 'cpu', requestedBackend: 'cpu' })
+    const env = JSON.parse(flowmo(['info', '--json'], { FLOWMO_BACKEND: 'cpu' }).stdout)
+    expect(env).toMatchObject({ backend: 'cpu', requestedBackend: 'cpu' })
+  })
+})
