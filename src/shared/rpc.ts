@@ -9,9 +9,9 @@ export interface RpcPort {
 }
 
 export type Call = { readonly kind: 'call'; readonly id: number; readonly method: string; readonly req: unknown }
-export type Reply =
-  | { readonly kind: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly kind: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError }
+/** A settled call: what a Reply carries, and what main's IPC handlers return to the preload. */
+export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: WireError }
+export type Reply = { readonly kind: 'reply'; readonly id: number } & Outcome
 export type Push<Events = Record<string, unknown>> = {
   [K in keyof Events & string]: { readonly kind: 'push'; readonly name: K; readonly payload: Events[K] }
 }[keyof Events & string]
@@ -99,19 +99,22 @@ export function createClient<Api, Events>(port: RpcPort, methods: Record<keyof A
 
 /** Server: validates each call against its schema, runs it, replies; never throws on bad input. */
 export function serve<Api extends object>(port: RpcPort, impl: Api, schemas: Schemas<Api>): () => void {
-  const reply = (id: number, result: { ok: true; value: unknown } | { ok: false; error: WireError }) =>
-    port.postMessage({ kind: 'reply', id, ...result } satisfies Reply)
   return port.onMessage(async (message) => {
     if (!isCall(message)) return // not ours: other traffic may share the port
-    const reason = checkCall(schemas as Record<string, Schema<unknown>>, message)
-    if (reason) return reply(message.id, { ok: false, error: reason })
-    try {
-      const method = (impl as Record<string, (req: unknown) => Promise<unknown>>)[message.method]
-      reply(message.id, { ok: true, value: await method.call(impl, message.req) })
-    } catch (error) {
-      reply(message.id, { ok: false, error: toWireError(error) })
-    }
+    const refused = checkCall(schemas as Record<string, Schema<unknown>>, message)
+    const method = (impl as Record<string, (req: unknown) => Promise<unknown>>)[message.method]
+    const outcome = refused ? { ok: false as const, error: refused } : await settle(() => method.call(impl, message.req))
+    port.postMessage({ kind: 'reply', id: message.id, ...outcome } satisfies Reply)
   })
+}
+
+/** Runs a call and captures its result or error as plain data. */
+export async function settle(run: () => Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await run() }
+  } catch (error) {
+    return { ok: false, error: toWireError(error) }
+  }
 }
 
 /** Why a call is refused, or null. Shared by serve() and main's IPC handlers. */

@@ -22,9 +22,9 @@ function parentPortAdapter(parentPort: ParentPort): RpcPort {
   }
 }
 
-function childProcessAdapter(send: NonNullable<typeof process.send>): RpcPort {
+function childProcessAdapter(): RpcPort {
   return {
-    postMessage: (message) => void send.call(process, message),
+    postMessage: (message) => void process.send?.(message),
     onMessage(listener) {
       process.on('message', listener)
       return () => void process.off('message', listener)
@@ -35,7 +35,7 @@ function childProcessAdapter(send: NonNullable<typeof process.send>): RpcPort {
 function enginePort(): RpcPort {
   const parentPort = (process as { parentPort?: ParentPort }).parentPort
   if (parentPort) return parentPortAdapter(parentPort)
-  if (process.send) return childProcessAdapter(process.send)
+  if (process.send) return childProcessAdapter()
   throw new Error('the engine must be started by Electron (utilityProcess.fork) or by child_process.fork')
 }
 

@@ -1,0 +1,26 @@
+// Preload: exposes `window.flowmo` (every TrainerApi call + `on(event)`) built from the protocol's key list.
+// Never exposes ipcRenderer. Bundled to CommonJS, as sandboxed preloads require.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { callChannel, pushChannel } from '../shared/ipc-channels'
+import { trainerMethods, type TrainerApi, type TrainerEvents } from '../shared/protocol'
+import { isPush, type Bridge, type Outcome } from '../shared/rpc'
+
+/** Rejections are plain { message, code } objects: contextBridge drops custom fields of Error objects. */
+async function invoke(method: string, req: unknown): Promise<unknown> {
+  const outcome = (await ipcRenderer.invoke(callChannel(method as keyof TrainerApi), req)) as Outcome
+  if (outcome.ok) return outcome.value
+  throw { message: outcome.error.message, code: outcome.error.code }
+}
+
+function on(name: string, listener: (payload: unknown) => void): () => void {
+  const onPush = (_event: IpcRendererEvent, push: unknown) => {
+    if (isPush(push) && push.name === name) listener(push.payload)
+  }
+  ipcRenderer.on(pushChannel, onPush)
+  return () => void ipcRenderer.off(pushChannel, onPush)
+}
+
+const calls = Object.fromEntries(Object.keys(trainerMethods).map((method) => [method, (req: unknown) => invoke(method, req)]))
+const bridge = { ...calls, on } as unknown as Bridge<TrainerApi, TrainerEvents>
+
+contextBridge.exposeInMainWorld('flowmo', bridge)
