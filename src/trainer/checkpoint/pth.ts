@@ -4,7 +4,6 @@
 import { CheckpointError } from './checkpoint-error'
 import { decodeToFloat32, dtypeBytes, numelOf, type DType } from './dtypes'
 import { unpickle } from './pickle'
-import { RandomAccessFile } from './random-access-file'
 import { isStorageKind, isTensorRef, resolveTorchGlobal, type StorageRef, type TensorRef } from './torch-globals'
 import { ZipArchive, type ZipEntry } from './zip'
 
@@ -29,9 +28,8 @@ export interface PthFile {
 }
 
 export async function openPth(path: string): Promise<PthFile> {
-  const file = await RandomAccessFile.open(path)
+  const zip = await openZip(path)
   try {
-    const zip = await openZip(file)
     const prefix = archivePrefix(zip)
     const littleEndian = await readByteOrder(zip, prefix)
     const storages = new Map<string, { ref: StorageRef; entry: ZipEntry }>()
@@ -43,17 +41,17 @@ export async function openPth(path: string): Promise<PthFile> {
     const read = (t: TensorRef) => readTensor(zip, storages.get(t.storage.key)!.entry, t, littleEndian)
     return { path, ...describeRoot(root, path, read), close: () => zip.close() }
   } catch (err) {
-    await file.close()
+    await zip.close()
     throw err
   }
 }
 
-async function openZip(file: RandomAccessFile): Promise<ZipArchive> {
+async function openZip(path: string): Promise<ZipArchive> {
   try {
-    return await ZipArchive.open(file)
+    return await ZipArchive.open(path)
   } catch (err) {
-    if (!(err instanceof CheckpointError)) throw err
-    throw new CheckpointError(`${err.message} — not a zip-format torch.save file (the pre-1.6 legacy format is not supported)`)
+    if (!(err instanceof CheckpointError) || !/not a zip archive/.test(err.message)) throw err
+    throw new CheckpointError(`${err.message}; not a zip-format torch.save file (the pre-1.6 legacy format is not supported)`)
   }
 }
 

@@ -32,10 +32,16 @@ export class ZipArchive {
     readonly entries: ReadonlyMap<string, ZipEntry>, // in central-directory order
   ) {}
 
-  static async open(file: RandomAccessFile): Promise<ZipArchive> {
-    const dir = await findCentralDirectory(file)
-    const bytes = await file.read(dir.offset, dir.sizeBytes, 'zip central directory')
-    return new ZipArchive(file, parseCentralDirectory(bytes, dir.count, file))
+  static async open(path: string): Promise<ZipArchive> {
+    const file = await RandomAccessFile.open(path)
+    try {
+      const dir = await findCentralDirectory(file)
+      const bytes = await file.read(dir.offset, dir.sizeBytes, 'zip central directory')
+      return new ZipArchive(file, parseCentralDirectory(bytes, dir.count, file))
+    } catch (err) {
+      await file.close()
+      throw err
+    }
   }
 
   get path(): string {
