@@ -79,8 +79,9 @@ export function toModelInput(rgb: Uint8Array, h: number, w: number): Float32Arra
 }
 
 /**
- * CHW float [3, h, w] → HWC uint8: clip to [−1, 1], map to [0, 255], round half up (floor(v + 0.5)), so
- * fromModelOutput(toModelInput(p)) == p. Metrics that follow the reference's uint8 truncation do their own mapping.
+ * CHW float [3, h, w] → HWC uint8: clip to [−1, 1], map to [0, 255], round half up (floor(v + 0.5); the only
+ * exact half in fp32 is x = 0 → 128), so fromModelOutput(toModelInput(p)) == p. NaN becomes 0. Metrics that
+ * follow the reference's uint8 truncation (evaluate.py) do their own mapping.
  */
 export function fromModelOutput(chw: Float32Array, h: number, w: number): Uint8Array {
   const hw = h * w
@@ -88,7 +89,7 @@ export function fromModelOutput(chw: Float32Array, h: number, w: number): Uint8A
   const rgb = new Uint8Array(hw * 3)
   for (let c = 0; c < 3; c++) {
     for (let i = 0; i < hw; i++) {
-      const v = Math.min(1, Math.max(-1, chw[c * hw + i])) // NaN stays NaN and becomes 0 below
+      const v = Math.min(1, Math.max(-1, chw[c * hw + i])) // NaN stays NaN; the Uint8Array stores it as 0
       rgb[i * 3 + c] = Math.floor((v + 1) * 127.5 + 0.5)
     }
   }

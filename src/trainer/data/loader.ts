@@ -73,8 +73,10 @@ export class BatchLoader implements AsyncIterable<Batch> {
   /** Queue one batch load; it starts from where the previously queued load ended. */
   private schedule(): void {
     const loaded = this.tail.then((start) => this.loadBatch(start))
-    loaded.catch(() => {}) // a failure surfaces when next() awaits it, not as an unhandled rejection
     this.tail = loaded.then((l) => l.end)
+    // a failure surfaces when next() awaits it, never as an unhandled rejection of a prefetch
+    loaded.catch(() => {})
+    this.tail.catch(() => {})
     this.queue.push(loaded)
   }
 
