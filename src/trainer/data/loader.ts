@@ -1,6 +1,6 @@
-// Seeded batches for training (shuffled per epoch, random crops, endless) and validation (folder order,
-// centre crops, one pass), decoded ahead of the step that needs them. The reference's loader is a torch
-// DataLoader over IndexedTarDataset with T.RandomCrop / T.CenterCrop (data.py).
+// Seeded batches, decoded ahead of the step that needs them: train = reshuffled every epoch, random crops, endless
+// (the reference's RandomSampler draws with replacement instead); val = folder order, centre crops, one pass.
+// Crops as the reference's data.py: T.RandomCrop / T.CenterCrop after T.Resize.
 import { DatasetError, type SkippedFile } from './dataset'
 import { loadImageTensor } from './images'
 import { Rng, permutation } from './rng'

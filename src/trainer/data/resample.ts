@@ -1,6 +1,6 @@
-// Antialiased bilinear resize of 8-bit RGB, bit-exact with Pillow's BILINEAR resample (libImaging/Resample.c:
-// triangle filter stretched by the scale factor, 22-bit fixed point, horizontal pass first), which is what
-// torchvision's T.Resize does to the reference's PIL images.
+// Antialiased bilinear resize of 8-bit RGB, bit-exact with Pillow's BILINEAR (libImaging/Resample.c), as torchvision
+// T.Resize applies it to the reference's PIL images. Not sharp's `linear`: libvips box-shrinks first (measured mean
+// 0.88, max 15 grey levels off at 256 → 64).
 
 const PRECISION_BITS = 32 - 8 - 2
 

@@ -20,6 +20,8 @@ async function writeMixedFolder(dir: string): Promise<void> {
   await photo('val64_0000.png').toFile(join(dir, 'good.png'))
   await photo('val64_0001.png').jpeg().toFile(join(dir, 'sub', 'good-nested.jpg'))
   await photo('val64_0002.png').webp().toFile(join(dir, 'good.WEBP'))
+  await photo('val64_0010.png').avif().toFile(join(dir, 'good.avif'))
+  await photo('val64_0011.png').tiff().toFile(join(dir, 'sub', 'good.tif'))
   writeFileSync(join(dir, 'empty.png'), new Uint8Array(0))
   writeFileSync(join(dir, 'noise.png'), Uint8Array.from({ length: 4096 }, () => rng.nextInt(256)))
   const jpeg = await photo('val64_0003.png').jpeg({ quality: 95 }).toBuffer()
@@ -58,9 +60,11 @@ describe('scanImageFolder', () => {
       'cmyk.jpg': ['CMYK → RGB'],
       'deep.png': ['16-bit → 8-bit'],
       'good.WEBP': [],
+      'good.avif': [],
       'good.png': [],
       'gray.png': ['grayscale → RGB'],
       'sub/good-nested.jpg': [],
+      'sub/good.tif': [],
     })
     expect(scan.usable.map((e) => e.path)).toEqual([...scan.usable.map((e) => e.path)].sort()) // deterministic order
   })
@@ -68,7 +72,7 @@ describe('scanImageFolder', () => {
   it('stays in the top folder when not recursive', async () => {
     const flat = await scanImageFolder(join(tmp, 'mixed'), { imageSizePx: SIZE, recursive: false })
     expect(flat.usable.some((e) => e.path.includes('sub'))).toBe(false)
-    expect(flat.usable).toHaveLength(scan.usable.length - 1)
+    expect(flat.usable).toHaveLength(scan.usable.length - 2)
   })
 
   it('formats run-log lines', () => {

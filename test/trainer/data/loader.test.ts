@@ -65,7 +65,8 @@ describe('BatchLoader (train)', () => {
 
   it('skips a file deleted mid-run, reports it once, and keeps batches full', async () => {
     const dir = mkdtempSync(join(tmp, 'gone-'))
-    const copies = paths.slice(0, 6).map((p, i) => (copyFileSync(p, join(dir, `${i}.png`)), join(dir, `${i}.png`)))
+    const copies = paths.slice(0, 6).map((_, i) => join(dir, `${i}.png`))
+    copies.forEach((c, i) => copyFileSync(paths[i], c))
     const skipped: SkippedFile[] = []
     const loader = new BatchLoader({ paths: copies, imageSizePx: S, batchSize: 4, seed: 1, split: 'train', prefetch: 1, onSkip: (s) => skipped.push(s) })
     await loader.next() // the prefetched next batch may already hold the file; later ones cannot
