@@ -1,0 +1,80 @@
+// Runs an exported ONNX model with onnxruntime-node: float32 feeds in, float32 outputs out. CPU by
+// default; CUDA when asked for and present in this onnxruntime build, else CPU with a notice.
+import * as ort from 'onnxruntime-node'
+
+export interface FloatTensor {
+  readonly data: Float32Array
+  readonly shape: readonly number[]
+}
+
+export interface OrtRunnerOptions {
+  readonly device?: 'cpu' | 'cuda' // default 'cpu'
+  readonly intraOpNumThreads?: number // 0 (default) lets onnxruntime use every physical core
+  readonly onNotice?: (message: string) => void // e.g. the CUDA fallback; default console.warn
+}
+
+export class OrtRunner {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly device: 'cpu' | 'cuda', // the execution provider actually in use
+  ) {}
+
+  /** Loads from a path (needed when the model has external data, resolved beside it) or from bytes. */
+  static async load(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<OrtRunner> {
+    const notice = options.onNotice ?? ((m: string) => console.warn(m))
+    if (options.device === 'cuda') {
+      const error = cudaUnavailable()
+      if (error === null) {
+        try {
+          return new OrtRunner(await createSession(model, 'cuda', options), 'cuda')
+        } catch (e) {
+          notice(`onnxruntime: CUDA execution provider failed (${(e as Error).message}); running on CPU`)
+        }
+      } else {
+        notice(`onnxruntime: ${error}; running on CPU`)
+      }
+    }
+    return new OrtRunner(await createSession(model, 'cpu', options), 'cpu')
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames
+  }
+
+  async run(feeds: Readonly<Record<string, FloatTensor>>): Promise<Record<string, FloatTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {}
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.shape)
+    const results = await this.session.run(ortFeeds)
+    const outputs: Record<string, FloatTensor> = {}
+    for (const [name, t] of Object.entries(results)) {
+      if (t.type !== 'float32') throw new Error(`output ${name} is ${t.type}, expected float32`)
+      outputs[name] = { data: t.data as Float32Array, shape: [...t.dims] }
+    }
+    return outputs
+  }
+
+  async release(): Promise<void> {
+    await this.session.release()
+  }
+}
+
+function createSession(model: string | Uint8Array, device: 'cpu' | 'cuda', options: OrtRunnerOptions): Promise<ort.InferenceSession> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: options.intraOpNumThreads ?? 0,
+  }
+  return typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions)
+}
+
+/** Why CUDA cannot be used with this onnxruntime-node install, or null when it may be. */
+function cudaUnavailable(): string | null {
+  const cuda = ort.listSupportedBackends().find((b) => b.name === 'cuda')
+  if (!cuda) return 'this onnxruntime-node build has no CUDA execution provider'
+  return null
+}
