@@ -10,9 +10,9 @@ export function quantize(x: tf.Tensor): tf.Tensor {
 }
 
 /** x + (q − x).detach(): forward gives q, backward passes the gradient through unchanged. */
-export const quantizeSTE = tf.customGrad((x: tf.Tensor) => ({
-  value: quantize(x),
-  gradFunc: (dy: tf.Tensor) => dy,
+export const quantizeSTE = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: quantize(inputs[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => [dy],
 })) as (x: tf.Tensor) => tf.Tensor
 
 export interface LfqLosses {

@@ -8,7 +8,7 @@ import { cfgIntervalT, getSchedule } from './schedule'
 export type SampleOps<T> = Pick<Ops<T>, 'add' | 'sub' | 'scale'> & { release(x: T): void }
 
 /** v(z, codeIn, t) for one decoder call; t is the same for the whole batch. */
-export type Velocity<T> = (z: T, codeIn: T, t: number) => T | Promise<T>
+export type Velocity<T> = (z: T, codeIn: T, t: number) => Promise<T>
 
 export interface SampleResult<T> {
   final: T // z after the last step, before clipping
@@ -38,11 +38,11 @@ export async function rfSample<T>(
   for (let i = 0; i < dts.length; i++) {
     opts.signal?.throwIfAborted()
     const t = ts[i]
-    let v = await velocity(z, codeIn, t)
+    let v: T = await velocity(z, codeIn, t)
     nfe++
     const guide = s.cfg !== 1.0 && lo <= t && t <= hi
     if (guide) {
-      const vu = await velocity(z, nullCode, t)
+      const vu: T = await velocity(z, nullCode, t)
       nfe++
       v = guided(o, v, vu, s.cfg)
     }
