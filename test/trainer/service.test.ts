@@ -1,0 +1,57 @@
+// TrainerService in-process: status mapping, echo, jobs (progress → done / error), cancellation.
+import { describe, expect, it, vi } from 'vitest'
+import type { TrainerEvents } from '../../src/shared/protocol'
+
+vi.mock('../../src/trainer/backend', () => {
+  const info = { name: 'wasm', requested: 'wasm', threads: 2, simd: true, notices: ['threads: 2 workers'], tfjsVersion: '4.22.0' }
+  return { initBackend: vi.fn(async () => info), backendInfo: vi.fn(() => null) }
+})
+const { TrainerService } = await import('../../src/trainer/service')
+
+type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
+
+function service() {
+  const events: Event[] = []
+  const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
+  const ended = (jobId: string) =>
+    vi.waitUntil(() => events.find(([name, p]) => (name === 'job:done' || name === 'job:error') && p.jobId === jobId), { timeout: 5000 })
+  return { events, ended, trainer: new TrainerService(emit, 'wasm') }
+}
+
+describe('TrainerService', () => {
+  it('reports the backend and versions', async () => {
+    const status = await service().trainer.status()
+    expect(status).toMatchObject({ backend: 'wasm', requestedBackend: 'wasm', threads: 2, simd: true, notices: ['threads: 2 workers'] })
+    expect(status.versions).toMatchObject({ tfjs: '4.22.0', node: process.versions.node, electron: null })
+    expect(status.versions.flowmo).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('echoes text and bytes from its own process', async () => {
+    const report = await service().trainer.echo({ text: 'hi', bytes: new Uint8Array([7]) })
+    expect(report).toEqual({ text: 'hi', bytes: new Uint8Array([7]), pid: process.pid })
+  })
+
+  it('runs a job: progress for every step, then done', async () => {
+    const { trainer, events, ended } = service()
+    const { jobId } = await trainer.demoJob({ steps: 3, stepMs: 1 })
+    expect(await ended(jobId)).toEqual(['job:done', { jobId, result: { steps: 3 } }])
+    const progress = events.filter(([name]) => name === 'job:progress').map(([, p]) => p)
+    expect(progress).toEqual([1, 2, 3].map((done) => ({ jobId, done, total: 3, message: `step ${done}/3` })))
+  })
+
+  it('reports a failing job as job:error with its code', async () => {
+    const { trainer, ended } = service()
+    const { jobId } = await trainer.demoJob({ steps: 5, stepMs: 1, failAt: 2 })
+    expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'demo job failed at step 2', code: 'demo-failure' }])
+  })
+
+  it('cancels a running job, once', async () => {
+    const { trainer, events, ended } = service()
+    const { jobId } = await trainer.demoJob({ steps: 1000, stepMs: 5 })
+    await vi.waitUntil(() => events.some(([name]) => name === 'job:progress'))
+    expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
+    expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
+    expect(events.filter(([name]) => name === 'job:progress').length).toBeLessThan(1000)
+    expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: false })
+  })
+})
