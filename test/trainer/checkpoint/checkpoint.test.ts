@@ -1,0 +1,101 @@
+// openWeights: format detection, EMA/raw choice for .pth and for our prefixed safetensors, errors; and the
+// strict state-dict comparison with its report.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, stateDictPrefixes, totalStepsKey,
+} from '../../../src/trainer/checkpoint/checkpoint'
+import { writeSafetensors } from '../../../src/trainer/checkpoint/safetensors'
+import { PickleWriter, writeStateDict } from '../../fixtures/checkpoint/pickle-writer'
+import { writeTorchArchive } from '../../fixtures/checkpoint/torch-archive'
+import { float32Bytes } from '../../fixtures/checkpoint/zip-writer'
+
+const dir = mkdtempSync(join(tmpdir(), 'flowmo-ckpt-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const golden = '/work/shared/golden/tiny-a'
+
+describe('openWeights on the golden files', () => {
+  it('defaults to the EMA state dict of a reference checkpoint and reports what is there', async () => {
+    const w = await openWeights(`${golden}/checkpoint.pth`)
+    expect([w.format, w.stateDictKey, w.totalSteps]).toEqual(['pth', 'model_ema_state_dict', 1234])
+    expect(w.available).toEqual(['model_ema_state_dict', 'model_state_dict'])
+    expect(w.tensors.size).toBe(128)
+    const st = await openWeights(`${golden}/weights.safetensors`)
+    expect([st.format, st.stateDictKey, st.available, st.metadata['set']]).toEqual(['safetensors', null, [], 'tiny-a'])
+    const name = 'decoder.final_layer_txt.linear.weight'
+    expect(await w.tensors.get(name)!.read()).toEqual(await st.tensors.get(name)!.read())
+    expect([...w.tensors.keys()]).toEqual([...st.tensors.keys()])
+    await Promise.all([w.close(), st.close()])
+  })
+
+  it('picks the raw weights on request', async () => {
+    const raw = await openWeights(`${golden}/checkpoint.pth`, { stateDict: 'raw' })
+    const st = await openWeights(`${golden}/weights.safetensors`)
+    expect(raw.stateDictKey).toBe('model_state_dict')
+    const name = 'encoder.txt_in.bias'
+    const [r, w] = [await raw.tensors.get(name)!.read(), await st.tensors.get(name)!.read()]
+    expect(r[0]! - w[0]!).toBeCloseTo(1e-3, 6)
+    await expect(openWeights(`${golden}/checkpoint.pth`, { stateDict: 'optimizer' })).rejects.toThrow(/has no state dict "optimizer"; it holds: model_ema_state_dict, model_state_dict/)
+    await expect(openWeights(`${golden}/weights.safetensors`, { stateDict: 'raw' })).rejects.toThrow(/single plain state dict/)
+    await Promise.all([raw.close(), st.close()])
+  })
+})
+
+describe('openWeights on our own checkpoints and other files', () => {
+  it('chooses between ema. and model. prefixes in a training safetensors and reads total_steps', async () => {
+    const path = join(dir, 'step-000500.safetensors')
+    const t = (name: string, v: number) => ({ name, shape: [2], dtype: 'F32' as const, data: new Float32Array([v, v]) })
+    await writeSafetensors(path, [t(`${stateDictPrefixes.raw}a.weight`, 1), t(`${stateDictPrefixes.ema}a.weight`, 2)], { [totalStepsKey]: '500' })
+    const ema = await openWeights(path)
+    expect([ema.stateDictKey, ema.available, ema.totalSteps, [...ema.tensors.keys()]]).toEqual(['ema', ['ema', 'model'], 500, ['a.weight']])
+    expect(Array.from(await ema.tensors.get('a.weight')!.read())).toEqual([2, 2])
+    const raw = await openWeights(path, { stateDict: 'raw' })
+    expect(Array.from(await raw.tensors.get('a.weight')!.read())).toEqual([1, 1])
+    await Promise.all([ema.close(), raw.close()])
+  })
+
+  it('falls back to the only state dict when there is no EMA, and reads a bare .pth state dict', async () => {
+    const only = new PickleWriter().proto().emptyDict().mark().str('model')
+    writeStateDict(only, [['w', { storageKey: '0', storageNumel: 2, shape: [2] }]]).setItems().stop()
+    const storages = { '0': float32Bytes([3, 4]) }
+    const one = await openWeights(writeTorchArchive(join(dir, 'only.pth'), { pickle: only.bytes(), storages }))
+    expect([one.stateDictKey, one.totalSteps]).toEqual(['model', null])
+    const bare = writeStateDict(new PickleWriter().proto(), [['w', { storageKey: '0', storageNumel: 2, shape: [2] }]]).stop()
+    const b = await openWeights(writeTorchArchive(join(dir, 'bare.pth'), { pickle: bare.bytes(), storages }))
+    expect([b.stateDictKey, b.available]).toEqual([null, []])
+    expect(Array.from(await b.tensors.get('w')!.read())).toEqual([3, 4])
+    await Promise.all([one.close(), b.close()])
+  })
+
+  it('throws CheckpointError for a missing file, an empty file and a file that is neither format', async () => {
+    await expect(openWeights(join(dir, 'missing.pth'))).rejects.toThrow(/no such file/)
+    writeFileSync(join(dir, 'empty.bin'), '')
+    await expect(openWeights(join(dir, 'empty.bin'))).rejects.toThrow(/not a safetensors file \(only 0 bytes\)/)
+    writeFileSync(join(dir, 'photo.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))
+    await expect(openWeights(join(dir, 'photo.jpg'))).rejects.toBeInstanceOf(CheckpointError)
+  })
+})
+
+describe('compareStateDict', () => {
+  const expected: [string, number[]][] = [['a', [2, 3]], ['b', [4]], ['c', [1]]]
+
+  it('finds missing, unexpected and mismatched tensors', () => {
+    const actual = new Map([['a', { shape: [3, 2] }], ['b', { shape: [4] }], ['d', { shape: [5] }]])
+    const report = compareStateDict(expected, actual)
+    expect(report).toEqual({ missing: ['c'], unexpected: ['d'], mismatched: [{ name: 'a', expected: [2, 3], actual: [3, 2] }] })
+    expect(isExactMatch(report)).toBe(false)
+    const text = formatStateDictReport(report)
+    expect(text).toContain('Missing from the checkpoint (1):\n    c')
+    expect(text).toContain('Unexpected in the checkpoint (1):\n    d')
+    expect(text).toContain('a: model [2, 3], checkpoint [3, 2]')
+  })
+
+  it('reports an exact match and shortens long lists', () => {
+    const same = new Map(expected.map(([n, s]) => [n, { shape: s }]))
+    expect(formatStateDictReport(compareStateDict(expected, same))).toBe('All keys matched successfully')
+    const many = Array.from({ length: 15 }, (_, i): [string, number[]] => [`k${i}`, [1]])
+    expect(formatStateDictReport(compareStateDict(many, new Map()), 10)).toContain('… and 5 more')
+  })
+})
