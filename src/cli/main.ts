@@ -27,25 +27,33 @@ function overview(): string {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let name = '(flowmo)'
+  let name: string | null = null
   try {
     const global = takeGlobalOptions(argv)
     if (global.backend) process.env.FLOWMO_BACKEND = global.backend // seen by commands and child processes
     const [first, ...rest] = global.rest
-    if (first === '--version') return void console.log(version), 0
-    if (first === undefined) return void (global.help ? console.log(overview()) : console.error(overview())), global.help ? 0 : 2
+    if (first === '--version') {
+      console.log(version)
+      return 0
+    }
+    if (first === undefined && global.help) {
+      console.log(overview())
+      return 0
+    }
+    if (first === undefined) throw new UsageError(`missing command\n\n${overview()}`)
     const command = commands.find((c) => c.name === first)
     if (!command) throw new UsageError(`unknown command '${first}' (commands: ${commands.map((c) => c.name).join(', ')})`)
     name = command.name
-    if (global.help) return void console.log(`usage: ${command.usage}`), 0
-    return await command.run(rest)
+    if (!global.help) return await command.run(rest)
+    console.log(`usage: ${command.usage}`)
+    return 0
   } catch (error) {
     return reportError(name, error)
   }
 }
 
-function reportError(name: string, error: unknown): number {
-  const prefix = name === '(flowmo)' ? 'flowmo' : `flowmo ${name}`
+function reportError(commandName: string | null, error: unknown): number {
+  const prefix = commandName ? `flowmo ${commandName}` : 'flowmo'
   if (error instanceof UsageError) {
     console.error(`${prefix}: ${error.message}\nRun '${prefix} --help' for usage.`)
     return 2

@@ -26,6 +26,15 @@ describe('flowmo bin', () => {
     expect(stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('no command: the overview on stderr, exit 2; --version prints the version', () => {
+    const none = flowmo([])
+    expect(none.code).toBe(2)
+    expect(none.stderr.startsWith('flowmo: missing command')).toBe(true)
+    const version = flowmo(['--version'])
+    expect(version.code).toBe(0)
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
   it('bad option: usage error without a stack trace, exit 2', () => {
     const { code, stderr } = flowmo(['info', '--frob'])
     expect(code).toBe(2)
