@@ -82,13 +82,15 @@ export function featureStats(features: Float32Array | Float64Array, n: number, d
 }
 
 /**
- * tr √(Σ1^{1/2} Σ2 Σ1^{1/2}) = Σ √eig(D Vᵀ Σ2 V D) with Σ1 = V D² Vᵀ. Negative eigenvalues (round-off of a PSD matrix) are clamped
- * to 0, and Σ1's null space is dropped, so singular covariances (n ≤ d) need no ε offset.
+ * tr √(Σ1^{1/2} Σ2 Σ1^{1/2}) = Σ √eig(D Vᵀ Σ2 V D) with Σ1 = V D² Vᵀ. Σ1's eigenvalues at round-off level (|λ| ≤ d·2⁻⁵²·λmax,
+ * including small negative ones) count as 0 and their eigenvectors are dropped, so singular covariances (n ≤ d) need no ε offset
+ * and do not pick up the √(round-off) error that sqrtm shows on them. Negative eigenvalues of the inner product are clamped to 0.
  */
 export function traceSqrtProduct(sigma1: Float64Array, sigma2: Float64Array, d: number): number {
   const eig = symmetricEigen(sigma1, d)
   const vectors = eig.vectors as Float64Array
-  const kept = [...eig.values.keys()].filter((k) => eig.values[k] > 0)
+  const floor = Math.max(...eig.values) * d * 2 ** -52 // below this an eigenvalue is round-off of an exact 0
+  const kept = [...eig.values.keys()].filter((k) => eig.values[k] > floor)
   const r = kept.length
   const t = new Float64Array(r * d) // rows: v_kᵀ Σ2
   kept.forEach((k, row) => {

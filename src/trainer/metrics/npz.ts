@@ -73,7 +73,7 @@ export function encodeZip(entries: ReadonlyMap<string, Uint8Array>): Uint8Array 
     dir.writeUInt32LE(0x02014b50, 0)
     dir.writeUInt16LE(20, 4)
     dir.writeUInt16LE(20, 6)
-    local.copy(dir, 12, 12, 26) // date, crc, sizes
+    local.copy(dir, 12, 10, 26) // time, date, crc, sizes
     dir.writeUInt16LE(nameBytes.length, 28)
     dir.writeUInt32LE(offset, 42)
     parts.push(local, nameBytes, Buffer.from(data.buffer, data.byteOffset, data.byteLength))

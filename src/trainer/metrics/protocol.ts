@@ -52,19 +52,27 @@ export function hashFile(path: string): Promise<string> {
   })
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+
 /** Leaves of a plain object as [dotted path, value]; arrays and null are leaves. */
 function leaves(value: unknown, prefix = ''): [string, unknown][] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [[prefix, value]]
+  if (!isRecord(value)) return [[prefix, value]]
   return Object.entries(value).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k))
 }
 
+function diffValues(a: unknown, b: unknown, field: string, out: CardDifference[]): void {
+  if (isRecord(a) && isRecord(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) diffValues(a[k], b[k], field ? `${field}.${k}` : k, out)
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+    out.push({ field, a, b })
+  }
+}
+
+/** Differences at the deepest field where both cards still have objects (a null network differs as a whole). */
 export function diffCards(a: ProtocolCard, b: ProtocolCard): CardDifference[] {
-  const left = new Map(leaves(a))
-  const right = new Map(leaves(b))
-  const fields = [...new Set([...left.keys(), ...right.keys()])]
-  return fields
-    .filter((f) => JSON.stringify(left.get(f)) !== JSON.stringify(right.get(f)))
-    .map((field) => ({ field, a: left.get(field), b: right.get(field) }))
+  const out: CardDifference[] = []
+  diffValues(a, b, '', out)
+  return out
 }
 
 export function formatCard(card: ProtocolCard): string {
