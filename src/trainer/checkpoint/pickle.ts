@@ -11,7 +11,7 @@ export interface PickleCallable {
 
 export interface UnpickleOptions {
   /** Returns the value for an allowed global; undefined means refused. */
-  resolveGlobal(module: string, name: string): unknown
+  resolveGlobal(module: string, name: string, where: string): unknown
   /** Resolves a BINPERSID id (torch: a storage); absent means persistent ids are refused. */
   persistentLoad?(pid: unknown, where: string): unknown
   maxMarkDepth?: number // nesting of MARKs; torch state dicts need a handful
@@ -141,7 +141,7 @@ class Unpickler {
   }
 
   global(module: string, name: string): void {
-    const value = this.opts.resolveGlobal(module, name)
+    const value = this.opts.resolveGlobal(module, name, `${this.where} (byte ${this.opAt})`)
     if (value === undefined) throw this.refuse(`global ${module}.${name}`)
     this.push(value)
   }

@@ -37,9 +37,13 @@ export function isStorageKind(x: unknown): x is StorageKind {
   return typeof x === 'object' && x !== null && (x as StorageKind).kind === 'storage-kind'
 }
 
-/** The value of an allowed global, or undefined (refused). */
-export function resolveTorchGlobal(module: string, name: string): unknown {
+/** The value of an allowed global, or undefined (refused); a storage type or dtype we cannot decode is an error. */
+export function resolveTorchGlobal(module: string, name: string, where: string): unknown {
   const qualifiedName = `${module}.${name}`
+  if (module === 'torch' && (/Storage$/.test(name) || /^(bfloat|float|complex|uint|int|qint|quint|bits)\d/.test(name))
+    && !Object.hasOwn(storageDTypes, name) && !Object.hasOwn(dtypeGlobals, name)) {
+    throw new CheckpointError(`${where}: unsupported dtype ${qualifiedName}`)
+  }
   if (module === 'torch' && Object.hasOwn(storageDTypes, name)) return { kind: 'storage-kind', qualifiedName, dtype: storageDTypes[name]! }
   if (module === 'torch.storage' && name === 'UntypedStorage') return { kind: 'storage-kind', qualifiedName, dtype: 'U8' }
   if (module === 'torch' && Object.hasOwn(dtypeGlobals, name)) return { kind: 'storage-kind', qualifiedName, dtype: dtypeGlobals[name]! }

@@ -48,6 +48,13 @@ describe('unpickle: hostile pickles', () => {
     })
   }
 
+  it('names a torch storage type or dtype it cannot decode as an unsupported dtype', () => {
+    const w = new PickleWriter().proto().global('torch', 'ComplexFloatStorage').stop()
+    expect(() => load(w)).toThrow(/unsupported dtype torch\.ComplexFloatStorage/)
+    expect(() => load(new PickleWriter().proto().global('torch', 'float8_e4m3fn').stop())).toThrow(/unsupported dtype torch\.float8_e4m3fn/)
+    expect(load(new PickleWriter().proto().global('torch', 'BFloat16Storage').stop())).toMatchObject({ dtype: 'BF16' })
+  })
+
   it('refuses STACK_GLOBAL of a non-allowed name', () => {
     const w = new PickleWriter().op(0x80, 4).op(0x8c, 8).raw(new TextEncoder().encode('builtins')).op(0x8c, 4)
     w.raw(new TextEncoder().encode('exec')).op(0x93).stop()
