@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -92,6 +92,20 @@ describe('decodeImage', () => {
     expect((await decodeImage(join(tmp, 'out.png'))).rgb).toEqual(src.rgb)
     const { data } = await sharp(await encodePng(src.rgb, 40, 50)).raw().toBuffer({ resolveWithObject: true })
     expect(new Uint8Array(data)).toEqual(src.rgb)
+  })
+})
+
+describe('loadImageTensor against the reference (Pillow)', () => {
+  const fixtures = new URL('../../fixtures/images/', import.meta.url)
+  const golden = JSON.parse(readFileSync(new URL('pipeline-golden.json', fixtures), 'utf8')) as { sizePx: number; images: Record<string, string> }
+
+  it.each(Object.keys(golden.images))('matches convert("RGB") → Resize → CenterCrop bit for bit: %s', async (name) => {
+    const S = golden.sizePx
+    const got = fromModelOutput(await loadImageTensor(new URL(`pipeline/${name}`, fixtures).pathname, S, 'center'), S, S)
+    const want = new Uint8Array(Buffer.from(golden.images[name], 'base64'))
+    let maxDiff = 0
+    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]))
+    expect(maxDiff).toBe(0)
   })
 })
 
