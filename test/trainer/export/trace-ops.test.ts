@@ -1,12 +1,29 @@
 // Op-level parity: each Ops method traced to ONNX and run in onnxruntime-node matches the plain-TS
-// reference (max abs ≤ 1e-5) on seeded inputs, with the traced shapes equal to the actual ones.
-import { describe, expect, it } from 'vitest'
+// reference and the eager tfjs TfOps (max abs ≤ 1e-5) on seeded inputs; traced shapes equal actual ones.
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { TfOps } from '../../../src/trainer/model/tf-ops'
+import type { FloatTensor } from '../../../src/trainer/export/ort-runner'
 import type { Ops } from '../../../src/trainer/model/ops'
 import { OnnxGraph } from '../../../src/trainer/export/onnx-graph'
 import { TraceOps } from '../../../src/trainer/export/trace-ops'
 import { maxAbsDiff, randn, runBoth, seededWeights, traceAndLoad, type Forward } from './traced-run'
 
-const W = (name: string, shape: number[]) => ({ name, shape })
+const declared = new Map<string, number[]>() // every parameter the cases use, for the tfjs weight map
+const W = (name: string, shape: number[]) => {
+  declared.set(name, shape)
+  return { name, shape }
+}
+
+/** The same forward eagerly on tfjs (TfOps, cpu backend) with the same weights and inputs. */
+function runTf(forward: Forward, inputs: readonly FloatTensor[]): Float32Array {
+  return tf.tidy(() => {
+    const weights = new Map([...declared].map(([name, shape]) => [name, tf.tensor(seededWeights({ name, shape }), shape)]))
+    const y = forward(new TfOps(weights), ...inputs.map((t) => tf.tensor(t.data, [...t.shape])))
+    return y.dataSync() as Float32Array // sync point (test)
+  })
+}
 
 /** name → [forward, input shapes]; one case per op (and per distinct mapping of an op). */
 const cases: Record<string, [Forward, number[][]]> = {
@@ -37,13 +54,18 @@ const cases: Record<string, [Forward, number[][]]> = {
   sin: [(o, x) => o.sin(o.scale(x, 5)), [[3, 4]]],
 }
 
-describe('TraceOps → onnxruntime-node matches the plain-TS reference', () => {
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+})
+
+describe('TraceOps → onnxruntime-node matches the plain-TS reference and TfOps', () => {
   it.each(Object.entries(cases))('%s', async (_, [forward, shapes]) => {
     const { tracedShape, runner } = await traceAndLoad(forward, shapes)
-    const { actual, expected } = await runBoth(forward, runner, shapes)
+    const { inputs, actual, expected } = await runBoth(forward, runner, shapes)
     expect(actual.shape).toEqual(expected.shape)
     expect(tracedShape).toEqual(expected.shape)
     expect(maxAbsDiff(actual.data, expected.data)).toBeLessThanOrEqual(1e-5)
+    expect(maxAbsDiff(actual.data, runTf(forward, inputs))).toBeLessThanOrEqual(1e-5)
     await runner.release()
   })
 })
