@@ -21,7 +21,7 @@ export interface LoadedWeights {
   stateDictKey: string | null // which state dict was chosen (`model_ema_state_dict`, `ema`, …); null for a bare one
   available: string[] // every state dict key the file holds
   totalSteps: number | null
-  metadata: Record<string, string>
+  metadata: Record<string, string> // safetensors __metadata__; for .pth the top-level scalars as strings
   tensors: Map<string, TensorRecord> // in the file's order
   close(): Promise<void>
 }
@@ -56,7 +56,8 @@ async function openPthWeights(path: string, opts: OpenWeightsOptions): Promise<L
     for (const [name, t] of pth.stateDicts.get(key ?? '')!) {
       tensors.set(name, { name, shape: [...t.shape], dtype: t.dtype, read: t.read })
     }
-    return { format: 'pth', path, stateDictKey: key, available, totalSteps: pthTotalSteps(pth), metadata: {}, tensors, close: () => pth.close() }
+    const metadata = Object.fromEntries([...pth.scalars].map(([k, v]) => [k, String(v)])) // e.g. total_steps, epoch
+    return { format: 'pth', path, stateDictKey: key, available, totalSteps: pthTotalSteps(pth), metadata, tensors, close: () => pth.close() }
   } catch (err) {
     await pth.close()
     throw err

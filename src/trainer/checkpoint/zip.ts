@@ -103,7 +103,8 @@ function inflateCapped(raw: Uint8Array, maxBytes: number, where: string): Uint8A
     return new Uint8Array(inflateRawSync(raw, { maxOutputLength: Math.max(1, maxBytes) }))
   } catch (err) {
     const tooLarge = err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
-    throw new CheckpointError(tooLarge ? `${where} inflates past the ${maxBytes}-byte limit (zip bomb?)` : `${where}: bad deflate data (${String(err)})`)
+    if (tooLarge) throw new CheckpointError(`${where} inflates past the ${maxBytes}-byte limit (zip bomb?)`)
+    throw new CheckpointError(`${where}: bad deflate data (${String(err)})`)
   }
 }
 
@@ -170,22 +171,26 @@ function parseCentralDirectory(bytes: Uint8Array, count: number, file: RandomAcc
     if (end > bytes.byteLength) throw new CheckpointError(`${file.path}: corrupt zip central directory at entry ${i}`)
     const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen))
     const extra = view(bytes.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen))
-    entries.set(name, { name, ...readSizes(v, p, extra, file.path), method: v.getUint16(p + 10, true), flags: v.getUint16(p + 8, true), crc32: v.getUint32(p + 16, true) })
+    const [method, flags, crc] = [v.getUint16(p + 10, true), v.getUint16(p + 8, true), v.getUint32(p + 16, true)]
+    entries.set(name, { name, method, flags, crc32: crc, ...readSizes(v, p, extra, file.path) })
     p = end
   }
   return entries
 }
 
 /** The 32-bit sizes and offset of a central entry, replaced from its ZIP64 extra field where they are 0xFFFFFFFF. */
-function readSizes(v: DataView, p: number, extra: DataView, path: string): Pick<ZipEntry, 'compressedSize' | 'uncompressedSize' | 'localHeaderOffset'> {
+type EntrySizes = Pick<ZipEntry, 'compressedSize' | 'uncompressedSize' | 'localHeaderOffset'>
+
+function readSizes(v: DataView, p: number, extra: DataView, path: string): EntrySizes {
   const fields = [v.getUint32(p + 24, true), v.getUint32(p + 20, true), v.getUint32(p + 42, true)] // usize, csize, offset
   if (!fields.includes(0xffffffff)) return { uncompressedSize: fields[0]!, compressedSize: fields[1]!, localHeaderOffset: fields[2]! }
   for (let q = 0; q + 4 <= extra.byteLength; q += 4 + extra.getUint16(q + 2, true)) {
     if (extra.getUint16(q, true) !== 0x0001) continue
+    const end = Math.min(q + 4 + extra.getUint16(q + 2, true), extra.byteLength)
     let at = q + 4
     for (let k = 0; k < 3; k++) {
       if (fields[k] !== 0xffffffff) continue
-      if (at + 8 > q + 4 + extra.getUint16(q + 2, true) || at + 8 > extra.byteLength) throw new CheckpointError(`${path}: short zip64 extra field`)
+      if (at + 8 > end) throw new CheckpointError(`${path}: short zip64 extra field`)
       fields[k] = safeU64(extra, at, path)
       at += 8
     }

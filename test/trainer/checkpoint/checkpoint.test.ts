@@ -22,6 +22,7 @@ describe('openWeights on the golden files', () => {
     expect([w.format, w.stateDictKey, w.totalSteps]).toEqual(['pth', 'model_ema_state_dict', 1234])
     expect(w.available).toEqual(['model_ema_state_dict', 'model_state_dict'])
     expect(w.tensors.size).toBe(128)
+    expect(w.metadata).toEqual({ total_steps: '1234' })
     const st = await openWeights(`${golden}/weights.safetensors`)
     expect([st.format, st.stateDictKey, st.available, st.metadata['set']]).toEqual(['safetensors', null, [], 'tiny-a'])
     const name = 'decoder.final_layer_txt.linear.weight'
