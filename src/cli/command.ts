@@ -1,4 +1,5 @@
 // What every `flowmo <name>` command module exports (src/cli/commands/<name>.ts), registered in main.ts.
+// Import engine code (tfjs, onnxruntime) inside run() with `await import(…)`, so `flowmo --help` stays instant.
 
 export interface Command {
   readonly name: string // e.g. 'info'
