@@ -44,6 +44,9 @@ export async function openWeights(path: string, opts: OpenWeightsOptions = {}): 
   const file = await RandomAccessFile.open(path)
   const magic = await file.read(0, Math.min(4, file.sizeBytes), 'file signature').finally(() => file.close())
   const isZip = magic.length === 4 && magic[0] === 0x50 && magic[1] === 0x4b && magic[2] === 3 && magic[3] === 4
+  if (magic[0] === 0x80 && magic[1] === 0x02 && magic[2] === 0x8a) { // PROTO 2, LONG1: the legacy format's magic number
+    throw new CheckpointError(`${path}: legacy torch.save format (torch < 1.6, not a zip) is not supported; re-save it with a newer torch`)
+  }
   return isZip ? openPthWeights(path, opts) : openSafetensorsWeights(path, opts)
 }
 

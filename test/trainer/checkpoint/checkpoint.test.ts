@@ -76,6 +76,8 @@ describe('openWeights on our own checkpoints and other files', () => {
     await expect(openWeights(join(dir, 'empty.bin'))).rejects.toThrow(/not a safetensors file \(only 0 bytes\)/)
     writeFileSync(join(dir, 'photo.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))
     await expect(openWeights(join(dir, 'photo.jpg'))).rejects.toBeInstanceOf(CheckpointError)
+    writeFileSync(join(dir, 'legacy.pth'), Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8]))
+    await expect(openWeights(join(dir, 'legacy.pth'))).rejects.toThrow(/legacy torch\.save format/)
   })
 })
 
