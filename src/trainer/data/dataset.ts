@@ -34,6 +34,9 @@ export interface ScanOptions {
   imageSizePx: number // crop size; images whose shorter side is below it are skipped (no upsampling), e.g. 256
   recursive?: boolean // descend into sub-folders (default true)
   concurrency?: number // files verified at once (default 4)
+  verify?: 'decode' | 'header' // decode: find truncated files now (default); header: fast, the loader skips them later
+  onProgress?: (filesDone: number, filesTotal: number) => void
+  signal?: AbortSignal // cancels the scan (it rejects with the signal's reason)
 }
 
 export type SkipCounts = Record<SkipReason, number>
@@ -95,7 +98,7 @@ function message(e: unknown): string {
 }
 
 /** Verify one file; a usable image comes back as an entry, anything else as a skip with its reason. */
-export async function checkImageFile(path: string, imageSizePx: number): Promise<DatasetEntry | SkippedFile> {
+export async function checkImageFile(path: string, imageSizePx: number, verify: 'decode' | 'header' = 'decode'): Promise<DatasetEntry | SkippedFile> {
   const skip = (reason: SkipReason, detail: string): SkippedFile => ({ path, reason, detail })
   const size = (await stat(path).catch(() => null))?.size
   if (size === undefined) return skip('corrupt or truncated', 'cannot be read')
@@ -113,20 +116,24 @@ export async function checkImageFile(path: string, imageSizePx: number): Promise
   const [h, w] = [meta.height ?? 0, meta.width ?? 0]
   if (Math.min(h, w) < imageSizePx) return skip('smaller than the crop', `${w}×${h}, shorter side < ${imageSizePx}`)
   try {
-    await decodeImage(path) // a full decode is the only way to find truncated pixel data
+    if (verify === 'decode') await decodeImage(path) // a full decode is the only way to find truncated pixel data
   } catch (e) {
     return skip('corrupt or truncated', message(e))
   }
   return { path, h, w, notes: conversionNotes(meta) }
 }
 
-async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+/** fn over items, `concurrency` at a time, results in item order. */
+async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>, opts: ScanOptions): Promise<R[]> {
   const out = new Array<R>(items.length)
   let next = 0
+  let done = 0
   const worker = async () => {
     while (next < items.length) {
+      opts.signal?.throwIfAborted()
       const i = next++
       out[i] = await fn(items[i])
+      opts.onProgress?.(++done, items.length)
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
@@ -139,7 +146,7 @@ export async function scanImageFolder(dir: string, opts: ScanOptions): Promise<I
   if (!isDir) throw new DatasetError(dir, [], 'not a folder')
   const paths = (await listImageFiles(dir, opts.recursive ?? true)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   if (paths.length === 0) throw new DatasetError(dir, [], `no files named ${IMAGE_EXTENSIONS.join(' ')}`)
-  const results = await mapPool(paths, opts.concurrency ?? 4, (p) => checkImageFile(p, opts.imageSizePx))
+  const results = await mapPool(paths, opts.concurrency ?? 4, (p) => checkImageFile(p, opts.imageSizePx, opts.verify), opts)
   const usable = results.filter((r): r is DatasetEntry => !('reason' in r))
   const skipped = results.filter((r): r is SkippedFile => 'reason' in r)
   if (usable.length === 0) throw new DatasetError(dir, skipped, `all ${paths.length} image files were skipped`)

@@ -75,6 +75,21 @@ describe('scanImageFolder', () => {
     expect(flat.usable).toHaveLength(scan.usable.length - 2)
   })
 
+  it('in header mode accepts the truncated file (left to the loader) and reports progress', async () => {
+    const progress: number[] = []
+    const fast = await scanImageFolder(join(tmp, 'mixed'), { imageSizePx: SIZE, verify: 'header', onProgress: (done) => progress.push(done) })
+    expect(fast.usable.map((e) => e.path)).toContain(join(tmp, 'mixed', 'truncated.jpg'))
+    expect(fast.skipped).toHaveLength(scan.skipped.length - 1)
+    const total = scan.usable.length + scan.skipped.length
+    expect(progress).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+  })
+
+  it('stops when its signal is aborted', async () => {
+    const ctl = new AbortController()
+    ctl.abort(new Error('cancelled by user'))
+    await expect(scanImageFolder(join(tmp, 'mixed'), { imageSizePx: SIZE, signal: ctl.signal })).rejects.toThrow('cancelled by user')
+  })
+
   it('formats run-log lines', () => {
     const lines = formatSkipped(scan.skipped)
     expect(lines).toContain(`skipped ${join(tmp, 'mixed', 'empty.png')}: zero-byte`)
