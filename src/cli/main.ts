@@ -4,9 +4,10 @@ import { version } from '../../package.json'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
 import { info } from './commands/info'
+import { reconstruct } from './commands/reconstruct'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info]
+export const commands: readonly Command[] = [info, reconstruct]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
