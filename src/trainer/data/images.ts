@@ -37,6 +37,7 @@ export async function decodeImage(path: string): Promise<RgbImage> {
   if ((await sharp(path, SHARP_INPUT).metadata()).space === 'cmyk') {
     // libvips would go through an ICC profile; PIL uses plain arithmetic on the stored CMYK values
     const { data, info } = await sharp(path, SHARP_INPUT).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true })
+    if (info.channels < 4 || data.length !== info.width * info.height * info.channels) throw new Error(`${path}: unsupported CMYK layout`)
     return { rgb: cmykToRgb(data, info.channels, info.height, info.width), h: info.height, w: info.width }
   }
   const { data, info } = await sharp(path, SHARP_INPUT)
