@@ -8,13 +8,14 @@ import {
   CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, stateDictPrefixes, totalStepsKey,
 } from '../../../src/trainer/checkpoint/checkpoint'
 import { writeSafetensors } from '../../../src/trainer/checkpoint/safetensors'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { PickleWriter, writeStateDict } from '../../fixtures/checkpoint/pickle-writer'
 import { writeTorchArchive } from '../../fixtures/checkpoint/torch-archive'
 import { float32Bytes } from '../../fixtures/checkpoint/zip-writer'
 
 const dir = mkdtempSync(join(tmpdir(), 'flowmo-ckpt-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const golden = '/work/shared/golden/tiny-a'
+const golden = join(goldenDir(), 'tiny-a')
 
 describe('openWeights on the golden files', () => {
   it('defaults to the EMA state dict of a reference checkpoint and reports what is there', async () => {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PickleSecurityError } from '../../../src/trainer/checkpoint/checkpoint-error'
 import { gatherStrided, openPth } from '../../../src/trainer/checkpoint/pth'
 import { SafetensorsFile } from '../../../src/trainer/checkpoint/safetensors'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { PickleWriter, writeStateDict, writeTorchTensor, type TorchTensorSpec } from '../../fixtures/checkpoint/pickle-writer'
 import { torchArchiveBytes, writeTorchArchive, type TorchArchive } from '../../fixtures/checkpoint/torch-archive'
 import { buildZip, float32Bytes } from '../../fixtures/checkpoint/zip-writer'
@@ -24,8 +25,8 @@ function stateDictPickle(tensors: ReadonlyArray<readonly [string, TorchTensorSpe
 describe('golden checkpoint.pth', () => {
   for (const set of ['tiny-a', 'tiny-b']) {
     it(`${set}: EMA equals weights.safetensors exactly, raw equals weights + 1e-3, total_steps 1234, order kept`, async () => {
-      const pth = await openPth(`/work/shared/golden/${set}/checkpoint.pth`)
-      const st = await SafetensorsFile.open(`/work/shared/golden/${set}/weights.safetensors`)
+      const pth = await openPth(`${goldenDir()}/${set}/checkpoint.pth`)
+      const st = await SafetensorsFile.open(`${goldenDir()}/${set}/weights.safetensors`)
       expect(pth.isBareStateDict).toBe(false)
       expect([...pth.stateDicts.keys()]).toEqual(['model_ema_state_dict', 'model_state_dict'])
       expect(pth.scalars.get('total_steps')).toBe(1234)

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CheckpointError } from '../../../src/trainer/checkpoint/checkpoint-error'
 import { SafetensorsFile, writeSafetensors } from '../../../src/trainer/checkpoint/safetensors'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import probes from '../../fixtures/checkpoint/golden-probes.json'
 
 const dir = mkdtempSync(join(tmpdir(), 'flowmo-st-'))
@@ -85,7 +86,7 @@ describe('writeSafetensors → SafetensorsFile', () => {
 describe('golden weights.safetensors', () => {
   for (const [set, expected] of Object.entries(probes.sets)) {
     it(`${set}: header, order and values match an independent numpy read`, async () => {
-      const st = await SafetensorsFile.open(`/work/shared/golden/${set}/weights.safetensors`)
+      const st = await SafetensorsFile.open(`${goldenDir()}/${set}/weights.safetensors`)
       const names = st.header.entries.map((e) => e.name)
       expect(names.length).toBe(expected.n_tensors)
       expect([names[0], names.at(-1)]).toEqual([expected.first_name, expected.last_name])
@@ -101,8 +102,8 @@ describe('golden weights.safetensors', () => {
   }
 
   it('tiny-a holds the 1,502,765 parameters config.json reports', async () => {
-    const config = JSON.parse(readFileSync('/work/shared/golden/tiny-a/config.json', 'utf8'))
-    const st = await SafetensorsFile.open('/work/shared/golden/tiny-a/weights.safetensors')
+    const config = JSON.parse(readFileSync(join(goldenDir(), 'tiny-a/config.json'), 'utf8'))
+    const st = await SafetensorsFile.open(join(goldenDir(), 'tiny-a/weights.safetensors'))
     const params = st.header.entries.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0)
     await st.close()
     expect(params).toBe(config.weights_summary.n_params)
