@@ -10,6 +10,7 @@ import { SafetensorsFile } from '../../../src/trainer/checkpoint/safetensors'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { PickleWriter, writeStateDict, writeTorchTensor, type TorchTensorSpec } from '../../fixtures/checkpoint/pickle-writer'
 import { torchArchiveBytes, writeTorchArchive, type TorchArchive } from '../../fixtures/checkpoint/torch-archive'
+import { writeSparseZip64 } from '../../fixtures/checkpoint/sparse-zip64'
 import { buildZip, float32Bytes } from '../../fixtures/checkpoint/zip-writer'
 
 const dir = mkdtempSync(join(tmpdir(), 'flowmo-pth-'))
@@ -97,6 +98,27 @@ describe('openPth: storages and views', () => {
     expect(Array.from(await pth.stateDicts.get('')!.get('x')!.read())).toEqual([1.25, -3])
     await pth.close()
     await expect(openPth(archive({ pickle, storages: { '0': be }, byteorder: 'middle' }))).rejects.toThrow(/unknown byteorder "middle"/)
+  })
+
+  it('reads tensors stored past 4 GiB in a (sparse) ZIP64 archive', async () => {
+    const bigBytes = 2 ** 32 + 2 ** 20 // 4 GiB + 1 MiB of holes, then a marker
+    const bigNumel = bigBytes / 4
+    const pickle = stateDictPickle([
+      ['tail', { storageKey: '0', storageNumel: bigNumel, storageOffset: bigNumel - 2, shape: [2] }],
+      ['after', { storageKey: '1', storageNumel: 3, shape: [3] }],
+    ])
+    const path = join(dir, 'huge.pth')
+    await writeSparseZip64(path, [
+      { name: 'huge/data.pkl', sizeBytes: pickle.length, writes: [{ at: 0, bytes: pickle }], crc: true },
+      { name: 'huge/data/0', sizeBytes: bigBytes, writes: [{ at: bigBytes - 8, bytes: float32Bytes([6.5, -7]) }] },
+      { name: 'huge/data/1', sizeBytes: 12, writes: [{ at: 0, bytes: float32Bytes([1, 2, 3]) }] },
+    ])
+    const pth = await openPth(path)
+    const sd = pth.stateDicts.get('')!
+    expect(Array.from(await sd.get('tail')!.read())).toEqual([6.5, -7])
+    expect(Array.from(await sd.get('after')!.read())).toEqual([1, 2, 3])
+    await pth.close()
+    rmSync(path)
   })
 
   it('gatherStrided copies a 3-d view in row-major order', () => {
