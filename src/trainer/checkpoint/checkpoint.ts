@@ -32,7 +32,7 @@ export interface OpenWeightsOptions {
 
 /** Prefixes of the two state dicts in our own training checkpoints (`ema.decoder.…`, `model.decoder.…`). */
 export const stateDictPrefixes = { ema: 'ema.', raw: 'model.' } as const
-/** safetensors metadata key for the training step, as the reference's `total_steps`. */
+/** The training step: a top-level .pth entry in the reference's train.py, a metadata key in our safetensors. */
 export const totalStepsKey = 'total_steps'
 
 const aliases: Readonly<Record<'ema' | 'raw', readonly string[]>> = {
@@ -68,7 +68,7 @@ async function openPthWeights(path: string, opts: OpenWeightsOptions): Promise<L
 }
 
 function pthTotalSteps(pth: PthFile): number | null {
-  const steps = pth.scalars.get('total_steps')
+  const steps = pth.scalars.get(totalStepsKey)
   return typeof steps === 'number' && Number.isSafeInteger(steps) ? steps : null
 }
 
