@@ -28,7 +28,7 @@ export class ZipArchive {
   private readonly dataOffsets = new Map<string, number>()
 
   private constructor(
-    readonly file: RandomAccessFile,
+    private readonly file: RandomAccessFile,
     readonly entries: ReadonlyMap<string, ZipEntry>, // in central-directory order
   ) {}
 
