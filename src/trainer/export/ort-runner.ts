@@ -69,12 +69,12 @@ function createSession(model: string | Uint8Array, device: 'cpu' | 'cuda', optio
     executionMode: 'sequential',
     intraOpNumThreads: options.intraOpNumThreads ?? 0,
   }
+  // the same call twice: `create` has one overload for a path and one for bytes
   return typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions)
 }
 
-/** Why CUDA cannot be used with this onnxruntime-node install, or null when it may be. */
+/** Why CUDA cannot be used with this onnxruntime-node build, or null when it may be (its libraries can still be missing). */
 function cudaUnavailable(): string | null {
-  const cuda = ort.listSupportedBackends().find((b) => b.name === 'cuda')
-  if (!cuda) return 'this onnxruntime-node build has no CUDA execution provider'
-  return null
+  const listed = ort.listSupportedBackends().some((b) => b.name === 'cuda')
+  return listed ? null : 'this onnxruntime-node build has no CUDA execution provider'
 }

@@ -21,7 +21,9 @@ export class TraceOps implements Ops<Sym> {
   private readonly params = new Map<string, { sym: Sym; data: Float32Array }>() // declared parameters, by PyTorch key
   private readonly unwritten = new Map<string, TensorDef>() // parameters no node has read yet
   private readonly transposed = new Map<string, string>() // key → initializer holding the weight transposed
-  private readonly scalars = new Map<number, string>()
+  private readonly scalars = new Map<number, string>() // shared float scalars, by value
+  private readonly int64Consts = new Map<string, string>() // shared shapes, axes and bounds, by contents
+  private readonly ones = new Map<number, string>() // LayerNormalization scales, by width
 
   constructor(
     readonly graph: OnnxGraph,
@@ -65,8 +67,9 @@ export class TraceOps implements Ops<Sym> {
 
   /** ConstantOfShape(Concat(Shape(like)[0:1], shape)). */
   fill(like: Sym, shape: readonly number[], value: number): Sym {
+    this.write([like.name])
     const [batch] = this.graph.addNode('Shape', [like.name], [attr.int('start', 0), attr.int('end', 1)])
-    const [dims] = this.graph.addNode('Concat', [batch, this.graph.addInt64Initializer('dims', shape)], [attr.int('axis', 0)])
+    const [dims] = this.graph.addNode('Concat', [batch, this.int64s('dims', shape)], [attr.int('axis', 0)])
     const valueTensor = { name: 'value', dataType: DataType.FLOAT, dims: [1], data: Float32Array.of(value) }
     return this.node('ConstantOfShape', [dims], [like.shape[0], ...shape], [attr.tensor('value', valueTensor)])
   }
@@ -77,7 +80,7 @@ export class TraceOps implements Ops<Sym> {
 
   reshape(x: Sym, shape: readonly number[]): Sym {
     const { shape: out, operand } = reshapeShapes(x.shape, shape)
-    return this.node('Reshape', [x.name, this.graph.addInt64Initializer('shape', operand)], out)
+    return this.node('Reshape', [x.name, this.int64s('shape', operand)], out)
   }
 
   transpose(x: Sym, perm: readonly number[]): Sym {
@@ -166,7 +169,11 @@ export class TraceOps implements Ops<Sym> {
   /** LayerNormalization over the last axis with a ones Scale (the op requires one) and no bias. */
   layerNorm(x: Sym, eps: number): Sym {
     const dim = x.shape.at(-1) ?? 1
-    const ones = this.graph.addFloatInitializer('ones', new Float32Array(dim).fill(1), [dim])
+    let ones = this.ones.get(dim)
+    if (ones === undefined) {
+      ones = this.graph.addFloatInitializer('ones', new Float32Array(dim).fill(1), [dim])
+      this.ones.set(dim, ones)
+    }
     return this.node('LayerNormalization', [x.name, ones], x.shape, [attr.int('axis', -1), attr.float('epsilon', eps)])
   }
 
@@ -231,8 +238,15 @@ export class TraceOps implements Ops<Sym> {
     return name
   }
 
+  /** A 1-D int64 initializer, shared by every use of the same values. */
   private int64s(base: string, values: readonly number[]): string {
-    return this.graph.addInt64Initializer(base, values)
+    const key = `${base}:${values.join(',')}`
+    let name = this.int64Consts.get(key)
+    if (name === undefined) {
+      name = this.graph.addInt64Initializer(base, values)
+      this.int64Consts.set(key, name)
+    }
+    return name
   }
 }
 
