@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api'
 
 register()
 const { main } = await import('../src/cli/main.ts')
-process.exitCode = await main(process.argv.slice(2))
+// exit explicitly: the wasm backend's worker threads would otherwise keep the process alive after the command
+process.exit(await main(process.argv.slice(2)))

@@ -8,11 +8,11 @@ import type {
   TrainerApi, TrainerEvents,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
-import { backendInfo, initBackend, type BackendInfo } from './backend'
+import { backendInfo, initBackend } from './backend'
 
 /** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
 export async function engineStatus(requestedBackend?: string): Promise<EngineStatus> {
-  const info = await readyBackend(requestedBackend)
+  const info = backendInfo() ?? (await initBackend(requestedBackend)) // initBackend shares one start between racing calls
   return {
     backend: info.name,
     requestedBackend: info.requested,
@@ -21,15 +21,6 @@ export async function engineStatus(requestedBackend?: string): Promise<EngineSta
     versions: engineVersions(info.tfjsVersion),
     notices: info.notices,
   }
-}
-
-let initializing: Promise<BackendInfo> | null = null // one initialisation even when first calls race
-
-function readyBackend(requested?: string): Promise<BackendInfo> {
-  const ready = backendInfo()
-  if (ready) return Promise.resolve(ready)
-  initializing ??= initBackend(requested).finally(() => (initializing = null))
-  return initializing
 }
 
 function engineVersions(tfjs: string): EngineVersions {

@@ -26,14 +26,6 @@ describe('TrainerService', () => {
     expect(status.versions.flowmo).toMatch(/^\d+\.\d+\.\d+/)
   })
 
-  it('initialises the backend once when the first calls race', async () => {
-    const { initBackend } = await import('../../src/trainer/backend')
-    const trainer = service().trainer
-    vi.mocked(initBackend).mockClear()
-    await Promise.all([trainer.status(), trainer.status(), trainer.status()])
-    expect(initBackend).toHaveBeenCalledTimes(1)
-  })
-
   it('echoes text and bytes from its own process', async () => {
     const report = await service().trainer.echo({ text: 'hi', bytes: new Uint8Array([7]) })
     expect(report).toEqual({ text: 'hi', bytes: new Uint8Array([7]), pid: process.pid })
