@@ -84,9 +84,9 @@ export class TraceOps implements Ops<Sym> {
   }
 
   transpose(x: Sym, perm: readonly number[]): Sym {
-    if (perm.length !== x.shape.length) throw new Error(`transpose perm [${perm}] does not fit shape [${x.shape}]`)
-    const out = perm.map((p) => x.shape[normAxis(p, x.shape.length)])
-    return this.node('Transpose', [x.name], out, [attr.ints('perm', perm)])
+    const isPermutation = perm.length === x.shape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i)
+    if (!isPermutation) throw new Error(`transpose perm [${perm}] is not a permutation of the axes of [${x.shape}]`)
+    return this.node('Transpose', [x.name], perm.map((p) => x.shape[p]), [attr.ints('perm', perm)])
   }
 
   concat(xs: readonly Sym[], axis: number): Sym {

@@ -112,6 +112,8 @@ describe('shape tracking and validation', () => {
     expect(() => o.reshape(o.input('s', [4, 6]), [5, -1])).toThrow(/cannot reshape/)
     expect(() => o.reshape(x, [-1, -1, 5])).toThrow(/cannot reshape/)
     expect(() => o.slice(x, 1, 3, 2)).toThrow(/out of range/)
+    expect(() => o.transpose(x, [0, -1, 1])).toThrow(/not a permutation/)
+    expect(() => o.transpose(x, [0, 1])).toThrow(/not a permutation/)
     expect(() => o.matmul(x, x, false)).toThrow(/inner dims/)
     expect(() => o.add(x, o.input('z', [5]))).toThrow(/broadcast/)
     const short = new TraceOps(new OnnxGraph('g'), () => new Float32Array(3))
