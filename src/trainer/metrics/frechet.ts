@@ -1,6 +1,7 @@
 // Gaussian feature statistics and the Fréchet distance between them (FID), in float64, as pytorch-fid's
 // calculate_frechet_distance but with tr√(Σ1Σ2) from symmetric eigendecompositions instead of scipy.linalg.sqrtm.
 import { symmetricEigen } from './eigen'
+import { rowDots } from './row-dots'
 
 /** Mean and unbiased covariance (numpy.cov(rowvar=False)) of n feature rows of width d. */
 export interface GaussianStats {
@@ -92,22 +93,14 @@ export function traceSqrtProduct(sigma1: Float64Array, sigma2: Float64Array, d: 
   const floor = Math.max(...eig.values) * d * 2 ** -52 // below this an eigenvalue is round-off of an exact 0
   const kept = [...eig.values.keys()].filter((k) => eig.values[k] > floor)
   const r = kept.length
-  const t = new Float64Array(r * d) // rows: v_kᵀ Σ2
-  kept.forEach((k, row) => {
-    const out = t.subarray(row * d, (row + 1) * d)
-    for (let i = 0; i < d; i++) {
-      const vki = vectors[k * d + i]
-      if (vki !== 0) for (let j = 0; j < d; j++) out[j] += vki * sigma2[i * d + j]
-    }
-  })
+  const vr = new Float64Array(r * d) // [r, d] kept eigenvectors as rows
+  kept.forEach((k, row) => vr.set(vectors.subarray(k * d, (k + 1) * d), row * d))
+  const t = rowDots(vr, r, sigma2, d, d) // [r, d] = Vrᵀ Σ2, Σ2 being symmetric
+  const inner = rowDots(t, r, vr, r, d) // [r, r] = Vrᵀ Σ2 Vr
   const scale = kept.map((k) => Math.sqrt(eig.values[k]))
   const b = new Float64Array(r * r)
   for (let p = 0; p < r; p++) {
-    for (let q = p; q < r; q++) {
-      let s = 0
-      for (let j = 0; j < d; j++) s += t[p * d + j] * vectors[kept[q] * d + j]
-      b[p * r + q] = b[q * r + p] = scale[p] * scale[q] * s
-    }
+    for (let q = 0; q < r; q++) b[p * r + q] = (scale[p] * scale[q] * (inner[p * r + q] + inner[q * r + p])) / 2
   }
   return symmetricEigen(b, r, { vectors: false }).values.reduce((acc, v) => acc + Math.sqrt(Math.max(v, 0)), 0)
 }

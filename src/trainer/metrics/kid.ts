@@ -1,5 +1,6 @@
 // Kernel Inception Distance: unbiased MMD² with the cubic polynomial kernel k(x, y) = (x·y / d + 1)³, averaged over random
 // subsets (torch-fidelity kid_features_to_metric / clean-fid kernel_distance: 100 subsets of 1000, std with ddof 0).
+import { rowDots } from './row-dots'
 
 export interface KidOptions {
   readonly subsets?: number // default 100
@@ -51,23 +52,20 @@ function gatherRows(features: Features, rows: Int32Array, d: number): Float64Arr
   return out
 }
 
-/** Σ k(a_i, b_j) over all i, j, or over i < j when a and b are the same rows. */
-function kernelSum(a: Float64Array, b: Float64Array, m: number, d: number, upperOnly: boolean): number {
+/** Σ k(a_i, b_j) over all i, j, or over i ≠ j when a and b are the same rows. */
+function kernelSum(a: Float64Array, b: Float64Array, m: number, d: number, offDiagonal: boolean): number {
+  const dots = rowDots(a, m, b, m, d)
   let total = 0
   for (let i = 0; i < m; i++) {
-    for (let j = upperOnly ? i + 1 : 0; j < m; j++) {
-      let dot = 0
-      for (let k = 0; k < d; k++) dot += a[i * d + k] * b[j * d + k]
-      total += (dot / d + 1) ** 3
-    }
+    for (let j = 0; j < m; j++) if (!offDiagonal || i !== j) total += (dots[i * m + j] / d + 1) ** 3
   }
   return total
 }
 
 /** Unbiased MMD² between two equal-size samples of rows [m, d]. */
 export function polynomialMmd2(x: Float64Array, y: Float64Array, m: number, d: number): number {
-  const xx = 2 * kernelSum(x, x, m, d, true)
-  const yy = 2 * kernelSum(y, y, m, d, true)
+  const xx = kernelSum(x, x, m, d, true)
+  const yy = kernelSum(y, y, m, d, true)
   const xy = kernelSum(x, y, m, d, false)
   return (xx + yy) / (m * (m - 1)) - (2 * xy) / (m * m)
 }

@@ -36,13 +36,13 @@ function squaredErrorSums(x: UnitPixels, y: UnitPixels): Float64Array {
 
 const psnrFromMse = (mse: number): number => 10 * Math.log10(1 / mse)
 
-function batchPooled(sums: Float64Array, perImageValues: number, batchSize: number): Float64Array {
+function batchPooled(sums: Float64Array, valuesPerImage: number, batchSize: number): Float64Array {
   const out = new Float64Array(sums.length)
   for (let start = 0; start < sums.length; start += batchSize) {
     const end = Math.min(sums.length, start + batchSize)
     let s = 0
     for (let b = start; b < end; b++) s += sums[b]
-    out.fill(psnrFromMse(s / ((end - start) * perImageValues)), start, end)
+    out.fill(psnrFromMse(s / ((end - start) * valuesPerImage)), start, end)
   }
   return out
 }

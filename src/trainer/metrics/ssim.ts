@@ -1,6 +1,7 @@
 // SSIM (Wang et al. 2004), K1 0.01, K2 0.03, per channel, mean over the valid (uncropped) region, then over channels and images.
 // `gaussian-11`: 11×11 Gaussian σ 1.5, population covariance = skimage structural_similarity(gaussian_weights=True, sigma=1.5,
 // use_sample_covariance=False) = torchmetrics SSIM defaults. `skimage-default-7x7`: 7×7 uniform, sample covariance (the paper's numbers).
+// Float64 throughout; skimage keeps float32 input in float32, which moves the mean by ~1e-7.
 import { assertSameShape, toUnitPixels, type Images, type Quantise } from './images'
 
 export type SsimVariant = 'gaussian-11' | 'skimage-default-7x7'
