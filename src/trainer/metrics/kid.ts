@@ -52,30 +52,61 @@ function gatherRows(features: Features, rows: Int32Array, d: number): Float64Arr
   return out
 }
 
-/** Σ k(a_i, b_j) over all i, j, or over i ≠ j when a and b are the same rows. */
-function kernelSum(a: Float64Array, b: Float64Array, m: number, d: number, offDiagonal: boolean): number {
-  const dots = rowDots(a, m, b, m, d)
+/** k(a_i, b_j) = (a_i·b_j / d + 1)³ for all row pairs: [ma, mb]. */
+function kernelMatrix(a: Float64Array, ma: number, b: Float64Array, mb: number, d: number): Float64Array {
+  return rowDots(a, ma, b, mb, d).map((dot) => (dot / d + 1) ** 3)
+}
+
+/** Σ full[r, c] over r in rows, c in cols (r ≠ c when skipSame): sorted indices keep the reads in order. */
+function sumPicked(full: Float64Array, width: number, rows: Int32Array, cols: Int32Array, skipSame: boolean): number {
   let total = 0
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < m; j++) if (!offDiagonal || i !== j) total += (dots[i * m + j] / d + 1) ** 3
+  for (const r of rows) {
+    const base = r * width
+    for (const c of cols) if (!skipSame || r !== c) total += full[base + c]
   }
   return total
 }
 
-/** Unbiased MMD² between two equal-size samples of rows [m, d]. */
-export function polynomialMmd2(x: Float64Array, y: Float64Array, m: number, d: number): number {
-  const xx = kernelSum(x, x, m, d, true)
-  const yy = kernelSum(y, y, m, d, true)
-  const xy = kernelSum(x, y, m, d, false)
-  return (xx + yy) / (m * (m - 1)) - (2 * xy) / (m * m)
+/** [Σ_{i≠j} k(x_i, x_j), Σ_{i≠j} k(y_i, y_j), Σ k(x_i, y_j)] for one subset pair; MMD² does not depend on the order of rows. */
+type KernelSums = (s: KidSubset) => [number, number, number]
+
+/** Kernel sums computed per subset, or read from full kernel matrices computed once when both sets are small. */
+function subsetKernelSums(fx: Features, fy: Features, d: number, maxCachedRows: number): KernelSums {
+  const [nx, ny] = [fx.length / d, fy.length / d]
+  if (nx > maxCachedRows || ny > maxCachedRows) {
+    return (s) => {
+      const [x, y, m] = [gatherRows(fx, s.x, d), gatherRows(fy, s.y, d), s.x.length]
+      const all = Int32Array.from({ length: m }, (_, i) => i)
+      const sum = (k: Float64Array, skip: boolean): number => sumPicked(k, m, all, all, skip)
+      return [sum(kernelMatrix(x, m, x, m, d), true), sum(kernelMatrix(y, m, y, m, d), true), sum(kernelMatrix(x, m, y, m, d), false)]
+    }
+  }
+  const [x, y] = [Float64Array.from(fx), Float64Array.from(fy)]
+  const [kxx, kyy, kxy] = [kernelMatrix(x, nx, x, nx, d), kernelMatrix(y, ny, y, ny, d), kernelMatrix(x, nx, y, ny, d)]
+  return (s) => {
+    const [sx, sy] = [s.x.slice().sort(), s.y.slice().sort()]
+    return [sumPicked(kxx, nx, sx, sx, true), sumPicked(kyy, ny, sy, sy, true), sumPicked(kxy, ny, sx, sy, false)]
+  }
 }
 
-/** KID over given subsets (for tests and for reproducing another tool's draws). */
-export function kidFromSubsets(fx: Features, fy: Features, d: number, subsets: readonly KidSubset[]): Pick<KidResult, 'mean' | 'std' | 'values'> {
+/**
+ * KID over given subsets (also for reproducing another tool's draws). With at most `maxCachedRows` rows per set the full kernel
+ * matrices are computed once (3 × 2048² doubles = 100 MB at the default), otherwise each subset's are computed on their own.
+ */
+export function kidFromSubsets(
+  fx: Features,
+  fy: Features,
+  d: number,
+  subsets: readonly KidSubset[],
+  maxCachedRows = 2048,
+): Pick<KidResult, 'mean' | 'std' | 'values'> {
+  const kernelSums = subsetKernelSums(fx, fy, d, maxCachedRows)
   const values = new Float64Array(subsets.length)
   subsets.forEach((s, i) => {
-    if (s.x.length !== s.y.length || s.x.length < 2) throw new Error(`KID subset ${i} has sizes ${s.x.length} and ${s.y.length}`)
-    values[i] = polynomialMmd2(gatherRows(fx, s.x, d), gatherRows(fy, s.y, d), s.x.length, d)
+    const m = s.x.length
+    if (s.y.length !== m || m < 2) throw new Error(`KID subset ${i} has sizes ${m} and ${s.y.length}`)
+    const [xx, yy, xy] = kernelSums(s)
+    values[i] = (xx + yy) / (m * (m - 1)) - (2 * xy) / (m * m) // unbiased MMD² (torch-fidelity mmd2, mmd_est='unbiased')
   })
   const mean = values.reduce((a, v) => a + v, 0) / values.length
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length)
