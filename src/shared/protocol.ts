@@ -41,6 +41,7 @@ export interface DemoJobRequest {
   readonly failAt?: number
 }
 
+/** Reply of every job call. Subscribe to job:* events before the call: the first ones may arrive with this reply. */
 export interface JobStarted {
   readonly jobId: string
 }

@@ -1,7 +1,7 @@
 // RPC between two real processes: calls, typed arrays, events, validation, errors, cancellation, engine exit.
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createClient, isReply, RpcError, type Reply, type RpcClient, type RpcPort } from '../../src/shared/rpc'
 import { counterMethods, type CounterApi, type CounterEvents } from './fixtures/counter-api'
 
@@ -50,13 +50,18 @@ describe('rpc across processes', () => {
   })
 
   it('delivers events and stops after unsubscribe', async () => {
-    const ticks: number[] = []
+    // subscribe first: a job's first events may arrive together with the reply that names it
+    const ticks: { countId: string; n: number }[] = []
+    const off = client.on('tick', (e) => ticks.push(e))
+    const ends: { countId: string; reason: string }[] = []
+    client.on('end', (e) => ends.push(e))
     const { countId } = await client.count({ to: 3, tickMs: 5 })
-    const off = client.on('tick', (e) => e.countId === countId && ticks.push(e.n))
-    const end = await new Promise((resolve) => client.on('end', (e) => e.countId === countId && resolve(e.reason)))
+    expect((await vi.waitUntil(() => ends.find((e) => e.countId === countId))).reason).toBe('done')
+    expect(ticks.filter((e) => e.countId === countId).map((e) => e.n)).toEqual([1, 2, 3])
     off()
-    expect(end).toBe('done')
-    expect(ticks).toEqual([1, 2, 3])
+    const { countId: second } = await client.count({ to: 2, tickMs: 5 })
+    await vi.waitUntil(() => ends.find((e) => e.countId === second))
+    expect(ticks.filter((e) => e.countId === second)).toEqual([])
   })
 
   it('rejects invalid payloads with a clear error and keeps serving', async () => {
@@ -82,12 +87,13 @@ describe('rpc across processes', () => {
 
   it('cancels a running job', async () => {
     const ticks: number[] = []
+    const ends: { countId: string; reason: string }[] = []
+    client.on('end', (e) => ends.push(e))
+    client.on('tick', (e) => ticks.push(e.n))
     const { countId } = await client.count({ to: 1000, tickMs: 5 })
-    client.on('tick', (e) => e.countId === countId && ticks.push(e.n))
-    const ended = new Promise((resolve) => client.on('end', (e) => e.countId === countId && resolve(e.reason)))
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    await vi.waitUntil(() => ticks.length > 0)
     expect(await client.cancel({ countId })).toEqual({ cancelled: true })
-    expect(await ended).toBe('cancelled')
+    expect((await vi.waitUntil(() => ends.find((e) => e.countId === countId))).reason).toBe('cancelled')
     const seen = ticks.length
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(ticks.length).toBe(seen)
