@@ -5,18 +5,18 @@ import { createRequire } from 'node:module'
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
-const require = createRequire(import.meta.url)
+const requireHere = createRequire(import.meta.url)
 let registered = false
 
 export function registerGradients(): void {
   if (registered) return
-  const coreDir = dirname(require.resolve('@tensorflow/tfjs-core/package.json'))
-  const version = (require('@tensorflow/tfjs-core/package.json') as { version: string }).version
+  const coreDir = dirname(requireHere.resolve('@tensorflow/tfjs-core/package.json'))
+  const version = (requireHere('@tensorflow/tfjs-core/package.json') as { version: string }).version
   const cacheDir = join(coreDir, '..', '..', '.cache', 'flowmo-studio')
   const bundle = join(cacheDir, `register-gradients-${version}.cjs`)
   if (!existsSync(bundle)) {
     mkdirSync(cacheDir, { recursive: true })
-    const esbuild = require('esbuild') as typeof import('esbuild')
+    const esbuild = requireHere('esbuild') as typeof import('esbuild')
     esbuild.buildSync({
       entryPoints: [join(coreDir, 'dist', 'register_all_gradients.js')],
       bundle: true,
@@ -27,6 +27,6 @@ export function registerGradients(): void {
     })
     renameSync(`${bundle}.${process.pid}.tmp`, bundle) // concurrent first runs write identical files; last one wins
   }
-  require(bundle)
+  requireHere(bundle)
   registered = true
 }
