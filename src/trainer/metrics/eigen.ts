@@ -166,7 +166,7 @@ function sortAscending(d: Float64Array, a: Float64Array | null, n: number): void
   }
 }
 
-/** Eigenvalues (and optionally eigenvectors) of the symmetric n×n matrix A (row-major; only symmetry is assumed). A is not modified. */
+/** Eigenvalues (and optionally eigenvectors) of the symmetric n×n matrix A (row-major; must be symmetric). A is not modified. */
 export function symmetricEigen(A: Float64Array, n: number, options: { vectors: boolean } = { vectors: true }): SymmetricEigen {
   if (A.length !== n * n) throw new Error(`symmetricEigen: matrix has ${A.length} values, n = ${n} needs ${n * n}`)
   if (!A.every(Number.isFinite)) throw new Error('symmetricEigen: matrix has non-finite values')

@@ -17,7 +17,7 @@ export interface KidResult {
   readonly seed: number
 }
 
-/** A pair of row-index lists of equal length m: rows of the first and of the second feature set. */
+/** A pair of row-index lists of equal length m (indices distinct within a list): rows of the first and of the second feature set. */
 export interface KidSubset {
   readonly x: Int32Array
   readonly y: Int32Array

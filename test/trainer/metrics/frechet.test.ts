@@ -21,6 +21,14 @@ describe('featureStats vs numpy mean / cov(rowvar=False)', () => {
     expect(maxRelDiff(acc.result().sigma, s1.sigma)).toBeLessThan(1e-13)
   })
 
+  it('reads float32 features (what the feature network emits) as their exact values', () => {
+    const { c, x } = statsFor('d16')
+    const x32 = Float32Array.from(x)
+    const fromF32 = featureStats(x32, c.n, c.d)
+    expect(maxRelDiff(fromF32.sigma, featureStats(Float64Array.from(x32), c.n, c.d).sigma)).toBe(0)
+    expect(maxRelDiff(fromF32.mu, c.mu1)).toBeLessThan(1e-6)
+  })
+
   it('keeps precision when features sit far from zero', () => {
     const d = 4
     const rows = Float64Array.from({ length: 8 * d }, (_, i) => 1e6 + (i % 3) + 0.5 * (i % d))
