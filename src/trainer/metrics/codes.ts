@@ -47,17 +47,27 @@ export interface TokenEntropy {
 const entropyBits = (counts: Iterable<number>, n: number): number =>
   [...counts].reduce((h, c) => h - (c / n) * Math.log2(c / n), 0)
 
+function checkGroupBits(bits: number, groupBits: number): void {
+  if (bits % groupBits !== 0 || groupBits > 52) throw new Error(`group size ${groupBits} must divide ${bits} bits and be at most 52`)
+}
+
+/** Index Σ_g [bit g·F + f > 0]·2^g of sub-token f of the token whose bits start at `at`. */
+function subTokenIndex(data: Codes['data'], at: number, groupBits: number, F: number, f: number): number {
+  let index = 0
+  for (let g = 0; g < groupBits; g++) if (data[at + g * F + f] > 0) index += 2 ** g
+  return index
+}
+
 export function tokenEntropy(codes: Codes, groupBits = defaultGroupBits(codes.bits)): TokenEntropy {
   const { data, n, tokens: L, bits: C } = codes
-  if (C % groupBits !== 0 || groupBits > 52) throw new Error(`group size ${groupBits} must divide ${C} bits and be at most 52`)
+  checkGroupBits(C, groupBits)
   const F = C / groupBits
   const perSubToken = new Float64Array(L * F)
   for (let t = 0; t < L; t++) {
     for (let f = 0; f < F; f++) {
       const counts = new Map<number, number>()
       for (let b = 0; b < n; b++) {
-        let index = 0
-        for (let g = 0; g < groupBits; g++) if (data[(b * L + t) * C + g * F + f] > 0) index += 2 ** g
+        const index = subTokenIndex(data, (b * L + t) * C, groupBits, F, f)
         counts.set(index, (counts.get(index) ?? 0) + 1)
       }
       perSubToken[t * F + f] = entropyBits(counts.values(), n)
@@ -67,7 +77,7 @@ export function tokenEntropy(codes: Codes, groupBits = defaultGroupBits(codes.bi
   return { groupBits, subTokens: F, perSubToken, mean, maxBits: Math.min(groupBits, Math.log2(n)) }
 }
 
-/** Packs `count` bits starting at `at` into a string key (base64 of the bit bytes). */
+/** Packs the `count` bits starting at `at` into a string key (base64 of the bit bytes). */
 function bitKey(data: Codes['data'], at: number, count: number): string {
   const bytes = new Uint8Array(Math.ceil(count / 8))
   for (let i = 0; i < count; i++) if (data[at + i] > 0) bytes[i >> 3] |= 1 << (i & 7)
@@ -75,17 +85,20 @@ function bitKey(data: Codes['data'], at: number, count: number): string {
 }
 
 export interface DistinctCodes {
-  readonly tokenCodes: number // distinct C-bit token values over all n·L tokens
+  readonly groupBits: number // G: pass C for whole tokens (up to 52 bits)
+  readonly subTokenCodes: number // distinct G-bit values over all n·L·F sub-tokens (at most 2^G)
   readonly imageCodes: number // distinct whole L×C codes over the n images
 }
 
-export function distinctCodes(codes: Codes): DistinctCodes {
+export function distinctCodes(codes: Codes, groupBits = defaultGroupBits(codes.bits)): DistinctCodes {
   const { data, n, tokens: L, bits: C } = codes
-  const tokenSet = new Set<string>()
+  checkGroupBits(C, groupBits)
+  const F = C / groupBits
+  const subTokenSet = new Set<number>()
   const imageSet = new Set<string>()
   for (let b = 0; b < n; b++) {
-    for (let t = 0; t < L; t++) tokenSet.add(bitKey(data, (b * L + t) * C, C))
+    for (let t = 0; t < L; t++) for (let f = 0; f < F; f++) subTokenSet.add(subTokenIndex(data, (b * L + t) * C, groupBits, F, f))
     imageSet.add(bitKey(data, b * L * C, L * C))
   }
-  return { tokenCodes: tokenSet.size, imageCodes: imageSet.size }
+  return { groupBits, subTokenCodes: subTokenSet.size, imageCodes: imageSet.size }
 }

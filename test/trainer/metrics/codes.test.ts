@@ -44,9 +44,11 @@ describe('codes', () => {
     expect([defaultGroupBits(6), defaultGroupBits(18), defaultGroupBits(56)]).toEqual([6, 9, 14])
   })
 
-  it('counts distinct token codes and distinct image codes', () => {
-    // images 0 and 2 identical; tokens take values from (b + t) % 3
+  it('counts distinct token codes (whole tokens or sub-tokens) and distinct image codes', () => {
+    // tokens take the values (b % 2 + t) % 3 ∈ {0, 1, 2} in 2 bits; images 0 and 2 are identical
     const codes = makeCodes(4, 3, 2, (b, t, c) => (((b % 2) + t) % 3 >> c) & 1 ? 1 : -1)
-    expect(distinctCodes(codes)).toEqual({ tokenCodes: 3, imageCodes: 2 })
+    expect(distinctCodes(codes)).toEqual({ groupBits: 2, subTokenCodes: 3, imageCodes: 2 })
+    // one bit per sub-token: only the values 0 and 1 exist
+    expect(distinctCodes(codes, 1).subTokenCodes).toBe(2)
   })
 })
