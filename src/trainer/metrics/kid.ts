@@ -1,11 +1,12 @@
 // Kernel Inception Distance: unbiased MMD² with the cubic polynomial kernel k(x, y) = (x·y / d + 1)³, averaged over random
 // subsets (torch-fidelity kid_features_to_metric / clean-fid kernel_distance: 100 subsets of 1000, std with ddof 0).
+import { permutation, Rng } from '../data/rng'
 import { rowDots } from './row-dots'
 
 export interface KidOptions {
   readonly subsets?: number // default 100
   readonly subsetSize?: number // default 1000, capped at the smaller feature set (as clean-fid)
-  readonly seed?: number // default 0; subsets are drawn with mulberry32
+  readonly seed?: number // default 0; subsets are the first subsetSize entries of seeded permutations (data/rng)
 }
 
 export interface KidResult {
@@ -24,27 +25,6 @@ export interface KidSubset {
 }
 
 type Features = Float32Array | Float64Array // [n, d] row-major
-
-/** Seeded uniform [0, 1) generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** k distinct indices from [0, n) by a partial Fisher–Yates shuffle. */
-export function sampleWithoutReplacement(n: number, k: number, rand: () => number): Int32Array {
-  const pool = Int32Array.from({ length: n }, (_, i) => i)
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rand() * (n - i))
-    ;[pool[i], pool[j]] = [pool[j], pool[i]]
-  }
-  return pool.slice(0, k)
-}
 
 function gatherRows(features: Features, rows: Int32Array, d: number): Float64Array {
   const out = new Float64Array(rows.length * d)
@@ -119,10 +99,10 @@ export function kernelInceptionDistance(fx: Features, fy: Features, d: number, o
   const subsetSize = Math.min(options.subsetSize ?? 1000, nx, ny)
   const count = options.subsets ?? 100
   const seed = options.seed ?? 0
-  const rand = mulberry32(seed)
+  const rng = Rng.fromSeed(seed)
   const subsets = Array.from({ length: count }, () => ({
-    x: sampleWithoutReplacement(nx, subsetSize, rand),
-    y: sampleWithoutReplacement(ny, subsetSize, rand),
+    x: permutation(nx, rng).slice(0, subsetSize),
+    y: permutation(ny, rng).slice(0, subsetSize),
   }))
   return { ...kidFromSubsets(fx, fy, d, subsets), subsets: count, subsetSize, seed }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { kernelInceptionDistance, kidFromSubsets, mulberry32, sampleWithoutReplacement } from '../../../src/trainer/metrics/kid'
+import { permutation, Rng } from '../../../src/trainer/data/rng'
+import { kernelInceptionDistance, kidFromSubsets } from '../../../src/trainer/metrics/kid'
 import { maxRelDiff, reference, referenceFeatures } from './reference-inputs'
 
 const k = reference.kid
@@ -35,9 +36,10 @@ describe('kernelInceptionDistance', () => {
     expect(Math.abs(same.mean)).toBeLessThan(0.05)
   })
 
-  it('samples distinct indices', () => {
-    const idx = sampleWithoutReplacement(50, 50, mulberry32(9))
-    expect(new Set(idx).size).toBe(50)
-    expect(Math.max(...idx)).toBe(49)
+  it('draws each subset as the first subsetSize entries of a seeded permutation (the documented, reproducible protocol)', () => {
+    const rng = Rng.fromSeed(7)
+    const subsets = [0, 1, 2].map(() => ({ x: permutation(k.n, rng).slice(0, 10), y: permutation(k.n, rng).slice(0, 10) }))
+    const drawn = kernelInceptionDistance(fx, fy, k.d, { subsets: 3, subsetSize: 10, seed: 7 })
+    expect([...drawn.values]).toEqual([...kidFromSubsets(fx, fy, k.d, subsets).values])
   })
 })

@@ -2,7 +2,6 @@
 // plus its committed reference numbers.
 import { readFileSync } from 'node:fs'
 import type { ImagesNCHW } from '../../../src/trainer/metrics/images'
-import { mulberry32 } from '../../../src/trainer/metrics/kid'
 
 export const fixtureDir = new URL('../../fixtures/metrics/', import.meta.url).pathname
 
@@ -28,6 +27,17 @@ export interface Reference {
 }
 
 export const reference = JSON.parse(readFileSync(`${fixtureDir}reference.json`, 'utf8')) as Reference
+
+/** Seeded uniform [0, 1) generator (mulberry32), reproduced exactly by make_reference.py. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
 
 export function uniforms(seed: number, count: number): Float64Array {
   const rand = mulberry32(seed)
