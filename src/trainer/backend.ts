@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
+import { registerGradients } from './backends/gradients'
 import { loadTfjsNode, loadWebGpu, NotInstalledError } from './backends/optional'
 import { MAX_WASM_THREADS, prepareWasm, wasmSetup } from './backends/wasm-threads'
 
@@ -26,6 +27,7 @@ let pending: { requested: string | null; done: Promise<BackendInfo> } | null = n
 /** Starts the requested backend (default: env FLOWMO_BACKEND, else best available). Same request → same result. */
 export async function initBackend(requested?: string): Promise<BackendInfo> {
   const asked = parseRequest(requested ?? process.env.FLOWMO_BACKEND)
+  registerGradients() // tfjs-core's gradients are not registered by its Node entry point
   if (current && current.requested === asked) return current
   if (pending && pending.requested === asked) return pending.done
   const done = startFirstAvailable(asked)

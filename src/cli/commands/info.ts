@@ -1,4 +1,5 @@
 // `flowmo info`: the compute backend in use and the versions of everything the engine runs on.
+import { existsSync } from 'node:fs'
 import type { EngineStatus } from '../../shared/protocol'
 import { parseCommandArgs, requestedBackend } from '../args'
 import { backendBanner } from '../banner'
@@ -20,20 +21,32 @@ export function formatStatus(status: EngineStatus): string {
 
 export const info: Command = {
   name: 'info',
-  summary: 'show the compute backend in use and the versions of flowmo, tfjs, onnxruntime and node',
+  summary: 'show the backend and versions; with a checkpoint, the config it implies, parameters, BPP and state dicts',
   usage: [
-    'flowmo info [--json]',
+    'flowmo info [<checkpoint>] [--config <file>] [--json]',
     '',
     'Initialises the compute backend (best available, or the one named by --backend / FLOWMO_BACKEND)',
     'and prints it with the versions of flowmo, tfjs, onnxruntime-node, node and electron.',
+    'With a checkpoint (.safetensors or an official .pth), also prints the model config it implies (its',
+    'metadata, else its tensor shapes), the parameter count, bits per pixel, its state dicts and whether',
+    'every name and shape fits; only the headers are read.',
     '',
-    '  --json   print the engine status as JSON (the same object the app shows)',
+    '  --config <file>  check the checkpoint against this config instead of the implied one',
+    '  --json           print as JSON (the same objects the app shows)',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } })
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, config: { type: 'string' } }, { max: 1 })
     const { engineStatus } = await import('../../trainer/service') // lazy: `flowmo --help` never loads tfjs
     const status = await engineStatus(requestedBackend())
-    console.log(values.json ? JSON.stringify(status, null, 2) : formatStatus(status))
-    return 0
+    const path = positionals[0]
+    if (path === undefined) {
+      console.log(values.json ? JSON.stringify(status, null, 2) : formatStatus(status))
+      return 0
+    }
+    if (!existsSync(path)) throw new Error(`checkpoint ${path} does not exist`)
+    const { checkpointInfo, formatCheckpointInfo } = await import('../../trainer/inference/checkpoint-info')
+    const report = await checkpointInfo(path, values.config)
+    console.log(values.json ? JSON.stringify({ status, checkpoint: report }, null, 2) : `${formatStatus(status)}\n\n${formatCheckpointInfo(report)}`)
+    return report.fits ? 0 : 1
   },
 }

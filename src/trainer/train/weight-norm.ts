@@ -24,7 +24,13 @@ export function frobenius(w: tf.Tensor): number {
 
 /** W ← W / ‖W‖_F · ‖W₀‖_F, in that order of operations, as the reference. */
 export function projectWeight(w: tf.Tensor, norm0: number): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.div(w, tf.norm(w)), norm0))
+  return tf.tidy(() => tf.mul(tf.div(w, frobeniusTf(w)), norm0))
+}
+
+/** ‖W‖_F on the device, summed row by row then over rows: a flat float32 sum (tf.norm on wasm) drifts by ~3e-6. */
+function frobeniusTf(w: tf.Tensor): tf.Tensor {
+  const rows = w.rank > 1 ? tf.reshape(w, [w.shape[0], -1]) : tf.reshape(w, [1, -1])
+  return tf.sqrt(tf.sum(tf.sum(tf.square(rows), 1)))
 }
 
 /** Apply the projection to every captured variable in place. */

@@ -23,3 +23,24 @@ describe('golden parity', () => {
     expect(report.rows.length).toBeGreaterThan(40)
   })
 })
+
+describe('the checks catch a plausible bug', () => {
+  it('an attention scale of 1/√head_dim instead of 8/head_dim fails enc_code_pre and v', async () => {
+    const { loadGoldenSet } = await import('../../../src/trainer/parity/golden-set')
+    const { GoldenChecker } = await import('../../../src/trainer/parity/checks')
+    const { openWeights } = await import('../../../src/trainer/checkpoint/checkpoint')
+    const { FlowMo } = await import('../../../src/trainer/model/flowmo')
+    const { loadWeightMap, disposeWeightMap } = await import('../../../src/trainer/model/weights')
+    const set = await loadGoldenSet(dirs[0])
+    const wrong = (s: typeof set.config.encoder) => ({ ...s, attentionScale: 1 / Math.sqrt(s.hiddenSize / s.numHeads) })
+    const buggy = { ...set, config: { ...set.config, encoder: wrong(set.config.encoder), decoder: wrong(set.config.decoder) } }
+    const w = await openWeights(`${dirs[0]}/weights.safetensors`)
+    const map = await loadWeightMap(new FlowMo(buggy.config), w)
+    await w.close()
+    const c = new GoldenChecker(buggy, map)
+    c.forward()
+    disposeWeightMap(map)
+    const failed = c.rows.filter((r) => !r.ok).map((r) => r.tensor)
+    expect(failed).toEqual(expect.arrayContaining(['enc_code_pre', 'v', 'v_null']))
+  })
+})

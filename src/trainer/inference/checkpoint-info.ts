@@ -1,0 +1,63 @@
+// What a checkpoint holds and the model it implies, read from its header only (no tensor data is loaded, so a
+// 7.6 GB official .pth is inspected in milliseconds): `flowmo info <checkpoint>` and the app's Open view.
+import { compareStateDict, formatStateDictReport, isExactMatch, openWeights } from '../checkpoint/checkpoint'
+import { loadConfigFile } from '../model/config-file'
+import type { FlowMoConfig } from '../model/configs'
+import { FlowMo } from '../model/flowmo'
+import { impliedConfig } from './infer-config'
+
+export interface CheckpointInfo {
+  path: string
+  format: 'safetensors' | 'pth'
+  stateDict: string | null // the one a model would load (EMA by default)
+  stateDicts: string[]
+  totalSteps: number | null
+  tensors: number
+  parameters: number // in the chosen state dict
+  config: FlowMoConfig
+  configSource: string
+  assumed: string[]
+  bitsPerPixel: number
+  fits: boolean // every name and shape matches the config
+  report: string // load_state_dict-style summary
+}
+
+export async function checkpointInfo(path: string, configPath?: string): Promise<CheckpointInfo> {
+  const w = await openWeights(path)
+  try {
+    const implied = configPath ? null : impliedConfig(w)
+    const config = configPath ? await loadConfigFile(configPath) : implied!.config
+    const expected = new FlowMo(config).parameters().map((p) => [p.name, p.shape] as const)
+    const report = compareStateDict(expected, w.tensors)
+    const parameters = [...w.tensors.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0)
+    return {
+      path, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
+      tensors: w.tensors.size, parameters, config, configSource: configPath ? `file ${configPath}` : `checkpoint ${implied!.source}`,
+      assumed: implied?.assumed ?? [], bitsPerPixel: (config.codeLength * config.contextDim) / config.imageSize ** 2,
+      fits: isExactMatch(report), report: formatStateDictReport(report),
+    }
+  } finally {
+    await w.close()
+  }
+}
+
+export function formatCheckpointInfo(i: CheckpointInfo): string {
+  const c = i.config
+  const stack = (s: FlowMoConfig['encoder']) =>
+    `hidden ${s.hiddenSize}, ${s.numHeads} heads × ${s.hiddenSize / s.numHeads}, depth ${s.depth}, RoPE axes [${s.axesDim}], attention scale ${s.attentionScale.toPrecision(4)}`
+  const rows: [string, string][] = [
+    ['checkpoint', `${i.path} (${i.format})`],
+    ['state dicts', i.stateDicts.length ? `${i.stateDicts.join(', ')}; using ${i.stateDict}` : 'one plain state dict'],
+    ['steps', i.totalSteps === null ? 'unknown' : String(i.totalSteps)],
+    ['tensors', `${i.tensors}, ${i.parameters.toLocaleString('en-US')} parameters`],
+    ['config', `${c.name} (from ${i.configSource})`],
+    ['image', `${c.imageSize}×${c.imageSize}, patch ${c.patchSize}`],
+    ['code', `${c.codeLength} tokens × ${c.contextDim} bits = ${i.bitsPerPixel.toFixed(4)} bits per pixel (LFQ group ${c.codebookSizeForEntropy})`],
+    ['encoder', stack(c.encoder)],
+    ['decoder', stack(c.decoder)],
+    ['sampler', `${c.sampling.steps} steps, ${c.sampling.schedule}, cfg ${c.sampling.cfg} in σ ${c.sampling.cfgInterval ?? 'everywhere'}`],
+    ['keys', i.report],
+  ]
+  const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v.split('\n').join('\n' + ' '.repeat(13))}`)
+  return [...lines, ...i.assumed.map((a) => `assumed      ${a}`)].join('\n')
+}
