@@ -1,0 +1,110 @@
+// Convolution toolkit for the frozen pretrained networks (NHWC, torch semantics): conv2d, depthwise conv,
+// max/avg pooling with torch padding rules, global average pool and linear. Every op has a backward pass
+// for the INPUT that exists on cpu, wasm and webgpu (wasm lacks Conv2DBackpropFilter and depthwise grads).
+import * as tf from '@tensorflow/tfjs-core'
+
+/** torch `padding=(ph, pw)`: rows added top and bottom, columns left and right. */
+export type Padding2D = readonly [number, number]
+
+/** torch `F.conv2d(x, w, b, stride, padding)` with the filter already in tf layout `[kh, kw, in, out]`. */
+export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, stride: number, padding: Padding2D): tf.Tensor4D {
+  const padded = padHW(x, padding, 0)
+  const y = convFrozenFilter(filter, stride)(padded) as tf.Tensor4D
+  return bias ? tf.add(y, bias) : y
+}
+
+/**
+ * A 'valid' convolution whose gradient reaches only the input (the filter is a frozen constant):
+ * forward Conv2D, backward Conv2DBackpropInput, both of which every backend implements.
+ */
+function convFrozenFilter(filter: tf.Tensor4D, stride: number): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = inputs[0] as tf.Tensor4D
+    const save = inputs[1] as tf.GradSaveFunc
+    save([filter]) // kept for the backward pass even when the filter was made inside a tidy
+    return {
+      value: tf.conv2d(x, filter, stride, 'valid'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.conv2dTranspose(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, x.shape, stride, 'valid'),
+    }
+  })
+}
+
+/**
+ * Depthwise `[kh, kw, C, 1]` convolution as a sum of kh·kw shifted slices times per-channel weights, so
+ * its gradient is made of slice/pad/mul only (wasm has no DepthwiseConv2dNative backward kernels).
+ */
+export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding2D): tf.Tensor4D {
+  const padded = padHW(x, padding, 0)
+  const [B, H, W, C] = padded.shape
+  const [kh, kw] = filter.shape
+  const outH = Math.floor((H - kh) / stride) + 1
+  const outW = Math.floor((W - kw) / stride) + 1
+  let y: tf.Tensor | null = null
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = stridedWindow(padded, i, j, outH, outW, stride) // [B, outH, outW, C]
+      const w = tf.reshape(tf.slice(filter, [i, j, 0, 0], [1, 1, C, 1]), [C])
+      const term = tf.mul(tap, w)
+      y = y ? tf.add(y, term) : term
+    }
+  }
+  return tf.reshape(y!, [B, outH, outW, C])
+}
+
+/** Rows i, i+s, … and columns j, j+s, … of `x`: `outH × outW` positions, via slice + reshape (no strided slice). */
+function stridedWindow(x: tf.Tensor4D, i: number, j: number, outH: number, outW: number, s: number): tf.Tensor4D {
+  const [B, , , C] = x.shape
+  const block = tf.slice(x, [0, i, j, 0], [B, Math.min((outH - 1) * s + 1, x.shape[1] - i), Math.min((outW - 1) * s + 1, x.shape[2] - j), C])
+  if (s === 1) return block
+  const padded = tf.pad(block, [[0, 0], [0, outH * s - block.shape[1]], [0, outW * s - block.shape[2]], [0, 0]])
+  const rows = tf.slice(tf.reshape(padded, [B, outH, s, outW * s, C]), [0, 0, 0, 0, 0], [B, outH, 1, outW * s, C])
+  const cols = tf.slice(tf.reshape(rows, [B, outH, outW, s, C]), [0, 0, 0, 0, 0], [B, outH, outW, 1, C])
+  return tf.reshape(cols, [B, outH, outW, C])
+}
+
+/** torch `F.max_pool2d(x, k, stride, padding)` (floor mode): the padding never wins the max. */
+export function maxPool2d(x: tf.Tensor4D, k: number, stride: number, padding = 0): tf.Tensor4D {
+  return tf.maxPool(padHW(x, [padding, padding], -Infinity), k, stride, 'valid')
+}
+
+/**
+ * torch `F.avg_pool2d(x, k, stride, padding, count_include_pad)`: zero padding, then each window's sum is
+ * divided by k² (include) or by the number of real pixels in it (exclude, as TensorFlow does).
+ */
+export function avgPool2d(x: tf.Tensor4D, k: number, stride: number, padding = 0, countIncludePad = true): tf.Tensor4D {
+  const y = tf.avgPool(padHW(x, [padding, padding], 0), k, stride, 'valid')
+  if (countIncludePad || padding === 0) return y
+  const [, H, W] = x.shape
+  const [, outH, outW] = y.shape
+  const rowCounts = windowCounts(H, k, stride, padding, outH)
+  const colCounts = windowCounts(W, k, stride, padding, outW)
+  const scale = new Float32Array(outH * outW)
+  for (let r = 0; r < outH; r++) for (let c = 0; c < outW; c++) scale[r * outW + c] = (k * k) / (rowCounts[r]! * colCounts[c]!)
+  return tf.mul(y, tf.tensor4d(scale, [1, outH, outW, 1]))
+}
+
+/** How many of each window's k positions fall inside a padded axis of `size` real pixels. */
+function windowCounts(size: number, k: number, stride: number, padding: number, outSize: number): number[] {
+  const counts: number[] = []
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - padding
+    counts.push(Math.min(start + k, size) - Math.max(start, 0))
+  }
+  return counts
+}
+
+/** `AdaptiveAvgPool2d(1)` flattened: `[B, H, W, C] → [B, C]`. */
+export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
+  return tf.mean(x, [1, 2]) as tf.Tensor2D
+}
+
+/** `x @ weightT + bias` with the weight pre-transposed to `[in, out]` (fast non-transposed matmul on wasm). */
+export function linear(x: tf.Tensor2D, weightT: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor2D {
+  const y = tf.matMul(x, weightT) as tf.Tensor2D
+  return bias ? (tf.add(y, bias) as tf.Tensor2D) : y
+}
+
+function padHW(x: tf.Tensor4D, [ph, pw]: Padding2D, value: number): tf.Tensor4D {
+  if (ph === 0 && pw === 0) return x
+  return tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], value)
+}
