@@ -32,12 +32,15 @@ function fromShapes(w: LoadedWeights): ImpliedConfig {
   const stackOf = (prefix: string): StackSizes => {
     const hidden = shape(`${prefix}.img_in.weight`)[0]
     const headDim = shape(`${prefix}.double_blocks.0.img_attn.norm.query_norm.scale`)[0]
-    if (headDim % 16 !== 0) throw new CheckpointError(`${w.path}: head_dim ${headDim} has no reference RoPE split [2,7,7]·head_dim/16; pass --config`)
+    const axesDim = [2, 7, 7].map((a) => (a * headDim) / 16)
+    if (!axesDim.every((d) => Number.isInteger(d) && d % 2 === 0)) {
+      throw new CheckpointError(`${w.path}: head_dim ${headDim} gives the RoPE split [${axesDim}] (reference [2,7,7]·head_dim/16), which is not all even; pass --config`)
+    }
     let depth = 0
     while (w.tensors.has(`${prefix}.double_blocks.${depth}.img_mod.lin.weight`)) depth++
     return {
       hiddenSize: hidden, numHeads: hidden / headDim, depth, mlpRatio: shape(`${prefix}.double_blocks.0.img_mlp.0.weight`)[0] / hidden,
-      axesDim: [2, 7, 7].map((a) => (a * headDim) / 16), qkvBias: w.tensors.has(`${prefix}.double_blocks.0.img_attn.qkv.bias`),
+      axesDim, qkvBias: w.tensors.has(`${prefix}.double_blocks.0.img_attn.qkv.bias`),
     }
   }
   assumed.push('RoPE axes [2,7,7]·head_dim/16 (the reference split)')
