@@ -5,8 +5,12 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Params } from '../model/params'
 import { globalAvgPool, maxPool2d } from './conv'
 import { BatchNorm2d, Conv2d, Linear, scaledWidth, type NetWeights } from './layers'
+import { resizeBilinear } from './resize'
 
 const EXPANSION = 4
+const IMAGENET_MEAN = [0.485, 0.456, 0.406]
+const IMAGENET_STD = [0.229, 0.224, 0.225]
+export const RESNET_INPUT_PX = 224
 
 export interface ResNet50Params {
   widthDivisor: number // 1 = the real network (base width 64, 2048 features); tests use 16
@@ -75,4 +79,14 @@ export class ResNet50 {
     for (const layer of this.layers) for (const block of layer) h = block.forward(w, h)
     return this.fc.forward(w, globalAvgPool(h))
   }
+}
+
+/**
+ * The reference's PerceptualLoss input: `[B, 3, H, W]` in [−1, 1] → [0, 1] → `Resize(inputPx, antialias=True)`
+ * (bilinear, align_corners=False) → ImageNet mean/std → NHWC.
+ */
+export function imagenetInput(x: tf.Tensor4D, inputPx = RESNET_INPUT_PX): tf.Tensor4D {
+  const resized = resizeBilinear(tf.div(tf.add(x, 1), 2) as tf.Tensor4D, inputPx, inputPx, true)
+  const nhwc = tf.transpose(resized, [0, 2, 3, 1])
+  return tf.div(tf.sub(nhwc, tf.tensor1d(IMAGENET_MEAN)), tf.tensor1d(IMAGENET_STD)) as tf.Tensor4D
 }
