@@ -21,6 +21,7 @@ export class OnnxGraph {
   private readonly names = new Set<string>()
   private readonly reserved = new Set<string>()
   private readonly counters = new Map<string, number>()
+  private readonly domainOpsets = new Map<string, number>() // non-default domains the nodes use
 
   constructor(readonly name: string) {}
 
@@ -42,6 +43,17 @@ export class OnnxGraph {
     for (const o of outputNames ?? []) this.claim(o)
     const outputs = outputNames ? [...outputNames] : [this.uniqueName(`${name}_out`)]
     this.nodes.push({ name, opType, inputs, outputs, attributes })
+    return outputs
+  }
+
+  /** Adds one node of another operator domain (e.g. "com.microsoft" version 1) and imports that domain. */
+  addDomainNode(domain: string, version: number, opType: string, inputs: readonly string[], attributes: readonly Attribute[] = []): string[] {
+    const known = this.domainOpsets.get(domain)
+    if (known !== undefined && known !== version) throw new Error(`domain ${domain} is imported at version ${known}, not ${version}`)
+    this.domainOpsets.set(domain, version)
+    const name = this.uniqueName(opType)
+    const outputs = [this.uniqueName(`${name}_out`)]
+    this.nodes.push({ name, opType, domain, inputs, outputs, attributes })
     return outputs
   }
 
@@ -92,7 +104,8 @@ export class OnnxGraph {
 
   toModel(opset = 17): ModelDef {
     const { name, nodes, initializers, inputs, outputs, valueInfo } = this
-    return { opset, graph: { name, nodes, initializers, inputs, outputs, valueInfo } }
+    const domainOpsets = Object.fromEntries(this.domainOpsets)
+    return { opset, domainOpsets, graph: { name, nodes, initializers, inputs, outputs, valueInfo } }
   }
 
   private claim(name: string): void {

@@ -26,6 +26,7 @@ export type Attribute = { readonly name: string } & (
 export interface NodeDef {
   readonly name: string
   readonly opType: string
+  readonly domain?: string // "" or absent: the default "ai.onnx"; e.g. "com.microsoft" for onnxruntime's contrib ops
   readonly inputs: readonly string[]
   readonly outputs: readonly string[]
   readonly attributes: readonly Attribute[]
@@ -49,6 +50,7 @@ export interface GraphDef {
 export interface ModelDef {
   readonly graph: GraphDef
   readonly opset: number // default domain ("ai.onnx") version, ≥ 17
+  readonly domainOpsets?: Readonly<Record<string, number>> // further opset imports, e.g. { 'com.microsoft': 1 }
 }
 
 /** Where an initializer's bytes live when written as ONNX external data. */
@@ -183,6 +185,7 @@ function nodeProto(n: NodeDef): ProtoWriter {
   w.string(3, n.name)
   w.string(4, n.opType)
   for (const a of n.attributes) w.message(5, attributeProto(a))
+  if (n.domain) w.string(7, n.domain)
   return w
 }
 
@@ -226,13 +229,15 @@ function graphProto(g: GraphDef, external: ReadonlyMap<string, ExternalRef>): Pr
  */
 export function encodeModel(m: ModelDef, external: ReadonlyMap<string, ExternalRef> = new Map()): Uint8Array[] {
   if (m.opset < 17) throw new Error(`opset must be ≥ 17, got ${m.opset}`)
-  const opset = new ProtoWriter()
-  opset.string(1, '') // domain: the default "ai.onnx"
-  opset.varint(2, m.opset)
   const w = new ProtoWriter()
   w.varint(1, IR_VERSION)
   w.string(2, PRODUCER)
   w.message(7, graphProto(m.graph, external))
-  w.message(8, opset)
+  for (const [domain, version] of [['', m.opset] as const, ...Object.entries(m.domainOpsets ?? {})]) {
+    const opset = new ProtoWriter() // OperatorSetIdProto; domain "" is the default "ai.onnx"
+    opset.string(1, domain)
+    opset.varint(2, version)
+    w.message(8, opset)
+  }
   return w.chunks
 }

@@ -3,14 +3,14 @@
 import { OnnxGraph } from './onnx-graph'
 import { writeOnnxFile, type OnnxFileReport, type OnnxWriteOptions } from './onnx-file'
 import type { ModelDef } from './onnx-proto'
-import { TraceOps, type Sym, type WeightSource } from './trace-ops'
+import { TraceOps, type Sym, type TraceOptions, type WeightSource } from './trace-ops'
 
 export interface TraceInput {
   readonly name: string
   readonly shape: readonly number[] // dim 0 may be -1: dynamic batch
 }
 
-export interface TraceSpec {
+export interface TraceSpec extends TraceOptions {
   readonly inputs: readonly TraceInput[]
   readonly build: (o: TraceOps, ...inputs: Sym[]) => Sym | Sym[]
   readonly outputNames: readonly string[]
@@ -25,7 +25,7 @@ export interface ExportSpec extends TraceSpec, OnnxWriteOptions {
 /** Traces `build` into an in-memory ONNX model (opset 17). */
 export function traceModel(spec: TraceSpec): ModelDef {
   const graph = new OnnxGraph(spec.graphName ?? 'flowmo')
-  const o = new TraceOps(graph, spec.weights)
+  const o = new TraceOps(graph, spec.weights, spec)
   const inputs = spec.inputs.map((i) => o.input(i.name, i.shape))
   const result = spec.build(o, ...inputs)
   const outputs = Array.isArray(result) ? result : [result]

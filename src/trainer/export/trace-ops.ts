@@ -15,6 +15,11 @@ export interface Sym {
 /** Supplies the data of a declared parameter, in PyTorch layout. */
 export type WeightSource = (ref: ParamRef) => Float32Array
 
+export interface TraceOptions {
+  /** Attention as one com.microsoft MultiHeadAttention node (default), else opset-17 MatMul/Softmax/MatMul. */
+  readonly fusedAttention?: boolean
+}
+
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 
 export class TraceOps implements Ops<Sym> {
@@ -28,6 +33,7 @@ export class TraceOps implements Ops<Sym> {
   constructor(
     readonly graph: OnnxGraph,
     private readonly weights: WeightSource,
+    private readonly options: TraceOptions = {},
   ) {}
 
   /** Declares a float graph input; -1 in dim 0 makes the batch dynamic. */
@@ -164,6 +170,32 @@ export class TraceOps implements Ops<Sym> {
 
   softmax(x: Sym): Sym {
     return this.node('Softmax', [x.name], x.shape, [attr.int('axis', -1)])
+  }
+
+  /**
+   * softmax(q kᵀ·scale) v → [B, L, H·D]. Fused: onnxruntime's MultiHeadAttention (com.microsoft) with q as
+   * [B, L, H·D] and k, v in their [B, H, L, D] layout; it never holds the [B, H, L, L] weights for all heads
+   * at once. Unfused: the same math in standard ops, as TfOps runs it.
+   */
+  attention(q: Sym, k: Sym, v: Sym, scale: number): Sym {
+    const [, H, L] = q.shape
+    if (q.shape.length !== 4 || k.shape.length !== 4 || v.shape.length !== 4) {
+      throw new Error(`attention needs q, k, v [B, H, L, D], got [${q.shape}], [${k.shape}], [${v.shape}]`)
+    }
+    const merge = (x: Sym) => this.reshape(this.transpose(x, [0, 2, 1, 3]), [-1, x.shape[2], H * x.shape[3]]) // B H L D -> B L (H D)
+    if (this.options.fusedAttention === false) {
+      const weights = this.softmax(this.scale(this.matmul(q, k, true), scale)) // [B, H, L, L]
+      return merge(this.matmul(weights, v, false))
+    }
+    const query = merge(q)
+    this.write([query.name, k.name, v.name])
+    const [out] = this.graph.addDomainNode('com.microsoft', 1, 'MultiHeadAttention', [query.name, k.name, v.name], [
+      attr.int('num_heads', H),
+      attr.float('scale', scale),
+    ])
+    const shape = [q.shape[0], L, H * v.shape[3]]
+    this.graph.addValueInfo(out, shape)
+    return this.sym(out, shape)
   }
 
   /** LayerNormalization over the last axis with a ones Scale (the op requires one) and no bias. */

@@ -13,12 +13,7 @@ export interface RopeTable {
 
 /** softmax(q kᵀ · scale) v with RoPE on q and k; [B, H, L, D] in, [B, L, H·D] out. */
 export function attention<T>(o: Ops<T>, q: T, k: T, v: T, pe: T, scale: number): T {
-  const qr = applyRope(o, q, pe)
-  const kr = applyRope(o, k, pe)
-  const weights = o.softmax(o.scale(o.matmul(qr, kr, true), scale)) // [B, H, L, L]
-  const x = o.matmul(weights, v, false) // [B, H, L, D]
-  const [, H, L, D] = o.shape(x)
-  return o.reshape(o.transpose(x, [0, 2, 1, 3]), [-1, L, H * D]) // B H L D -> B L (H D)
+  return o.attention(applyRope(o, q, pe), applyRope(o, k, pe), v, scale)
 }
 
 /**

@@ -41,6 +41,8 @@ export interface Ops<T> {
   silu(x: T): T
   geluTanh(x: T): T // GELU, tanh approximation (nn.GELU(approximate="tanh"))
   softmax(x: T): T // over the last axis
+  /** softmax(q kᵀ · scale) v per head: q, k, v [B, H, L, D] → [B, L, H·D] ("B H L D -> B L (H D)"). */
+  attention(q: T, k: T, v: T, scale: number): T
   layerNorm(x: T, eps: number): T // non-affine, biased variance, over the last axis
   rmsNorm(x: T, scale: T, eps: number): T // x · rsqrt(mean(x², -1) + eps) · scale
   cos(x: T): T

@@ -74,6 +74,12 @@ export class TfOps implements Ops<tf.Tensor> {
   softmax(x: tf.Tensor): tf.Tensor {
     return tf.softmax(x)
   }
+  attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number): tf.Tensor {
+    const weights = tf.softmax(this.scale(tf.matMul(q, k, false, true), scale)) // [B, H, L, L]
+    const x = tf.matMul(weights, v) // [B, H, L, D]
+    const [, H, L, D] = x.shape
+    return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [-1, L, H * D]) // B H L D -> B L (H D)
+  }
   layerNorm(x: tf.Tensor, eps: number): tf.Tensor {
     const mean = tf.mean(x, -1, true)
     const xc = tf.sub(x, mean)

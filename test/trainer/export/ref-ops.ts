@@ -182,6 +182,12 @@ export class RefOps implements Ops<RefTensor> {
     })
   }
 
+  attention(q: RefTensor, k: RefTensor, v: RefTensor, scale: number): RefTensor {
+    const [, H, L, D] = v.shape
+    const x = this.matmul(this.softmax(this.scale(this.matmul(q, k, true), scale)), v, false) // [B, H, L, D]
+    return this.reshape(this.transpose(x, [0, 2, 1, 3]), [-1, L, H * D])
+  }
+
   layerNorm(x: RefTensor, eps: number): RefTensor {
     return rows(x, (row) => {
       const mu = mean(row)

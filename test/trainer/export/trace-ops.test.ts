@@ -48,6 +48,7 @@ const cases: Record<string, [Forward, number[][]]> = {
   silu: [(o, x) => o.silu(o.scale(x, 3)), [[2, 16]]],
   geluTanh: [(o, x) => o.geluTanh(o.scale(x, 3)), [[2, 16]]],
   softmax: [(o, x) => o.softmax(o.scale(x, 4)), [[2, 3, 7]]],
+  attention: [(o, q, k, v) => o.attention(q, k, v, 0.35), [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 4]]],
   layerNorm: [(o, x) => o.layerNorm(o.addScalar(x, 2), 1e-6), [[2, 3, 8]]],
   rmsNorm: [(o, x) => o.rmsNorm(x, o.param(W('norm.scale', [8])), 1e-6), [[2, 3, 8]]],
   cos: [(o, x) => o.cos(o.scale(x, 5)), [[3, 4]]],
@@ -92,6 +93,40 @@ describe('dynamic batch', () => {
       expect(maxAbsDiff(actual.data, expected.data)).toBeLessThanOrEqual(1e-5)
     }
     await runner.release()
+  })
+})
+
+describe('attention', () => {
+  const att: Forward = (o, q, k, v) => o.attention(q, k, v, 0.5) // q, k, v [B, 3, 7, 4] → [B, 7, 12]
+
+  it('fused (com.microsoft MultiHeadAttention) and unfused (MatMul/Softmax) agree at a dynamic batch', async () => {
+    const fused = await traceAndLoad(att, [[-1, 3, 7, 4], [-1, 3, 7, 4], [-1, 3, 7, 4]])
+    const unfused = await traceAndLoad(att, [[-1, 3, 7, 4], [-1, 3, 7, 4], [-1, 3, 7, 4]], { fusedAttention: false })
+    expect(fused.tracedShape).toEqual([-1, 7, 12])
+    for (const batch of [1, 3]) {
+      const shapes = [[batch, 3, 7, 4], [batch, 3, 7, 4], [batch, 3, 7, 4]]
+      const a = await runBoth(att, fused.runner, shapes, batch)
+      const b = await runBoth(att, unfused.runner, shapes, batch)
+      expect(a.actual.shape).toEqual([batch, 7, 12])
+      expect(maxAbsDiff(a.actual.data, a.expected.data)).toBeLessThanOrEqual(1e-5)
+      expect(maxAbsDiff(a.actual.data, b.actual.data)).toBeLessThanOrEqual(1e-5)
+    }
+    await Promise.all([fused.runner.release(), unfused.runner.release()])
+  })
+
+  it('imports the com.microsoft domain only when the fused node is used', () => {
+    const trace = (fusedAttention: boolean) => {
+      const o = new TraceOps(new OnnxGraph('g'), seededWeights, { fusedAttention })
+      const [q, k, v] = ['q', 'k', 'v'].map((n) => o.input(n, [-1, 2, 5, 4]))
+      o.output(o.attention(q, k, v, 0.5), 'y')
+      return o.graph.toModel()
+    }
+    const fused = trace(true)
+    expect(fused.domainOpsets).toEqual({ 'com.microsoft': 1 })
+    expect(fused.graph.nodes.find((n) => n.opType === 'MultiHeadAttention')?.domain).toBe('com.microsoft')
+    const unfused = trace(false)
+    expect(unfused.domainOpsets).toEqual({})
+    expect(unfused.graph.nodes.map((n) => n.opType)).toContain('Softmax')
   })
 })
 

@@ -5,6 +5,7 @@ import { numel } from '../../../src/trainer/model/params'
 import { encodeModel } from '../../../src/trainer/export/onnx-proto'
 import { OrtRunner, type FloatTensor } from '../../../src/trainer/export/ort-runner'
 import { traceModel } from '../../../src/trainer/export/to-onnx'
+import type { TraceOptions } from '../../../src/trainer/export/trace-ops'
 import { RefOps } from './ref-ops'
 
 /** A forward written once against Ops, as model code is. */
@@ -45,9 +46,10 @@ export interface TracedResult {
 }
 
 /** Traces `forward` with the given input shapes (dim 0 may be -1) into an in-memory ORT session. */
-export async function traceAndLoad(forward: Forward, shapes: readonly (readonly number[])[]): Promise<TracedResult> {
+export async function traceAndLoad(forward: Forward, shapes: readonly (readonly number[])[], options: TraceOptions = {}): Promise<TracedResult> {
   let tracedShape: readonly number[] = []
   const model = traceModel({
+    ...options,
     inputs: shapes.map((shape, i) => ({ name: `x${i}`, shape })),
     build: (o, ...xs) => {
       const y = forward(o, ...xs)
