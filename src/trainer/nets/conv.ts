@@ -1,6 +1,7 @@
 // Convolution toolkit for the frozen pretrained networks (NHWC, torch semantics): conv2d, depthwise conv,
 // max/avg pooling with torch padding rules, global average pool and linear. Every op has a backward pass
-// for the INPUT that exists on cpu, wasm and webgpu (wasm lacks Conv2DBackpropFilter and depthwise grads).
+// for the INPUT that exists on cpu, wasm and webgpu (wasm lacks Conv2DBackpropFilter and depthwise grads);
+// the filters are frozen constants and get no gradient.
 import * as tf from '@tensorflow/tfjs-core'
 
 /** torch `padding=(ph, pw)`: rows added top and bottom, columns left and right. */
@@ -30,36 +31,39 @@ function convFrozenFilter(filter: tf.Tensor4D, stride: number): (x: tf.Tensor) =
 }
 
 /**
- * Depthwise `[kh, kw, C, 1]` convolution as a sum of kh·kw shifted slices times per-channel weights, so
- * its gradient is made of slice/pad/mul only (wasm has no DepthwiseConv2dNative backward kernels).
+ * Depthwise `[kh, kw, C, 1]` convolution: forward DepthwiseConv2dNative; backward (wasm has no depthwise gradient
+ * kernels) the same forward kernel on dy spread out by the stride, zero-padded by k − 1, with the filter flipped.
  */
 export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding2D): tf.Tensor4D {
   const padded = padHW(x, padding, 0)
-  const [B, H, W, C] = padded.shape
-  const [kh, kw] = filter.shape
-  const outH = Math.floor((H - kh) / stride) + 1
-  const outW = Math.floor((W - kw) / stride) + 1
-  let y: tf.Tensor | null = null
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const tap = stridedWindow(padded, i, j, outH, outW, stride) // [B, outH, outW, C]
-      const w = tf.reshape(tf.slice(filter, [i, j, 0, 0], [1, 1, C, 1]), [C])
-      const term = tf.mul(tap, w)
-      y = y ? tf.add(y, term) : term
-    }
-  }
-  return tf.reshape(y!, [B, outH, outW, C])
+  return depthwiseFrozenFilter(filter, stride)(padded) as tf.Tensor4D
 }
 
-/** Rows i, i+s, … and columns j, j+s, … of `x`: `outH × outW` positions, via slice + reshape (no strided slice). */
-function stridedWindow(x: tf.Tensor4D, i: number, j: number, outH: number, outW: number, s: number): tf.Tensor4D {
-  const [B, , , C] = x.shape
-  const block = tf.slice(x, [0, i, j, 0], [B, Math.min((outH - 1) * s + 1, x.shape[1] - i), Math.min((outW - 1) * s + 1, x.shape[2] - j), C])
-  if (s === 1) return block
-  const padded = tf.pad(block, [[0, 0], [0, outH * s - block.shape[1]], [0, outW * s - block.shape[2]], [0, 0]])
-  const rows = tf.slice(tf.reshape(padded, [B, outH, s, outW * s, C]), [0, 0, 0, 0, 0], [B, outH, 1, outW * s, C])
-  const cols = tf.slice(tf.reshape(rows, [B, outH, outW, s, C]), [0, 0, 0, 0, 0], [B, outH, outW, 1, C])
-  return tf.reshape(cols, [B, outH, outW, C])
+function depthwiseFrozenFilter(filter: tf.Tensor4D, stride: number): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = inputs[0] as tf.Tensor4D
+    ;(inputs[1] as tf.GradSaveFunc)([filter])
+    return {
+      value: tf.depthwiseConv2d(x, filter, stride, 'valid'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => depthwiseInputGrad(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, x.shape, stride),
+    }
+  })
+}
+
+function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], stride: number): tf.Tensor4D {
+  const [kh, kw] = filter.shape
+  const [, H, W] = xShape as [number, number, number, number]
+  const spread = spreadByStride(dy, stride) // [B, (h − 1)·s + 1, (w − 1)·s + 1, C]
+  const full = tf.pad(spread, [[0, 0], [kh - 1, kh - 1 + H - (spread.shape[1] + kh - 1)], [kw - 1, kw - 1 + W - (spread.shape[2] + kw - 1)], [0, 0]])
+  return tf.depthwiseConv2d(full, tf.reverse(filter, [0, 1]), 1, 'valid')
+}
+
+/** Puts s − 1 zeros between neighbouring pixels (the transpose of taking every s-th pixel). */
+function spreadByStride(dy: tf.Tensor4D, s: number): tf.Tensor4D {
+  if (s === 1) return dy
+  const [B, h, w, C] = dy.shape
+  const grid = tf.pad(tf.reshape(dy, [B, h, 1, w, 1, C]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]])
+  return tf.slice(tf.reshape(grid, [B, h * s, w * s, C]) as tf.Tensor4D, [0, 0, 0, 0], [B, (h - 1) * s + 1, (w - 1) * s + 1, C])
 }
 
 /** torch `F.max_pool2d(x, k, stride, padding)` (floor mode): the padding never wins the max. */
