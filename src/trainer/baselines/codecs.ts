@@ -87,11 +87,11 @@ export function codecMethod(codec: CodecName, targetBpp: (imageSizePx: number) =
     label: `${codecLabels[codec]} at matched bit rate`,
     settings: { codec, search: 'quality bisection 1..100, ±4 window, closest BPP', variants: variants[codec].map((v) => v.name).join('|') },
     bpp: targetBpp,
-    async reconstruct(images, signal) {
+    async reconstruct(images, context = {}) {
       const target = targetBpp(commonSquareSize(images))
       const out: Reconstruction[] = []
       for (const img of images) {
-        signal?.throwIfAborted()
+        context.signal?.throwIfAborted()
         const m = await matchBitrate(img, codec, target)
         out.push({
           image: m.image, bpp: m.bpp,

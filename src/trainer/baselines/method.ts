@@ -12,6 +12,11 @@ export interface Reconstruction {
   readonly settings: MethodSettings // per-image details, e.g. the codec quality the bit-rate search chose
 }
 
+export interface ReconstructContext {
+  readonly firstIndex?: number // index of images[0] in the whole set: seeded methods derive each image's noise from it
+  readonly signal?: AbortSignal
+}
+
 export interface Method {
   readonly id: string // file-name safe, unique within a comparison: 'flowmo', 'jpeg', 'onnx-titok-l32'
   readonly label: string // for people: 'JPEG (mozjpeg) @ 0.0703 bpp'
@@ -19,7 +24,7 @@ export interface Method {
   /** Nominal bits per pixel at a square image of `imageSizePx`; for codecs the target of the bit-rate search. */
   bpp(imageSizePx: number): number
   /** Reconstructs square RGB images of one size, in order. */
-  reconstruct(images: readonly RgbImage[], signal?: AbortSignal): Promise<Reconstruction[]>
+  reconstruct(images: readonly RgbImage[], context?: ReconstructContext): Promise<Reconstruction[]>
   /** Frees models and sessions. */
   dispose(): Promise<void>
 }
