@@ -4,6 +4,7 @@ import { initBackend } from '../src/trainer/backend'
 import { findGoldenSets } from '../src/trainer/parity/golden-set'
 import { goldenDir } from '../src/trainer/parity/golden-dir'
 import { checkGoldenSet, rowLine, summaryLine } from '../src/trainer/parity/run'
+import { checkGoldenSetOrt } from '../src/trainer/export/ort-parity'
 
 const root = goldenDir()
 const info = await initBackend()
@@ -20,6 +21,11 @@ for (const dir of dirs) {
     for (const row of report.rows) console.log(rowLine(row))
     console.log(summaryLine(report))
     if (!report.ok) failed++
+    const ortRows = await checkGoldenSetOrt(dir) // the exported graphs in onnxruntime-node
+    for (const row of ortRows) console.log(rowLine(row))
+    const ortFailed = ortRows.filter((r) => !r.ok).length
+    console.log(`${report.folder} [onnxruntime]: ${ortFailed === 0 ? 'ok' : `FAILED (${ortFailed})`}, worst rel err ${Math.max(...ortRows.map((r) => r.rel)).toExponential(1)}`)
+    if (ortFailed > 0) failed++
   } catch (e) {
     console.log(`${dir.split('/').pop()}: FAILED (${(e as Error).message})`)
     failed++

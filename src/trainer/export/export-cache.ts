@@ -1,0 +1,67 @@
+// On-the-fly exports for the onnxruntime fast path: one folder per (checkpoint SHA-256, resolved config, state
+// dict, attention form, tool version) under the cache dir; checkpoint hashes are remembered by path, size and mtime.
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { version } from '../../../package.json'
+import type { ModelSource } from '../inference/tf-model'
+import { hashFile } from '../metrics/protocol'
+import { exportFlowMo, resolveSource } from './flowmo-export'
+import { explicitSizes, MANIFEST_FILE } from './manifest'
+
+export interface CachedExportOptions {
+  readonly cacheDir?: string // default: FLOWMO_CACHE_DIR, else $XDG_CACHE_HOME/flowmo/onnx, else ~/.cache/flowmo/onnx
+  readonly fusedAttention?: boolean // default true
+  readonly onProgress?: (message: string) => void
+}
+
+export interface CachedExport {
+  readonly dir: string
+  readonly key: string // 16 hex digits
+  readonly fresh: boolean // exported by this call (false: found in the cache)
+}
+
+export function defaultExportCacheDir(): string {
+  if (process.env.FLOWMO_CACHE_DIR) return resolve(process.env.FLOWMO_CACHE_DIR)
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'flowmo', 'onnx')
+}
+
+/** The export folder for `src`, exporting it first unless the cache already holds it. */
+export async function cachedExport(src: ModelSource, opts: CachedExportOptions = {}): Promise<CachedExport> {
+  const cacheDir = opts.cacheDir ?? defaultExportCacheDir()
+  await mkdir(cacheDir, { recursive: true })
+  const sha256 = await checkpointHash(src.checkpoint, cacheDir)
+  const r = await resolveSource(src)
+  const identity = { sha256, stateDict: r.weights.stateDictKey, config: explicitSizes(r.config), fused: opts.fusedAttention !== false, tool: version }
+  await r.weights.close()
+  const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16)
+  const dir = join(cacheDir, key)
+  if (existsSync(join(dir, MANIFEST_FILE))) return { dir, key, fresh: false }
+  const tmp = `${dir}.tmp-${process.pid}`
+  await rm(tmp, { recursive: true, force: true })
+  try {
+    await exportFlowMo(src, tmp, { sha256, fusedAttention: opts.fusedAttention, onProgress: opts.onProgress })
+    await rm(dir, { recursive: true, force: true }) // an incomplete folder (no manifest) left by a killed export
+    await rename(tmp, dir)
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true })
+    throw e
+  }
+  return { dir, key, fresh: true }
+}
+
+/** SHA-256 of a checkpoint, remembered in `<cacheDir>/hashes.json` by absolute path, size and mtime. */
+export async function checkpointHash(path: string, cacheDir: string): Promise<string> {
+  const st = await stat(path)
+  const id = `${resolve(path)}|${st.size}|${st.mtimeMs}`
+  const memoPath = join(cacheDir, 'hashes.json')
+  const memo: Record<string, string> = await readFile(memoPath, 'utf8').then((t) => JSON.parse(t) as Record<string, string>).catch(() => ({})) // missing or damaged: start afresh
+  if (memo[id]) return memo[id]
+  memo[id] = await hashFile(path)
+  const tmp = `${memoPath}.tmp-${process.pid}`
+  await writeFile(tmp, JSON.stringify(memo, null, 1))
+  await rename(tmp, memoPath)
+  return memo[id]
+}

@@ -1,0 +1,130 @@
+// Exports a FlowMo checkpoint as encoder.onnx (x → code_pre) and decoder.onnx (x_t, code_in, t → v) traced
+// from the one model definition (model/flowmo.ts on TraceOps), plus flowmo.json (manifest.ts).
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { version } from '../../../package.json'
+import { CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, type LoadedWeights } from '../checkpoint/checkpoint'
+import type { ModelSource } from '../inference/tf-model'
+import { impliedConfig } from '../inference/infer-config'
+import { hashFile } from '../metrics/protocol'
+import { loadConfigFile } from '../model/config-file'
+import { preset, type FlowMoConfig } from '../model/configs'
+import { FlowMo } from '../model/flowmo'
+import { numel } from '../model/params'
+import type { OnnxWriteOptions } from './onnx-file'
+import { explicitSizes, MANIFEST_FILE, MANIFEST_FORMAT, type FlowMoManifest, type GraphEntry } from './manifest'
+import { traceToOnnx, type TraceInput } from './to-onnx'
+import type { Sym, TraceOps } from './trace-ops'
+
+export const EXPORT_OPSET = 17
+
+export interface FlowMoExportOptions extends OnnxWriteOptions {
+  readonly fusedAttention?: boolean // default true: com.microsoft MultiHeadAttention
+  readonly sha256?: string // the checkpoint's hash when already known (else it is computed)
+  readonly onProgress?: (message: string) => void
+}
+
+/** A checkpoint opened with the config it is exported under (as TfModel.open resolves it). */
+interface Resolved {
+  readonly weights: LoadedWeights
+  readonly config: FlowMoConfig
+  readonly configSource: string
+  readonly assumed: readonly string[]
+}
+
+export async function resolveSource(src: ModelSource): Promise<Resolved> {
+  const weights = await openWeights(src.checkpoint, src.stateDict ? { stateDict: src.stateDict } : {})
+  try {
+    if (src.config) return { weights, config: await loadConfigFile(src.config), configSource: `file ${src.config}`, assumed: [] }
+    if (src.preset) return { weights, config: preset(src.preset), configSource: `preset ${src.preset}`, assumed: [] }
+    const implied = impliedConfig(weights)
+    return { weights, config: implied.config, configSource: `checkpoint ${implied.source}`, assumed: implied.assumed }
+  } catch (e) {
+    await weights.close()
+    throw e
+  }
+}
+
+/** Writes encoder.onnx, decoder.onnx (+ .data files for big models) and flowmo.json into `outDir`. */
+export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowMoExportOptions = {}): Promise<FlowMoManifest> {
+  const say = opts.onProgress ?? (() => {})
+  say(`hashing ${src.checkpoint}`)
+  const sha256 = opts.sha256 ?? (await hashFile(src.checkpoint))
+  const r = await resolveSource(src)
+  try {
+    const model = new FlowMo(r.config)
+    const report = compareStateDict(model.parameters().map((p) => [p.name, p.shape] as const), r.weights.tensors)
+    if (!isExactMatch(report)) throw new CheckpointError(`${src.checkpoint} does not fit the ${r.config.name} config:\n${formatStateDictReport(report)}`)
+    await mkdir(outDir, { recursive: true })
+    const encoder = await exportGraph(model, r.weights, outDir, 'encoder', opts)
+    const decoder = await exportGraph(model, r.weights, outDir, 'decoder', opts)
+    const c = r.config
+    const manifest: FlowMoManifest = {
+      format: MANIFEST_FORMAT, config: explicitSizes(c), sampling: { ...c.sampling },
+      bitsPerPixel: (c.codeLength * c.contextDim) / (c.imageSize * c.imageSize),
+      parameters: model.parameters().reduce((n, p) => n + numel(p.shape), 0),
+      opset: EXPORT_OPSET, domainOpsets: opts.fusedAttention === false ? {} : { 'com.microsoft': 1 }, fusedAttention: opts.fusedAttention !== false,
+      checkpoint: {
+        path: src.checkpoint, sha256, bytes: (await stat(src.checkpoint)).size, format: r.weights.format,
+        stateDict: r.weights.stateDictKey, stateDicts: r.weights.available, totalSteps: r.weights.totalSteps,
+      },
+      configSource: r.configSource, assumed: r.assumed, tool: { name: 'flowmo-studio', version }, createdAt: new Date().toISOString(),
+      encoder, decoder,
+    }
+    const tmp = join(outDir, `${MANIFEST_FILE}.tmp-${process.pid}`)
+    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`)
+    await rename(tmp, join(outDir, MANIFEST_FILE))
+    say(`wrote ${join(outDir, MANIFEST_FILE)}`)
+    return manifest
+  } finally {
+    await r.weights.close()
+  }
+}
+
+/** The graph inputs and forward of each part; dim 0 (-1) is the dynamic batch. */
+function graphSpec(model: FlowMo, part: 'encoder' | 'decoder') {
+  const { imageSize: S, codeLength: L, contextDim: C } = model.config
+  if (part === 'encoder') {
+    return {
+      inputs: [{ name: 'x', shape: [-1, 3, S, S] }] as TraceInput[],
+      outputs: { code_pre: [-1, L, C] },
+      build: (o: TraceOps, x: Sym) => model.encode(o, x),
+    }
+  }
+  return {
+    inputs: [{ name: 'x_t', shape: [-1, 3, S, S] }, { name: 'code_in', shape: [-1, L, C + 1] }, { name: 't', shape: [-1] }] as TraceInput[],
+    outputs: { v: [-1, 3, S, S] },
+    build: (o: TraceOps, xt: Sym, codeIn: Sym, t: Sym) => model.decode(o, xt, codeIn, t),
+  }
+}
+
+/** Reads one part's weights (only those), traces it and writes `<part>.onnx`. */
+async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part: 'encoder' | 'decoder', opts: FlowMoExportOptions): Promise<GraphEntry> {
+  const say = opts.onProgress ?? (() => {})
+  const refs = model.parameters().filter((p) => p.name.startsWith(`${part}.`))
+  const data = new Map<string, Float32Array>()
+  for (const [i, ref] of refs.entries()) {
+    data.set(ref.name, await w.tensors.get(ref.name)!.read())
+    if ((i + 1) % 32 === 0 || i + 1 === refs.length) say(`${part}: read ${i + 1}/${refs.length} tensors`)
+  }
+  const spec = graphSpec(model, part)
+  say(`${part}: tracing and writing ${part}.onnx`)
+  const written = await traceToOnnx({
+    inputs: spec.inputs,
+    build: spec.build as (o: TraceOps, ...xs: Sym[]) => Sym,
+    outputNames: Object.keys(spec.outputs),
+    weights: (ref) => data.get(ref.name)!,
+    path: join(outDir, `${part}.onnx`),
+    graphName: `flowmo_${part}`,
+    fusedAttention: opts.fusedAttention,
+    externalDataThresholdBytes: opts.externalDataThresholdBytes,
+  })
+  say(`${part}: ${((written.modelBytes + written.dataBytes) / 2 ** 20).toFixed(1)} MiB${written.dataPath ? ' (weights in external data)' : ''}`)
+  return {
+    file: `${part}.onnx`,
+    dataFile: written.dataPath ? `${part}.onnx.data` : null,
+    bytes: written.modelBytes + written.dataBytes,
+    inputs: Object.fromEntries(spec.inputs.map((i) => [i.name, i.shape])),
+    outputs: spec.outputs,
+  }
+}

@@ -1,0 +1,126 @@
+// A FlowMo model run by onnxruntime-node on its exported graphs (encoder.onnx, decoder.onnx): encode, quantise
+// and the whole sampler (sample/rf-sample.ts over float32 arrays; the CFG null code is a separate decoder call).
+import { join } from 'node:path'
+import { cachedExport, type CachedExportOptions } from '../export/export-cache'
+import { readManifest, type FlowMoManifest } from '../export/manifest'
+import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
+import type { FlowMoConfig } from '../model/configs'
+import { initialNoise } from '../sample/noise'
+import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
+import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
+
+/** rfSample's ops on float32 arrays; each result is rounded to float32 as tfjs rounds it. */
+export const floatSampleOps: SampleOps<FloatTensor> = {
+  add: (a, b) => elementwise(a, b, (x, y) => x + y),
+  sub: (a, b) => elementwise(a, b, (x, y) => x - y),
+  scale: (x, s) => {
+    const f = Math.fround(s) // tfjs multiplies by a float32 scalar
+    return { data: x.data.map((v) => v * f), shape: x.shape }
+  },
+  release: () => {}, // garbage collected
+}
+
+function elementwise(a: FloatTensor, b: FloatTensor, f: (x: number, y: number) => number): FloatTensor {
+  if (a.data.length !== b.data.length) throw new Error(`sampler tensors differ in shape: [${a.shape}] vs [${b.shape}]`)
+  const out = new Float32Array(a.data.length)
+  for (let i = 0; i < out.length; i++) out[i] = f(a.data[i], b.data[i])
+  return { data: out, shape: a.shape }
+}
+
+export interface OrtOpenOptions extends OrtRunnerOptions, CachedExportOptions {}
+
+export interface SampleRequest extends ReconstructOptions {
+  keepTrajectory?: boolean
+}
+
+export class OrtModel {
+  private constructor(
+    readonly config: FlowMoConfig,
+    readonly info: ModelInfo,
+    readonly manifest: FlowMoManifest,
+    readonly dir: string, // the export folder
+    private readonly encoder: OrtRunner,
+    private readonly decoder: OrtRunner,
+  ) {}
+
+  /** The execution provider in use ('cuda' only when asked for and available). */
+  get device(): 'cpu' | 'cuda' {
+    return this.decoder.device
+  }
+
+  /** Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). */
+  static async load(dir: string, opts: OrtRunnerOptions = {}): Promise<OrtModel> {
+    const { manifest, config } = await readManifest(dir)
+    const encoder = await OrtRunner.load(join(dir, manifest.encoder.file), opts)
+    const quiet = encoder.device !== (opts.device ?? 'cpu') // the encoder already gave the fallback notice
+    const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, onNotice: quiet ? () => {} : opts.onNotice })
+    const c = manifest.checkpoint
+    const info: ModelInfo = {
+      checkpoint: c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
+      configSource: manifest.configSource, assumed: [...manifest.assumed], parameters: manifest.parameters, bitsPerPixel: manifest.bitsPerPixel,
+    }
+    return new OrtModel(config, info, manifest, dir, encoder, decoder)
+  }
+
+  /** Opens a checkpoint: exports it into the cache first (keyed by checkpoint hash and config) unless it is there. */
+  static async open(src: ModelSource, opts: OrtOpenOptions = {}): Promise<OrtModel> {
+    const { dir } = await cachedExport(src, opts)
+    return OrtModel.load(dir, opts)
+  }
+
+  /** x [B, 3, S, S] in [−1, 1] → continuous code and its ±1 quantisation, [B, L, C] each. */
+  async encode(x: Float32Array, batch: number): Promise<{ codePre: Float32Array; code: Float32Array }> {
+    const S = this.config.imageSize
+    const { code_pre } = await this.encoder.run({ x: { data: x, shape: [batch, 3, S, S] } })
+    const code = code_pre.data.map((v) => (v > 0 ? 1 : -1)) // lfq.ts `quantize`: 0 → −1
+    return { codePre: code_pre.data, code }
+  }
+
+  /** One decoder call: v̂(z, codeIn, t) for z [B, 3, S, S], codeIn [B, L, C+1], t one value for the batch or [B]. */
+  async velocity(z: FloatTensor, codeIn: FloatTensor, t: number | Float32Array): Promise<FloatTensor> {
+    const batch = z.shape[0]
+    const ts = typeof t === 'number' ? new Float32Array(batch).fill(t) : t
+    const { v } = await this.decoder.run({ x_t: z, code_in: codeIn, t: { data: ts, shape: [batch] } })
+    return v
+  }
+
+  /** The sampler from z0 [B, 3, S, S] given a ±1 code [B, L, C]; `final` is not clipped. */
+  async sample(code: Float32Array, z0: Float32Array, batch: number, opts: SampleRequest = {}): Promise<SampleResult<FloatTensor>> {
+    const { imageSize: S } = this.config
+    const sampling = { ...this.config.sampling, ...opts.sampling }
+    const z: FloatTensor = { data: z0, shape: [batch, 3, S, S] }
+    return rfSample(floatSampleOps, (zt, codeIn, t) => this.velocity(zt, codeIn, t), z, this.codeInput(code, batch), sampling, opts)
+  }
+
+  /** Sample images [B, 3, S, S] (clipped to [−1, 1]) from a ±1 code [B, L, C] and initial noise z0. */
+  async decode(code: Float32Array, z0: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; nfe: number }> {
+    const res = await this.sample(code, z0, batch, opts)
+    return { images: res.final.data.map((v) => Math.min(1, Math.max(-1, v))), nfe: res.nfe }
+  }
+
+  /** encode → quantise → sample, with seeded noise per image (as TfModel.reconstruct). */
+  async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
+    const { code } = await this.encode(x, batch)
+    const S = this.config.imageSize
+    const z0 = new Float32Array(batch * 3 * S * S)
+    for (let b = 0; b < batch; b++) z0.set(initialNoise(opts.seed ?? 0, (opts.firstIndex ?? 0) + b, S), b * 3 * S * S)
+    const { images, nfe } = await this.decode(code, z0, batch, opts)
+    return { images, code, nfe }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.encoder.release(), this.decoder.release()])
+  }
+
+  /** model/flowmo.ts `codeInput`: [B, L, C] → [B, L, C+1] with a constant-1 channel. */
+  codeInput(code: Float32Array, batch: number): FloatTensor {
+    const { codeLength: L, contextDim: C } = this.config
+    if (code.length !== batch * L * C) throw new Error(`code holds ${code.length} values, [${batch}, ${L}, ${C}] needs ${batch * L * C}`)
+    const out = new Float32Array(batch * L * (C + 1))
+    for (let row = 0; row < batch * L; row++) {
+      out.set(code.subarray(row * C, (row + 1) * C), row * (C + 1))
+      out[row * (C + 1) + C] = 1
+    }
+    return { data: out, shape: [batch, L, C + 1] }
+  }
+}
