@@ -37,6 +37,6 @@ function frobeniusTf(w: tf.Tensor): tf.Tensor {
 export function projectNorms(vars: ReadonlyMap<string, tf.Variable>, norms: ReadonlyMap<string, number>): void {
   for (const [name, n0] of norms) {
     const v = vars.get(name)
-    if (v) v.assign(projectWeight(v, n0))
+    if (v) tf.tidy(() => v.assign(projectWeight(v, n0))) // tidy releases the temporary the variable copied
   }
 }

@@ -1,0 +1,28 @@
+// The pluggable perceptual loss of both training stages (reference: LPIPS-VGG in Stage 1A, ResNet-50 logits
+// in Stage 1B, spec §3.1 / §3.5). Implementations live in perceptual-nets.ts and are loaded only when asked for.
+import type * as tf from '@tensorflow/tfjs-core'
+
+export interface PerceptualLoss {
+  readonly name: string
+  /** honest, shown in logs/UI */
+  readonly label: string
+  readonly isProxy: boolean
+  /** mean over batch, inputs [-1,1] NCHW */
+  distance(x: tf.Tensor4D, y: tf.Tensor4D): tf.Scalar
+  dispose(): void
+}
+
+export type PerceptualKind = 'none' | 'lpips-vgg' | 'resnet50' | 'proxy'
+
+/**
+ * The loss for `kind`, or null for 'none'. A missing weight file throws a MissingWeightsError that says which
+ * file and where to put it; with `allowFallback` the offline proxy is returned instead, its label saying why.
+ */
+export async function createPerceptualLoss(
+  kind: PerceptualKind,
+  opts: { weightsDir?: string; allowFallback?: boolean },
+): Promise<PerceptualLoss | null> {
+  if (kind === 'none') return null
+  const { createNetPerceptualLoss } = await import('./perceptual-nets')
+  return createNetPerceptualLoss(kind, opts)
+}
