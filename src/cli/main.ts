@@ -3,11 +3,13 @@
 import { version } from '../../package.json'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
+import { exportCommand } from './commands/export'
 import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
+import { serve } from './commands/serve'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct]
+export const commands: readonly Command[] = [info, reconstruct, serve, exportCommand]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

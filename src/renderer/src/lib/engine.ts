@@ -2,6 +2,7 @@
 // from the WebSocket client, so nothing else in the renderer knows which one is underneath.
 import type { TrainerApi, TrainerEvents } from '../../../shared/protocol'
 import type { Bridge } from '../../../shared/rpc'
+import { connectWebClient, rpcUrlFor } from './web-client'
 
 export type Engine = Bridge<TrainerApi, TrainerEvents>
 
@@ -16,8 +17,9 @@ export function describeError(error: unknown): string {
   return message ? (code ? `${message} (${code})` : message) : String(error)
 }
 
+/** The preload's bridge in Electron; in a browser, a WebSocket client to the `flowmo serve` that sent this page. */
 function connect(): Engine {
-  if (!window.flowmo) throw new Error('no engine: window.flowmo is missing (start the app with `npm start` or `npx flowmo serve`)')
+  window.flowmo ??= connectWebClient({ url: rpcUrlFor(location.href), openSocket: (url) => new WebSocket(url) })
   return window.flowmo
 }
 

@@ -1,0 +1,147 @@
+// Runs the engine (src/trainer/index.ts) in a Node child process for `flowmo serve` and restarts it when it dies,
+// with the desktop host's RestartPolicy (src/main/trainer-host.ts does the same for Electron's utility process).
+import { fork, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { RestartPolicy } from '../main/restart-policy'
+import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
+import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
+import { RunningJobs } from './running-jobs'
+
+export type EnginePush = Push<TrainerEvents>
+
+/** What the web server needs from an engine: calls, events and its current state. */
+export interface EngineLink {
+  call(method: keyof TrainerApi, req: unknown): Promise<unknown>
+  onPush(listener: (push: EnginePush) => void): () => void
+  readonly state: EngineStateEvent | null // null until the first engine announced itself
+}
+
+export interface EngineSupervisorOptions {
+  readonly env?: NodeJS.ProcessEnv // added to this process's environment, e.g. FLOWMO_ALLOW_ROOTS
+  readonly policy?: RestartPolicy // default: 3 restarts a minute, backing off from 250 ms
+  readonly log?: (line: string) => void // one line per crash / restart
+}
+
+const engineEntry = fileURLToPath(new URL('../trainer/index.ts', import.meta.url))
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href // absolute: any cwd works
+
+function childPort(child: ChildProcess): RpcPort {
+  return {
+    postMessage: (message) => void (child.connected && child.send(message as never)),
+    onMessage(listener) {
+      child.on('message', listener)
+      return () => void child.off('message', listener)
+    },
+  }
+}
+
+export class EngineSupervisor implements EngineLink {
+  private child: ChildProcess | null = null
+  private client: RpcClient<TrainerApi, TrainerEvents> | null = null
+  private current: EngineStateEvent | null = null
+  private waiters: { resolve(): void; reject(error: RpcError): void }[] = []
+  private stopping = false
+  private readonly jobs = new RunningJobs()
+  private readonly listeners = new Set<(push: EnginePush) => void>()
+  private readonly policy: RestartPolicy
+
+  constructor(private readonly options: EngineSupervisorOptions = {}) {
+    this.policy = options.policy ?? new RestartPolicy()
+  }
+
+  get state(): EngineStateEvent | null {
+    return this.current
+  }
+
+  /** The engine's process id, while one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  start(): void {
+    const child = fork(engineEntry, [], {
+      execArgv: ['--import', tsxLoader],
+      serialization: 'advanced', // typed arrays cross as they are
+      stdio: 'inherit',
+      env: { ...process.env, ...this.options.env },
+    })
+    this.child = child
+    this.client = createClient<TrainerApi, TrainerEvents>(childPort(child), trainerMethods)
+    child.on('message', (message) => isPush(message) && this.relay(message as EnginePush))
+    child.on('exit', (code, signal) => this.onExit(child, signal ?? `code ${code}`))
+    child.on('error', (error) => this.options.log?.(`engine process error: ${error.message}`))
+  }
+
+  onPush(listener: (push: EnginePush) => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+
+  /** Forwards one call once the engine is ready; rejects with 'engine-exited' when it dies first or gave up. */
+  async call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
+    await this.whenReady()
+    if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
+    const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
+    this.jobs.noteReply(value)
+    return value
+  }
+
+  /** Stops the engine for good and waits for its process to end. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.flushWaiters(new RpcError('the server is shutting down', 'engine-exited'))
+    const child = this.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
+    await exited
+    clearTimeout(killer)
+  }
+
+  private whenReady(): Promise<void> {
+    if (this.current?.state === 'ready') return Promise.resolve()
+    if (this.stopping || this.current?.state === 'stopped') return Promise.reject(new RpcError('the engine has stopped', 'engine-exited'))
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+  }
+
+  private flushWaiters(error?: RpcError): void {
+    for (const waiter of this.waiters.splice(0)) error ? waiter.reject(error) : waiter.resolve()
+  }
+
+  private relay(push: EnginePush): void {
+    this.jobs.notePush(push)
+    if (push.name === 'engine:status') this.setState(push.payload)
+    else this.broadcast(push)
+  }
+
+  private setState(state: EngineStateEvent): void {
+    this.current = state
+    this.broadcast({ kind: 'push', name: 'engine:status', payload: state })
+    if (state.state === 'ready') this.flushWaiters()
+    if (state.state === 'stopped') this.flushWaiters(new RpcError(state.message, 'engine-exited'))
+  }
+
+  private broadcast(push: EnginePush): void {
+    for (const listener of this.listeners) listener(push)
+  }
+
+  private onExit(child: ChildProcess, how: string): void {
+    if (child !== this.child) return
+    const message = `the engine exited (${how})`
+    this.client?.close(new RpcError(message, 'engine-exited'))
+    this.client = null
+    this.child = null
+    for (const payload of this.jobs.abandon(`${message} while the job was running`)) this.broadcast({ kind: 'push', name: 'job:error', payload })
+    if (this.stopping) return
+    const decision = this.policy.onCrash(Date.now())
+    this.options.log?.(`${message}; ${decision.restart ? `restarting in ${decision.delayMs} ms` : 'giving up'}`)
+    this.setState(
+      decision.restart
+        ? { state: 'restarting', message: `${message}; restarting (attempt ${decision.attempt})` }
+        : { state: 'stopped', message: `${message} ${decision.attempt} times within a minute; restart flowmo serve` },
+    )
+    if (decision.restart) setTimeout(() => !this.stopping && this.start(), decision.delayMs)
+  }
+}
