@@ -19,29 +19,37 @@ export const reconstruct: Command = {
     '  --data <dir>       every image in a folder (recursive)',
     '  --out <path>       output PNG for one image, else a folder (<name>.png per input)',
     '  --batch <n>        images per batch (default 4)',
+    '  --path <p>         auto (default: onnxruntime on a cached ONNX export when it loads, else tfjs) | onnxruntime | tfjs',
     ...samplerUsage,
   ].join('\n'),
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       ...modelOptionSpecs, ...samplerOptionSpecs,
-      image: { type: 'string', multiple: true }, data: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' },
+      image: { type: 'string', multiple: true }, data: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, path: { type: 'string' },
     })
+    const path = values.path ?? 'auto'
+    if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
     if (!values.out) throw new UsageError('--out is required')
     const inputs = await inputImages(values.image ?? [], values.data)
     const { sampling, seed } = samplerFromArgs(values)
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4
     const outputs = outputPaths(inputs, values.out)
     await mkdir(dirname(outputs[0]), { recursive: true })
-    const tf = await openModelForCli(modelSourceFromArgs(values), requestedBackend())
+    const { openFastModel } = await import('../../trainer/inference/fast-path')
+    const fast = await openFastModel(modelSourceFromArgs(values), {
+      path, openTfjs: (src) => openModelForCli(src, requestedBackend()), onProgress: (m) => console.error(`export: ${m}`),
+    })
+    console.error(fast.notice)
+    const model = fast.model
     const { loadImageTensor, fromModelOutput, writePng } = await import('../../trainer/data/images')
-    const S = tf.config.imageSize
-    const steps = { ...tf.config.sampling, ...sampling }.steps
+    const S = model.config.imageSize
+    const steps = { ...model.config.sampling, ...sampling }.steps
     const bar = new ProgressLine('reconstruct', inputs.length * steps, 'step')
     for (let first = 0; first < inputs.length; first += batch) {
       const chunk = inputs.slice(first, first + batch)
       const x = new Float32Array(chunk.length * 3 * S * S)
       for (let i = 0; i < chunk.length; i++) x.set(await loadInput(loadImageTensor, chunk[i], S), i * 3 * S * S)
-      const res = await tf.reconstruct(x, chunk.length, {
+      const res = await model.reconstruct(x, chunk.length, {
         sampling, seed, firstIndex: first,
         onStep: (step) => bar.update(first * steps + step * chunk.length, `image ${first + 1}-${first + chunk.length}/${inputs.length}`),
       })
@@ -49,8 +57,8 @@ export const reconstruct: Command = {
         await writePng(outputs[first + i], fromModelOutput(res.images.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S, S), S, S)
       }
     }
-    console.log(`wrote ${outputs.length} reconstruction${outputs.length === 1 ? '' : 's'} to ${values.out} (${tf.info.bitsPerPixel.toFixed(4)} bpp)`)
-    tf.dispose()
+    console.log(`wrote ${outputs.length} reconstruction${outputs.length === 1 ? '' : 's'} to ${values.out} (${model.info.bitsPerPixel.toFixed(4)} bpp, ${fast.path})`)
+    await model.dispose()
     return 0
   },
 }

@@ -81,18 +81,24 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
   }
 }
 
+interface GraphSpec {
+  readonly inputs: TraceInput[]
+  readonly outputs: Record<string, number[]>
+  readonly build: (o: TraceOps, ...xs: Sym[]) => Sym
+}
+
 /** The graph inputs and forward of each part; dim 0 (-1) is the dynamic batch. */
-function graphSpec(model: FlowMo, part: 'encoder' | 'decoder') {
+function graphSpec(model: FlowMo, part: 'encoder' | 'decoder'): GraphSpec {
   const { imageSize: S, codeLength: L, contextDim: C } = model.config
   if (part === 'encoder') {
     return {
-      inputs: [{ name: 'x', shape: [-1, 3, S, S] }] as TraceInput[],
+      inputs: [{ name: 'x', shape: [-1, 3, S, S] }],
       outputs: { code_pre: [-1, L, C] },
       build: (o: TraceOps, x: Sym) => model.encode(o, x),
     }
   }
   return {
-    inputs: [{ name: 'x_t', shape: [-1, 3, S, S] }, { name: 'code_in', shape: [-1, L, C + 1] }, { name: 't', shape: [-1] }] as TraceInput[],
+    inputs: [{ name: 'x_t', shape: [-1, 3, S, S] }, { name: 'code_in', shape: [-1, L, C + 1] }, { name: 't', shape: [-1] }],
     outputs: { v: [-1, 3, S, S] },
     build: (o: TraceOps, xt: Sym, codeIn: Sym, t: Sym) => model.decode(o, xt, codeIn, t),
   }
@@ -111,7 +117,7 @@ async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part
   say(`${part}: tracing and writing ${part}.onnx`)
   const written = await traceToOnnx({
     inputs: spec.inputs,
-    build: spec.build as (o: TraceOps, ...xs: Sym[]) => Sym,
+    build: spec.build,
     outputNames: Object.keys(spec.outputs),
     weights: (ref) => data.get(ref.name)!,
     path: join(outDir, `${part}.onnx`),

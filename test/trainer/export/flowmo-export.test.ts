@@ -1,0 +1,79 @@
+// exportFlowMo and the export cache on a golden checkpoint: the manifest (config round trip, hashes, state dict,
+// graph signatures), external data, a config that does not fit, and cache hits keyed by checkpoint and config.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { cachedExport } from '../../../src/trainer/export/export-cache'
+import { exportFlowMo } from '../../../src/trainer/export/flowmo-export'
+import { explicitSizes, readManifest } from '../../../src/trainer/export/manifest'
+import { OrtModel } from '../../../src/trainer/inference/ort-model'
+import { hashFile } from '../../../src/trainer/metrics/protocol'
+import { buildConfig, PRESETS, preset } from '../../../src/trainer/model/configs'
+import { findGoldenSets } from '../../../src/trainer/parity/golden-set'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+
+const set = findGoldenSets(goldenDir())[0]
+const src = { checkpoint: join(set, 'checkpoint.pth'), config: join(set, 'config.json') }
+const work = mkdtempSync(join(tmpdir(), 'flowmo-export-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+describe('explicitSizes', () => {
+  it.each(Object.keys(PRESETS))('%s round-trips through buildConfig', (name) => {
+    expect(buildConfig(explicitSizes(preset(name)))).toEqual(preset(name))
+  })
+})
+
+describe('exportFlowMo', () => {
+  it('writes encoder.onnx, decoder.onnx and flowmo.json describing them', async () => {
+    const out = join(work, 'plain')
+    const messages: string[] = []
+    const m = await exportFlowMo(src, out, { onProgress: (s) => messages.push(s) })
+    const { manifest, config } = await readManifest(out)
+    expect(manifest).toEqual(m)
+    const { S, L, C } = { S: config.imageSize, L: config.codeLength, C: config.contextDim }
+    expect(m.encoder).toMatchObject({ file: 'encoder.onnx', dataFile: null, inputs: { x: [-1, 3, S, S] }, outputs: { code_pre: [-1, L, C] } })
+    expect(m.decoder.inputs).toEqual({ x_t: [-1, 3, S, S], code_in: [-1, L, C + 1], t: [-1] })
+    expect(m.checkpoint.sha256).toBe(await hashFile(src.checkpoint))
+    expect(m.checkpoint).toMatchObject({ format: 'pth', stateDict: 'model_ema_state_dict' })
+    expect(m.bitsPerPixel).toBeCloseTo((L * C) / (S * S), 12)
+    expect(m).toMatchObject({ opset: 17, domainOpsets: { 'com.microsoft': 1 }, fusedAttention: true, sampling: config.sampling })
+    expect(existsSync(join(out, 'decoder.onnx'))).toBe(true)
+    expect(messages.some((s) => /decoder: tracing/.test(s))).toBe(true)
+  })
+
+  it('moves weights to external data above the threshold and runs the same', async () => {
+    const out = join(work, 'external')
+    const m = await exportFlowMo(src, out, { externalDataThresholdBytes: 1 << 16, sha256: 'given' })
+    expect(m.decoder.dataFile).toBe('decoder.onnx.data')
+    expect(m.checkpoint.sha256).toBe('given')
+    const x = Float32Array.from({ length: 2 * 3 * m.config.imageSize ** 2 }, (_, i) => Math.sin(i))
+    const [a, b] = [await OrtModel.load(out), await OrtModel.load(join(work, 'plain'))]
+    expect((await a.encode(x, 2)).codePre).toEqual((await b.encode(x, 2)).codePre)
+    await Promise.all([a.dispose(), b.dispose()])
+  })
+
+  it('rejects a config the checkpoint does not fit, naming the tensors', async () => {
+    await expect(exportFlowMo({ ...src, config: undefined, preset: 'tiny-64' }, join(work, 'bad'))).rejects.toThrow(/does not fit the tiny-64 config[\s\S]*Missing/)
+  })
+
+  it('an unreadable folder says it is not an export', async () => {
+    await expect(readManifest(work)).rejects.toThrow(/not a FlowMo ONNX export.*flowmo export/)
+  })
+})
+
+describe('cachedExport', () => {
+  it('exports once per checkpoint, state dict and config, remembering the hash', async () => {
+    const cacheDir = join(work, 'cache')
+    const first = await cachedExport(src, { cacheDir })
+    const again = await cachedExport(src, { cacheDir })
+    expect(first.fresh).toBe(true)
+    expect(again).toEqual({ ...first, fresh: false })
+    const raw = await cachedExport({ ...src, stateDict: 'raw' }, { cacheDir })
+    expect(raw.key).not.toBe(first.key)
+    const unfused = await cachedExport(src, { cacheDir, fusedAttention: false })
+    expect(unfused.key).not.toBe(first.key)
+    const memo = JSON.parse(readFileSync(join(cacheDir, 'hashes.json'), 'utf8')) as Record<string, string>
+    expect(Object.values(memo)).toEqual([await hashFile(src.checkpoint)])
+  })
+})
