@@ -10,17 +10,12 @@ import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { loadGoldenSet } from '../../../src/trainer/parity/golden-set'
 import { stage1aLoss } from '../../../src/trainer/train/stage1a'
 import { StepRandom, drawFlow } from '../../../src/trainer/train/step-random'
-import { NonFiniteLossError, Trainer, type TrainerConfig } from '../../../src/trainer/train/trainer'
-import { smoothImages, tinyConfig } from './tiny'
+import { NonFiniteLossError, Trainer } from '../../../src/trainer/train/trainer'
+import { baseTrainer, smoothImages, tinyConfig } from './tiny'
 
 beforeAll(async () => {
   await initBackend()
 })
-
-export const baseTrainer: TrainerConfig = {
-  stage: '1a', lr: 1e-3, gradAccumulation: 1, freezeEncoderAfter: null, timeDistribution: 'fat_lognormal',
-  perceptualWeight: 0, cfgDropout: 0.1, chainSteps: 2, seed: 3,
-}
 
 describe('stage1aLoss', () => {
   it('with dropout off and no perceptual term equals the reference total_loss on tiny-a', async () => {

@@ -1,5 +1,11 @@
 // Shared fixtures for the training tests: a tiny FlowMo (16×16 images, patch 4, width 32, 1+1 blocks) and images.
 import { buildConfig, type FlowMoConfig } from '../../../src/trainer/model/configs'
+import type { TrainerConfig } from '../../../src/trainer/train/trainer'
+
+export const baseTrainer: TrainerConfig = {
+  stage: '1a', lr: 1e-3, gradAccumulation: 1, freezeEncoderAfter: null, timeDistribution: 'fat_lognormal',
+  perceptualWeight: 0, cfgDropout: 0.1, chainSteps: 2, seed: 3,
+}
 
 export function tinyConfig(over: { decoderDepth?: number } = {}): FlowMoConfig {
   const stack = { hiddenSize: 32, numHeads: 2, axesDim: [4, 6, 6] }
