@@ -84,7 +84,9 @@ function typedArrayAt(placeholder: Record<string, unknown>, body: Uint8Array): T
   if (!valid(at) || !valid(bytes) || at + bytes > body.byteLength || bytes % ctor.BYTES_PER_ELEMENT !== 0) {
     throw new FrameError(`typed array placeholder out of bounds (at ${String(at)}, ${String(bytes)} bytes of ${body.byteLength})`)
   }
-  return new ctor(body.slice(at, at + bytes).buffer)
+  const copy = new Uint8Array(bytes) // not body.slice: on a Node Buffer (ws hands those out) slice is a view
+  copy.set(body.subarray(at, at + bytes))
+  return new ctor(copy.buffer)
 }
 
 function numberPlaceholder(value: number): { $number: string } | null {

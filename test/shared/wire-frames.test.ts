@@ -42,6 +42,10 @@ describe('wire frames', () => {
     const pooled = new Uint8Array(frame.byteLength + 3)
     pooled.set(frame, 3)
     expect(decodeFrame(pooled.subarray(3))).toEqual({ a: Float64Array.from([1.5, -2]) })
+    const buffer = Buffer.concat([Buffer.from('pool'), Buffer.from(encodeFrame({ b: Uint8Array.from([7, 8]) }))]).subarray(4)
+    const decoded = decodeFrame(buffer) as { b: Uint8Array }
+    expect(decoded.b).toEqual(Uint8Array.from([7, 8]))
+    expect(decoded.b.buffer.byteLength).toBe(2) // its own buffer, not the pool behind a Buffer
   })
 
   it('drops undefined fields like JSON and refuses values structured clone would not carry here', () => {
