@@ -2,7 +2,7 @@
 // LPIPS-AlexNet reads: relu1 … relu5 (lpips/pretrained_networks.py `alexnet`, slices [0:2] … [10:12]).
 import * as tf from '@tensorflow/tfjs-core'
 import type { Params } from '../model/params'
-import { maxPool2d } from './conv'
+import { maxPool2d } from './pool'
 import { Conv2d, scaledWidth, type NetWeights } from './layers'
 
 /** Index in `features`, width in the real network, kernel, stride, padding, and whether a max pool precedes it. */

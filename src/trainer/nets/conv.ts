@@ -1,5 +1,5 @@
-// Convolution toolkit for the frozen pretrained networks (NHWC, torch semantics): conv2d, depthwise conv,
-// max/avg pooling with torch padding rules, global average pool and linear. Every op has a backward pass
+// Convolution toolkit for the frozen pretrained networks (NHWC, torch semantics): conv2d, depthwise conv and
+// linear (pooling is in pool.ts). Every op has a backward pass
 // for the INPUT that exists on cpu, wasm and webgpu (wasm lacks Conv2DBackpropFilter and depthwise grads);
 // the filters are frozen constants and get no gradient.
 import * as tf from '@tensorflow/tfjs-core'
@@ -59,47 +59,11 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
 }
 
 /** Puts s − 1 zeros between neighbouring pixels (the transpose of taking every s-th pixel). */
-function spreadByStride(dy: tf.Tensor4D, s: number): tf.Tensor4D {
+export function spreadByStride(dy: tf.Tensor4D, s: number): tf.Tensor4D {
   if (s === 1) return dy
   const [B, h, w, C] = dy.shape
   const grid = tf.pad(tf.reshape(dy, [B, h, 1, w, 1, C]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]])
   return tf.slice(tf.reshape(grid, [B, h * s, w * s, C]) as tf.Tensor4D, [0, 0, 0, 0], [B, (h - 1) * s + 1, (w - 1) * s + 1, C])
-}
-
-/** torch `F.max_pool2d(x, k, stride, padding)` (floor mode): the padding never wins the max. */
-export function maxPool2d(x: tf.Tensor4D, k: number, stride: number, padding = 0): tf.Tensor4D {
-  return tf.maxPool(padHW(x, [padding, padding], -Infinity), k, stride, 'valid')
-}
-
-/**
- * torch `F.avg_pool2d(x, k, stride, padding, count_include_pad)`: zero padding, then each window's sum is
- * divided by k² (include) or by the number of real pixels in it (exclude, as TensorFlow does).
- */
-export function avgPool2d(x: tf.Tensor4D, k: number, stride: number, padding = 0, countIncludePad = true): tf.Tensor4D {
-  const y = tf.avgPool(padHW(x, [padding, padding], 0), k, stride, 'valid')
-  if (countIncludePad || padding === 0) return y
-  const [, H, W] = x.shape
-  const [, outH, outW] = y.shape
-  const rowCounts = windowCounts(H, k, stride, padding, outH)
-  const colCounts = windowCounts(W, k, stride, padding, outW)
-  const scale = new Float32Array(outH * outW)
-  for (let r = 0; r < outH; r++) for (let c = 0; c < outW; c++) scale[r * outW + c] = (k * k) / (rowCounts[r]! * colCounts[c]!)
-  return tf.mul(y, tf.tensor4d(scale, [1, outH, outW, 1]))
-}
-
-/** How many of each window's k positions fall inside a padded axis of `size` real pixels. */
-function windowCounts(size: number, k: number, stride: number, padding: number, outSize: number): number[] {
-  const counts: number[] = []
-  for (let o = 0; o < outSize; o++) {
-    const start = o * stride - padding
-    counts.push(Math.min(start + k, size) - Math.max(start, 0))
-  }
-  return counts
-}
-
-/** `AdaptiveAvgPool2d(1)` flattened: `[B, H, W, C] → [B, C]`. */
-export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
-  return tf.mean(x, [1, 2]) as tf.Tensor2D
 }
 
 /** `x @ weightT + bias` with the weight pre-transposed to `[in, out]` (fast non-transposed matmul on wasm). */
@@ -108,7 +72,7 @@ export function linear(x: tf.Tensor2D, weightT: tf.Tensor2D, bias: tf.Tensor1D |
   return bias ? (tf.add(y, bias) as tf.Tensor2D) : y
 }
 
-function padHW(x: tf.Tensor4D, [ph, pw]: Padding2D, value: number): tf.Tensor4D {
+export function padHW(x: tf.Tensor4D, [ph, pw]: Padding2D, value: number): tf.Tensor4D {
   if (ph === 0 && pw === 0) return x
   return tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], value)
 }

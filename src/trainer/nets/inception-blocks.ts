@@ -3,7 +3,8 @@
 // pooling quirks: A, C and E_1 average-pool without counting padding; E_2 max-pools.
 import * as tf from '@tensorflow/tfjs-core'
 import type { Params } from '../model/params'
-import { avgPool2d, maxPool2d, type Padding2D } from './conv'
+import type { Padding2D } from './conv'
+import { avgPool2d, maxPool2d } from './pool'
 import { BatchNorm2d, Conv2d, type NetWeights } from './layers'
 
 const BN_EPS = 0.001 // torchvision BasicConv2d

@@ -3,7 +3,7 @@
 // … Mixed_7c, global average pool → 2048-d features. Keys as in `pt_inception-2015-12-05-6726825d.pth`.
 import * as tf from '@tensorflow/tfjs-core'
 import type { Params } from '../model/params'
-import { globalAvgPool, maxPool2d } from './conv'
+import { globalAvgPool, maxPool2d } from './pool'
 import { BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE } from './inception-blocks'
 import { scaledWidth, type NetWeights } from './layers'
 import { resizeBilinear } from './resize'

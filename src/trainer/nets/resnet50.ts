@@ -3,7 +3,7 @@
 // `bn1.*`, `layer2.0.downsample.{0,1}.*`, `fc.weight` … as in `resnet50-0676ba61.pth`.
 import * as tf from '@tensorflow/tfjs-core'
 import type { Params } from '../model/params'
-import { globalAvgPool, maxPool2d } from './conv'
+import { globalAvgPool, maxPool2d } from './pool'
 import { BatchNorm2d, Conv2d, Linear, scaledWidth, type NetWeights } from './layers'
 import { resizeBilinear } from './resize'
 

@@ -2,7 +2,7 @@
 // ReLU taps LPIPS reads: relu1_2, relu2_2, relu3_3, relu4_3, relu5_3 (lpips/pretrained_networks.py `vgg16`).
 import * as tf from '@tensorflow/tfjs-core'
 import type { Params } from '../model/params'
-import { maxPool2d } from './conv'
+import { maxPool2d } from './pool'
 import { Conv2d, scaledWidth, type NetWeights } from './layers'
 
 /** Convolutions per stage and each stage's width in the real network (cfg "D"). */
