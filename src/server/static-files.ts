@@ -64,6 +64,7 @@ export async function serveStatic(root: string, request: IncomingMessage, respon
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'method not allowed', { Allow: 'GET, HEAD' })
   const urlPath = new URL(request.url ?? '/', 'http://placeholder').pathname
   const path = await resolveStaticPath(root, urlPath)
+  if (!path && urlPath === '/favicon.ico') return sendText(response, 204, '', extraHeaders) // browsers ask for it unprompted
   if (!path) return sendText(response, 404, 'not found', extraHeaders)
   const { size } = await stat(path)
   response.writeHead(200, {

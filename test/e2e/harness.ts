@@ -1,0 +1,145 @@
+// Browser-test harness for web mode: starts `flowmo serve --port 0` as a child process, reads the URL it prints,
+// drives Debian's Chromium through playwright-core, saves screenshots to test-results/screenshots/, shuts all down.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { TrainerApi, TrainerEvents } from '../../src/shared/protocol'
+import type { RequestOf } from '../../src/shared/rpc'
+
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
+export const chromiumPath = '/usr/bin/chromium'
+export const screenshotDir = join(projectRoot, 'test-results', 'screenshots')
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const urlPattern = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+)/
+
+export interface ServeOptions {
+  readonly backend?: string // FLOWMO_BACKEND for the engine, e.g. 'cpu' (fast start) or 'wasm'
+  readonly allow?: readonly string[] // --allow folders (default: the project root)
+  readonly startTimeoutMs?: number // includes a renderer rebuild when its sources changed (default 120 s)
+}
+
+export interface Served {
+  readonly url: string // http://127.0.0.1:<port>/?token=<token>
+  readonly origin: string
+  readonly port: number
+  readonly token: string
+  readonly process: ChildProcess
+  output(): string // everything the server printed so far (stdout + stderr)
+  stop(): Promise<void>
+}
+
+/** Starts `flowmo serve --port 0` and resolves once it printed its URL; rejects with its output if it exits first. */
+export function startServe(options: ServeOptions = {}): Promise<Served> {
+  const allow = (options.allow ?? [projectRoot]).flatMap((dir) => ['--allow', dir])
+  const child = spawn(process.execPath, [join(projectRoot, 'bin/flowmo.mjs'), 'serve', '--port', '0', ...allow], {
+    cwd: projectRoot,
+    env: { ...process.env, ...(options.backend ? { FLOWMO_BACKEND: options.backend } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const stop = () => stopProcess(child)
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (void stop(), reject(new Error(`flowmo serve printed no URL in time:\n${output}`))), options.startTimeoutMs ?? 120_000)
+    const onData = (data: Buffer) => {
+      output += data
+      const match = urlPattern.exec(output)
+      if (!match) return
+      clearTimeout(timer)
+      const port = Number(match[1])
+      resolve({ url: match[0], origin: `http://127.0.0.1:${port}`, port, token: match[2], process: child, output: () => output, stop })
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`flowmo serve exited (${code}):\n${output}`))))
+  })
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM') // the server stops its engine, then exits
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(killer)
+}
+
+/** Fails (never skips) when the system Chromium is missing. */
+export function requireChromium(): void {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`${chromiumPath} is missing: the browser tests need Debian's Chromium; install it with \`apt-get install -y chromium\` (.ci/run does)`)
+  }
+}
+
+/** Headless Chromium with a fresh profile (a new temporary user-data dir per launch). */
+export async function launchChromium(): Promise<Browser> {
+  requireChromium()
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 60_000 })
+}
+
+/** Saves a full-page PNG as test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true })
+  const path = join(screenshotDir, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  return path
+}
+
+/** One served app in one browser page, torn down by close(). */
+export interface AppSession {
+  readonly served: Served
+  readonly browser: Browser
+  readonly page: Page
+  readonly pageErrors: string[] // uncaught errors, console errors and failed requests (status + path) of the page
+  close(): Promise<void>
+}
+
+/** Starts the server and Chromium, opens the printed URL and waits for the status bar to show the backend. */
+export async function openApp(options: ServeOptions = {}): Promise<AppSession> {
+  requireChromium()
+  const [served, browser] = await Promise.all([startServe(options), launchChromium()])
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const pageErrors: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()))
+  page.on('response', (response) => response.status() >= 400 && pageErrors.push(`${response.status()} ${new URL(response.url()).pathname}`))
+  await page.goto(served.url)
+  await page.waitForFunction(() => (document.querySelector('[data-testid="backend"]')?.textContent ?? '…') !== '…', undefined, { timeout: 60_000 })
+  return {
+    served,
+    browser,
+    page,
+    pageErrors,
+    async close() {
+      await browser.close()
+      await served.stop()
+    },
+  }
+}
+
+/** Calls the engine from inside the page, through the page's own `window.flowmo` (the web client). */
+export function callEngine<K extends keyof TrainerApi>(page: Page, method: K, req: RequestOf<TrainerApi, K>): Promise<Awaited<ReturnType<TrainerApi[K]>>> {
+  return page.evaluate(
+    ([method, req]) => (globalThis as unknown as { flowmo: Record<string, (req: unknown) => Promise<never>> }).flowmo[method](req),
+    [method, req] as const,
+  )
+}
+
+/** Starts recording the page's engine events of the given names; read them with recordedEvents. */
+export function recordEvents(page: Page, names: readonly (keyof TrainerEvents)[]): Promise<void> {
+  return page.evaluate((names) => {
+    const g = globalThis as unknown as { flowmo: { on(name: string, listener: (payload: unknown) => void): void }; __events: unknown[] }
+    g.__events ??= []
+    for (const name of names) g.flowmo.on(name, (payload) => g.__events.push({ name, payload }))
+  }, names)
+}
+
+export interface RecordedEvent {
+  readonly name: keyof TrainerEvents
+  readonly payload: Record<string, unknown>
+}
+
+export function recordedEvents(page: Page): Promise<RecordedEvent[]> {
+  return page.evaluate(() => (globalThis as unknown as { __events?: RecordedEvent[] }).__events ?? [])
+}

@@ -1,0 +1,52 @@
+// Web mode end to end: `flowmo serve` as the user starts it, the app in Debian's Chromium. The status bar shows the
+// engine's backend; killing the engine mid-job is reported in the page and the app recovers on a new engine process.
+import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { callEngine, openApp, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+
+describe('flowmo serve in Chromium', () => {
+  let app: AppSession
+
+  beforeAll(async () => {
+    app = await openApp({ backend: 'cpu' })
+  })
+  afterAll(() => app?.close())
+
+  it('prints the contract URL; refuses requests without the token, serves the app with it', async () => {
+    expect(app.served.url).toBe(`http://127.0.0.1:${app.served.port}/?token=${app.served.token}`)
+    expect([401, 403]).toContain((await fetch(`${app.served.origin}/`)).status)
+    const page = await fetch(app.served.url)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<div id="app">')
+  })
+
+  it('shows the engine backend in the status bar and renders', async () => {
+    const { page } = app
+    await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^cpu · 1 thread/)
+    expect(await page.locator('footer').textContent()).toContain('web mode')
+    expect(await page.locator('footer').getAttribute('data-state')).toBe('ready')
+    const path = await screenshot(page, 'web-mode-status-bar')
+    expect(existsSync(path)).toBe(true)
+    expect(app.pageErrors).toEqual([])
+  })
+
+  it('reports an engine killed mid-job and recovers: the job fails with engine-exited, later calls succeed', async () => {
+    const { page } = app
+    await recordEvents(page, ['job:progress', 'job:error', 'engine:status'])
+    const { pid } = await callEngine(page, 'echo', { text: 'before' })
+    const { jobId } = await callEngine(page, 'demoJob', { steps: 400, stepMs: 25 })
+    await expect.poll(async () => (await recordedEvents(page)).some((e) => e.name === 'job:progress')).toBe(true)
+    process.kill(pid, 'SIGKILL')
+    await page.waitForSelector('footer[data-state="restarting"]', { timeout: 10_000 })
+    expect(await page.locator('footer [role="status"]').textContent()).toMatch(/engine exited.*restarting/)
+    await screenshot(page, 'web-mode-engine-restarting')
+    await page.waitForSelector('footer[data-state="ready"]', { timeout: 30_000 })
+    const events = await recordedEvents(page)
+    expect(events.find((e) => e.name === 'job:error')?.payload).toMatchObject({ jobId, code: 'engine-exited' })
+    expect(events.filter((e) => e.name === 'engine:status').map((e) => e.payload.state)).toEqual(['restarting', 'ready'])
+    const after = await callEngine(page, 'echo', { text: 'after' })
+    expect(after).toMatchObject({ text: 'after' })
+    expect(after.pid).not.toBe(pid)
+    await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^cpu/)
+  })
+})
