@@ -105,7 +105,7 @@ export async function openApp(options: ServeOptions = {}): Promise<AppSession> {
   page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()))
   page.on('response', (response) => response.status() >= 400 && pageErrors.push(`${response.status()} ${new URL(response.url()).pathname}`))
   await page.goto(served.url)
-  await page.waitForFunction(() => (document.querySelector('[data-testid="backend"]')?.textContent ?? '…') !== '…', undefined, { timeout: 60_000 })
+  await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
   return {
     served,
     browser,
