@@ -72,7 +72,8 @@ function recordProblems(v: unknown, methods: Set<string>, images: Set<string>): 
 export interface MethodResult {
   readonly id: string
   readonly label: string
-  readonly bpp: number
+  readonly bpp: number // mean actual BPP over the export's reconstructions (codecs at their floor spend more than the target)
+  readonly nominalBpp: number // the method's stated rate (codecs: the target)
   readonly wins: number
   readonly comparisons: number
   readonly winRate: number | null // null when never compared
@@ -125,7 +126,12 @@ export function ratingReport(files: readonly RatingsFile[], manifest: RatingMani
     const won = wins[i].reduce((a, b) => a + b, 0)
     const n = won + wins.reduce((a, row) => a + row[i], 0)
     const m = manifest.methods[i]
-    return { id: m.id, label: m.label, bpp: m.bpp, wins: won, comparisons: n, winRate: n > 0 ? won / n : null, ci95: wilsonInterval(won, n), btScore: bt.scores[i], btStrength: bt.strengths[i], rank: rank + 1 }
+    const entries = manifest.entries.filter((e) => e.method === m.id)
+    const bpp = entries.length > 0 ? entries.reduce((a, e) => a + e.bpp, 0) / entries.length : m.bpp
+    return {
+      id: m.id, label: m.label, bpp, nominalBpp: m.bpp, wins: won, comparisons: n, winRate: n > 0 ? won / n : null,
+      ci95: wilsonInterval(won, n), btScore: bt.scores[i], btStrength: bt.strengths[i], rank: rank + 1,
+    }
   })
   const pairs = ids.flatMap((a, i) => ids.slice(i + 1).map((b, k): PairResult => {
     const [aw, bw] = [wins[i][i + 1 + k], wins[i + 1 + k][i]]

@@ -1,5 +1,5 @@
 // The rating page's script (plain browser JS, inlined by page.ts): trials = every method pair per image, shuffled,
-// left/right drawn per trial; 2AFC with the original in the middle panel, which flips to left/right in place.
+// left/right drawn per trial; 2AFC with the original always shown, and a flip view that swaps left/right in place.
 // Progress survives a reload (localStorage); ratings are saved as a JSON download. No network, no libraries.
 export const ratingPageScript = String.raw`
 'use strict'
@@ -34,7 +34,7 @@ function persist() { try { localStorage.setItem(storeKey, JSON.stringify(state))
 var state = loadSession() || newSession()
 var trialStart = 0
 var flips = 0
-var view = 'original'
+var view = 'left'
 
 function current() { return state.trials[state.ratings.length] }
 
@@ -51,8 +51,9 @@ function show() {
   var img = byId[t.image]
   $('left').src = img.recon[t.left]
   $('right').src = img.recon[t.right]
+  $('original').src = img.original
   flips = 0
-  setView('original', false)
+  setView('left', false)
   trialStart = performance.now()
   var next = state.trials[state.ratings.length + 1]
   if (next) [byId[next.image].original, byId[next.image].recon[next.left], byId[next.image].recon[next.right]].forEach(function (src) { new Image().src = src })

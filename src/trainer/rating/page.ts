@@ -27,8 +27,8 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 /** JSON safe inside <script>: no `</script>` or `<!--` can close or open anything. */
 const inlineJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 
-/** Small images are shown enlarged by an integer factor (pixelated) to at least 256 px. */
-const displayPx = (sizePx: number): number => sizePx * Math.max(1, Math.floor(256 / sizePx))
+/** Small images are shown enlarged by an integer factor (pixelated) towards 240 px, so four fit side by side. */
+const displayPx = (sizePx: number): number => sizePx * Math.max(1, Math.floor(240 / sizePx))
 
 const style = `
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #1e1e1e; color: #eee; }
@@ -67,11 +67,12 @@ export function ratingPageHtml(m: RatingManifest): string {
   <button id="undo" title="Z">Undo</button> <button id="save" title="S">Save ratings</button> <button id="restart">Restart</button>
 </header>
 <main id="trial">
-  <p class="question">Which reconstruction is closer to the original (middle)?</p>
+  <p class="question">Which reconstruction, left or right, is closer to the original?</p>
   <div class="row">
     <figure>${img('left', 'left candidate')}<figcaption>Left: <kbd>1</kbd> or <kbd>←</kbd></figcaption></figure>
-    <figure class="flipview">${img('flip', 'flip view')}<figcaption><span id="flip-label">Original</span> · flips: <span id="flip-count">0</span></figcaption></figure>
+    <figure>${img('original', 'original')}<figcaption>Original</figcaption></figure>
     <figure>${img('right', 'right candidate')}<figcaption>Right: <kbd>2</kbd> or <kbd>→</kbd></figcaption></figure>
+    <figure class="flipview">${img('flip', 'flip view')}<figcaption>Flip view: <span id="flip-label">Left</span> · flips: <span id="flip-count">0</span></figcaption></figure>
   </div>
   <div class="buttons">
     <button class="choice" id="choose-left">Left is closer</button>
@@ -79,8 +80,8 @@ export function ratingPageHtml(m: RatingManifest): string {
     <button id="original-button">Original (O)</button>
     <button class="choice" id="choose-right">Right is closer</button>
   </div>
-  <p class="help"><kbd>Space</kbd> flips the middle panel between the left and right images in place; <kbd>O</kbd> shows the
-  original there again. <kbd>Z</kbd> undoes the last choice, <kbd>S</kbd> saves. Progress is kept in this browser if the page is reloaded.</p>
+  <p class="help"><kbd>Space</kbd> flips the flip view (right) between the left and right images in place; <kbd>O</kbd> shows
+  the original there. <kbd>Z</kbd> undoes the last choice, <kbd>S</kbd> saves. Progress is kept in this browser if the page is reloaded.</p>
 </main>
 <section id="done" hidden>
   <p class="question">All <span id="done-count"></span> trials rated. Thank you!</p>

@@ -16,7 +16,7 @@ const manifest: RatingManifest = {
   metrics: { psnr: '', ssim: '' },
   methods: methods.map((id) => ({ id, label: id.toUpperCase(), bpp: 0.1, settings: {} })),
   images: imageIds.map((id) => ({ id, source: `${id}.png`, file: `originals/${id}.png`, sha256: '' })),
-  entries: [],
+  entries: imageIds.flatMap((image, k) => methods.map((method, i) => ({ image, method, file: '', sha256: '', bpp: 0.1 * (i + 1) + (k % 2) * 0.02, psnr: 20, ssim: 0.5, settings: {} }))),
 }
 
 function rng(seed: number): () => number {
@@ -63,6 +63,7 @@ describe('ratingReport', () => {
     expect(fj.aWins + fj.bWins).toBe(6 * 20)
     expect(Math.abs(fj.aWinRate! - 3 / 3.6)).toBeLessThan(0.1) // 3 standard errors at n = 120
     expect(report.methods[0].btStrength / report.methods[2].btStrength).toBeGreaterThan(3)
+    expect(report.methods.map((m) => [m.id, +m.bpp.toFixed(6), m.nominalBpp])).toEqual([['flowmo', 0.11, 0.1], ['webp', 0.31, 0.1], ['jpeg', 0.21, 0.1]]) // actual mean vs stated
   })
 
   it('filters too-fast and never-flipped trials and counts them', () => {
