@@ -41,7 +41,7 @@ export function flowTerms(ctx: LossContext, x: tf.Tensor4D, codePre: tf.Tensor, 
 /** λ·mean(perceptual(x, x̂)), or 0 without a network. */
 export function perceptualTerm(ctx: LossContext, x: tf.Tensor4D, xHat: tf.Tensor): tf.Scalar {
   if (!ctx.perceptual || ctx.perceptualWeight === 0) return tf.scalar(0)
-  return tf.mul(tf.mean(ctx.perceptual.distance(x, xHat as tf.Tensor4D)), ctx.perceptualWeight) as tf.Scalar
+  return tf.mul(ctx.perceptual.distance(x, xHat as tf.Tensor4D), ctx.perceptualWeight) as tf.Scalar // batch mean
 }
 
 export function stage1aLoss(ctx: LossContext, x: tf.Tensor4D, d: FlowDraw): LossPieces {

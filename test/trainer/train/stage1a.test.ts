@@ -25,11 +25,12 @@ describe('stage1aLoss', () => {
     const weights = await loadWeightMap(model, w, true)
     await w.close()
     const io = (n: string) => set.io.get(n)!
-    const [total, flow] = tf.tidy(() => {
-      const x = tf.tensor(io('x').data, io('x').shape) as tf.Tensor4D
-      const B = x.shape[0]
+    let [total, flow] = [NaN, NaN]
+    tf.tidy(() => {
+      const x = tf.tensor4d(io('x').data, io('x').shape as [number, number, number, number])
+      const B = x.shape[0]!
       const p = stage1aLoss({ model, weights, perceptual: null, perceptualWeight: 0.1 }, x, { eps: io('eps').data, t: io('t').data, keep: new Float32Array(B).fill(1) })
-      return [p.total.dataSync()[0], p.flow.dataSync()[0]]
+      ;[total, flow] = [p.total.dataSync()[0], p.flow.dataSync()[0]]
     })
     expect(Math.abs(total - io('total_loss').data[0]) / Math.abs(io('total_loss').data[0])).toBeLessThan(1e-5)
     expect(Math.abs(flow - io('flow_loss').data[0])).toBeLessThan(1e-5)

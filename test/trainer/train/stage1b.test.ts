@@ -20,8 +20,8 @@ beforeAll(async () => {
 
 /** A stand-in perceptual network: per-image mean squared difference (differentiable, no weights). */
 const pixelDistance: PerceptualLoss = {
-  kind: 'proxy', label: 'pixel MSE (test)',
-  distance: (x, y) => tf.mean(tf.square(tf.sub(x, y)), [1, 2, 3]) as tf.Tensor1D,
+  name: 'pixel-mse', label: 'pixel MSE (test stand-in)', isProxy: true,
+  distance: (x, y) => tf.mean(tf.square(tf.sub(x, y))) as tf.Scalar,
   dispose: () => {},
 }
 

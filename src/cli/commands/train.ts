@@ -1,0 +1,154 @@
+// `flowmo train`: a Stage-1A or Stage-1B run from the command line, with a progress bar, metrics.jsonl, sample
+// grids and checkpoints in the run directory; Ctrl-C (or SIGTERM) finishes the step and writes a checkpoint.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import type { Command } from '../command'
+import { backendBanner } from '../banner'
+import { ProgressLine } from '../progress'
+import type { FlowMoConfig } from '../../trainer/model/configs'
+import type { RunOptions } from '../../trainer/train/run-options'
+
+const optionSpecs = {
+  data: { type: 'string' }, val: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' }, config: { type: 'string' },
+  stage: { type: 'string' }, init: { type: 'string' }, 'init-state-dict': { type: 'string' }, resume: { type: 'boolean' },
+  'max-steps': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'keep-last': { type: 'string' }, 'keep-every': { type: 'string' },
+  batch: { type: 'string' }, 'grad-acc': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+  'log-every': { type: 'string' }, 'sample-every': { type: 'string' }, 'val-every': { type: 'string' }, 'val-images': { type: 'string' },
+  'eval-weights': { type: 'string' }, 'freeze-encoder-after': { type: 'string' }, 'time-dist': { type: 'string' },
+  'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
+  'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' },
+} as const
+
+type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
+
+export const train: Command = {
+  name: 'train',
+  summary: 'train a tokenizer (Stage 1A mode matching, Stage 1B mode seeking) with checkpoints and resume',
+  usage: [
+    'flowmo train --data <dir> [--val <dir>] (--preset <name> | --config <file>) --out <run-dir> [options]',
+    '',
+    '  --data <dir>             training images (recursive; unusable files are skipped and listed)',
+    '  --val <dir>              validation images (default: the training folder)',
+    '  --preset <name>          tiny-64 | small-128 | flowmo-lo | flowmo-hi | flowmo-small',
+    '  --config <file>          model config (explicit sizes or the reference layout) instead of a preset',
+    '  --out <run-dir>          run directory: run.json, checkpoints/, metrics.jsonl, samples/',
+    '  --resume                 continue from the newest complete checkpoint in <run-dir>',
+    '  --stage 1a|1b            1a: flow + quantiser + perceptual on the one-step estimate (default);',
+    '                           1b: encoder frozen, perceptual on an 8-step chain sample, backpropagated',
+    '  --init <ckpt>            start from these weights (Stage 1B from a 1A run); fresh EMA and Adam',
+    '  --init-state-dict raw|ema  which weights of --init (default raw, as the reference)',
+    '  --max-steps <n>          total optimiser steps (default 1000)',
+    '  --checkpoint-every <k>   checkpoint every k steps (default 500); also on Ctrl-C and at the end',
+    '  --keep-last <k>          newest checkpoints kept (default 3)   --keep-every <m>  also keep multiples of m',
+    '  --batch <n>              images per step (default 8)           --grad-acc <n>    chunks per step (default 1)',
+    '  --lr <x>                 Adam lr, both groups (default 1e-4 in 1a, 5e-5 in 1b)',
+    '  --seed <n>               init, data order, crops and noise (default 0)',
+    '  --log-every <n>          metrics.jsonl line every n steps (default 10)',
+    '  --sample-every <n>       reconstruction grid PNG every n steps (default 500)',
+    '  --val-every <n>          validation PSNR/SSIM every n steps (default 500)  --val-images <n> (default 8)',
+    '  --eval-weights raw|ema   weights for samples and validation (default raw)',
+    '  --freeze-encoder-after <n>  freeze the encoder from step n (default 200000 in 1a; 1b is always frozen)',
+    '  --time-dist <d>          fat_lognormal (default) | lognormal | uniform',
+    '  --chain-steps <k>        Stage-1B chain length (default 8)',
+    '  --perceptual <net>       none | lpips-vgg | resnet50 | proxy (default proxy: MobileNetV2 from an npm',
+    '                           package, not LPIPS; the reference uses lpips-vgg in 1a and resnet50 in 1b)',
+    '  --perceptual-weight <x>  default 0.1 in 1a, 0.01 in 1b',
+    '  --weights-dir <dir>      folder with vgg16-397923af.pth + vgg.pth (lpips-vgg) or resnet50-0676ba61.pth',
+    '  --allow-perceptual-fallback  use the proxy when the asked-for network\'s weight files are missing',
+  ].join('\n'),
+  async run(argv) {
+    const { values: v } = parseCommandArgs(argv, optionSpecs)
+    const opts = await runOptionsFromArgs(v)
+    const { engineStatus } = await import('../../trainer/service')
+    console.error(backendBanner(await engineStatus(requestedBackend())))
+    const { TrainingRun } = await import('../../trainer/train/run')
+    let bar: ProgressLine | null = null
+    let first = 0
+    const run = new TrainingRun(opts, {
+      onLog: (line) => console.error(line),
+      onStart: (e) => {
+        first = e.step
+        bar = new ProgressLine(`train ${opts.stage}`, Math.max(e.maxSteps - first, 1))
+      },
+      onStep: (e) => {
+        bar?.update(e.step - first, `step ${e.step}/${e.maxSteps} ${e.it_s.toFixed(2)} it/s flow ${e.flow_loss.toFixed(4)} q ${e.quantizer_loss.toFixed(4)} perc ${e.perceptual_loss.toFixed(4)}`)
+      },
+      onValidation: (e) => console.error(`step ${e.step}: val PSNR ${e.val_psnr.toFixed(2)} dB (mean-colour baseline ${e.val_baseline_psnr.toFixed(2)}), SSIM ${e.val_ssim.toFixed(4)}`),
+      onCheckpoint: (e) => console.error(`checkpoint ${e.path}`),
+    })
+    const stop = onStopSignals(() => run.stop())
+    try {
+      const summary = await run.start()
+      console.log(`${summary.status} at step ${summary.step}; last checkpoint ${summary.lastCheckpoint ?? 'none'}`)
+      return summary.status === 'finished' ? 0 : 130
+    } finally {
+      stop()
+    }
+  },
+}
+
+/** First SIGINT/SIGTERM: finish the step and checkpoint; a second one exits at once. */
+function onStopSignals(stop: () => void): () => void {
+  let asked = false
+  const handler = (signal: NodeJS.Signals) => {
+    if (asked) process.exit(130)
+    asked = true
+    console.error(`\n${signal}: stopping after this step and writing a checkpoint (again to quit now)`)
+    stop()
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}
+
+async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
+  if (!v.data) throw new UsageError('--data <dir> is required')
+  if (!v.out) throw new UsageError('--out <run-dir> is required')
+  if (v.preset && v.config) throw new UsageError('give --preset or --config, not both')
+  if (v.resume && v.init) throw new UsageError('give --resume or --init, not both')
+  const stage = v.stage ?? '1a'
+  if (stage !== '1a' && stage !== '1b') throw new UsageError(`--stage expects 1a or 1b, got '${stage}'`)
+  const { defaultRunOptions } = await import('../../trainer/train/run-options')
+  const d = defaultRunOptions(stage)
+  const int = (name: keyof Values & string, min = 1) => integerOption(v[name] as string | undefined, name, { min })
+  return {
+    ...d, data: v.data, val: v.val, out: v.out, config: await modelConfig(v), stage, init: v.init,
+    initStateDict: choice(v['init-state-dict'], 'init-state-dict', ['raw', 'ema'] as const), resume: v.resume ?? false,
+    maxSteps: int('max-steps') ?? d.maxSteps, checkpointEvery: int('checkpoint-every') ?? d.checkpointEvery,
+    keepLast: int('keep-last') ?? d.keepLast, keepEvery: int('keep-every') ?? d.keepEvery,
+    batchSize: int('batch') ?? d.batchSize, gradAccumulation: int('grad-acc') ?? d.gradAccumulation,
+    lr: numberOption(v.lr, 'lr') ?? d.lr, seed: int('seed', 0) ?? d.seed,
+    logEvery: int('log-every') ?? d.logEvery, sampleEvery: int('sample-every') ?? d.sampleEvery, valEvery: int('val-every') ?? d.valEvery,
+    valImages: int('val-images') ?? d.valImages, evalWeights: choice(v['eval-weights'], 'eval-weights', ['raw', 'ema'] as const) ?? d.evalWeights,
+    freezeEncoderAfter: int('freeze-encoder-after', 0) ?? d.freezeEncoderAfter,
+    timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const) ?? d.timeDistribution,
+    chainSteps: int('chain-steps') ?? d.chainSteps,
+    perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const) ?? d.perceptual,
+    perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight') ?? d.perceptualWeight,
+    weightsDir: v['weights-dir'], allowPerceptualFallback: v['allow-perceptual-fallback'] ?? false,
+  }
+}
+
+function choice<const T extends readonly string[]>(value: string | undefined, name: string, allowed: T): T[number] | undefined {
+  if (value === undefined) return undefined
+  if (!allowed.includes(value)) throw new UsageError(`--${name} expects ${allowed.join(' | ')}, got '${value}'`)
+  return value as T[number]
+}
+
+/** --preset / --config; a --resume without either takes the config recorded in the run's run.json. */
+async function modelConfig(v: Values): Promise<FlowMoConfig> {
+  if (v.config) {
+    if (!existsSync(v.config)) throw new Error(`config ${v.config} does not exist`)
+    const { loadConfigFile } = await import('../../trainer/model/config-file')
+    return loadConfigFile(v.config)
+  }
+  const { preset, buildConfig } = await import('../../trainer/model/configs')
+  if (v.preset) return preset(v.preset)
+  const runJson = join(v.out!, 'run.json')
+  if (v.resume && existsSync(runJson)) return buildConfig((JSON.parse(readFileSync(runJson, 'utf8')) as { config: Parameters<typeof buildConfig>[0] }).config)
+  throw new UsageError('give --preset <name> or --config <file>')
+}

@@ -1,0 +1,99 @@
+// Training checkpoints: `step-N.safetensors` holds the raw weights (`model.`), the EMA (`ema.`) and the run state in
+// its metadata (total_steps, stage, config JSON in explicit sizes, loader state, seed); `step-N.optim.safetensors`
+// holds the Adam moments. The optimiser file is written first, so a complete model file implies both exist.
+import * as tf from '@tensorflow/tfjs-core'
+import { stateDictPrefixes, totalStepsKey } from '../checkpoint/checkpoint'
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../checkpoint/safetensors'
+import type { ExplicitSizes, FlowMoConfig, StackSizes } from '../model/configs'
+import type { FluxParams } from '../model/flux'
+import type { LoaderState } from '../data/loader'
+import type { Adam } from './optim'
+import type { CheckpointFiles } from './run-dir'
+
+export const CHECKPOINT_FORMAT = 'flowmo-studio-train-1'
+
+/** What a resume needs besides the tensors. */
+export interface RunState {
+  step: number
+  stage: '1a' | '1b'
+  seed: number // step draws are keyed by (seed, step, chunk); data order and crops by (seed, item)
+  loader: LoaderState | null
+}
+
+export interface SavedCheckpoint extends RunState {
+  config: FlowMoConfig
+  raw: Map<string, Float32Array>
+  ema: Map<string, Float32Array>
+  optim: { tensors: Map<string, { shape: readonly number[]; data: Float32Array }>; metadata: Record<string, string> }
+}
+
+export async function saveCheckpoint(
+  files: CheckpointFiles, state: RunState, config: FlowMoConfig,
+  weights: ReadonlyMap<string, tf.Tensor>, ema: ReadonlyMap<string, tf.Tensor>, adam: Adam,
+): Promise<void> {
+  const optim = await adam.snapshot()
+  await writeSafetensors(files.optim, optim.tensors, { ...optim.metadata, [totalStepsKey]: String(state.step), format: CHECKPOINT_FORMAT })
+  const tensors: TensorToWrite[] = [
+    ...(await tensorsOf(weights, stateDictPrefixes.raw)),
+    ...(await tensorsOf(ema, stateDictPrefixes.ema)),
+  ]
+  await writeSafetensors(files.model, tensors, {
+    format: CHECKPOINT_FORMAT,
+    [totalStepsKey]: String(state.step),
+    stage: state.stage,
+    seed: String(state.seed),
+    config: JSON.stringify(explicitSizes(config)),
+    loader: JSON.stringify(state.loader),
+    rng: JSON.stringify({ steps: 'xoshiro128** keyed (seed, 11, step, chunk)', data: 'xoshiro128** keyed (seed, stream, item)' }),
+  })
+}
+
+async function tensorsOf(map: ReadonlyMap<string, tf.Tensor>, prefix: string): Promise<TensorToWrite[]> {
+  const out: TensorToWrite[] = []
+  for (const [name, t] of map) out.push({ name: `${prefix}${name}`, shape: t.shape, dtype: 'F32', data: (await t.data()) as Float32Array })
+  return out
+}
+
+export async function loadCheckpoint(files: CheckpointFiles): Promise<SavedCheckpoint> {
+  const { configFromDocument } = await import('../model/config-file')
+  const model = await readAll(files.model)
+  const optim = await readAll(files.optim)
+  const meta = model.metadata
+  const pick = (prefix: string) =>
+    new Map([...model.tensors].filter(([n]) => n.startsWith(prefix)).map(([n, t]) => [n.slice(prefix.length), t.data]))
+  return {
+    step: Number(meta[totalStepsKey]),
+    stage: meta.stage === '1b' ? '1b' : '1a',
+    seed: Number(meta.seed),
+    loader: JSON.parse(meta.loader ?? 'null') as LoaderState | null,
+    config: configFromDocument(JSON.parse(meta.config) as Record<string, unknown>, `${files.model} metadata`),
+    raw: pick(stateDictPrefixes.raw),
+    ema: pick(stateDictPrefixes.ema),
+    optim,
+  }
+}
+
+async function readAll(path: string) {
+  const f = await SafetensorsFile.open(path)
+  try {
+    const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>()
+    for (const e of f.header.entries) tensors.set(e.name, { shape: e.shape, data: await f.readTensor(e.name) })
+    return { tensors, metadata: f.header.metadata }
+  } finally {
+    await f.close()
+  }
+}
+
+/** A config in the explicit-sizes form `buildConfig` takes (what `configFromDocument` reads back). */
+export function explicitSizes(c: FlowMoConfig): ExplicitSizes {
+  const stack = (p: FluxParams): StackSizes => ({
+    hiddenSize: p.hiddenSize, numHeads: p.numHeads, axesDim: [...p.axesDim], depth: p.depth, mlpRatio: p.mlpRatio, theta: p.theta, qkvBias: p.qkvBias,
+  })
+  const headDim = c.decoder.hiddenSize / c.decoder.numHeads
+  return {
+    name: c.name, imageSize: c.imageSize, patchSize: c.patchSize, codeLength: c.codeLength, contextDim: c.contextDim,
+    codebookSizeForEntropy: c.codebookSizeForEntropy, encoder: stack(c.encoder), decoder: stack(c.decoder),
+    enableMup: Math.abs(c.decoder.attentionScale - 8 / headDim) < 1e-12,
+    entropyLossWeight: c.entropyLossWeight, commitLossWeight: c.commitLossWeight, sampling: { ...c.sampling },
+  }
+}

@@ -1,0 +1,107 @@
+// The run directory (architecture.md §3): run.json, checkpoints/step-NNNNNN.safetensors (+ .optim.safetensors),
+// metrics.jsonl, samples/step-NNNNNN.png. Finds the newest complete checkpoint and prunes old ones.
+import { existsSync } from 'node:fs'
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { SafetensorsFile } from '../checkpoint/safetensors'
+
+const CHECKPOINT = /^step-(\d{6,})\.safetensors$/
+
+export interface CheckpointFiles {
+  step: number
+  model: string // raw + EMA weights, metadata
+  optim: string // Adam state
+}
+
+export class RunDir {
+  constructor(readonly root: string) {}
+
+  get runJson(): string { return join(this.root, 'run.json') }
+  get metrics(): string { return join(this.root, 'metrics.jsonl') }
+  get checkpoints(): string { return join(this.root, 'checkpoints') }
+  get samples(): string { return join(this.root, 'samples') }
+
+  async create(): Promise<void> {
+    await mkdir(this.checkpoints, { recursive: true })
+    await mkdir(this.samples, { recursive: true })
+  }
+
+  checkpointFiles(step: number): CheckpointFiles {
+    const base = join(this.checkpoints, `step-${String(step).padStart(6, '0')}`)
+    return { step, model: `${base}.safetensors`, optim: `${base}.optim.safetensors` }
+  }
+
+  samplePath(step: number): string {
+    return join(this.samples, `step-${String(step).padStart(6, '0')}.png`)
+  }
+
+  /** Every checkpoint on disk, newest first (complete or not). */
+  async listCheckpoints(): Promise<CheckpointFiles[]> {
+    if (!existsSync(this.checkpoints)) return []
+    const steps = (await readdir(this.checkpoints)).map((f) => CHECKPOINT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1]))
+    return steps.sort((a, b) => b - a).map((s) => this.checkpointFiles(s))
+  }
+
+  /** The newest checkpoint whose two files both open with a consistent header; `onSkip` hears about the others. */
+  async newestValidCheckpoint(onSkip?: (files: CheckpointFiles, reason: string) => void): Promise<CheckpointFiles | null> {
+    for (const files of await this.listCheckpoints()) {
+      const reason = (await unreadable(files.model)) ?? (await unreadable(files.optim))
+      if (reason === null) return files
+      onSkip?.(files, reason)
+    }
+    return null
+  }
+
+  /** Keeps the newest `keepLast` checkpoints plus every one whose step is a multiple of `keepEvery`. */
+  async prune(keepLast: number, keepEvery: number | null): Promise<number[]> {
+    const all = await this.listCheckpoints()
+    const removed: number[] = []
+    for (const [i, files] of all.entries()) {
+      if (i < keepLast || (keepEvery !== null && files.step % keepEvery === 0)) continue
+      await rm(files.model, { force: true })
+      await rm(files.optim, { force: true })
+      removed.push(files.step)
+    }
+    return removed
+  }
+
+  async appendMetrics(record: Record<string, unknown>): Promise<void> {
+    await appendFile(this.metrics, `${JSON.stringify(record)}\n`)
+  }
+
+  /** After a resume from `step`: drops the records a killed process logged past its last checkpoint. */
+  async truncateMetricsAfter(step: number): Promise<void> {
+    if (!existsSync(this.metrics)) return
+    const lines = (await readFile(this.metrics, 'utf8')).split('\n').filter((l) => l.trim() !== '')
+    const kept = lines.filter((l) => {
+      try {
+        return (JSON.parse(l) as { step?: number }).step! <= step
+      } catch {
+        return false // a line cut short by the kill
+      }
+    })
+    await writeAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''))
+  }
+
+  async writeRunJson(doc: Record<string, unknown>): Promise<void> {
+    await writeAtomic(this.runJson, `${JSON.stringify(doc, null, 2)}\n`)
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, text)
+  await rename(tmp, path)
+}
+
+/** null when the file opens as a complete safetensors file, else why not. */
+async function unreadable(path: string): Promise<string | null> {
+  if (!existsSync(path)) return 'missing'
+  try {
+    const f = await SafetensorsFile.open(path)
+    await f.close()
+    return null
+  } catch (e) {
+    return (e as Error).message
+  }
+}

@@ -1,0 +1,162 @@
+// A training run (reference train.py's loop): data → steps → metrics.jsonl, sample grids, validation, checkpoints,
+// until max steps or stop(). Resume restores weights, EMA, Adam and the loader; NaN/Inf stops without saving.
+// The CLI and the engine's protocol drive it through `start()`, `stop()` and the RunEvents callbacks.
+import { BatchLoader } from '../data/loader'
+import { createPerceptualLoss, type PerceptualLoss } from '../losses/perceptual'
+import { disposeWeightMap } from '../model/weights'
+import { writeFile } from 'node:fs/promises'
+import { explicitSizes, saveCheckpoint } from './checkpointing'
+import { RunDir } from './run-dir'
+import { prepareData, startingPoint, type RunData } from './run-setup'
+import type { RunEvents, RunOptions, RunSummary, StepEvent } from './run-options'
+import { Trainer, type StepLosses } from './trainer'
+import { validate } from './validation'
+
+export class TrainingRun {
+  readonly dir: RunDir
+  private stopRequested = false
+  private trainer: Trainer | null = null
+  private perceptual: PerceptualLoss | null = null
+  private lastSaved: { step: number; path: string } | null = null
+  private data: RunData | null = null
+  private loader: BatchLoader | null = null
+  private clock = { started: 0, lastStep: 0, lastTime: 0 }
+  corruptLossAtStep: number | null = null // test hook: that step's flow loss becomes NaN
+
+  constructor(readonly opts: RunOptions, private readonly events: RunEvents = {}) {
+    this.dir = new RunDir(opts.out)
+  }
+
+  /** Asks the run to finish the current step, write a checkpoint and resolve (SIGINT/SIGTERM, stopRun). */
+  stop(): void {
+    this.stopRequested = true
+  }
+
+  get step(): number {
+    return this.trainer?.step ?? 0
+  }
+
+  async start(): Promise<RunSummary> {
+    try {
+      await this.prepare()
+      const summary = await this.loop()
+      this.events.onDone?.(summary)
+      return summary
+    } catch (e) {
+      this.events.onError?.(e as Error)
+      throw e
+    } finally {
+      this.dispose()
+    }
+  }
+
+  private log(line: string): void {
+    this.events.onLog?.(line)
+  }
+
+  private async prepare(): Promise<void> {
+    const o = this.opts
+    const start = await startingPoint(o, this.dir, (l) => this.log(l))
+    const S = start.model.config.imageSize
+    this.data = await prepareData(o, S, (l) => this.log(l)) // a folder with no usable image fails here
+    await this.dir.create()
+    this.perceptual = await createPerceptualLoss(o.perceptual, { weightsDir: o.weightsDir, allowFallback: o.allowPerceptualFallback })
+    this.log(`perceptual loss: ${this.perceptual ? `${this.perceptual.label}, weight ${o.perceptualWeight}` : 'none'}`)
+    this.trainer = new Trainer(start.model, start.weights, {
+      stage: o.stage, lr: o.lr, gradAccumulation: o.gradAccumulation, freezeEncoderAfter: o.freezeEncoderAfter,
+      timeDistribution: o.timeDistribution, perceptualWeight: o.perceptualWeight, cfgDropout: o.cfgDropout, chainSteps: o.chainSteps, seed: o.seed,
+    }, this.perceptual, start.step)
+    this.trainer.corruptLossAtStep = this.corruptLossAtStep
+    if (start.resumed) {
+      this.trainer.adam.restore(start.resumed.optim.tensors, start.resumed.optim.metadata)
+      this.trainer.ema.load(start.resumed.ema)
+      await this.dir.truncateMetricsAfter(start.step)
+      this.lastSaved = { step: start.step, path: this.dir.checkpointFiles(start.step).model }
+    }
+    this.loader = new BatchLoader({
+      paths: this.data.train.usable.map((e) => e.path), imageSizePx: S, batchSize: o.batchSize, seed: o.seed, split: 'train',
+      resume: start.resumed?.loader ?? undefined, onSkip: (s) => this.log(`skipped ${s.path}: ${s.reason} (${s.detail})`),
+    })
+    await this.writeRunJson()
+  }
+
+  private async writeRunJson(): Promise<void> {
+    const { config: _config, ...knobs } = this.opts
+    void _config
+    const { backendInfo } = await import('../backend')
+    await this.dir.writeRunJson({
+      config: explicitSizes(this.trainer!.model.config), options: knobs, perceptual: this.perceptual?.label ?? 'none',
+      dataset: { train: this.opts.data, usable: this.data!.train.usable.length, skipped: this.data!.train.skipped.length, val: this.opts.val ?? null },
+      backend: backendInfo(), startedAtStep: this.step, startedAt: new Date().toISOString(),
+    })
+  }
+
+  private async loop(): Promise<RunSummary> {
+    const trainer = this.trainer!
+    const o = this.opts
+    this.clock = { started: Date.now(), lastStep: trainer.step, lastTime: Date.now() }
+    this.events.onStart?.({ step: trainer.step, maxSteps: o.maxSteps, stage: o.stage })
+    if (o.init && trainer.step === 0) await this.validation()
+    while (trainer.step < o.maxSteps && !this.stopRequested) {
+      const batch = (await this.loader!.next())!
+      const losses = trainer.trainStep(batch.x, batch.shape[0])
+      const s = trainer.step
+      if (s % o.logEvery === 0 || s === o.maxSteps) await this.logStep(losses)
+      if (s % o.valEvery === 0 || s % o.sampleEvery === 0) await this.validation()
+      if (s % o.checkpointEvery === 0) await this.checkpoint()
+    }
+    if (trainer.step % o.valEvery !== 0 && trainer.step % o.sampleEvery !== 0) await this.validation()
+    await this.checkpoint()
+    const status = trainer.step >= o.maxSteps ? 'finished' : 'stopped'
+    return { status, step: trainer.step, lastCheckpoint: this.lastSaved?.path ?? null }
+  }
+
+  private async logStep(losses: StepLosses): Promise<void> {
+    const now = Date.now()
+    const s = this.trainer!.step
+    const itS = (s - this.clock.lastStep) / Math.max((now - this.clock.lastTime) / 1000, 1e-9)
+    this.clock.lastStep = s
+    this.clock.lastTime = now
+    const event: StepEvent = {
+      step: s, maxSteps: this.opts.maxSteps, stage: this.opts.stage, ...losses, lr: this.opts.lr, it_s: itS,
+      eta_s: (this.opts.maxSteps - s) / Math.max(itS, 1e-9), elapsed_s: (now - this.clock.started) / 1000,
+    }
+    const { maxSteps: _m, eta_s: _e, ...record } = event
+    await this.dir.appendMetrics(record)
+    this.events.onStep?.(event)
+  }
+
+  private async validation(): Promise<void> {
+    const t = this.trainer!
+    const s = t.step
+    const weights = this.opts.evalWeights === 'ema' ? t.ema.weights : t.weights
+    const v = await validate(t.model, weights, this.data!.valX, this.data!.valCount)
+    const path = this.dir.samplePath(s)
+    await writeFile(`${path}.tmp`, v.grid.png)
+    const { rename } = await import('node:fs/promises')
+    await rename(`${path}.tmp`, path)
+    this.events.onSample?.({ step: s, path, ...v.grid })
+    const record = { step: s, val_psnr: v.psnr, val_ssim: v.ssim, val_baseline_psnr: v.baselinePsnr, bit_balance: v.bitBalance, eval_weights: this.opts.evalWeights }
+    await this.dir.appendMetrics(record)
+    this.events.onValidation?.(record)
+  }
+
+  /** Writes step-N (never over an existing checkpoint of the same step), then prunes. */
+  private async checkpoint(): Promise<void> {
+    const t = this.trainer!
+    if (this.lastSaved?.step === t.step) return
+    const files = this.dir.checkpointFiles(t.step)
+    await saveCheckpoint(files, { step: t.step, stage: this.opts.stage, seed: this.opts.seed, loader: this.loader!.state() }, t.model.config, t.weights, t.ema.weights, t.adam)
+    this.lastSaved = { step: t.step, path: files.model }
+    this.events.onCheckpoint?.({ step: t.step, path: files.model })
+    for (const removed of await this.dir.prune(this.opts.keepLast, this.opts.keepEvery)) this.log(`removed checkpoint step ${removed}`)
+  }
+
+  private dispose(): void {
+    if (this.trainer) {
+      this.trainer.dispose()
+      disposeWeightMap(this.trainer.weights)
+    }
+    this.perceptual?.dispose()
+  }
+}

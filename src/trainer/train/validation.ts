@@ -1,0 +1,81 @@
+// Validation during training: fixed-seed reconstructions of fixed validation images (a PNG grid, originals over
+// reconstructions), PSNR/SSIM on them (per image, uint8-truncated as the reference's evaluate.py), the trivial
+// mean-colour baseline, and the per-bit balance of the codes (fraction of +1 per bit, 0.5 = balanced).
+import * as tf from '@tensorflow/tfjs-core'
+import { codeInput, type FlowMo } from '../model/flowmo'
+import { quantize } from '../model/lfq'
+import { TfOps } from '../model/tf-ops'
+import { encodePng, fromModelOutput } from '../data/images'
+import { psnr } from '../metrics/psnr'
+import { ssim } from '../metrics/ssim'
+import { initialNoise } from '../sample/noise'
+import { tfSample } from '../sample/tf-sample'
+
+export const SAMPLE_SEED = 0
+
+export interface ValidationResult {
+  psnr: number // dB, mean over images
+  ssim: number
+  baselinePsnr: number // every pixel = the images' mean colour
+  bitBalance: number[] // per bit c: fraction of tokens with bit c = +1
+  grid: { png: Uint8Array; rgb: Uint8Array; width: number; height: number }
+}
+
+/** x [n, 3, S, S] fixed validation images; reconstructs them with seeded noise and scores them. */
+export async function validate(model: FlowMo, weights: ReadonlyMap<string, tf.Tensor>, x: Float32Array, n: number): Promise<ValidationResult> {
+  const { imageSize: S, codeLength: L, contextDim: C } = model.config
+  const o = new TfOps(weights)
+  const xs = tf.tensor4d(x, [n, 3, S, S])
+  const code = tf.tidy(() => quantize(model.encode(o, xs)))
+  const codeIn = tf.tidy(() => codeInput(o, code))
+  const z0 = new Float32Array(n * 3 * S * S)
+  for (let i = 0; i < n; i++) z0.set(initialNoise(SAMPLE_SEED, i, S), i * 3 * S * S)
+  const z = tf.tensor4d(z0, [n, 3, S, S])
+  const res = await tfSample(model, o, z, codeIn, model.config.sampling)
+  const recon = (await res.final.data()) as Float32Array // sync point: validation read-back
+  const bits = (await code.data()) as Float32Array
+  tf.dispose([xs, code, codeIn, z, res.final])
+  const shape = [n, 3, S, S] as const
+  const a = { layout: 'nchw-f32-signed', data: recon, shape } as const
+  const b = { layout: 'nchw-f32-signed', data: x, shape } as const
+  return {
+    psnr: psnr(a, b, { convention: 'per-image', quantise: 'truncate' }).value,
+    ssim: ssim(a, b, { variant: 'gaussian-11', quantise: 'truncate' }).value,
+    baselinePsnr: psnr({ layout: 'nchw-f32-signed', data: meanColour(x, n, S), shape }, b, { convention: 'per-image', quantise: 'truncate' }).value,
+    bitBalance: bitBalance(bits, n * L, C),
+    grid: await gridPng(x, recon, n, S),
+  }
+}
+
+/** Every pixel of every image set to the mean colour of all of them. */
+export function meanColour(x: Float32Array, n: number, S: number): Float32Array {
+  const plane = S * S
+  const out = new Float32Array(x.length)
+  for (let c = 0; c < 3; c++) {
+    let s = 0
+    for (let i = 0; i < n; i++) for (let p = 0; p < plane; p++) s += x[(i * 3 + c) * plane + p]
+    const m = s / (n * plane)
+    for (let i = 0; i < n; i++) out.fill(m, (i * 3 + c) * plane, (i * 3 + c + 1) * plane)
+  }
+  return out
+}
+
+export function bitBalance(bits: Float32Array, tokens: number, C: number): number[] {
+  const ones = new Array<number>(C).fill(0)
+  for (let t = 0; t < tokens; t++) for (let c = 0; c < C; c++) if (bits[t * C + c] > 0) ones[c]++
+  return ones.map((k) => k / tokens)
+}
+
+/** Originals in the top row, reconstructions below, as one RGB PNG. */
+async function gridPng(x: Float32Array, recon: Float32Array, n: number, S: number) {
+  const width = n * S
+  const height = 2 * S
+  const rgb = new Uint8Array(width * height * 3)
+  for (const [row, src] of [x, recon].entries()) {
+    for (let i = 0; i < n; i++) {
+      const img = fromModelOutput(src.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S, S)
+      for (let y = 0; y < S; y++) rgb.set(img.subarray(y * S * 3, (y + 1) * S * 3), ((row * S + y) * width + i * S) * 3)
+    }
+  }
+  return { png: new Uint8Array(await encodePng(rgb, height, width)), rgb, width, height }
+}
