@@ -30,6 +30,14 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, where: string
   return new Unpickler(bytes, opts, where).run()
 }
 
+/** Unpickles the pickle starting at `start` (torch's legacy format writes several in a row) and says where it ended. */
+export function unpickleAt(bytes: Uint8Array, start: number, opts: UnpickleOptions, where: string): { value: unknown; end: number } {
+  const unpickler = new Unpickler(bytes, opts, where)
+  unpickler.pos = start
+  const value = unpickler.run()
+  return { value, end: unpickler.pos }
+}
+
 class Unpickler {
   pos = 0
   opAt = 0 // offset of the opcode being run, for error messages

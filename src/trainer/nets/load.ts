@@ -1,8 +1,9 @@
-// Reads a pretrained network's state dict from a torch .pth (or safetensors) file into tfjs tensors, after
-// checking names and shapes against the network's declared parameters (load_state_dict(strict=True) style).
+// Reads a pretrained network's state dict from a torch .pth (zip or legacy format) or safetensors file into tfjs
+// tensors, after checking names and shapes against the network's declared parameters (load_state_dict(strict=True)).
 import * as tf from '@tensorflow/tfjs-core'
 import { CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights } from '../checkpoint/checkpoint'
 import type { ParamRef } from '../model/ops'
+import { openLegacyTorchSave } from './legacy-torch-save'
 import { checkNameHash, fileSha256 } from './weight-files'
 
 export interface NetFileInfo {
@@ -28,7 +29,7 @@ export async function readStateDict(
 ): Promise<{ tensors: Map<string, tf.Tensor>; info: NetFileInfo }> {
   const sha256 = await fileSha256(path)
   if (opts.verifyHash ?? true) checkNameHash(path, sha256)
-  const file = await openWeights(path)
+  const file = await openStateDict(path)
   try {
     const unused = opts.unused ?? (() => false)
     const present = new Map([...file.tensors].filter(([name]) => !isBatchCounter(name) && !unused(name)))
@@ -41,5 +42,15 @@ export async function readStateDict(
     return { tensors, info: { path, sha256 } }
   } finally {
     await file.close()
+  }
+}
+
+/** A state dict's tensors by name; published files from before torch 1.6 are in the legacy format. */
+async function openStateDict(path: string): Promise<{ tensors: Map<string, { shape: readonly number[]; read(): Promise<Float32Array> }>; close(): Promise<void> }> {
+  try {
+    return await openWeights(path)
+  } catch (err) {
+    if (err instanceof CheckpointError && /legacy torch\.save format/.test(err.message)) return openLegacyTorchSave(path)
+    throw err
   }
 }
