@@ -9,6 +9,7 @@ export interface WeightFile {
   readonly fileName: string // as the upstream project names it; the 8 hex digits are the start of its SHA-256
   readonly what: string
   readonly source: string // where a user gets it
+  readonly alsoKnownAs?: readonly string[] // older names of the same weights (earlier torchvision releases)
 }
 
 export const weightFiles = {
@@ -26,6 +27,7 @@ export const weightFiles = {
     fileName: 'alexnet-owt-7be5be79.pth',
     what: 'torchvision AlexNet ImageNet weights (AlexNet_Weights.IMAGENET1K_V1), the LPIPS-AlexNet backbone',
     source: 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth',
+    alsoKnownAs: ['alexnet-owt-4df8aa71.pth'],
   },
   lpipsAlex: {
     fileName: 'alex.pth',
@@ -36,6 +38,7 @@ export const weightFiles = {
     fileName: 'resnet50-0676ba61.pth', // IMAGENET1K_V1; the V2 weights are resnet50-11ad3fa6.pth and are NOT what the reference uses
     what: 'torchvision ResNet-50 ImageNet weights (ResNet50_Weights.IMAGENET1K_V1), the Stage-1B perceptual network',
     source: 'https://download.pytorch.org/models/resnet50-0676ba61.pth',
+    alsoKnownAs: ['resnet50-19c8e357.pth'],
   },
   inception: {
     fileName: 'pt_inception-2015-12-05-6726825d.pth',
@@ -70,9 +73,10 @@ export class MissingWeightsError extends Error {
 
 /** The path of a weight file, or a MissingWeightsError naming the file, what it is, where to get it and where to put it. */
 export function locateWeightFile(id: WeightFileId, neededFor: string, weightsDir?: string): string {
-  const file = weightFiles[id]
+  const file: WeightFile = weightFiles[id]
   const dirs = weightSearchDirs(weightsDir)
-  const found = dirs.map((d) => join(d, file.fileName)).find((p) => existsSync(p))
+  const names = [file.fileName, ...(file.alsoKnownAs ?? [])]
+  const found = dirs.flatMap((d) => names.map((n) => join(d, n))).find((p) => existsSync(p))
   if (!found) throw new MissingWeightsError(file, dirs, neededFor)
   return found
 }

@@ -30,9 +30,12 @@ describe('locating weight files', () => {
     await expect(LPIPS.load('alex', { weightsDir: dir })).rejects.toThrow(/alexnet-owt-7be5be79\.pth/)
   })
 
-  it('finds a file in the folder it is given', () => {
+  it('finds a file in the folder it is given, also under an older torchvision name of the same weights', () => {
     writeFileSync(join(dir, weightFiles.inception.fileName), 'x')
     expect(locateWeightFile('inception', 'rFID', dir)).toBe(join(dir, weightFiles.inception.fileName))
+    writeFileSync(join(dir, 'resnet50-19c8e357.pth'), 'x')
+    expect(locateWeightFile('resnet50', 'Stage 1B', dir)).toBe(join(dir, 'resnet50-19c8e357.pth'))
+    rmSync(join(dir, 'resnet50-19c8e357.pth'))
   })
 })
 
