@@ -1,0 +1,66 @@
+// `flowmo train` as a child process: SIGKILL after the first checkpoint, --resume continues the step count from it
+// with exactly its weights and state (the resumed losses equal an uninterrupted run's); a bad data folder fails early.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeRunFixture, type RunFixture } from '../trainer/train/run-fixture'
+
+const BIN = resolve(__dirname, '../../bin/flowmo.mjs')
+let f: RunFixture
+beforeAll(async () => {
+  f = await makeRunFixture()
+})
+afterAll(() => rmSync(f.root, { recursive: true, force: true }))
+
+const args = (out: string, maxSteps: number, extra: string[] = []) => [
+  BIN, 'train', '--data', f.data, '--config', f.configPath, '--out', out, '--max-steps', String(maxSteps),
+  '--checkpoint-every', '4', '--batch', '2', '--lr', '1e-3', '--perceptual', 'none', '--log-every', '1',
+  '--sample-every', '1000', '--val-every', '1000', '--val-images', '2', ...extra,
+]
+const flowLosses = (out: string) => new Map(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => JSON.parse(l) as { step: number; flow_loss?: number }).filter((r) => r.flow_loss !== undefined).map((r) => [r.step, r.flow_loss!]))
+
+/** Starts a run and SIGKILLs it once it has announced its first checkpoint; resolves with that checkpoint's path. */
+function killAfterFirstCheckpoint(out: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args(out, 1000), { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString()
+      const m = /checkpoint (\S+step-000004\.safetensors)/.exec(err)
+      if (m && child.exitCode === null && !child.killed) {
+        child.kill('SIGKILL')
+        child.on('exit', () => done(m[1]))
+      }
+    })
+    child.on('exit', (code, signal) => { if (signal !== 'SIGKILL') fail(new Error(`run ended (${code}) before its first checkpoint:\n${err}`)) })
+  })
+}
+
+describe('flowmo train', () => {
+  it('resumes after SIGKILL from the last checkpoint: the step count continues and the run matches an uninterrupted one', async () => {
+    const out = join(f.root, 'killed')
+    const ckpt = await killAfterFirstCheckpoint(out)
+    expect(existsSync(ckpt)).toBe(true)
+    const resumed = spawnSync(process.execPath, args(out, 7, ['--resume']), { encoding: 'utf8' })
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(/resuming from \S+step-000004\.safetensors \(step 4\)/)
+    expect(resumed.stdout).toMatch(/finished at step 7/)
+    const reference = join(f.root, 'uninterrupted')
+    const straight = spawnSync(process.execPath, args(reference, 7), { encoding: 'utf8' })
+    expect(straight.status, straight.stderr).toBe(0)
+    const a = flowLosses(out)
+    const b = flowLosses(reference)
+    expect([...a.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7])
+    for (const step of [5, 6, 7]) expect(Math.abs(a.get(step)! - b.get(step)!) / b.get(step)!, `step ${step}`).toBeLessThan(1e-4)
+  }, 120_000)
+
+  it('a data folder without usable images is a clear error before training starts', () => {
+    const out = join(f.root, 'bad')
+    const res = spawnSync(process.execPath, args(out, 5).map((a) => (a === f.data ? f.root + '/empty-nothing' : a)), { encoding: 'utf8' })
+    expect(res.status).toBe(1)
+    expect(res.stderr).toMatch(/flowmo train: error: no usable image in \S+empty-nothing: not a folder/)
+    expect(existsSync(out)).toBe(false)
+  }, 60_000)
+})
