@@ -1,0 +1,55 @@
+// `flowmo export-ratings` and `flowmo import-ratings` through the real bin: a codec against the fixture ONNX tokenizer
+// (no tfjs needed), then ratings made from the manifest read back; usage errors exit 2 with one line.
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseManifest } from '../../../src/trainer/rating/manifest'
+import { writeTinyTokenizer } from '../../fixtures/baselines/tiny-tokenizer'
+
+const bin = fileURLToPath(new URL('../../../bin/flowmo.mjs', import.meta.url))
+const photos = fileURLToPath(new URL('../../fixtures/images/pipeline/', import.meta.url))
+let dir: string
+
+function flowmo(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-ratings-'))
+  await writeTinyTokenizer(join(dir, 'tok'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe('flowmo export-ratings / import-ratings', () => {
+  it('exports a codec beside an ONNX tokenizer at its rate, then aggregates ratings of that export', async () => {
+    const out = join(dir, 'export')
+    const exp = flowmo(['export-ratings', '--data', photos, '--methods', `jpeg,onnx:${join(dir, 'tok')}`, '--limit', '3', '--out', out])
+    expect(exp.stderr).toContain('exporting 3 images × 2 methods (jpeg, onnx-tiny-avgpool8-q16) at 32px, codecs matched to 0.1875 bpp')
+    expect(exp.code).toBe(0)
+    expect(exp.stdout).toContain(`wrote ${out}: 9 files made, 0 kept`)
+    const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest')
+    expect(m.entries.length).toBe(6)
+    const ratings = m.images.map((img, trial) => ({ trial, image: img.id, pair: ['jpeg', 'onnx-tiny-avgpool8-q16'], left: 'jpeg', right: 'onnx-tiny-avgpool8-q16', side: 'left', choice: 'jpeg', ms: 100 + 1000 * trial, flips: 1 }))
+    await writeFile(join(dir, 'r.json'), JSON.stringify({ format: 'flowmo-ratings', version: 1, exportId: m.exportId, sessionId: 's', rater: 'a', ratings }))
+    const imp = flowmo(['import-ratings', join(dir, 'r.json'), '--export', out, '--out', join(dir, 'report.json'), '--min-ms', '500'])
+    expect(imp.code).toBe(0)
+    expect(imp.stdout).toContain('1 session(s), 3 trials, 2 kept (1 too fast, 0 never flipped)')
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
+    expect(report.methods[0]).toMatchObject({ id: 'jpeg', wins: 2, comparisons: 2, rank: 1 })
+  }, 120_000)
+
+  it('usage errors: one line, exit 2; a method that needs a checkpoint: exit 1', () => {
+    const noOut = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp'])
+    expect([noOut.code, noOut.stderr.split('\n')[0]]).toEqual([2, 'flowmo export-ratings: --out is required'])
+    const bad = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,png', '--out', join(dir, 'x')])
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, "flowmo export-ratings: unknown method 'png' (methods: flowmo, jpeg, webp, avif, onnx:<tokenizer folder>)"])
+    const noCkpt = flowmo(['export-ratings', '--data', photos, '--methods', 'flowmo,jpeg', '--out', join(dir, 'x')])
+    expect([noCkpt.code, noCkpt.stderr.split('\n')[0]]).toEqual([1, 'flowmo export-ratings: error: the method flowmo needs a checkpoint'])
+    const noExport = flowmo(['import-ratings', 'r.json', '--out', 'x.json'])
+    expect([noExport.code, noExport.stderr.split('\n')[0]]).toEqual([2, 'flowmo import-ratings: --export is required'])
+  }, 60_000)
+})
