@@ -3,7 +3,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
-export const tokenCookie = 'flowmo_token'
+/** Cookies ignore ports: one name per port keeps two servers on one host from overwriting each other's token. */
+export const tokenCookieFor = (port: number): string => `flowmo_token_${port}`
 
 /** 256 random bits, URL-safe. */
 export function newAccessToken(): string {
@@ -17,10 +18,6 @@ export function tokensMatch(offered: string | undefined, token: string): boolean
   return timingSafeEqual(digest(offered), digest(token))
 }
 
-/** The Set-Cookie value that lets the page's assets and WebSocket through after the first, token-carrying load. */
-export function sessionCookie(token: string): string {
-  return `${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`
-}
 
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -46,17 +43,24 @@ export class AccessGate {
   ) {}
 
   private hosts: string[] = [] // Host headers accepted on a loopback bind
+  private cookieName = tokenCookieFor(0)
 
   /** Set once the server listens (port 0 picks a free one); `address` as it appears in URLs, e.g. 127.0.0.1. */
   listeningOn(port: number, address: string): void {
     this.hosts = [...new Set([...loopbackNames, address])].map((name) => `${name}:${port}`.toLowerCase())
+    this.cookieName = tokenCookieFor(port)
+  }
+
+  /** The Set-Cookie value that lets the page's assets and WebSocket through after the first, token-carrying load. */
+  sessionCookie(): string {
+    return `${this.cookieName}=${this.token}; HttpOnly; SameSite=Strict; Path=/`
   }
 
   admit(request: IncomingMessage): Admission {
     if (!this.hostAllowed(request.headers.host)) return { ok: false, status: 403, reason: 'unexpected Host header' }
     const query = new URL(request.url ?? '/', 'http://placeholder').searchParams.get('token') ?? undefined
     if (tokensMatch(query, this.token)) return { ok: true, viaQuery: true }
-    if (tokensMatch(cookieValue(request.headers.cookie, tokenCookie), this.token)) return { ok: true, viaQuery: false }
+    if (tokensMatch(cookieValue(request.headers.cookie, this.cookieName), this.token)) return { ok: true, viaQuery: false }
     return { ok: false, status: 401, reason: 'missing or wrong access token: open the URL printed by `flowmo serve`' }
   }
 

@@ -25,6 +25,11 @@ export interface EngineSupervisorOptions {
 
 const engineEntry = fileURLToPath(new URL('../trainer/index.ts', import.meta.url))
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href // absolute: any cwd works
+/** Ends the engine when flowmo serve is gone, even killed with no chance to stop it: its IPC channel closes
+ *  (wasm worker threads would keep it alive). Inline, so that the engine's worker threads can load it too. */
+const lifeline = `data:text/javascript,${encodeURIComponent(
+  "import { isMainThread } from 'node:worker_threads'; if (isMainThread) process.on('disconnect', () => process.exit(0))",
+)}`
 
 function childPort(child: ChildProcess): RpcPort {
   return {
@@ -61,7 +66,7 @@ export class EngineSupervisor implements EngineLink {
 
   start(): void {
     const child = fork(engineEntry, [], {
-      execArgv: ['--import', tsxLoader],
+      execArgv: ['--import', tsxLoader, '--import', lifeline],
       serialization: 'advanced', // typed arrays cross as they are
       stdio: 'inherit',
       env: { ...process.env, ...this.options.env },

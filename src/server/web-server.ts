@@ -4,7 +4,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'n
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { AccessGate, isLoopback, newAccessToken, sessionCookie } from './access'
+import { AccessGate, isLoopback, newAccessToken } from './access'
 import type { EngineLink } from './engine-supervisor'
 import { attachRpcSocket } from './rpc-socket'
 import { sendText, serveStatic } from './static-files'
@@ -34,9 +34,11 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject)
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use: choose another with --port (0 picks a free one)`) : error)
+    server.once('error', onError)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', onError)
       resolve(server.address() as AddressInfo)
     })
   })
@@ -55,7 +57,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const server = createServer((request, response) => {
     const admission = gate.admit(request)
     if (!admission.ok) return sendText(response, admission.status, admission.reason)
-    const cookie: Record<string, string> = admission.viaQuery ? { 'Set-Cookie': sessionCookie(token) } : {}
+    const cookie: Record<string, string> = admission.viaQuery ? { 'Set-Cookie': gate.sessionCookie() } : {}
     serveStatic(options.rendererDir, request, response, cookie).catch(() => sendText(response, 500, 'internal error'))
   })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -8,7 +8,7 @@ describe('flowmo serve in Chromium', () => {
   let app: AppSession
 
   beforeAll(async () => {
-    app = await openApp({ backend: 'cpu' })
+    app = await openApp({ backend: 'wasm' }) // the default on CPU
   })
   afterAll(() => app?.close())
 
@@ -22,7 +22,7 @@ describe('flowmo serve in Chromium', () => {
 
   it('shows the engine backend in the status bar and renders', async () => {
     const { page } = app
-    await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^cpu · 1 thread/)
+    await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^wasm · \d+ threads?/)
     expect(await page.locator('footer').textContent()).toContain('web mode')
     expect(await page.locator('footer').getAttribute('data-state')).toBe('ready')
     const path = await screenshot(page, 'web-mode-status-bar')
@@ -47,6 +47,24 @@ describe('flowmo serve in Chromium', () => {
     const after = await callEngine(page, 'echo', { text: 'after' })
     expect(after).toMatchObject({ text: 'after' })
     expect(after.pid).not.toBe(pid)
-    await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^cpu/)
+    await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^wasm/)
+  })
+
+  it('keeps the token out of the address bar, and the engine does not outlive a killed server', async () => {
+    const { page, served } = app
+    expect(page.url()).toBe(`${served.origin}/`)
+    const { pid } = await callEngine(page, 'echo', { text: 'last' })
+    await callEngine(page, 'demoJob', { steps: 1, stepMs: 60_000 }) // a quiet minute-long timer would keep the engine alive
+    served.process.kill('SIGKILL') // no chance to stop its engine: the engine notices the closed IPC channel
+    await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
   })
 })
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

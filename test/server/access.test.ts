@@ -1,7 +1,9 @@
 // Access rules of web mode: token strength and comparison, the session cookie, Host and Origin checks.
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { AccessGate, cookieValue, isLoopback, newAccessToken, sessionCookie, tokenCookie, tokensMatch } from '../../src/server/access'
+import { AccessGate, cookieValue, isLoopback, newAccessToken, tokenCookieFor, tokensMatch } from '../../src/server/access'
+
+const tokenCookie = tokenCookieFor(8000)
 
 const request = (url: string, headers: Record<string, string>) => ({ url, headers }) as unknown as IncomingMessage
 
@@ -23,11 +25,14 @@ describe('access', () => {
     expect(tokensMatch(undefined, 'abc')).toBe(false)
   })
 
-  it('sets an HttpOnly, SameSite=Strict cookie and reads it back among others', () => {
-    const cookie = sessionCookie('t0k')
+  it('sets an HttpOnly, SameSite=Strict cookie named after the port and reads it back among others', () => {
+    const gate = new AccessGate('t0k', true)
+    gate.listeningOn(8000, '127.0.0.1')
+    const cookie = gate.sessionCookie()
+    expect(cookie).toMatch(/^flowmo_token_8000=t0k;/)
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
-    expect(cookieValue(`a=1; ${cookie.split(';')[0]}; b=2`, tokenCookie)).toBe('t0k')
+    expect(cookieValue(`${tokenCookieFor(8001)}=other; ${cookie.split(';')[0]}; b=2`, tokenCookie)).toBe('t0k')
     expect(cookieValue('a=1', tokenCookie)).toBeUndefined()
     expect(cookieValue(undefined, tokenCookie)).toBeUndefined()
   })

@@ -1,5 +1,7 @@
 // The web-mode engine host: calls reach a real engine process; when it is killed mid-job the job fails with
 // 'engine-exited', clients see restarting → ready, and later calls succeed on the new process.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RestartPolicy } from '../../src/main/restart-policy'
 import { EngineSupervisor, type EnginePush } from '../../src/server/engine-supervisor'
@@ -64,3 +66,26 @@ describe('EngineSupervisor', () => {
     await expect(engine.call('status', undefined)).rejects.toMatchObject({ code: 'engine-exited' })
   })
 })
+
+describe('EngineSupervisor without its server', () => {
+  it('the engine exits when the supervising process is killed outright, even with a job pending', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/supervise-engine.ts', import.meta.url))
+    const server = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const pid = await new Promise<number>((resolve) => server.stdout.on('data', (data: Buffer) => {
+      const match = /engine pid (\d+)/.exec(String(data))
+      if (match) resolve(Number(match[1]))
+    }))
+    expect(isAlive(pid)).toBe(true)
+    server.kill('SIGKILL')
+    await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
+  })
+})
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

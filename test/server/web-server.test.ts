@@ -88,7 +88,7 @@ describe('web server', () => {
   it('refuses WebSocket upgrades without the token, from another origin, or off /rpc', async () => {
     const rpc = `ws://127.0.0.1:${server.port}/rpc`
     expect(await upgradeStatus(rpc, {}, server.origin)).toBe(401)
-    expect(await upgradeStatus(rpc, { cookie: 'flowmo_token=wrong' }, server.origin)).toBe(401)
+    expect(await upgradeStatus(rpc, { cookie: `flowmo_token_${server.port}=wrong` }, server.origin)).toBe(401)
     expect(await upgradeStatus(rpc, { cookie }, 'http://evil.example')).toBe(403)
     expect(await upgradeStatus(rpc, { cookie })).toBe(403) // no Origin at all
     expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/other`, { cookie }, server.origin)).toBe(404)

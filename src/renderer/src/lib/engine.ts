@@ -19,8 +19,17 @@ export function describeError(error: unknown): string {
 
 /** The preload's bridge in Electron; in a browser, a WebSocket client to the `flowmo serve` that sent this page. */
 function connect(): Engine {
+  if (!window.flowmo) forgetTokenInUrl()
   window.flowmo ??= connectWebClient({ url: rpcUrlFor(location.href), openSocket: (url) => new WebSocket(url) })
   return window.flowmo
+}
+
+/** Web mode: the server moved the access token into an HttpOnly cookie; keep it out of the history and screenshots. */
+function forgetTokenInUrl(): void {
+  const url = new URL(location.href)
+  if (!url.searchParams.has('token')) return
+  url.searchParams.delete('token')
+  history.replaceState(history.state, '', url)
 }
 
 export const engine: Engine = connect()

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { connectWebClient, rpcUrlFor, type WebClient } from '../../../../src/renderer/src/lib/web-client'
-import { tokenCookie } from '../../../../src/server/access'
+import { tokenCookieFor } from '../../../../src/server/access'
 import { EngineSupervisor } from '../../../../src/server/engine-supervisor'
 import { startWebServer, type WebServer } from '../../../../src/server/web-server'
 import type { EngineStateEvent, JobErrorEvent } from '../../../../src/shared/protocol'
@@ -29,7 +29,7 @@ describe('web client', () => {
     engine = new EngineSupervisor({ env: { FLOWMO_BACKEND: 'cpu' } })
     engine.start()
     server = await startWebServer({ port: 0, host: '127.0.0.1', rendererDir, engine })
-    const headers = { cookie: `${tokenCookie}=${server.token}` } // what the browser sends after the first page load
+    const headers = { cookie: `${tokenCookieFor(server.port)}=${server.token}` } // what the browser sends after the first page load
     client = connectWebClient({
       url: rpcUrlFor(server.url),
       openSocket: (url) => new WebSocket(url, { headers, origin: server.origin }),
