@@ -48,25 +48,11 @@ const style = `
   kbd { border: 1px solid #666; border-radius: 3px; padding: 0 .3em; }
 `
 
-export function ratingPageHtml(m: RatingManifest): string {
-  const px = displayPx(m.imageSizePx)
+/** The trial view: the four panels, the choice buttons and the key help. */
+function trialMarkup(sizePx: number): string {
+  const px = displayPx(sizePx)
   const img = (id: string, alt: string): string => `<img id="${id}" alt="${alt}" width="${px}" height="${px}">`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>Rate: ${escapeHtml(m.title)}</title>
-<style>${style}</style>
-</head>
-<body>
-<header>
-  <h1>${escapeHtml(m.title)}</h1>
-  <span>Trial <span id="progress-text"></span></span> <progress id="progress"></progress>
-  <label>Rater <input id="rater" placeholder="name or code" size="12"></label>
-  <button id="undo" title="Z">Undo</button> <button id="save" title="S">Save ratings</button> <button id="restart">Restart</button>
-</header>
-<main id="trial">
+  return `<main id="trial">
   <p class="question">Which reconstruction, left or right, is closer to the original?</p>
   <div class="row">
     <figure>${img('left', 'left candidate')}<figcaption>Left: <kbd>1</kbd> or <kbd>←</kbd></figcaption></figure>
@@ -82,7 +68,26 @@ export function ratingPageHtml(m: RatingManifest): string {
   </div>
   <p class="help"><kbd>Space</kbd> flips the flip view (right) between the left and right images in place; <kbd>O</kbd> shows
   the original there. <kbd>Z</kbd> undoes the last choice, <kbd>S</kbd> saves. Progress is kept in this browser if the page is reloaded.</p>
-</main>
+</main>`
+}
+
+export function ratingPageHtml(m: RatingManifest): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>Rate: ${escapeHtml(m.title)}</title>
+<style>${style}</style>
+</head>
+<body>
+<header>
+  <h1>${escapeHtml(m.title)}</h1>
+  <span>Trial <span id="progress-text"></span></span> <progress id="progress"></progress>
+  <label>Rater <input id="rater" placeholder="name or code" size="12"></label>
+  <button id="undo" title="Z">Undo</button> <button id="save" title="S">Save ratings</button> <button id="restart">Restart</button>
+</header>
+${trialMarkup(m.imageSizePx)}
 <section id="done" hidden>
   <p class="question">All <span id="done-count"></span> trials rated. Thank you!</p>
   <p><button class="choice" id="save-done">Save ratings (JSON file)</button></p>

@@ -115,6 +115,13 @@ describe('exportForRating', () => {
     )
   })
 
+  it('an output path through a file (a real file-system error) is one clear error', async () => {
+    await writeFile(join(dir, 'file'), 'x')
+    await expect(exportForRating(request([codecMethod('jpeg', () => 2), identity([])], { out: join(dir, 'file', 'export') }))).rejects.toThrow(
+      /cannot write .*file\/export\.partial.*: a part of the path is a file, not a folder \(ENOTDIR\)/,
+    )
+  })
+
   it('refuses an existing output, a partial folder of another request, and fewer than two methods', async () => {
     await expect(exportForRating(request([identity([])]))).rejects.toThrow(/at least two methods, got 1/)
     await expect(exportForRating(request([identity([]), identity([])]))).rejects.toThrow(/method ids must be unique/)
