@@ -93,11 +93,12 @@ async function runExport(data: string, out: string, limit: number, batch: number
 }
 
 function summary(m: import('../../trainer/rating/manifest').RatingManifest): string[] {
+  const width = Math.max(14, ...m.methods.map((method) => method.id.length))
   return m.methods.map((method) => {
     const rows = m.entries.filter((e) => e.method === method.id)
     const mean = (f: (e: (typeof rows)[number]) => number): number => rows.reduce((a, e) => a + f(e), 0) / rows.length
     const floor = rows.filter((e) => e.settings.belowFloor === true).length
     const note = floor > 0 ? `  (${floor} image${floor === 1 ? '' : 's'} below the codec's lowest rate: its smallest file is used)` : ''
-    return `${method.id.padEnd(14)} ${mean((e) => e.bpp).toFixed(4)} bpp  PSNR ${mean((e) => Math.min(e.psnr, 100)).toFixed(2)} dB  SSIM ${mean((e) => e.ssim).toFixed(4)}${note}`
+    return `${method.id.padEnd(width)} ${mean((e) => e.bpp).toFixed(4)} bpp  PSNR ${mean((e) => Math.min(e.psnr, 100)).toFixed(2)} dB  SSIM ${mean((e) => e.ssim).toFixed(4)}${note}`
   })
 }

@@ -27,11 +27,12 @@ export const importRatings: Command = {
     const c = report.counts
     console.log(`${report.files.length} session(s), ${c.total} trials, ${c.kept} kept (${c.tooFast} too fast, ${c.neverFlipped} never flipped)`)
     for (const d of report.duplicateSessions) console.log(`skipped ${d}: a session already read`)
-    console.log('rank  method          bpp     win rate  95% CI           BT score')
+    const width = Math.max(14, ...report.methods.map((m) => m.id.length))
+    console.log(`rank  ${'method'.padEnd(width)} bpp     win rate  95% CI           BT score`)
     for (const m of report.methods) {
       const rate = m.winRate === null ? '   --' : (100 * m.winRate).toFixed(1).padStart(5) + '%'
       const ci = `[${(100 * m.ci95[0]).toFixed(1)}, ${(100 * m.ci95[1]).toFixed(1)}]`
-      console.log(`${String(m.rank).padStart(4)}  ${m.id.padEnd(14)} ${m.bpp.toFixed(4)}  ${rate}    ${ci.padEnd(15)}  ${m.btScore.toFixed(3)}`)
+      console.log(`${String(m.rank).padStart(4)}  ${m.id.padEnd(width)} ${m.bpp.toFixed(4)}  ${rate}    ${ci.padEnd(15)}  ${m.btScore.toFixed(3)}`)
     }
     await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n')
     console.log(`wrote ${values.out}`)
