@@ -19,7 +19,10 @@ export const MAX_WASM_THREADS = 8
 /** Subset of the Emscripten module that BackendWasm expects, plus the cwrapped entry points tfjs adds. */
 type WasmModule = ConstructorParameters<typeof BackendWasm>[0]
 type EmscriptenFactory = (config: Record<string, unknown>) => Promise<WasmModule>
-type Receive = (instance: WebAssembly.Instance, module: WebAssembly.Module) => void
+type Receive = (instance: unknown, module: unknown) => void
+/** The slice of the WebAssembly API used here (the node tsconfig has no DOM lib, which is where it is typed). */
+interface WasmApi { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: unknown; module: unknown }> }
+const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 export interface WasmSetup {
   readonly threads: number // what the XNNPACK thread pool really got
@@ -45,7 +48,10 @@ export function prepareWasm(threads: number): void {
   tf.registerBackend('wasm', async () => {
     try {
       setThreadsCount(threads)
-      return new BackendWasm(await loadThreaded(threads))
+      const module = await loadThreaded(threads)
+      const backend = new BackendWasm(module) // creates the XNNPACK pool: threads − 1 pthread workers start
+      unrefPoolWorkers(module)
+      return backend
     } catch (e) {
       notices.push(`wasm threads unavailable (${(e as Error).message}); using 1 thread`)
       setThreadsCount(1)
@@ -75,16 +81,22 @@ async function loadThreaded(threads: number): Promise<WasmModule> {
     mainScriptUrlOrBlob: join(outDir, `${THREADED}.js`),
     instantiateWasm: (info: { env: Record<string, unknown> }, receive: Receive) => {
       info.env.emscripten_num_logical_cores = () => 2 * threads
-      WebAssembly.instantiate(wasmBytes, info as WebAssembly.Imports).then((r) => receive(r.instance, r.module))
+      webAssembly.instantiate(wasmBytes, info).then((r) => receive(r.instance, r.module))
       return {} // asynchronous instantiation (Emscripten's documented contract)
     },
   })
   return withTfjsEntryPoints(module)
 }
 
+/** Lets the process exit while the pool's pthread workers idle (Emscripten refs a worker when it runs a thread). */
+function unrefPoolWorkers(module: WasmModule): void {
+  const pthread = (module as unknown as { PThread: { runningWorkers: { unref(): void }[] } }).PThread
+  for (const worker of pthread.runningWorkers) worker.unref()
+}
+
 /** The cwrapped C entry points tfjs's init() attaches as `module.tfjs` (backend_wasm.ts). */
 function withTfjsEntryPoints(module: WasmModule): WasmModule {
-  const cwrap = module.cwrap as (name: string, ret: string | null, args: string[]) => unknown
+  const cwrap = (module as unknown as { cwrap: unknown }).cwrap as (name: string, ret: string | null, args: string[]) => unknown
   Object.assign(module, {
     tfjs: {
       init: cwrap('init', null, []),
