@@ -5,10 +5,9 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
+import { reconstructionScores } from '../baselines/compare'
 import { assertMethodId, type Method, type Reconstruction } from '../baselines/method'
 import { centerCrop, decodeImage, encodePng, resizeShorterSide, type RgbImage } from '../data/images'
-import { psnr } from '../metrics/psnr'
-import { ssim } from '../metrics/ssim'
 import { describeFsError, ExportError, sha256, writeFileAtomic } from './export-files'
 import { appendJournal, claimPartial, journalFile, readJournal, recordKey, requestFile, type JournalRecord } from './export-journal'
 import { manifestCsv, manifestFormat, manifestJson, metricDescriptions, type ManifestEntry, type ManifestImage, type RatingManifest } from './manifest'
@@ -164,14 +163,10 @@ class ExportRun {
     const { h, w } = rec.image
     if (h !== original.h || w !== original.w) throw new ExportError(`${method.id} returned a ${h}×${w} image for a ${original.h}×${original.w} input`)
     const png = await encodePng(rec.image.rgb, h, w)
-    const x = { layout: 'nhwc-u8', data: rec.image.rgb, shape: [1, h, w, 3] } as const
-    const y = { layout: 'nhwc-u8', data: original.rgb, shape: [1, h, w, 3] } as const
     const image = this.req.images[index].id
     const entry: ManifestEntry = {
       image, method: method.id, file: `recon/${method.id}/${image}.png`, sha256: sha256(png), bpp: rec.bpp,
-      psnr: psnr(x, y, { convention: 'per-image', quantise: 'none' }).value,
-      ssim: ssim(x, y, { variant: 'skimage-default-7x7', quantise: 'none' }).value,
-      settings: rec.settings,
+      ...reconstructionScores(rec.image, original), settings: rec.settings,
     }
     await this.save({ kind: 'recon', entry }, entry.file, png)
     this.progress(index, method.id, false)

@@ -1,0 +1,58 @@
+// Methods side by side on the same images, in memory: every reconstruction with its actual BPP, PSNR and SSIM
+// against the original. What a compare view shows, and the metrics the rating export writes into its manifest.
+import type { RgbImage } from '../data/images'
+import { psnr } from '../metrics/psnr'
+import { ssim } from '../metrics/ssim'
+import type { Method, MethodSettings, Reconstruction } from './method'
+
+export interface Scored extends Reconstruction {
+  readonly psnr: number // dB on 8-bit RGB; Infinity when identical
+  readonly ssim: number // skimage defaults (7×7 uniform, sample covariance), as the reference's evaluate.py
+}
+
+export interface MethodComparison {
+  readonly id: string
+  readonly label: string
+  readonly settings: MethodSettings
+  readonly nominalBpp: number // Method.bpp at the images' size (codecs: the target)
+  readonly meanBpp: number // actual, over the images
+  readonly meanPsnr: number
+  readonly meanSsim: number
+  readonly reconstructions: readonly Scored[] // in image order
+}
+
+export interface CompareOptions {
+  readonly onProgress?: (done: number, total: number, method: string) => void // after each method
+  readonly signal?: AbortSignal
+}
+
+/** PSNR and SSIM of one reconstruction against its original (same size, 8-bit RGB). */
+export function reconstructionScores(rec: RgbImage, original: RgbImage): { psnr: number; ssim: number } {
+  const x = { layout: 'nhwc-u8', data: rec.rgb, shape: [1, rec.h, rec.w, 3] } as const
+  const y = { layout: 'nhwc-u8', data: original.rgb, shape: [1, original.h, original.w, 3] } as const
+  return {
+    psnr: psnr(x, y, { convention: 'per-image', quantise: 'none' }).value,
+    ssim: ssim(x, y, { variant: 'skimage-default-7x7', quantise: 'none' }).value,
+  }
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/** Runs every method on all images (square, one size) and scores each reconstruction. */
+export async function compareMethods(images: readonly RgbImage[], methods: readonly Method[], options: CompareOptions = {}): Promise<MethodComparison[]> {
+  if (images.length === 0) throw new Error('compare needs at least one image')
+  const out: MethodComparison[] = []
+  for (const m of methods) {
+    options.signal?.throwIfAborted()
+    const nominalBpp = m.bpp(images[0].h)
+    const recs = await m.reconstruct(images, { firstIndex: 0, signal: options.signal })
+    const reconstructions = recs.map((r, i): Scored => ({ ...r, ...reconstructionScores(r.image, images[i]) }))
+    out.push({
+      id: m.id, label: m.label, settings: m.settings, nominalBpp,
+      meanBpp: mean(reconstructions.map((r) => r.bpp)), meanPsnr: mean(reconstructions.map((r) => r.psnr)), meanSsim: mean(reconstructions.map((r) => r.ssim)),
+      reconstructions,
+    })
+    options.onProgress?.(out.length, methods.length, m.id)
+  }
+  return out
+}
