@@ -6,14 +6,14 @@ import { flowmoMethod } from '../../../src/trainer/baselines/flowmo-method'
 import type { Method } from '../../../src/trainer/baselines/method'
 import { TfModel } from '../../../src/trainer/inference/tf-model'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
-import { engineStatus } from '../../../src/trainer/service'
+import { initBackend } from '../../../src/trainer/backend'
 
 let method: Method
 
 const image = (seed: number) => ({ rgb: new Uint8Array(32 * 32 * 3).map((_, i) => (i * seed * 37) % 256), h: 32, w: 32 })
 
 beforeAll(async () => {
-  await engineStatus('cpu')
+  await initBackend('cpu')
   const model = await TfModel.open({ checkpoint: join(goldenDir(), 'tiny-a', 'checkpoint.pth'), config: join(goldenDir(), 'tiny-a', 'config.json') })
   method = flowmoMethod(model, { sampling: { steps: 2, cfg: 1 }, seed: 5, batch: 2 })
 }, 60_000)
