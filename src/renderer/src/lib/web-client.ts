@@ -14,6 +14,7 @@ export interface SocketLike {
   onopen: ((event: never) => void) | null
   onmessage: ((event: never) => void) | null
   onclose: ((event: never) => void) | null
+  onerror: ((event: never) => void) | null
 }
 
 export interface WebClientOptions {
@@ -54,56 +55,67 @@ function socketPort(socket: SocketLike): RpcPort & { flush(): void } {
   }
 }
 
-export function connectWebClient(options: WebClientOptions): WebClient {
-  const [firstRetryMs, maxRetryMs] = options.retryMs ?? [250, 4000]
-  const listeners = new Map<string, Set<(payload: never) => void>>()
-  let client: RpcClient<TrainerApi, TrainerEvents>
-  let socket: SocketLike
-  let failures = 0
-  let closed = false
+/** One RPC client per socket; a new socket (and client) after each drop, with backoff. Pushes go to `dispatch`. */
+class Connection {
+  client!: RpcClient<TrainerApi, TrainerEvents>
+  private socket!: SocketLike
+  private failures = 0
+  private closed = false
 
-  const dispatch = (name: string, payload: unknown) => {
-    for (const listener of listeners.get(name) ?? []) listener(payload as never)
+  constructor(
+    private readonly options: WebClientOptions,
+    private readonly dispatch: (name: string, payload: unknown) => void,
+  ) {
+    this.open()
   }
-  const announce = (event: EngineStateEvent) => dispatch('engine:status', event)
 
-  const open = () => {
-    socket = options.openSocket(options.url)
+  close(): void {
+    this.closed = true
+    this.socket.close()
+  }
+
+  private open(): void {
+    const socket = this.options.openSocket(this.options.url)
     socket.binaryType = 'arraybuffer'
     const port = socketPort(socket)
-    port.onMessage((message) => isPush(message) && dispatch(message.name, message.payload)) // replies: the client's own listener
-    client = createClient<TrainerApi, TrainerEvents>(port, trainerMethods)
+    port.onMessage((message) => isPush(message) && this.dispatch(message.name, message.payload)) // replies: the client's
+    const client = createClient<TrainerApi, TrainerEvents>(port, trainerMethods)
     socket.onopen = () => {
-      failures = 0
+      this.failures = 0
       port.flush()
     }
-    socket.onclose = () => onClose(client)
+    socket.onclose = () => this.onClose(client)
+    socket.onerror = () => {} // a close event follows every error; handled there (ws would throw without a handler)
+    this.socket = socket
+    this.client = client
   }
 
-  const onClose = (lost: RpcClient<TrainerApi, TrainerEvents>) => {
+  private onClose(lost: RpcClient<TrainerApi, TrainerEvents>): void {
     lost.close(new RpcError('the connection to flowmo serve was lost', 'engine-exited'))
-    if (closed) return
-    failures++
-    announce(
-      failures < failuresBeforeStopped
+    if (this.closed) return
+    this.failures++
+    const state: EngineStateEvent =
+      this.failures < failuresBeforeStopped
         ? { state: 'restarting', message: 'connection to flowmo serve lost; reconnecting…' }
-        : { state: 'stopped', message: 'flowmo serve is not answering: is it running? (a restarted server prints a new URL)' },
-    )
-    setTimeout(open, Math.min(maxRetryMs, firstRetryMs * 2 ** Math.max(0, failures - 1)))
+        : { state: 'stopped', message: 'flowmo serve is not answering: is it running? (a restarted server prints a new URL)' }
+    this.dispatch('engine:status', state)
+    const [firstMs, maxMs] = this.options.retryMs ?? [250, 4000]
+    setTimeout(() => this.open(), Math.min(maxMs, firstMs * 2 ** (this.failures - 1)))
   }
+}
 
-  open()
-  const calls = Object.fromEntries(
-    Object.keys(trainerMethods).map((method) => [method, (req: unknown) => (client[method as keyof TrainerApi] as (req: unknown) => Promise<unknown>)(req)]),
-  )
+/** `window.flowmo` for web mode: every protocol call plus `on(event)`, over a reconnecting WebSocket. */
+export function connectWebClient(options: WebClientOptions): WebClient {
+  const listeners = new Map<string, Set<(payload: never) => void>>()
+  const connection = new Connection(options, (name, payload) => {
+    for (const listener of listeners.get(name) ?? []) listener(payload as never)
+  })
+  const call = (method: keyof TrainerApi) => (req: unknown) => (connection.client[method] as (req: unknown) => Promise<unknown>)(req)
+  const calls = Object.fromEntries(Object.keys(trainerMethods).map((method) => [method, call(method as keyof TrainerApi)]))
   const on = (name: string, listener: (payload: never) => void) => {
     const set = listeners.get(name) ?? listeners.set(name, new Set()).get(name)!
     set.add(listener)
     return () => void set.delete(listener)
   }
-  const close = () => {
-    closed = true
-    socket.close()
-  }
-  return { ...calls, on, close } as unknown as WebClient
+  return { ...calls, on, close: () => connection.close() } as unknown as WebClient
 }

@@ -80,4 +80,18 @@ describe('web client', () => {
     await back
     expect((await client.echo({ text: 'back' })).text).toBe('back')
   })
+
+  it('says the server is gone after repeated failed reconnects, and rejects calls meanwhile', async () => {
+    const blocker = await startWebServer({ port: 0, host: '127.0.0.1', rendererDir, engine })
+    const deadPort = blocker.port
+    await blocker.close() // nothing listens there now
+    const orphan = connectWebClient({ url: `ws://127.0.0.1:${deadPort}/rpc`, openSocket: (url) => new WebSocket(url), retryMs: [5, 20] })
+    const stopped = new Promise<EngineStateEvent>((resolve) => orphan.on('engine:status', (e) => e.state === 'stopped' && resolve(e)))
+    try {
+      expect((await stopped).message).toMatch(/flowmo serve is not answering/)
+      await expect(orphan.echo({ text: 'x' })).rejects.toMatchObject({ code: 'engine-exited' })
+    } finally {
+      orphan.close()
+    }
+  })
 })
