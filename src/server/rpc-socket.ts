@@ -8,6 +8,7 @@ import type { EngineLink, EnginePush } from './engine-supervisor'
 
 const unsupportedData = 1003 // WebSocket close codes (RFC 6455 §7.4.1)
 const invalidPayload = 1007
+const heartbeatMs = 30_000 // a vanished peer (sleeping laptop, dropped tunnel) is dropped within two beats
 
 function bytesOf(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
@@ -29,7 +30,10 @@ export function attachRpcSocket(socket: WebSocket, engine: EngineLink): void {
     if (socket.readyState === socket.OPEN) socket.send(encodeFrame(message))
   }
   const stop = engine.onPush(send)
-  socket.on('close', stop)
+  let alive = true
+  socket.on('pong', () => (alive = true))
+  const beat = setInterval(() => (alive ? ((alive = false), socket.ping()) : socket.terminate()), heartbeatMs)
+  socket.on('close', () => (stop(), clearInterval(beat)))
   if (engine.state) send({ kind: 'push', name: 'engine:status', payload: engine.state })
   socket.on('message', (data, isBinary) => {
     if (!isBinary) return socket.close(unsupportedData, 'binary frames only')
