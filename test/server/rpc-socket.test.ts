@@ -28,11 +28,8 @@ class RecordingSocket extends EventEmitter {
   }
 }
 
-const engine: EngineLink = {
-  call: async (method, req) => ({ method, req }),
-  onPush: () => () => {},
-  state: { state: 'ready', message: 'engine ready' },
-}
+const ready = { state: 'ready', message: 'engine ready' } as const
+const engine: EngineLink = { call: async (method, req) => ({ method, req }), onPush: () => () => {}, state: ready }
 
 describe('attachRpcSocket', () => {
   afterEach(() => void vi.useRealTimers())
@@ -40,7 +37,7 @@ describe('attachRpcSocket', () => {
   it("greets with the engine's state and answers calls", async () => {
     const socket = new RecordingSocket()
     attachRpcSocket(socket as unknown as WebSocket, engine)
-    expect(socket.sent).toEqual([{ kind: 'push', name: 'engine:status', payload: engine.state } satisfies EnginePush])
+    expect(socket.sent).toEqual([{ kind: 'push', name: 'engine:status', payload: ready } satisfies EnginePush])
     socket.emit('message', Buffer.from(encodeFrame({ kind: 'call', id: 4, method: 'echo', req: { text: 'a' } })), true)
     await vi.waitFor(() => expect(socket.sent).toHaveLength(2))
     expect(socket.sent[1]).toEqual({ kind: 'reply', id: 4, ok: true, value: { method: 'echo', req: { text: 'a' } } })
