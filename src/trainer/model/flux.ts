@@ -3,7 +3,7 @@
 import type { Ops } from './ops'
 import type { Params } from './params'
 import { DoubleStreamBlock, LastLayer, Linear, MLPEmbedder } from './layers'
-import { embedND, prepareIds, ropeConstant, timestepEmbedding, type RopeTable } from './math'
+import { embedND, prepareIds, ropeTensors, timestepEmbedding, type RopeTable } from './math'
 
 /** Shape of one Flux stack (validated by `configs.ts`). */
 export interface FluxParams {
@@ -58,7 +58,7 @@ export class Flux {
     let img = this.imgIn.forward(o, patchify(o, imgPixels, this.geometry.patchSize)) // [B, N, H]
     let tx = this.txtIn.forward(o, txt) // [B, L, H]
     const vec = t ? this.timeIn.forward(o, timestepEmbedding(o, t)) : null // [B, H]
-    const pe = ropeConstant(o, this.rope) // [L + N, D/2, 2]
+    const pe = ropeTensors(o, this.rope) // cos, sin [L + N, D]; swap [D, D]
     this.doubleBlocks.forEach((block, i) => {
       const last = i === this.doubleBlocks.length - 1
       ;[img, tx] = block.forward(o, img, tx, vec, pe, { img: !last || want.img, txt: !last || want.txt })

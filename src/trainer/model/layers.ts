@@ -3,7 +3,7 @@
 // `DoubleStreamBlock`, `LastLayer` (Flux layers.py); module names double as state-dict keys.
 import type { Ops, ParamRef } from './ops'
 import type { Params } from './params'
-import { attention, modulate } from './math'
+import { attention, modulate, type RopeTensors } from './math'
 
 const LN_EPS = 1e-6
 const RMS_EPS = 1e-6
@@ -133,7 +133,7 @@ export class DoubleStreamBlock {
    * img [B, N, H], txt [B, L, H], vec [B, H] or null (encoder: shift 0, scale 0, gate 1).
    * `keep` skips a stream whose output the model discards (the last block), which changes no value.
    */
-  forward<T>(o: Ops<T>, img: T, txt: T, vec: T | null, pe: T, keep: { img: boolean; txt: boolean }): [T, T] {
+  forward<T>(o: Ops<T>, img: T, txt: T, vec: T | null, pe: RopeTensors<T>, keep: { img: boolean; txt: boolean }): [T, T] {
     const imgMods = vec ? this.img.mod.forward(o, vec) : null
     const txtMods = vec ? this.txt.mod.forward(o, vec) : null
     // prepare image and txt for attention

@@ -12,7 +12,7 @@ export interface RopeTable {
 }
 
 /** softmax(q kᵀ · scale) v with RoPE on q and k; [B, H, L, D] in, [B, L, H·D] out. */
-export function attention<T>(o: Ops<T>, q: T, k: T, v: T, pe: T, scale: number): T {
+export function attention<T>(o: Ops<T>, q: T, k: T, v: T, pe: RopeTensors<T>, scale: number): T {
   return o.attention(applyRope(o, q, pe), applyRope(o, k, pe), v, scale)
 }
 
@@ -50,27 +50,35 @@ export function embedND(ids: readonly (readonly number[])[], axesDim: readonly n
   return { cos, sin, tokens: ids.length, pairs }
 }
 
-/** The table as one constant [L, D/2, 2] (cos, sin) for `applyRope`. */
-export function ropeConstant<T>(o: Ops<T>, table: RopeTable): T {
-  const data = new Float32Array(table.tokens * table.pairs * 2)
-  for (let i = 0; i < table.cos.length; i++) {
-    data[2 * i] = table.cos[i]
-    data[2 * i + 1] = table.sin[i]
-  }
-  return o.constant(data, [table.tokens, table.pairs, 2])
+/** RoPE as tensors: per-element cos and signed sin [L, D], and the pair swap [D, D] (x·swap exchanges 2i ↔ 2i+1). */
+export interface RopeTensors<T> {
+  cos: T
+  sin: T
+  swap: T
 }
 
-/** Rotate adjacent pairs (2i, 2i+1) of x [B, H, L, D] by the angles in pe [L, D/2, 2]. */
-export function applyRope<T>(o: Ops<T>, x: T, pe: T): T {
-  const [, H, L, D] = o.shape(x)
-  const xp = o.reshape(x, [-1, H, L, D / 2, 2])
-  const x0 = o.slice(xp, 4, 0, 1) // [B, H, L, D/2, 1]
-  const x1 = o.slice(xp, 4, 1, 1)
-  const cos = o.slice(pe, 2, 0, 1) // [L, D/2, 1]
-  const sin = o.slice(pe, 2, 1, 1)
-  const y0 = o.sub(o.mul(cos, x0), o.mul(sin, x1))
-  const y1 = o.add(o.mul(sin, x0), o.mul(cos, x1))
-  return o.reshape(o.concat([y0, y1], 4), [-1, H, L, D])
+/** Expand the table to full head width: cos [c₀, c₀, c₁, c₁, …], sin [−s₀, s₀, −s₁, s₁, …]. */
+export function ropeTensors<T>(o: Ops<T>, table: RopeTable): RopeTensors<T> {
+  const D = table.pairs * 2
+  const cos = new Float32Array(table.tokens * D)
+  const sin = new Float32Array(table.tokens * D)
+  for (let i = 0; i < table.cos.length; i++) {
+    cos[2 * i] = cos[2 * i + 1] = table.cos[i]
+    sin[2 * i] = -table.sin[i]
+    sin[2 * i + 1] = table.sin[i]
+  }
+  const swap = new Float32Array(D * D)
+  for (let k = 0; k < D; k++) swap[k * D + (k ^ 1)] = 1
+  return { cos: o.constant(cos, [table.tokens, D]), sin: o.constant(sin, [table.tokens, D]), swap: o.constant(swap, [D, D]) }
+}
+
+/**
+ * Rotate adjacent pairs (2i, 2i+1) of x [B, H, L, D]: y₂ᵢ = cos·x₂ᵢ − sin·x₂ᵢ₊₁, y₂ᵢ₊₁ = sin·x₂ᵢ + cos·x₂ᵢ₊₁
+ * (the reference's interleaved pairs, bit-identical in fp32), as x⊙cos + (x·swap)⊙sin with no strided slices.
+ */
+export function applyRope<T>(o: Ops<T>, x: T, pe: RopeTensors<T>): T {
+  const swapped = o.linear(x, pe.swap, null) // swap is symmetric, so x·swapᵀ = x·swap
+  return o.add(o.mul(x, pe.cos), o.mul(swapped, pe.sin))
 }
 
 /** Position ids: latent token j → (j, j, j), image token (r, c) → (0, r, c); sequence [latent ; image]. */

@@ -1,6 +1,7 @@
 // Eager execution of the FlowMo ops interface on tfjs (any backend): training, autograd, inference.
 // Parameters are looked up by PyTorch key in a weight map filled by the checkpoint loader.
 import * as tf from '@tensorflow/tfjs-core'
+import * as fast from '../backends/fast-ops'
 import type { Ops, ParamRef } from './ops'
 
 export class TfOps implements Ops<tf.Tensor> {
@@ -40,8 +41,9 @@ export class TfOps implements Ops<tf.Tensor> {
   linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
     const [out, inp] = w.shape
     const lead = x.shape.slice(0, -1)
-    const y = tf.matMul(tf.reshape(x, [-1, inp]), w, false, true) // [N, out]
-    return tf.reshape(b ? tf.add(y, b) : y, [...lead, out])
+    const x2 = tf.reshape(x, [-1, inp]) as tf.Tensor2D
+    const y = b ? fast.linear(x2, w as tf.Tensor2D, b as tf.Tensor1D) : fast.linear(x2, w as tf.Tensor2D) // [N, out]
+    return tf.reshape(y, [...lead, out])
   }
   matmul(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor {
     return tf.matMul(a, b, false, transposeB)
@@ -75,9 +77,11 @@ export class TfOps implements Ops<tf.Tensor> {
     return tf.softmax(x)
   }
   attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number): tf.Tensor {
-    const weights = tf.softmax(this.scale(tf.matMul(q, k, false, true), scale)) // [B, H, L, L]
-    const x = tf.matMul(weights, v) // [B, H, L, D]
-    const [, H, L, D] = x.shape
+    const [B, H, L, D] = q.shape
+    const g = (x: tf.Tensor) => tf.reshape(x, [B * H, L, D]) as tf.Tensor3D // [B·H, L, D]
+    const kT = tf.transpose(g(k), [0, 2, 1]) as tf.Tensor3D // [B·H, D, L]
+    const weights = tf.softmax(this.scale(fast.bmm(g(q), kT), scale)) as tf.Tensor3D // [B·H, L, L]
+    const x = tf.reshape(fast.bmm(weights, g(v)), [B, H, L, D])
     return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [-1, L, H * D]) // B H L D -> B L (H D)
   }
   layerNorm(x: tf.Tensor, eps: number): tf.Tensor {
