@@ -1,7 +1,14 @@
 // The one typed protocol between the UI (renderer / web client / CLI) and the engine (src/trainer).
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
+import type {
+  BitAtlasRequest, BundledFiles, CodeBalanceRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
+  ModelSummary, OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
+} from './payloads/inspect'
+import { inspectSchemas } from './payloads/inspect-schemas'
 import type { Schemas } from './rpc'
 import { s } from './schema'
+
+export type * from './payloads/inspect'
 
 // ── payloads ─────────────────────────────────────────────────────────────────
 
@@ -103,6 +110,17 @@ export interface TrainerApi {
   echo(req: EchoRequest): Promise<EchoReport>
   demoJob(req: DemoJobRequest): Promise<JobStarted>
   cancelJob(req: CancelRequest): Promise<CancelReport>
+  // inspector (src/trainer/inspect); jobs end in job:done with the report named after →
+  listFiles(req: ListFilesRequest): Promise<FileListing>
+  bundled(req: void): Promise<BundledFiles>
+  openModel(req: OpenModelRequest): Promise<ModelSummary>
+  openImages(req: OpenImagesRequest): Promise<ImageRef[]>
+  reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport
+  sampleVariance(req: VarianceRequest): Promise<JobStarted> // inspect:sample per sample → VarianceReport
+  flipBits(req: FlipBitsRequest): Promise<JobStarted> // → FlipBitsReport
+  bitAtlas(req: BitAtlasRequest): Promise<JobStarted> // → BitAtlasReport
+  trajectory(req: DecodeRequest): Promise<JobStarted> // → TrajectoryReport
+  codeBalance(req: CodeBalanceRequest): Promise<JobStarted> // → CodeBalanceReport
 }
 
 export interface TrainerEvents {
@@ -112,6 +130,7 @@ export interface TrainerEvents {
   'run:step': RunStepEvent
   'run:sample': RunSampleEvent
   'engine:status': EngineStateEvent
+  'inspect:sample': VarianceSampleEvent
 }
 
 /** Runtime list of the calls; the compiler checks it against TrainerApi. */
@@ -120,6 +139,16 @@ export const trainerMethods = {
   echo: true,
   demoJob: true,
   cancelJob: true,
+  listFiles: true,
+  bundled: true,
+  openModel: true,
+  openImages: true,
+  reconstruct: true,
+  sampleVariance: true,
+  flipBits: true,
+  bitAtlas: true,
+  trajectory: true,
+  codeBalance: true,
 } as const satisfies Record<keyof TrainerApi, true>
 
 /** Every call's request is validated against these in the receiving process. */
@@ -132,4 +161,5 @@ export const trainerSchemas: Schemas<TrainerApi> = {
     failAt: s.optional(s.integer({ min: 1 })),
   }),
   cancelJob: s.object({ jobId: s.string(100) }),
+  ...inspectSchemas,
 }

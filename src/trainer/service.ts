@@ -4,11 +4,13 @@ import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
-  CancelReport, CancelRequest, DemoJobRequest, EchoReport, EchoRequest, EngineStatus, EngineVersions, JobStarted,
-  TrainerApi, TrainerEvents,
+  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
+  EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest, ModelSummary,
+  OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
+import { Inspector } from './inspect/inspector'
 
 /** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
 export async function engineStatus(requestedBackend?: string): Promise<EngineStatus> {
@@ -75,8 +77,9 @@ class Jobs {
 
 export class TrainerService implements TrainerApi {
   private readonly jobs: Jobs
+  private readonly inspector = new Inspector()
 
-  constructor(emit: Emit<TrainerEvents>, private readonly requestedBackend?: string) {
+  constructor(private readonly emit: Emit<TrainerEvents>, private readonly requestedBackend?: string) {
     this.jobs = new Jobs(emit)
   }
 
@@ -101,5 +104,52 @@ export class TrainerService implements TrainerApi {
 
   async cancelJob(req: CancelRequest): Promise<CancelReport> {
     return { cancelled: this.jobs.cancel(req.jobId) }
+  }
+
+  // ── inspector (src/trainer/inspect) ──
+
+  listFiles(req: ListFilesRequest): Promise<FileListing> {
+    return this.inspector.listFiles(req)
+  }
+
+  bundled(): Promise<BundledFiles> {
+    return this.inspector.bundled()
+  }
+
+  async openModel(req: OpenModelRequest): Promise<ModelSummary> {
+    const { backend } = await this.status() // the backend must be up before weights become tensors
+    return this.inspector.openModel(req, backend)
+  }
+
+  openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
+    return this.inspector.openImages(req)
+  }
+
+  async reconstruct(req: DecodeRequest): Promise<JobStarted> {
+    return this.jobs.start('reconstruct', (signal, progress) => this.inspector.reconstruct(req, { signal, progress }))
+  }
+
+  async sampleVariance(req: VarianceRequest): Promise<JobStarted> {
+    const started = this.jobs.start('variance', (signal, progress) =>
+      this.inspector.sampleVariance(req, { signal, progress }, (index, seed, image) =>
+        this.emit('inspect:sample', { jobId: started.jobId, index, k: req.k, seed, ...image })),
+    )
+    return started
+  }
+
+  async flipBits(req: FlipBitsRequest): Promise<JobStarted> {
+    return this.jobs.start('flip', (signal, progress) => this.inspector.flipBits(req, { signal, progress }))
+  }
+
+  async bitAtlas(req: BitAtlasRequest): Promise<JobStarted> {
+    return this.jobs.start('atlas', (signal, progress) => this.inspector.bitAtlas(req, { signal, progress }))
+  }
+
+  async trajectory(req: DecodeRequest): Promise<JobStarted> {
+    return this.jobs.start('trajectory', (signal, progress) => this.inspector.trajectory(req, { signal, progress }))
+  }
+
+  async codeBalance(req: CodeBalanceRequest): Promise<JobStarted> {
+    return this.jobs.start('balance', (signal, progress) => this.inspector.codeBalance(req, { signal, progress }))
   }
 }

@@ -1,0 +1,177 @@
+// Wire payloads of the inspector calls (open a model and images, reconstruct, sample variance, bit flips, the
+// sensitivity atlas, the sampler trajectory, code balance). Images cross as 8-bit RGB, HWC, row-major.
+
+/** 8-bit RGB pixels, HWC (`[h, w, 3]`). */
+export interface RgbPixels {
+  readonly pixels: Uint8Array
+  readonly h: number
+  readonly w: number
+}
+
+/** Sampler knobs as the views show them; `interval` is the guidance interval in EDM σ, as the reference's "(.17,1.02)". */
+export interface SamplingRequest {
+  readonly steps: number // Euler steps, e.g. 25
+  readonly rho: number // time-grid shift ρ (paper eq. 14), e.g. 4; 1 = uniform grid
+  readonly cfg: number // guidance scale, 1 = off
+  readonly interval: readonly [lo: number, hi: number] | null // σ interval; null = guide at every step
+}
+
+export interface OpenModelRequest {
+  readonly path: string // .safetensors or .pth
+  readonly config?: string // a config file that overrides what the checkpoint implies
+  readonly stateDict?: 'ema' | 'raw'
+}
+
+export interface ModelSummary {
+  readonly modelId: string
+  readonly name: string // file name
+  readonly path: string
+  readonly format: 'safetensors' | 'pth'
+  readonly imageSize: number // S
+  readonly patchSize: number // P
+  readonly codeLength: number // L tokens
+  readonly contextDim: number // C bits per token
+  readonly codebookSizeForEntropy: number // G
+  readonly encoderDepth: number
+  readonly decoderDepth: number
+  readonly hiddenSize: number // decoder width
+  readonly parameters: number
+  readonly bitsPerPixel: number
+  readonly backend: string
+  readonly configSource: string
+  readonly assumed: readonly string[]
+  readonly stateDict: string | null
+  readonly stateDicts: readonly string[]
+  readonly totalSteps: number | null
+  readonly sampling: SamplingRequest // the model's own defaults
+}
+
+export interface UploadedFile {
+  readonly name: string
+  readonly bytes: Uint8Array // the encoded file (PNG, JPEG, WebP…)
+}
+
+export interface OpenImagesRequest {
+  readonly paths?: readonly string[] // absolute paths the file policy allows
+  readonly files?: readonly UploadedFile[] // dropped or picked in the page
+}
+
+export interface ImageRef {
+  readonly imageId: string
+  readonly name: string
+  readonly h: number
+  readonly w: number
+  readonly thumbnail: Uint8Array // PNG, longer side ≤ 96 px
+}
+
+/** One decode of one opened image through one opened model; the noise z0 is initialNoise(seed, 0, S). */
+export interface DecodeRequest {
+  readonly modelId: string
+  readonly imageId: string
+  readonly sampling: SamplingRequest
+  readonly seed: number
+}
+
+export interface ReconstructReport {
+  readonly original: RgbPixels // resized and centre-cropped to the model size
+  readonly reconstruction: RgbPixels
+  readonly errorMap: RgbPixels // |error| averaged over channels, colour-mapped over [0, errorMax]
+  readonly errorMax: number // in [0, 1] pixel units
+  readonly psnr: number // dB, per image, rounded uint8 pixels
+  readonly ssim: number // gaussian-11 on [0, 1]
+  readonly lpips: number | null // null while the LPIPS weights are missing (see lpipsNote)
+  readonly lpipsNote: string
+  readonly code: Int8Array // ±1, [L, C] row-major
+  readonly L: number
+  readonly C: number
+  readonly nfe: number // decoder calls
+  readonly ms: number
+}
+
+export interface VarianceRequest extends DecodeRequest {
+  readonly k: number // decodes with seeds seed, seed+1, …, seed+k−1
+}
+
+/** One variance sample as it arrives. */
+export interface VarianceSampleEvent extends RgbPixels {
+  readonly jobId: string
+  readonly index: number // 0-based
+  readonly k: number
+  readonly seed: number
+}
+
+export interface VarianceReport {
+  readonly k: number
+  readonly mean: RgbPixels
+  readonly std: Float32Array // [h·w] per-pixel std over the k samples in [0, 1] units, averaged over channels
+  readonly stdMax: number
+  readonly stdMap: RgbPixels // std colour-mapped over [0, stdMax] (legend: colourMap from 0 to stdMax)
+  readonly colourMap: string
+}
+
+export interface BitFlip {
+  readonly token: number // 0 ≤ token < L
+  readonly bit: number // 0 ≤ bit < C
+}
+
+export interface FlipBitsRequest extends DecodeRequest {
+  readonly flips: readonly BitFlip[]
+}
+
+export interface FlipBitsReport {
+  readonly base: RgbPixels // decode of the image's own code
+  readonly flipped: RgbPixels // decode of the flipped code, same noise
+  readonly diffMap: RgbPixels // |flipped − base| averaged over channels, colour-mapped over [0, diffMax]
+  readonly diffMax: number
+  readonly meanAbsDiff: number // [0, 1] pixel units
+  readonly deltaPsnr: number // PSNR(flipped, original) − PSNR(base, original), dB
+  readonly code: Int8Array // the flipped code [L, C]
+}
+
+export interface BitAtlasRequest extends DecodeRequest {
+  readonly subset?: number // flip only this many (token, bit) pairs, spread evenly; default all L·C
+}
+
+export interface BitAtlasReport {
+  readonly L: number
+  readonly C: number
+  readonly deltaPsnr: Float32Array // [L·C], NaN where not evaluated
+  readonly deltaLpips: Float32Array | null // [L·C] when LPIPS weights exist
+  readonly basePsnr: number
+  readonly evaluated: number
+}
+
+export interface TrajectoryReport {
+  readonly states: readonly RgbPixels[] // z0 (clipped) then z after each step: steps + 1 states, the last = the decode
+  readonly ts: Float32Array // decoder times, t from 1 toward 0
+  readonly dts: Float32Array // Euler step sizes
+  readonly cfgApplied: readonly boolean[] // per step
+  readonly intervalT: readonly [lo: number, hi: number] | null // the guidance interval in t
+}
+
+export interface CodeBalanceRequest {
+  readonly modelId: string
+  readonly imageIds: readonly string[]
+}
+
+export interface CodeBalanceReport {
+  readonly L: number
+  readonly C: number
+  readonly plusFraction: Float32Array // [L·C] share of images whose bit is +1
+  readonly n: number
+}
+
+export interface ListFilesRequest {
+  readonly dir?: string // absolute folder; omitted = the allowed roots
+}
+
+export interface FileListing {
+  readonly dir: string | null
+  readonly entries: readonly { readonly name: string; readonly path: string; readonly kind: 'file' | 'directory'; readonly sizeBytes: number }[]
+}
+
+/** What ships in the app's resources/: models (resources/models/*.safetensors) and sample photos (resources/images/). */
+export interface BundledFiles {
+  readonly models: readonly string[]
+  readonly images: readonly string[]
+}

@@ -1,0 +1,53 @@
+// The inspector's engine side: open models and images (through the file policy of src/trainer/files.ts) and the
+// computations behind each view. The service wraps the long ones in jobs.
+import type {
+  BitAtlasReport, BitAtlasRequest, BundledFiles, CodeBalanceReport, CodeBalanceRequest, DecodeRequest, FileListing,
+  FlipBitsReport, FlipBitsRequest, ImageRef, ListFilesRequest, ModelSummary, OpenImagesRequest, OpenModelRequest,
+  ReconstructReport, TrajectoryReport, VarianceReport, VarianceRequest,
+} from '../../shared/payloads/inspect'
+import { allowedRoots, assertReadable, listFiles } from '../files'
+import { bitAtlas } from './bit-atlas'
+import { flipBits } from './bit-flips'
+import { bundledFiles } from './bundled-files'
+import { codeBalance } from './code-balance'
+import type { InspectContext, JobHooks } from './context'
+import { ImageRegistry } from './image-registry'
+import { LpipsOnDemand } from './image-metrics'
+import { ModelRegistry } from './model-registry'
+import { reconstructImage } from './reconstruct'
+import { trajectory } from './trajectory'
+import { sampleVariance, type OnSample } from './variance'
+
+export class Inspector {
+  readonly ctx: InspectContext = { models: new ModelRegistry(), images: new ImageRegistry(), lpips: new LpipsOnDemand() }
+
+  async listFiles(req: ListFilesRequest): Promise<FileListing> {
+    if (req.dir !== undefined) return { dir: req.dir, entries: await listFiles(req.dir) }
+    const roots = await allowedRoots()
+    return { dir: null, entries: roots.map((path) => ({ name: path, path, kind: 'directory' as const, sizeBytes: 0 })) }
+  }
+
+  bundled(): Promise<BundledFiles> {
+    return bundledFiles()
+  }
+
+  async openModel(req: OpenModelRequest, backend: string): Promise<ModelSummary> {
+    const path = await assertReadable(req.path)
+    const config = req.config === undefined ? undefined : await assertReadable(req.config)
+    return this.ctx.models.open({ ...req, path, config }, backend)
+  }
+
+  async openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
+    const refs: ImageRef[] = []
+    for (const path of req.paths ?? []) refs.push(await this.ctx.images.openPath(await assertReadable(path)))
+    for (const file of req.files ?? []) refs.push(await this.ctx.images.openUpload(file))
+    return refs
+  }
+
+  reconstruct = (req: DecodeRequest, job: JobHooks): Promise<ReconstructReport> => reconstructImage(this.ctx, req, job)
+  sampleVariance = (req: VarianceRequest, job: JobHooks, onSample: OnSample): Promise<VarianceReport> => sampleVariance(this.ctx, req, job, onSample)
+  flipBits = (req: FlipBitsRequest, job: JobHooks): Promise<FlipBitsReport> => flipBits(this.ctx, req, job)
+  bitAtlas = (req: BitAtlasRequest, job: JobHooks): Promise<BitAtlasReport> => bitAtlas(this.ctx, req, job)
+  trajectory = (req: DecodeRequest, job: JobHooks): Promise<TrajectoryReport> => trajectory(this.ctx, req, job)
+  codeBalance = (req: CodeBalanceRequest, job: JobHooks): Promise<CodeBalanceReport> => codeBalance(this.ctx, req, job)
+}

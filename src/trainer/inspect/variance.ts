@@ -1,0 +1,36 @@
+// Sample variance (paper Fig. 8): K decodes of one code with seeds seed … seed+K−1 → each sample as it arrives,
+// then the mean image and the per-pixel standard deviation map.
+import type { RgbPixels, VarianceReport, VarianceRequest } from '../../shared/payloads/inspect'
+import { heatPixels } from './colour-maps'
+import type { InspectContext, JobHooks } from './context'
+import { codeOf, decodeSameNoise } from './decode'
+import { maxOf, rgbPixels, sampleStats } from './pixel-stats'
+
+export type OnSample = (index: number, seed: number, image: RgbPixels) => void
+
+/** The K decoded samples, CHW [3, S, S] each; `onSample` sees each one as it is done. */
+export async function varianceSamples(ctx: InspectContext, req: VarianceRequest, job: JobHooks, onSample: OnSample): Promise<Float32Array[]> {
+  const opened = ctx.models.get(req.modelId)
+  const S = opened.model.config.imageSize
+  const code = await codeOf(opened, ctx.images, req.imageId)
+  const samples: Float32Array[] = []
+  for (let i = 0; i < req.k; i++) {
+    const seed = req.seed + i
+    const { images } = await decodeSameNoise(opened, code, { sampling: req.sampling, seed }, { signal: job.signal })
+    samples.push(images)
+    onSample(i, seed, rgbPixels(images, S))
+    job.progress(i + 1, req.k, `sample ${i + 1}/${req.k}`)
+  }
+  return samples
+}
+
+export function varianceReport(samples: readonly Float32Array[], S: number): VarianceReport {
+  const { mean, std } = sampleStats(samples, S * S)
+  const stdMax = maxOf(std)
+  return { k: samples.length, mean: rgbPixels(mean, S), std, stdMax, stdMap: heatPixels(std, stdMax, S, S), colourMap: 'inferno' }
+}
+
+export async function sampleVariance(ctx: InspectContext, req: VarianceRequest, job: JobHooks, onSample: OnSample): Promise<VarianceReport> {
+  const samples = await varianceSamples(ctx, req, job, onSample)
+  return varianceReport(samples, ctx.models.get(req.modelId).model.config.imageSize)
+}

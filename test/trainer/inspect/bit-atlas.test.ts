@@ -1,0 +1,41 @@
+// Sensitivity atlas: one ΔPSNR per (token, bit) of the L × C code, or of an evenly spread subset.
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
+import { atlasBits, bitAtlas } from '../../../src/trainer/inspect/bit-atlas'
+import { flipBits } from '../../../src/trainer/inspect/bit-flips'
+import type { InspectContext } from '../../../src/trainer/inspect/context'
+import { hooks, openFixture } from './fixture'
+
+let ctx: InspectContext
+let req: DecodeRequest
+
+beforeAll(async () => {
+  ;({ ctx, req } = await openFixture())
+  req = { ...req, sampling: { steps: 1, rho: 1, cfg: 1, interval: null } } // one decoder call per decode: 96 flips stay fast
+})
+
+describe('atlasBits', () => {
+  it('lists every bit, or a spread subset without repeats', () => {
+    expect(atlasBits(6)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(atlasBits(96, 4)).toEqual([0, 24, 48, 72])
+    expect(atlasBits(3, 10)).toEqual([0, 1, 2])
+  })
+})
+
+describe('bitAtlas', () => {
+  it('has L·C entries, each the ΔPSNR of flipping that bit alone', async () => {
+    const job = hooks()
+    const atlas = await bitAtlas(ctx, req, job)
+    expect([atlas.L, atlas.C, atlas.deltaPsnr.length, atlas.evaluated]).toEqual([16, 6, 96, 96])
+    expect(atlas.deltaPsnr.every(Number.isFinite)).toBe(true)
+    expect(job.calls.at(-1)).toEqual([96, 96])
+    const one = await flipBits(ctx, { ...req, flips: [{ token: 5, bit: 1 }] }, hooks())
+    expect(atlas.deltaPsnr[5 * 6 + 1]).toBeCloseTo(one.deltaPsnr, 3)
+  })
+
+  it('leaves bits outside a subset as NaN', async () => {
+    const atlas = await bitAtlas(ctx, { ...req, subset: 3 }, hooks())
+    expect(atlas.evaluated).toBe(3)
+    expect([...atlas.deltaPsnr.keys()].filter((i) => !Number.isNaN(atlas.deltaPsnr[i]))).toEqual([0, 32, 64])
+  })
+})

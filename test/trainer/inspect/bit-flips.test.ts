@@ -1,0 +1,47 @@
+// Bit flips: the flipped code differs in exactly the chosen elements; base and flipped decode from the same noise.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { flipBits } from '../../../src/trainer/inspect/bit-flips'
+import type { InspectContext } from '../../../src/trainer/inspect/context'
+import { codeOf, flipCode } from '../../../src/trainer/inspect/decode'
+import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
+import { hooks, openFixture } from './fixture'
+
+let ctx: InspectContext
+let req: DecodeRequest
+
+beforeAll(async () => ({ ctx, req } = await openFixture()))
+
+describe('flipCode', () => {
+  it('negates exactly the listed elements, and twice restores the code', () => {
+    const code = Float32Array.from([1, -1, 1, 1, -1, -1])
+    const flipped = flipCode(code, 3, [{ token: 1, bit: 2 }])
+    expect(Array.from(flipped)).toEqual([1, -1, 1, 1, -1, 1])
+    expect(code[5]).toBe(-1) // input untouched
+    expect(flipCode(flipped, 3, [{ token: 1, bit: 2 }])).toEqual(code)
+  })
+})
+
+describe('flipBits', () => {
+  it('changes exactly the flipped element of the code and the decoded image', async () => {
+    const flips = [{ token: 3, bit: 4 }]
+    const report = await flipBits(ctx, { ...req, flips }, hooks())
+    const code = await codeOf(ctx.models.get(req.modelId), ctx.images, req.imageId)
+    const changed = [...report.code.keys()].filter((i) => report.code[i] !== code[i])
+    expect(changed).toEqual([3 * 6 + 4])
+    expect(report.meanAbsDiff).toBeGreaterThan(0)
+    expect(report.diffMap.pixels.length).toBe(32 * 32 * 3)
+    expect(Number.isFinite(report.deltaPsnr)).toBe(true)
+  })
+
+  it('with no flips decodes the same image twice from the same noise: zero difference', async () => {
+    const report = await flipBits(ctx, { ...req, flips: [] }, hooks())
+    expect(report.flipped.pixels).toEqual(report.base.pixels)
+    expect(report.meanAbsDiff).toBe(0)
+    expect(report.deltaPsnr).toBe(0)
+  })
+
+  it('refuses a bit outside the model’s L × C code', async () => {
+    await expect(flipBits(ctx, { ...req, flips: [{ token: 16, bit: 0 }] }, hooks())).rejects.toMatchObject({ code: 'invalid-request' })
+    await expect(flipBits(ctx, { ...req, flips: [{ token: 0, bit: 6 }] }, hooks())).rejects.toThrow(/outside the 16 × 6 code/)
+  })
+})

@@ -1,0 +1,25 @@
+// Reconstruction report: images at the model size, a ±1 code, PSNR that matches the pixels, and a reproducible decode.
+import { describe, expect, it } from 'vitest'
+import { reconstructImage } from '../../../src/trainer/inspect/reconstruct'
+import { hooks, openFixture } from './fixture'
+
+describe('reconstructImage', () => {
+  it('reports original, reconstruction, error map, metrics and the code', async () => {
+    const { ctx, req } = await openFixture()
+    const job = hooks()
+    const r = await reconstructImage(ctx, req, job)
+    for (const image of [r.original, r.reconstruction, r.errorMap]) expect([image.h, image.w, image.pixels.length]).toEqual([32, 32, 32 * 32 * 3])
+    expect([r.L, r.C, r.code.length]).toEqual([16, 6, 96])
+    expect(r.code.every((b) => b === 1 || b === -1)).toBe(true)
+    let se = 0
+    for (let i = 0; i < r.original.pixels.length; i++) se += ((r.original.pixels[i] - r.reconstruction.pixels[i]) / 255) ** 2
+    expect(r.psnr).toBeCloseTo(10 * Math.log10(r.original.pixels.length / se), 6)
+    expect(r.ssim).toBeLessThan(1)
+    expect(r.errorMax).toBeGreaterThan(0)
+    expect(r.nfe).toBe(4) // 3 steps, guidance on one of them
+    expect(job.calls).toEqual([[1, 3], [2, 3], [3, 3]])
+    expect(r.lpips === null ? r.lpipsNote : r.lpips).toEqual(r.lpips === null ? expect.stringMatching(/^LPIPS: /) : expect.any(Number))
+    const again = await reconstructImage(ctx, req, hooks())
+    expect(again.reconstruction.pixels).toEqual(r.reconstruction.pixels)
+  })
+})

@@ -1,0 +1,40 @@
+// Trajectory: steps + 1 states from the noise to the decode, the time grid, and where guidance applied.
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
+import { fromModelOutput } from '../../../src/trainer/data/images'
+import type { InspectContext } from '../../../src/trainer/inspect/context'
+import { codeOf, decodeSameNoise } from '../../../src/trainer/inspect/decode'
+import { trajectory } from '../../../src/trainer/inspect/trajectory'
+import { initialNoise } from '../../../src/trainer/sample/noise'
+import { hooks, openFixture } from './fixture'
+
+let ctx: InspectContext
+let req: DecodeRequest
+
+beforeAll(async () => ({ ctx, req } = await openFixture()))
+
+describe('trajectory', () => {
+  it('has steps + 1 states, starts at the noise and ends at the reconstruction', async () => {
+    const sampling = { steps: 4, rho: 4, cfg: 1.5, interval: [0.17, 1.02] as const }
+    const report = await trajectory(ctx, { ...req, sampling }, hooks())
+    expect(report.states.length).toBe(5)
+    expect(report.ts.length).toBe(5)
+    expect(report.dts.length).toBe(4)
+    expect(report.states[0].pixels).toEqual(fromModelOutput(initialNoise(req.seed, 0, 32), 32, 32))
+    const opened = ctx.models.get(req.modelId)
+    const { images } = await decodeSameNoise(opened, await codeOf(opened, ctx.images, req.imageId), { ...req, sampling })
+    expect(report.states[4].pixels).toEqual(fromModelOutput(images, 32, 32))
+    // guidance exactly where t lies inside the σ interval mapped to t
+    const [lo, hi] = report.intervalT!
+    expect(lo).toBeCloseTo(0.17 / 1.17, 12)
+    expect(report.cfgApplied).toEqual([...report.ts.subarray(0, 4)].map((t) => lo <= t && t <= hi))
+    expect(report.cfgApplied).toContain(true)
+    expect(report.cfgApplied).toContain(false)
+  })
+
+  it('has no guidance interval when cfg is 1', async () => {
+    const report = await trajectory(ctx, { ...req, sampling: { ...req.sampling, cfg: 1 } }, hooks())
+    expect(report.intervalT).toBeNull()
+    expect(report.cfgApplied.every((g) => !g)).toBe(true)
+  })
+})
