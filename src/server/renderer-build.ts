@@ -1,6 +1,6 @@
 // The built renderer that web mode serves (out/renderer, as `npm run build` makes it). When it is missing or older
 // than its sources, it is rebuilt here with electron-vite's renderer config (resolveConfig + vite build), under a lock.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -39,16 +39,40 @@ async function buildRenderer(root: string): Promise<void> {
   await build({ ...renderer, root: join(root, 'src/renderer') }) // its preset would take the root from process.cwd()
 }
 
-async function withLock<T>(lockDir: string, work: () => Promise<T>): Promise<T> {
+/** Whether the process that holds `lockDir` is gone (killed mid-build) or the lock is very old. */
+function lockIsStale(lockDir: string): boolean {
+  const info = statSync(lockDir, { throwIfNoEntry: false })
+  if (!info) return false // just released
+  let owner = 0
+  try {
+    owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'))
+  } catch {
+    // not written yet, or released meanwhile
+  }
+  if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) return true
+  return Date.now() - info.mtimeMs > lockStaleMs
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' // alive, someone else's
+  }
+}
+
+/** Runs `work` holding `lockDir` (mkdir is atomic); takes over a lock whose holder died. */
+export async function withLock<T>(lockDir: string, work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       mkdirSync(lockDir)
+      writeFileSync(join(lockDir, 'pid'), String(process.pid))
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const lock = statSync(lockDir, { throwIfNoEntry: false })
-      if (lock && Date.now() - lock.mtimeMs > lockStaleMs) rmSync(lockDir, { recursive: true, force: true }) // left by a killed build
-      await sleep(200)
+      if (lockIsStale(lockDir)) rmSync(lockDir, { recursive: true, force: true })
+      else await sleep(200)
     }
   }
   try {
