@@ -95,10 +95,22 @@ export interface AppSession {
   close(): Promise<void>
 }
 
-/** Starts the server and Chromium, opens the printed URL and waits for the status bar to show the backend. */
+/**
+ * Starts the server and Chromium, opens the printed URL and waits for the status bar to show the backend.
+ * e.g. `app = await openApp({ backend: 'wasm' })` in beforeAll, `await app.close()` in afterAll.
+ */
 export async function openApp(options: ServeOptions = {}): Promise<AppSession> {
   requireChromium()
-  const [served, browser] = await Promise.all([startServe(options), launchChromium()])
+  const [served, browser] = await Promise.allSettled([startServe(options), launchChromium()])
+  if (served.status === 'rejected' || browser.status === 'rejected') {
+    if (served.status === 'fulfilled') await served.value.stop()
+    if (browser.status === 'fulfilled') await browser.value.close()
+    throw served.status === 'rejected' ? served.reason : (browser as PromiseRejectedResult).reason
+  }
+  return openPage(served.value, browser.value)
+}
+
+async function openPage(served: Served, browser: Browser): Promise<AppSession> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   const pageErrors: string[] = []
   page.on('pageerror', (error) => pageErrors.push(error.message))
@@ -142,4 +154,42 @@ export interface RecordedEvent {
 
 export function recordedEvents(page: Page): Promise<RecordedEvent[]> {
   return page.evaluate(() => (globalThis as unknown as { __events?: RecordedEvent[] }).__events ?? [])
+}
+
+/** Per-channel statistics of what an <img> or <canvas> shows, as decoded by the browser (RGB, 0–255). */
+export interface PixelStats {
+  readonly width: number
+  readonly height: number
+  readonly mean: readonly [r: number, g: number, b: number]
+  readonly std: readonly [r: number, g: number, b: number]
+}
+
+/** Draws the element (img, canvas, video) onto a 2-D canvas in the page and measures its pixels. */
+export function pixelStats(page: Page, selector: string): Promise<PixelStats> {
+  return page.locator(selector).evaluate((element) => {
+    const source = element as unknown as { naturalWidth?: number; naturalHeight?: number; width: number; height: number; ownerDocument: { createElement(tag: 'canvas'): PixelCanvas } }
+    const width = source.naturalWidth || source.width
+    const height = source.naturalHeight || source.height
+    const canvas = source.ownerDocument.createElement('canvas')
+    Object.assign(canvas, { width, height })
+    const context = canvas.getContext('2d')!
+    context.drawImage(source, 0, 0)
+    const { data } = context.getImageData(0, 0, width, height)
+    const sum = [0, 0, 0]
+    const sumSq = [0, 0, 0]
+    for (let i = 0; i < data.length; i += 4) {
+      for (let c = 0; c < 3; c++) (sum[c] += data[i + c]), (sumSq[c] += data[i + c] ** 2)
+    }
+    const n = width * height
+    const mean = sum.map((s) => s / n)
+    const std = sumSq.map((s, c) => Math.sqrt(Math.max(0, s / n - mean[c] ** 2)))
+    return { width, height, mean: mean as [number, number, number], std: std as [number, number, number] }
+  })
+}
+
+/** The slice of the DOM's 2-D canvas that pixelStats uses (the test side is compiled without DOM types). */
+interface PixelCanvas {
+  width: number
+  height: number
+  getContext(kind: '2d'): { drawImage(source: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null
 }
