@@ -26,7 +26,7 @@ export interface EngineSupervisorOptions {
 const engineEntry = fileURLToPath(new URL('../trainer/index.ts', import.meta.url))
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href // absolute: any cwd works
 /** Ends the engine when flowmo serve is gone, even killed with no chance to stop it: its IPC channel closes
- *  (wasm worker threads would keep it alive). Inline, so that the engine's worker threads can load it too. */
+ *  (a pending timer or wasm worker threads would keep it alive). Inline, so the worker threads can load it too. */
 const lifeline = `data:text/javascript,${encodeURIComponent(
   "import { isMainThread } from 'node:worker_threads'; if (isMainThread) process.on('disconnect', () => process.exit(0))",
 )}`
