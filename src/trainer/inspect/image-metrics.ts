@@ -42,7 +42,7 @@ export class LpipsOnDemand {
   private load(): Promise<LpipsMetric | null> {
     this.metric ??= openLpipsMetric('alex').then(
       (metric) => ((this.note = 'LPIPS-AlexNet v0.1'), metric),
-      (error: Error) => ((this.note = `LPIPS: needs weights (${error.message.split('\n')[0]})`), null),
+      (error: Error) => ((this.note = `LPIPS: needs weights (${error.message.split(/[:\n]/)[0]})`), null),
     )
     return this.metric
   }

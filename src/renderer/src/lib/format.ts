@@ -1,0 +1,24 @@
+// Numbers as the views show them: parameter counts, dB, bits per pixel, durations.
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`
+  return String(n)
+}
+
+export function formatDb(db: number): string {
+  return Number.isFinite(db) ? `${db.toFixed(2)} dB` : '∞ dB'
+}
+
+export function formatSignedDb(db: number): string {
+  return `${db >= 0 ? '+' : '−'}${Math.abs(db).toFixed(3)} dB`
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`
+}
+
+export function formatFixed(v: number, digits = 4): string {
+  return v.toFixed(digits)
+}

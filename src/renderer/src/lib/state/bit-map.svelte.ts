@@ -1,0 +1,84 @@
+// Token bit-map: the code of the selected image, the bits the user flipped, the re-decode with the same noise,
+// the sensitivity atlas and the per-bit balance over the open images.
+import type { BitAtlasReport, CodeBalanceReport, DecodeRequest, FlipBitsReport } from '../../../../shared/protocol'
+import { describeError, engine } from '../engine'
+import { inspector } from './inspector.svelte'
+import { jobs } from './jobs.svelte'
+
+export class BitMapState {
+  code = $state.raw<{ bits: Int8Array; L: number; C: number } | null>(null)
+  flips = $state.raw<ReadonlySet<number>>(new Set()) // token·C + bit
+  result = $state.raw<FlipBitsReport | null>(null)
+  resultFlips = $state.raw<ReadonlySet<number>>(new Set()) // the flips `result` was decoded with
+  atlas = $state.raw<BitAtlasReport | null>(null)
+  balance = $state.raw<CodeBalanceReport | null>(null)
+  atlasSubset = $state(0) // 0 = every bit
+  error = $state('')
+  private latest = 0
+
+  async load(): Promise<void> {
+    const req = inspector.request
+    if (!req) return
+    this.flips = new Set()
+    const { codeLength: L, contextDim: C } = inspector.model!
+    this.code = null
+    await this.decodeWith(req, new Set(), C)
+    if (this.result) this.code = { bits: this.result.code, L, C }
+  }
+
+  /** Flips (or unflips) one bit and re-decodes with the same noise. */
+  async toggle(token: number, bit: number): Promise<void> {
+    const C = this.code?.C ?? 0
+    const next = new Set(this.flips)
+    if (!next.delete(token * C + bit)) next.add(token * C + bit)
+    this.flips = next
+    await this.decode()
+  }
+
+  async clear(): Promise<void> {
+    this.flips = new Set()
+    await this.decode()
+  }
+
+  async decode(): Promise<void> {
+    const req = inspector.request
+    if (req && this.code) await this.decodeWith(req, this.flips, this.code.C)
+  }
+
+  /** Decodes with `flips`; a result that a newer request overtook is dropped. */
+  private async decodeWith(req: DecodeRequest, flipSet: ReadonlySet<number>, C: number): Promise<void> {
+    const ticket = ++this.latest
+    const flips = [...flipSet].map((i) => ({ token: Math.floor(i / C), bit: i % C }))
+    await this.attempt(async () => {
+      const result = await jobs.run<FlipBitsReport>('flip', () => engine.flipBits({ ...req, flips }))
+      if (ticket !== this.latest) return
+      this.result = result
+      this.resultFlips = flipSet
+    })
+  }
+
+  async runAtlas(): Promise<void> {
+    const req = inspector.request
+    if (!req) return
+    const subset = this.atlasSubset > 0 ? { subset: this.atlasSubset } : {}
+    await this.attempt(async () => (this.atlas = await jobs.run<BitAtlasReport>('atlas', () => engine.bitAtlas({ ...req, ...subset }))))
+  }
+
+  async runBalance(): Promise<void> {
+    const modelId = inspector.model?.modelId
+    if (!modelId) return
+    const imageIds = inspector.images.map((i) => i.imageId)
+    await this.attempt(async () => (this.balance = await jobs.run<CodeBalanceReport>('balance', () => engine.codeBalance({ modelId, imageIds }))))
+  }
+
+  private async attempt(work: () => Promise<unknown>): Promise<void> {
+    this.error = ''
+    try {
+      await work()
+    } catch (error) {
+      this.error = describeError(error)
+    }
+  }
+}
+
+export const bitMap = new BitMapState()

@@ -1,0 +1,78 @@
+// The inspector's document: the open model, the open images, the selected image and the sampler knobs shared by
+// every view. Opens the bundled model and sample photos at startup when the app ships them.
+import type { DecodeRequest, ImageRef, ModelSummary, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
+import { describeError, engine } from '../engine'
+
+/** The knobs as the controls edit them. */
+export type SamplingKnobs = { -readonly [K in keyof SamplingRequest]: SamplingRequest[K] }
+
+export class InspectorState {
+  model = $state.raw<ModelSummary | null>(null)
+  images = $state.raw<ImageRef[]>([])
+  imageId = $state<string | null>(null)
+  sampling = $state<SamplingKnobs>({ steps: 25, rho: 4, cfg: 1.5, interval: [0.17, 1.02] })
+  seed = $state(0)
+  busy = $state('')
+  error = $state('')
+
+  readonly image = $derived(this.images.find((i) => i.imageId === this.imageId) ?? null)
+
+  /** The request every decode view sends, or null until a model and an image are open. */
+  get request(): DecodeRequest | null {
+    if (!this.model || !this.imageId) return null
+    const { steps, rho, cfg, interval } = this.sampling
+    return { modelId: this.model.modelId, imageId: this.imageId, sampling: { steps, rho, cfg, interval: interval ? [...interval] : null }, seed: this.seed }
+  }
+
+  async openModel(path: string, config?: string): Promise<void> {
+    await this.attempt(`opening ${path}`, async () => {
+      this.model = await engine.openModel(config ? { path, config } : { path })
+      this.sampling = { ...this.model.sampling }
+    })
+  }
+
+  async openImages(paths: string[], files: UploadedFile[] = []): Promise<void> {
+    await this.attempt('opening images', async () => {
+      const refs = await engine.openImages({ paths, files })
+      this.images = [...this.images, ...refs]
+      this.imageId ??= refs[0]?.imageId ?? null
+    })
+  }
+
+  /** Files dropped on or picked in the page: their bytes go to the engine, which decodes them. */
+  async openDropped(list: FileList): Promise<void> {
+    const files = await Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
+    await this.openImages([], files)
+  }
+
+  /** The bundled model and sample photos, when the app ships them and nothing is open yet. */
+  async openBundled(): Promise<void> {
+    const bundled = await engine.bundled().catch(() => null)
+    if (!bundled) return
+    if (!this.model && bundled.models.length) await this.openModel(bundled.models[0])
+    if (!this.images.length && bundled.images.length) await this.openImages([...bundled.images])
+  }
+
+  /** Sets one end of the guidance interval (σ), or turns the interval on ([.17, 1.02]) or off (null: guide everywhere). */
+  setInterval(interval: [lo: number, hi: number] | null): void {
+    this.sampling.interval = interval
+  }
+
+  select(imageId: string): void {
+    this.imageId = imageId
+  }
+
+  private async attempt(what: string, work: () => Promise<void>): Promise<void> {
+    this.busy = what
+    this.error = ''
+    try {
+      await work()
+    } catch (error) {
+      this.error = describeError(error)
+    } finally {
+      this.busy = ''
+    }
+  }
+}
+
+export const inspector = new InspectorState()

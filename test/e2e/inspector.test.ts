@@ -1,0 +1,121 @@
+// The inspector in Chromium against `flowmo serve`: open the golden tiny-a checkpoint and a photo (uploaded through
+// the page), reconstruct, zoom the panes together, sample variance, flip bits, scrub the trajectory. Asserts on the
+// DOM and on canvas pixels; screenshots go to test-results/screenshots/inspector-*.png.
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goldenDir } from '../../src/trainer/parity/golden-dir'
+import { openApp, projectRoot, screenshot, type AppSession } from './harness'
+
+const tinyA = join(goldenDir(), 'tiny-a')
+const photo = join(projectRoot, 'test/fixtures/images/pipeline/photo.jpg')
+
+/** RGB values of a canvas (alpha dropped), read in the page. */
+function canvasRgb(page: Page, testid: string): Promise<number[]> {
+  return page.evaluate((testid) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${testid}"]`)!
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+    return Array.from(data).filter((_, i) => i % 4 !== 3)
+  }, testid)
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length
+const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)))
+
+describe('inspector in Chromium', () => {
+  let app: AppSession
+  let page: Page
+
+  beforeAll(async () => {
+    app = await openApp({ backend: 'wasm', allow: [projectRoot, tinyA] })
+    page = app.page
+  })
+  afterAll(() => app?.close())
+
+  it('opens a checkpoint by path and an uploaded photo; shows config, parameters, BPP, backend', async () => {
+    await page.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
+    await page.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
+    await page.click('[data-testid=open-model]')
+    const summary = page.locator('[data-testid=model-summary]')
+    await summary.waitFor({ timeout: 30_000 })
+    expect(await page.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
+    expect(await page.textContent('[data-testid=summary-bits-per-pixel]')).toBe('0.0938')
+    expect(await page.textContent('[data-testid=summary-parameters]')).toBe('1.50 M')
+    expect(await page.textContent('[data-testid=summary-backend]')).toBe('wasm')
+    await page.setInputFiles('[data-testid=image-input]', photo)
+    await page.locator('.thumb img').waitFor()
+    await page.fill('[data-testid=steps]', '3') // t = 1, 0.198, 0.012: guidance at one step
+  })
+
+  it('reconstructs: three panes, metrics, zoom and pan shared by the panes', async () => {
+    await page.click('[data-testid=reconstruct]')
+    await page.locator('[data-testid=psnr]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid=psnr]')).toMatch(/^\d+\.\d\d dB$/)
+    expect(await page.textContent('[data-testid=lpips]')).toMatch(/^(\d\.\d{4}|LPIPS: needs weights.*)$/)
+    const [original, recon, error] = await Promise.all(['original', 'reconstruction', 'error-map'].map((id) => canvasRgb(page, id)))
+    expect(original.length).toBe(32 * 32 * 3)
+    expect(std(original)).toBeGreaterThan(10) // a photo, not a flat field
+    expect(mean(original.map((v, i) => Math.abs(v - recon[i])))).toBeGreaterThan(1) // random weights: far from the photo
+    expect(std(error)).toBeGreaterThan(1)
+    const pane = page.locator('[role=img][aria-label=reconstruction]')
+    await pane.hover()
+    await page.mouse.wheel(0, -400)
+    const transforms = await page.$$eval('.viewport canvas', (cs) => cs.slice(0, 3).map((c) => (c as HTMLElement).style.transform))
+    expect(transforms[0]).toMatch(/scale\((?!1\))/)
+    expect(new Set(transforms).size).toBe(1)
+    await screenshot(page, 'inspector-reconstruction')
+    await page.dblclick('[role=img][aria-label=reconstruction]')
+  })
+
+  it('samples variance: K samples arrive in the strip, mean and a non-zero std map with a legend', async () => {
+    await page.click('[data-testid=tab-variance]')
+    await page.fill('[data-testid=variance-k]', '3')
+    await page.click('[data-testid=run-variance]')
+    await page.locator('[data-testid=variance-std]').waitFor({ timeout: 60_000 })
+    expect(await page.locator('[data-testid=variance-strip] canvas').count()).toBe(3)
+    expect(std(await canvasRgb(page, 'variance-std'))).toBeGreaterThan(1)
+    expect(await page.locator('[data-testid=legend]').count()).toBe(1)
+    await screenshot(page, 'inspector-variance')
+  })
+
+  it('flips bits: the difference map appears and changes with a second flip', async () => {
+    await page.click('[data-testid=tab-bitmap]')
+    await page.click('[data-testid=load-code]')
+    const grid = page.locator('[data-testid=bit-grid]')
+    await grid.waitFor({ timeout: 60_000 })
+    const cell = Number(await grid.getAttribute('data-cell-px'))
+    await grid.hover({ position: { x: cell * 2.5, y: cell * 1.5 } })
+    expect(await page.textContent('[data-testid=bit-grid-hover]')).toMatch(/^token 2, bit 1: [+−]1$/)
+    await grid.click({ position: { x: cell * 2.5, y: cell * 1.5 } })
+    await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: 60_000 }).toMatch(/1 decoded/)
+    const first = await canvasRgb(page, 'flip-diff')
+    const firstNumber = await page.textContent('[data-testid=mean-abs-diff]')
+    expect(Number(firstNumber)).toBeGreaterThan(0)
+    await grid.click({ position: { x: cell * 9.5, y: cell * 4.5 } })
+    await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: 60_000 }).toMatch(/2 bits flipped · 2 decoded/)
+    expect(await page.textContent('[data-testid=mean-abs-diff]')).not.toBe(firstNumber)
+    expect(await canvasRgb(page, 'flip-diff')).not.toEqual(first)
+    await screenshot(page, 'inspector-bitmap')
+  })
+
+  it('scrubs the trajectory from the noise to the decode, which matches the reconstruction', async () => {
+    const reconstruction = await (async () => {
+      await page.click('[data-testid=tab-reconstruction]')
+      return canvasRgb(page, 'reconstruction')
+    })()
+    await page.click('[data-testid=tab-trajectory]')
+    await page.click('[data-testid=run-trajectory]')
+    const slider = page.locator('[data-testid=trajectory-slider]')
+    await slider.waitFor({ timeout: 60_000 })
+    expect(await slider.getAttribute('max')).toBe('3')
+    expect(await canvasRgb(page, 'trajectory-state')).toEqual(reconstruction)
+    await slider.fill('0')
+    expect(await page.textContent('[data-testid=trajectory-t]')).toBe('t = 1.0000')
+    expect(await canvasRgb(page, 'trajectory-state')).not.toEqual(reconstruction)
+    await slider.fill('1')
+    expect(await page.textContent('[data-testid=trajectory-t]')).toBe('t = 0.1975')
+    expect(await page.locator('[data-testid=timeline] canvas').count()).toBeGreaterThan(0)
+    await screenshot(page, 'inspector-trajectory')
+    expect(app.pageErrors).toEqual([])
+  })
+})
