@@ -27,7 +27,16 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined
 }
 
-export type Admission = { readonly ok: true; readonly viaQuery: boolean } | { readonly ok: false; readonly status: 401 | 403; readonly reason: string }
+export type Admission = { readonly ok: true; readonly viaQuery: boolean } | { readonly ok: false; readonly status: 400 | 401 | 403; readonly reason: string }
+
+/** The request's URL, or null when it does not parse (e.g. `GET //[x`): refuse it, never throw. */
+export function requestUrl(request: IncomingMessage): URL | null {
+  try {
+    return new URL(request.url ?? '/', 'http://placeholder')
+  } catch {
+    return null
+  }
+}
 
 const loopbackNames = ['127.0.0.1', 'localhost', '[::1]']
 
@@ -58,7 +67,9 @@ export class AccessGate {
 
   admit(request: IncomingMessage): Admission {
     if (!this.hostAllowed(request.headers.host)) return { ok: false, status: 403, reason: 'unexpected Host header' }
-    const query = new URL(request.url ?? '/', 'http://placeholder').searchParams.get('token') ?? undefined
+    const url = requestUrl(request)
+    if (!url) return { ok: false, status: 400, reason: 'malformed request URL' }
+    const query = url.searchParams.get('token') ?? undefined
     if (tokensMatch(query, this.token)) return { ok: true, viaQuery: true }
     if (tokensMatch(cookieValue(request.headers.cookie, this.cookieName), this.token)) return { ok: true, viaQuery: false }
     return { ok: false, status: 401, reason: 'missing or wrong access token: open the URL printed by `flowmo serve`' }

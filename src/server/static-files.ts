@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, resolve, sep } from 'node:path'
+import { requestUrl } from './access'
 
 const contentTypes: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -62,7 +63,7 @@ export async function resolveStaticPath(root: string, urlPath: string): Promise<
 /** Answers one request for a file of the built renderer; `extraHeaders` e.g. the session cookie. */
 export async function serveStatic(root: string, request: IncomingMessage, response: ServerResponse, extraHeaders: Record<string, string> = {}): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'method not allowed', { Allow: 'GET, HEAD' })
-  const urlPath = new URL(request.url ?? '/', 'http://placeholder').pathname
+  const urlPath = requestUrl(request)?.pathname ?? ''
   const path = await resolveStaticPath(root, urlPath)
   if (!path && urlPath === '/favicon.ico') return sendText(response, 204, '', extraHeaders) // browsers ask for it unprompted
   if (!path) return sendText(response, 404, 'not found', extraHeaders)

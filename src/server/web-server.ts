@@ -4,7 +4,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'n
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { AccessGate, isLoopback, newAccessToken } from './access'
+import { AccessGate, isLoopback, newAccessToken, requestUrl } from './access'
 import type { EngineLink } from './engine-supervisor'
 import { attachRpcSocket } from './rpc-socket'
 import { sendText, serveStatic } from './static-files'
@@ -62,8 +62,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
-    const path = new URL(request.url ?? '/', 'http://placeholder').pathname
-    if (path !== rpcPath) return refuseUpgrade(socket, 404, 'not found')
+    if (requestUrl(request)?.pathname !== rpcPath) return refuseUpgrade(socket, 404, 'not found')
     const admission = gate.admitUpgrade(request)
     if (!admission.ok) return refuseUpgrade(socket, admission.status, admission.reason)
     sockets.handleUpgrade(request, socket, head, (ws) => attachRpcSocket(ws, options.engine))

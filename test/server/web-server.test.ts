@@ -1,6 +1,7 @@
 // flowmo serve's HTTP + WebSocket server on a real engine process: the token on every request (query, then cookie),
 // Origin and path checks on the WebSocket upgrade, the protocol over binary frames, a 0.0.0.0 bind still gated.
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +9,17 @@ import { WebSocket } from 'ws'
 import { EngineSupervisor } from '../../src/server/engine-supervisor'
 import { startWebServer, type WebServer } from '../../src/server/web-server'
 import { decodeFrame, encodeFrame } from '../../src/shared/wire-frames'
+
+/** Sends raw bytes to the server and resolves with its status line. */
+function rawStatusLine(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request))
+    let answer = ''
+    socket.on('data', (data) => (answer += data))
+    socket.on('end', () => resolve(answer.split('\r\n')[0]))
+    socket.on('error', reject)
+  })
+}
 
 /** Resolves with the HTTP status of a refused upgrade, or 101 once the socket opens. */
 function upgradeStatus(url: string, headers: Record<string, string>, origin?: string): Promise<number> {
@@ -83,6 +95,14 @@ describe('web server', () => {
       expect((await fetch(`${server.origin}${path}`, { headers })).status, path).toBe(404)
     }
     expect((await fetch(`${server.origin}/`, { method: 'POST', headers })).status).toBe(405)
+  })
+
+  it('answers unparsable request URLs with 400 and keeps serving', async () => {
+    const host = `Host: 127.0.0.1:${server.port}\r\nConnection: close\r\n`
+    expect(await rawStatusLine(server.port, `GET //[bad HTTP/1.1\r\n${host}\r\n`)).toBe('HTTP/1.1 400 Bad Request')
+    const upgrade = `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n`
+    expect(await rawStatusLine(server.port, `GET //[bad HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n${upgrade}\r\n`)).toBe('HTTP/1.1 404 Not Found')
+    expect((await fetch(server.url)).status).toBe(200)
   })
 
   it('refuses WebSocket upgrades without the token, from another origin, or off /rpc', async () => {
