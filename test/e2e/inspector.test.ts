@@ -3,18 +3,27 @@
 // DOM and on canvas pixels; screenshots go to test-results/screenshots/inspector-*.png.
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, projectRoot, screenshot, type AppSession } from './harness'
+import { openApp, projectRoot, screenshot, screenshotDir, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photo = join(projectRoot, 'test/fixtures/images/pipeline/photo.jpg')
 
+/** The page's canvas as far as these tests read it (the test side compiles without the DOM types). */
+interface CanvasLike {
+  width: number
+  height: number
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
+}
+
 /** RGB values of a canvas (alpha dropped), read in the page. */
 function canvasRgb(page: Page, testid: string): Promise<number[]> {
   return page.evaluate((testid) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${testid}"]`)!
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+    const doc = (globalThis as unknown as { document: { querySelector(selector: string): CanvasLike } }).document
+    const canvas = doc.querySelector(`[data-testid="${testid}"]`)
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data
     return Array.from(data).filter((_, i) => i % 4 !== 3)
   }, testid)
 }
@@ -60,11 +69,23 @@ describe('inspector in Chromium', () => {
     const pane = page.locator('[role=img][aria-label=reconstruction]')
     await pane.hover()
     await page.mouse.wheel(0, -400)
-    const transforms = await page.$$eval('.viewport canvas', (cs) => cs.slice(0, 3).map((c) => (c as HTMLElement).style.transform))
+    const transforms = await page.$$eval('.viewport canvas', (cs) => cs.slice(0, 3).map((c) => /transform: ([^;]*)/.exec(c.getAttribute('style') ?? '')?.[1]))
     expect(transforms[0]).toMatch(/scale\((?!1\))/)
     expect(new Set(transforms).size).toBe(1)
     await screenshot(page, 'inspector-reconstruction')
     await page.dblclick('[role=img][aria-label=reconstruction]')
+  })
+
+  it('exports a pane as a PNG with the pane’s pixels', async () => {
+    const download = page.waitForEvent('download')
+    await page.locator('figure', { has: page.locator('[data-testid=reconstruction]') }).getByRole('button', { name: 'Export PNG' }).click()
+    const file = await download
+    expect(file.suggestedFilename()).toBe('reconstruction.png')
+    const path = join(screenshotDir, 'inspector-export-reconstruction.png')
+    await file.saveAs(path)
+    const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    expect([info.width, info.height]).toEqual([32, 32])
+    expect(Array.from(data)).toEqual(await canvasRgb(page, 'reconstruction'))
   })
 
   it('samples variance: K samples arrive in the strip, mean and a non-zero std map with a legend', async () => {
@@ -95,6 +116,15 @@ describe('inspector in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: 60_000 }).toMatch(/2 bits flipped · 2 decoded/)
     expect(await page.textContent('[data-testid=mean-abs-diff]')).not.toBe(firstNumber)
     expect(await canvasRgb(page, 'flip-diff')).not.toEqual(first)
+  })
+
+  it('runs the sensitivity atlas on a subset and the per-bit balance', async () => {
+    await page.fill('[data-testid=atlas-subset]', '12')
+    await page.click('[data-testid=run-atlas]')
+    await page.locator('[data-testid=atlas-grid]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid=atlas-note]')).toMatch(/^\s*12 of 96 bits · base PSNR \d+\.\d\d dB/)
+    await page.click('[data-testid=run-balance]')
+    await page.locator('[data-testid=balance-grid]').waitFor({ timeout: 60_000 })
     await screenshot(page, 'inspector-bitmap')
   })
 
