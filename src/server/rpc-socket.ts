@@ -24,10 +24,24 @@ async function answer(engine: EngineLink, message: unknown): Promise<Reply | nul
   return { kind: 'reply', id: message.id, ...outcome }
 }
 
+/** The frame for one outgoing message. A reply that cannot be encoded becomes an 'internal' error reply;
+ *  such an event is dropped with a line on stderr (the engine should send plain data only). */
+function frameOf(message: Reply | EnginePush): Uint8Array | null {
+  try {
+    return encodeFrame(message)
+  } catch (error) {
+    const reason = (error as Error).message
+    if (message.kind === 'reply') return encodeFrame({ kind: 'reply', id: message.id, ok: false, error: { message: `the reply cannot be sent: ${reason}`, code: 'internal' } })
+    console.error(`flowmo serve: event ${message.name} dropped: ${reason}`)
+    return null
+  }
+}
+
 /** Serves the protocol on `socket` until it closes. */
 export function attachRpcSocket(socket: WebSocket, engine: EngineLink): void {
   const send = (message: Reply | EnginePush) => {
-    if (socket.readyState === socket.OPEN) socket.send(encodeFrame(message))
+    const frame = socket.readyState === socket.OPEN ? frameOf(message) : null
+    if (frame) socket.send(frame)
   }
   const stop = engine.onPush(send)
   let alive = true

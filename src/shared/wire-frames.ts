@@ -36,6 +36,7 @@ export function encodeFrame(message: unknown): Uint8Array {
       return { $typed: name, at, bytes: bytes.byteLength }
     }
     if (Array.isArray(value)) return value.map(replace)
+    if (!isPlainObject(value)) throw new FrameError(`cannot send a ${value.constructor?.name ?? 'non-plain object'} (plain objects only)`)
     if (markers.some((m) => Object.hasOwn(value, m))) throw new FrameError(`cannot send an object with a reserved key (${markers.join(', ')})`)
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, replace(v)]))
   }
@@ -112,6 +113,11 @@ function typedArrayName(view: ArrayBufferView): TypedArrayName {
   const name = Object.prototype.toString.call(view).slice(8, -1) // the typed array kind, also for subclasses (Buffer)
   if (Object.hasOwn(typedArrays, name)) return name as TypedArrayName
   throw new FrameError(`cannot send a ${name} (only typed arrays)`)
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
 }
 
 const align = (n: number): number => Math.ceil(n / alignBytes) * alignBytes

@@ -43,6 +43,14 @@ describe('attachRpcSocket', () => {
     expect(socket.sent[1]).toEqual({ kind: 'reply', id: 4, ok: true, value: { method: 'echo', req: { text: 'a' } } })
   })
 
+  it('turns a reply that cannot cross into an internal error reply', async () => {
+    const socket = new RecordingSocket()
+    attachRpcSocket(socket as unknown as WebSocket, { ...engine, call: async () => ({ when: new Date(0) }) })
+    socket.emit('message', Buffer.from(encodeFrame({ kind: 'call', id: 5, method: 'status', req: undefined })), true)
+    await vi.waitFor(() => expect(socket.sent).toHaveLength(2))
+    expect(socket.sent[1]).toMatchObject({ kind: 'reply', id: 5, ok: false, error: { code: 'internal', message: /cannot send a Date/ } })
+  })
+
   it('closes on text frames (1003)', () => {
     const socket = new RecordingSocket()
     attachRpcSocket(socket as unknown as WebSocket, engine)

@@ -54,6 +54,9 @@ describe('wire frames', () => {
     expect(() => encodeFrame({ big: 1n })).toThrow(/bigint/)
     expect(() => encodeFrame(new DataView(new ArrayBuffer(4)))).toThrow(/DataView/)
     expect(() => encodeFrame({ $typed: 'Uint8Array' })).toThrow(/reserved key/)
+    expect(() => encodeFrame({ when: new Date(0) })).toThrow(/cannot send a Date/) // would silently become {}
+    expect(() => encodeFrame(new Map())).toThrow(/cannot send a Map/)
+    expect(decodeFrame(encodeFrame(Object.assign(Object.create(null), { a: 1 })))).toEqual({ a: 1 })
   })
 
   it('refuses forged or truncated frames with a FrameError', () => {
