@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { BackendWasm, getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 
-const require = createRequire(import.meta.url)
-const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) // .../tfjs-backend-wasm/dist
+const requireHere = createRequire(import.meta.url)
+const distDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm')) // .../tfjs-backend-wasm/dist
 const outDir = join(distDir, '..', 'wasm-out') // Emscripten glue, shipped next to dist/
 const THREADED = 'tfjs-backend-wasm-threaded-simd'
 /** Emscripten pre-spawns this many pthread workers (PTHREAD_POOL_SIZE in tfjs's build); more would need new ones. */
@@ -74,7 +74,7 @@ export async function wasmSetup(): Promise<WasmSetup> {
  * sees is set to 2·threads (it halves it assuming hyper-threading, which caps a 2-core machine at 1 thread).
  */
 async function loadThreaded(threads: number): Promise<WasmModule> {
-  const factory = require(join(outDir, `${THREADED}.js`)) as EmscriptenFactory
+  const factory = requireHere(join(outDir, `${THREADED}.js`)) as EmscriptenFactory
   const wasmBytes = readFileSync(join(distDir, `${THREADED}.wasm`))
   const module = await factory({
     locateFile: (path: string) => (path.endsWith('.worker.js') ? workerScriptPath() : join(distDir, path)),
@@ -112,7 +112,7 @@ function withTfjsEntryPoints(module: WasmModule): WasmModule {
 
 /** The pthread worker script as a real file (content-addressed in the temp dir, written atomically once). */
 function workerScriptPath(): string {
-  const { wasmWorkerContents } = require(join(outDir, `${THREADED}.worker.js`)) as { wasmWorkerContents: string }
+  const { wasmWorkerContents } = requireHere(join(outDir, `${THREADED}.worker.js`)) as { wasmWorkerContents: string }
   const source = wasmWorkerContents.replace(/\n/g, '\\n') // the template literal unescaped "\n" inside strings
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 12)
   const path = join(tmpdir(), `flowmo-${THREADED}-${hash}.worker.cjs`)
