@@ -41,7 +41,8 @@ describe('presets against the official state dicts', () => {
       const c = preset(name)
       expect(new FlowMo(c).parameters().length).toBe(2 * 16 + 24 * (c.encoder.depth + c.decoder.depth)) // per stack: time_in, img_in, txt_in, 2 final layers; 24 per block
     }
-    expect(preset('tiny-64')).toMatchObject({ imageSize: 64, patchSize: 4, codeLength: 64, contextDim: 12 })
+    expect(preset('tiny-64')).toMatchObject({ imageSize: 64, patchSize: 8, codeLength: 64, contextDim: 12 })
+    expect(preset('bench-tiny64')).toMatchObject({ imageSize: 64, patchSize: 4, codeLength: 64, contextDim: 12 })
   })
 })
 
