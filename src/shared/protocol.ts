@@ -1,7 +1,7 @@
 // The one typed protocol between the UI (renderer / web client / CLI) and the engine (src/trainer).
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
-  BitAtlasRequest, BundledFiles, CodeBalanceRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
+  BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
   ModelSummary, OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
@@ -114,6 +114,7 @@ export interface TrainerApi {
   listFiles(req: ListFilesRequest): Promise<FileListing>
   bundled(req: void): Promise<BundledFiles>
   openModel(req: OpenModelRequest): Promise<ModelSummary>
+  closeModel(req: CloseModelRequest): Promise<CloseModelReport>
   openImages(req: OpenImagesRequest): Promise<ImageRef[]>
   reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport
   sampleVariance(req: VarianceRequest): Promise<JobStarted> // inspect:sample per sample → VarianceReport
@@ -142,6 +143,7 @@ export const trainerMethods = {
   listFiles: true,
   bundled: true,
   openModel: true,
+  closeModel: true,
   openImages: true,
   reconstruct: true,
   sampleVariance: true,

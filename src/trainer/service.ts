@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
-  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
+  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
   EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest, ModelSummary,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
 } from '../shared/protocol'
@@ -119,6 +119,10 @@ export class TrainerService implements TrainerApi {
   async openModel(req: OpenModelRequest): Promise<ModelSummary> {
     const { backend } = await this.status() // the backend must be up before weights become tensors
     return this.inspector.openModel(req, backend)
+  }
+
+  closeModel(req: CloseModelRequest): Promise<CloseModelReport> {
+    return this.inspector.closeModel(req)
   }
 
   openImages(req: OpenImagesRequest): Promise<ImageRef[]> {

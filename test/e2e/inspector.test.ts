@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, projectRoot, screenshot, screenshotDir, type AppSession } from './harness'
+import { callEngine, openApp, projectRoot, screenshot, screenshotDir, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photo = join(projectRoot, 'test/fixtures/images/pipeline/photo.jpg')
@@ -146,6 +146,26 @@ describe('inspector in Chromium', () => {
     expect(await page.textContent('[data-testid=trajectory-t]')).toBe('t = 0.1975')
     expect(await page.locator('[data-testid=timeline] canvas').count()).toBeGreaterThan(0)
     await screenshot(page, 'inspector-trajectory')
-    expect(app.pageErrors).toEqual([])
+  })
+
+  it('an engine killed mid-job: the view reports it, the model and images open again on the new engine', async () => {
+    const { pid } = await callEngine(page, 'echo', { text: 'who' })
+    await page.click('[data-testid=tab-variance]')
+    await page.fill('[data-testid=variance-k]', '40')
+    await page.click('[data-testid=run-variance]')
+    await page.locator('[data-testid=progress-variance]').waitFor({ timeout: 30_000 })
+    process.kill(pid, 'SIGKILL')
+    await expect.poll(() => page.textContent('[data-testid=variance-view] .error'), { timeout: 30_000 }).toMatch(/engine/)
+    await page.waitForSelector('footer[data-state="ready"]', { timeout: 60_000 })
+    await expect.poll(async () => (await callEngine(page, 'echo', { text: 'again' })).pid).not.toBe(pid)
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 30_000 }).toBe(0) // opened again
+    expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
+    await page.fill('[data-testid=variance-k]', '2')
+    await page.click('[data-testid=run-variance]')
+    await expect.poll(() => page.locator('[data-testid=variance-strip] canvas').count(), { timeout: 60_000 }).toBe(2)
+    expect(await page.locator('[data-testid=variance-view] .error').count()).toBe(0)
+    expect(await page.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
+    await screenshot(page, 'inspector-after-engine-restart')
+    expect(app.pageErrors.filter((e) => !/engine/i.test(e))).toEqual([])
   })
 })

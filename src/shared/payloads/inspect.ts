@@ -46,6 +46,14 @@ export interface ModelSummary {
   readonly sampling: SamplingRequest // the model's own defaults
 }
 
+export interface CloseModelRequest {
+  readonly modelId: string
+}
+
+export interface CloseModelReport {
+  readonly closed: boolean // false when no model had this id
+}
+
 export interface UploadedFile {
   readonly name: string
   readonly bytes: Uint8Array // the encoded file (PNG, JPEG, WebP…)

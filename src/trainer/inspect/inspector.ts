@@ -1,7 +1,7 @@
 // The inspector's engine side: open models and images (through the file policy of src/trainer/files.ts) and the
 // computations behind each view. The service wraps the long ones in jobs.
 import type {
-  BitAtlasReport, BitAtlasRequest, BundledFiles, CodeBalanceReport, CodeBalanceRequest, DecodeRequest, FileListing,
+  BitAtlasReport, BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceReport, CodeBalanceRequest, DecodeRequest, FileListing,
   FlipBitsReport, FlipBitsRequest, ImageRef, ListFilesRequest, ModelSummary, OpenImagesRequest, OpenModelRequest,
   ReconstructReport, TrajectoryReport, VarianceReport, VarianceRequest,
 } from '../../shared/payloads/inspect'
@@ -35,6 +35,10 @@ export class Inspector {
     const path = await assertReadable(req.path)
     const config = req.config === undefined ? undefined : await assertReadable(req.config)
     return this.ctx.models.open({ ...req, path, config }, backend)
+  }
+
+  async closeModel(req: CloseModelRequest): Promise<CloseModelReport> {
+    return { closed: this.ctx.models.close(req.modelId) }
   }
 
   async openImages(req: OpenImagesRequest): Promise<ImageRef[]> {

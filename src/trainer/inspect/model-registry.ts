@@ -30,9 +30,10 @@ export class ModelRegistry {
     return opened
   }
 
-  close(modelId: string): void {
+  /** Frees the model's weights; false when no model had this id. */
+  close(modelId: string): boolean {
     this.models.get(modelId)?.model.dispose()
-    this.models.delete(modelId)
+    return this.models.delete(modelId)
   }
 }
 

@@ -22,6 +22,9 @@ describe('Inspector', () => {
       parameters: 1_502_765, bitsPerPixel: 0.09375, backend, stateDict: 'model_ema_state_dict', totalSteps: 1234,
       sampling: { steps: 6, rho: 4, cfg: 1.5, interval: [0.17, 1.02] },
     })
+    expect(await inspector.closeModel({ modelId: summary.modelId })).toEqual({ closed: true })
+    expect(await inspector.closeModel({ modelId: summary.modelId })).toEqual({ closed: false })
+    expect(() => inspector.ctx.models.get(summary.modelId)).toThrow(/no open model/)
   })
 
   it('opens uploaded bytes with sharp and gives a PNG thumbnail; refuses bytes that are no image', async () => {

@@ -1,6 +1,7 @@
 // The inspector's document: the open model, the open images, the selected image and the sampler knobs shared by
-// every view. Opens the bundled model and sample photos at startup when the app ships them.
-import type { DecodeRequest, ImageRef, ModelSummary, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
+// every view. Opens the bundled model and sample photos at startup when the app ships them, and opens everything
+// again on a restarted engine (ids are per engine process).
+import type { DecodeRequest, ImageRef, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 
 /** The knobs as the controls edit them. */
@@ -16,6 +17,16 @@ export class InspectorState {
   error = $state('')
 
   readonly image = $derived(this.images.find((i) => i.imageId === this.imageId) ?? null)
+  private modelSource: OpenModelRequest | null = null
+  private imageSources: (string | UploadedFile)[] = [] // per entry of `images`: its path or its uploaded bytes
+  private engineRestarted = false
+
+  constructor() {
+    engine.on('engine:status', (event) => {
+      if (event.state === 'restarting') this.engineRestarted = true
+      if (event.state === 'ready' && this.engineRestarted) void this.reopen()
+    })
+  }
 
   /** The request every decode view sends, or null until a model and an image are open. */
   get request(): DecodeRequest | null {
@@ -26,8 +37,12 @@ export class InspectorState {
 
   async openModel(path: string, config?: string): Promise<void> {
     await this.attempt(`opening ${path}`, async () => {
-      this.model = await engine.openModel(config ? { path, config } : { path })
+      const source = config ? { path, config } : { path }
+      const previous = this.model
+      this.model = await engine.openModel(source)
+      this.modelSource = source
       this.sampling = { ...this.model.sampling }
+      if (previous) await engine.closeModel({ modelId: previous.modelId }).catch(() => null) // only frees memory
     })
   }
 
@@ -35,7 +50,23 @@ export class InspectorState {
     await this.attempt('opening images', async () => {
       const refs = await engine.openImages({ paths, files })
       this.images = [...this.images, ...refs]
+      this.imageSources = [...this.imageSources, ...paths, ...files]
       this.imageId ??= refs[0]?.imageId ?? null
+    })
+  }
+
+  /** After an engine restart: the same model and images again, the same image selected, the knobs untouched. */
+  private async reopen(): Promise<void> {
+    this.engineRestarted = false
+    const selected = this.images.findIndex((i) => i.imageId === this.imageId)
+    await this.attempt('opening the model and images again on the restarted engine', async () => {
+      if (this.modelSource) this.model = await engine.openModel(this.modelSource)
+      const refs: ImageRef[] = []
+      for (const source of this.imageSources) {
+        refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { files: [source] })))
+      }
+      this.images = refs
+      this.imageId = refs[selected]?.imageId ?? refs[0]?.imageId ?? null
     })
   }
 

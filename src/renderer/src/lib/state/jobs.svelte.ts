@@ -51,6 +51,10 @@ export class JobsState {
     void engine.cancelJob({ jobId })
   }
 
+  isRunning(label: string): boolean {
+    return this.running.some((j) => j.label === label)
+  }
+
   progressOf(label: string): RunningJob | null {
     return this.running.find((j) => j.label === label) ?? null
   }
