@@ -1,7 +1,7 @@
 // The inspector in Chromium against `flowmo serve`: open the golden tiny-a checkpoint and a photo (uploaded through
 // the page), reconstruct, zoom the panes together, sample variance, flip bits, scrub the trajectory. Asserts on the
 // DOM and on canvas pixels; screenshots go to test-results/screenshots/inspector-*.png.
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -40,6 +40,18 @@ describe('inspector in Chromium', () => {
     page = app.page
   })
   afterAll(() => app?.close())
+
+  it('opens the bundled model at startup when the app ships one, else asks for a checkpoint', async () => {
+    const bundled = await callEngine(page, 'bundled', undefined)
+    if (bundled.models.length === 0) {
+      expect(await page.textContent('[data-testid=empty-hint]')).toMatch(/Open a checkpoint/)
+      expect(await page.locator('[data-testid=model-summary]').count()).toBe(0)
+    } else {
+      await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
+      expect(await page.textContent('[data-testid=model-summary] h3')).toBe(basename(bundled.models[0]))
+      await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    }
+  })
 
   it('opens a checkpoint by path and an uploaded photo; shows config, parameters, BPP, backend', async () => {
     await page.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))

@@ -12,7 +12,7 @@ export class BitMapState {
   resultFlips = $state.raw<ReadonlySet<number>>(new Set()) // the flips `result` was decoded with
   atlas = $state.raw<BitAtlasReport | null>(null)
   balance = $state.raw<CodeBalanceReport | null>(null)
-  atlasSubset = $state(0) // 0 = every bit
+  atlasSubset = $state(128) // bits to flip, spread over the code; 0 = every bit (L·C decodes)
   error = $state('')
   private latest = 0
 
