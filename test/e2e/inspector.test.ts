@@ -68,6 +68,19 @@ describe('inspector in Chromium', () => {
     await page.fill('[data-testid=steps]', '3') // t = 1, 0.198, 0.012: guidance at one step
   })
 
+  it('browses the allowed folders and opens every image of one', async () => {
+    await page.getByRole('button', { name: 'Browse' }).click()
+    await page.getByRole('button', { name: `▸ ${projectRoot.replace(/\/$/, '')}`, exact: true }).click()
+    for (const dir of ['test', 'fixtures', 'images', 'pipeline']) await page.getByRole('button', { name: `▸ ${dir}`, exact: true }).click()
+    const open = page.locator('[data-testid=open-folder-images]')
+    const count = Number((await open.textContent())!.match(/\d+/)![0])
+    expect(count).toBeGreaterThan(3)
+    await open.click()
+    await expect.poll(() => page.locator('.thumb img').count(), { timeout: 30_000 }).toBe(1 + count)
+    expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
+    await page.locator('.thumb').first().click() // the uploaded photo stays the one inspected
+  })
+
   it('reconstructs: three panes, metrics, zoom and pan shared by the panes', async () => {
     await page.click('[data-testid=reconstruct]')
     await page.locator('[data-testid=psnr]').waitFor({ timeout: 60_000 })
