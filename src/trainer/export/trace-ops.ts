@@ -1,5 +1,6 @@
-// The tracing execution of `Ops` (model/ops.ts): every call appends ONNX opset-17 nodes to a graph and
-// returns a symbolic value with its exact static shape (dim 0 may be -1, the dynamic batch).
+// The tracing execution of `Ops` (model/ops.ts): every call appends ONNX opset-17 nodes (and, for fused
+// attention, one com.microsoft node) to a graph and returns a symbolic value with its exact static shape
+// (dim 0 may be -1, the dynamic batch).
 import type { Ops, ParamRef } from '../model/ops'
 import { numel } from '../model/params'
 import { attr, type OnnxGraph } from './onnx-graph'

@@ -1,5 +1,6 @@
 // exportFlowMo and the export cache on a golden checkpoint: the manifest (config round trip, hashes, state dict,
-// graph signatures), external data, a config that does not fit, and cache hits keyed by checkpoint and config.
+// graph signatures), external data, a config that does not fit, cache hits keyed by checkpoint and config, and the
+// full-size FlowMo-Lo graphs traced (not run).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,9 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { cachedExport } from '../../../src/trainer/export/export-cache'
 import { exportFlowMo } from '../../../src/trainer/export/flowmo-export'
 import { explicitSizes, readManifest } from '../../../src/trainer/export/manifest'
+import { traceModel } from '../../../src/trainer/export/to-onnx'
 import { OrtModel } from '../../../src/trainer/inference/ort-model'
 import { hashFile } from '../../../src/trainer/metrics/protocol'
 import { buildConfig, PRESETS, preset } from '../../../src/trainer/model/configs'
+import { FlowMo } from '../../../src/trainer/model/flowmo'
 import { findGoldenSets } from '../../../src/trainer/parity/golden-set'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 
@@ -75,5 +78,22 @@ describe('cachedExport', () => {
     expect(unfused.key).not.toBe(first.key)
     const memo = JSON.parse(readFileSync(join(cacheDir, 'hashes.json'), 'utf8')) as Record<string, string>
     expect(Object.values(memo)).toEqual([await hashFile(src.checkpoint)])
+  })
+})
+
+describe('full-size graphs', () => {
+  it('FlowMo-Lo encoder and decoder trace with a dynamic batch (weights as views of one zero buffer)', () => {
+    const model = new FlowMo(preset('flowmo-lo'))
+    const largest = Math.max(...model.parameters().map((p) => p.shape.reduce((a, b) => a * b, 1)))
+    const zeros = new Float32Array(largest)
+    const weights = (ref: { shape: readonly number[] }) => zeros.subarray(0, ref.shape.reduce((a, b) => a * b, 1))
+    const enc = traceModel({ inputs: [{ name: 'x', shape: [-1, 3, 256, 256] }], build: (o, x) => model.encode(o, x), outputNames: ['code_pre'], weights })
+    expect(enc.graph.outputs).toEqual([{ name: 'code_pre', shape: [-1, 256, 18] }])
+    const dec = traceModel({
+      inputs: [{ name: 'x_t', shape: [-1, 3, 256, 256] }, { name: 'code_in', shape: [-1, 256, 19] }, { name: 't', shape: [-1] }],
+      build: (o, xt, c, t) => model.decode(o, xt, c, t), outputNames: ['v'], weights,
+    })
+    expect(dec.graph.outputs).toEqual([{ name: 'v', shape: [-1, 3, 256, 256] }])
+    expect(dec.graph.nodes.filter((n) => n.opType === 'MultiHeadAttention')).toHaveLength(preset('flowmo-lo').decoder.depth)
   })
 })
