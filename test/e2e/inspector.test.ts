@@ -148,6 +148,11 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=run-atlas]')
     await page.locator('[data-testid=atlas-grid]').waitFor({ timeout: 60_000 })
     expect(await page.textContent('[data-testid=atlas-note]')).toMatch(/^\s*12 of 96 bits · base PSNR \d+\.\d\d dB/)
+    await page.fill('[data-testid=atlas-subset]', '0') // every bit: long enough to cancel
+    await page.click('[data-testid=run-atlas]')
+    await page.locator('[data-testid=progress-atlas] button', { hasText: 'Cancel' }).click()
+    await expect.poll(() => page.textContent('[data-testid=bitmap-view] .error'), { timeout: 30_000 }).toMatch(/cancelled/)
+    expect(await page.locator('[data-testid=progress-atlas]').count()).toBe(0)
     await page.click('[data-testid=run-balance]')
     await page.locator('[data-testid=balance-grid]').waitFor({ timeout: 60_000 })
     await screenshot(page, 'inspector-bitmap')

@@ -1,5 +1,6 @@
 // Trajectory: every state of one decode, from the noise z0 (t = 1) through each Euler step to the sample (t → 0),
 // clipped to [−1, 1] as RGB, with the time grid, the step sizes and where guidance applied (rf-sample.ts).
+import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import * as tf from '@tensorflow/tfjs-core'
 import type { DecodeRequest, TrajectoryReport } from '../../shared/payloads/inspect'
 import { codeInput } from '../model/flowmo'
@@ -16,6 +17,8 @@ export async function trajectory(ctx: InspectContext, req: DecodeRequest, job: J
   const { model, weights, config } = opened.model
   const { imageSize: S, codeLength: L, contextDim: C } = config
   const code = await codeOf(opened, ctx.images, req.imageId)
+  await nextMacrotask() // let a waiting cancelJob in before the decode, which does not yield
+  job.signal.throwIfAborted()
   const z0Data = initialNoise(req.seed, 0, S)
   const o = new TfOps(weights)
   const codeIn = tf.tidy(() => codeInput(o, tf.tensor3d(code, [1, L, C])))

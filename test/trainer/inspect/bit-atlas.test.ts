@@ -39,3 +39,14 @@ describe('bitAtlas', () => {
     expect([...atlas.deltaPsnr.keys()].filter((i) => !Number.isNaN(atlas.deltaPsnr[i]))).toEqual([0, 32, 64])
   })
 })
+
+describe('bitAtlas cancellation', () => {
+  it('takes a cancel that arrives as a separate event (macrotask) between decodes', async () => {
+    const controller = new AbortController()
+    const done: number[] = []
+    setTimeout(() => controller.abort(), 0) // like cancelJob arriving over IPC
+    const run = bitAtlas(ctx, req, { signal: controller.signal, progress: (n) => void done.push(n) })
+    await expect(run).rejects.toThrow()
+    expect(done.at(-1) ?? 0).toBeLessThan(96)
+  })
+})
