@@ -141,6 +141,10 @@ describe('inspector in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: 60_000 }).toMatch(/2 bits flipped · 2 decoded/)
     expect(await page.textContent('[data-testid=mean-abs-diff]')).not.toBe(firstNumber)
     expect(await canvasRgb(page, 'flip-diff')).not.toEqual(first)
+    await page.locator('.thumb').nth(1).click() // another image: this code is not its code
+    expect(await page.locator('[data-testid=stale-code]').count()).toBe(1)
+    await page.locator('.thumb').first().click()
+    expect(await page.locator('[data-testid=stale-code]').count()).toBe(0)
   })
 
   it('runs the sensitivity atlas on a subset and the per-bit balance', async () => {

@@ -6,7 +6,7 @@ import { inspector } from './inspector.svelte'
 import { jobs } from './jobs.svelte'
 
 export class BitMapState {
-  code = $state.raw<{ bits: Int8Array; L: number; C: number } | null>(null)
+  code = $state.raw<{ bits: Int8Array; L: number; C: number; imageId: string } | null>(null)
   flips = $state.raw<ReadonlySet<number>>(new Set()) // token·C + bit
   result = $state.raw<FlipBitsReport | null>(null)
   resultFlips = $state.raw<ReadonlySet<number>>(new Set()) // the flips `result` was decoded with
@@ -16,14 +16,18 @@ export class BitMapState {
   error = $state('')
   private latest = 0
 
+  /** The code shown belongs to an image other than the selected one. */
+  readonly stale = $derived(this.code !== null && this.code.imageId !== inspector.imageId)
+
   async load(): Promise<void> {
     const req = inspector.request
     if (!req) return
     this.flips = new Set()
     const { codeLength: L, contextDim: C } = inspector.model!
     this.code = null
-    await this.decodeWith(req, new Set(), C)
-    if (this.result) this.code = { bits: this.result.code, L, C }
+    this.result = null
+    const result = await this.decodeWith(req, new Set(), C)
+    if (result) this.code = { bits: result.code, L, C, imageId: req.imageId }
   }
 
   /** Flips (or unflips) one bit and re-decodes with the same noise. */
@@ -42,19 +46,21 @@ export class BitMapState {
 
   async decode(): Promise<void> {
     const req = inspector.request
-    if (req && this.code) await this.decodeWith(req, this.flips, this.code.C)
+    if (req && this.code && !this.stale) await this.decodeWith(req, this.flips, this.code.C)
   }
 
-  /** Decodes with `flips`; a result that a newer request overtook is dropped. */
-  private async decodeWith(req: DecodeRequest, flipSet: ReadonlySet<number>, C: number): Promise<void> {
+  /** Decodes with `flips`; a result that a newer request overtook is dropped (null). */
+  private async decodeWith(req: DecodeRequest, flipSet: ReadonlySet<number>, C: number): Promise<FlipBitsReport | null> {
     const ticket = ++this.latest
     const flips = [...flipSet].map((i) => ({ token: Math.floor(i / C), bit: i % C }))
+    let kept: FlipBitsReport | null = null
     await this.attempt(async () => {
       const result = await jobs.run<FlipBitsReport>('flip', () => engine.flipBits({ ...req, flips }))
       if (ticket !== this.latest) return
-      this.result = result
+      this.result = kept = result
       this.resultFlips = flipSet
     })
+    return kept
   }
 
   async runAtlas(): Promise<void> {
