@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { ParamRef } from '../model/ops'
 import type { Params } from '../model/params'
-import { conv2d, linear, type Padding2D } from './conv'
+import { conv2d, flipFilter, linear, type Padding2D } from './conv'
 
 /**
  * A network's weights on tfjs, by state-dict key in torch layout, plus tensors derived from them once
@@ -58,7 +58,8 @@ export class Conv2d {
 
   forward(w: NetWeights, x: tf.Tensor4D, bn: BatchNorm2d | null = null): tf.Tensor4D {
     const [filter, bias] = bn ? this.foldedParams(w, bn) : this.params(w)
-    return conv2d(x, filter, bias, this.stride, this.padding)
+    const flipped = w.derived(`${this.weight.name}:${bn ? 'folded' : 'plain'}:flipped`, () => flipFilter(filter))
+    return conv2d(x, filter, bias, this.stride, this.padding, flipped)
   }
 
   private params(w: NetWeights): [tf.Tensor4D, tf.Tensor1D | null] {
