@@ -1,12 +1,12 @@
 // A Stage-1A training step on onnxruntime-node: forward, reverse-mode gradients, Adam and the weight-norm
 // projection as one session (export/grad/train-graph.ts). Weights and Adam moments stay ort tensors between
-// steps: each step's outputs are the next step's inputs. No perceptual term (λ_perc must be 0 with this engine).
+// steps as three flat vectors: each step's outputs are the next step's inputs. No perceptual term (λ_perc must be 0 with this engine).
 import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
-import { numel } from '../model/params'
 import { encodeModel } from '../export/onnx-proto'
 import { buildTrainGraph, LOSS_OUTPUTS } from '../export/grad/train-graph'
+import type { FlatLayout } from '../export/grad/flat-state'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { FlowDraw } from './step-random'
 
@@ -32,9 +32,9 @@ export class OrtTrainStep {
 
   private constructor(
     private readonly session: ort.InferenceSession,
-    private readonly state: Map<string, ort.Tensor>, // `<name>`, `m.<name>`, `v.<name>`, `norm0.<name>`
+    private readonly layout: FlatLayout,
+    private readonly state: Record<'params' | 'm' | 'v' | 'norm0', ort.Tensor>, // flat [P] vectors; norm0 [K]
     private readonly frozen: Map<string, Float32Array>, // parameters the loss never reads (not updated)
-    private readonly trained: readonly string[],
     private readonly config: FlowMoConfig,
     private readonly batch: number,
     steps: number,
@@ -44,31 +44,29 @@ export class OrtTrainStep {
 
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
-    const adam = options.adam ?? ADAM_DEFAULTS
-    const graph = buildTrainGraph(config, { batch: options.batch, adam })
+    const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS })
     const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       intraOpNumThreads: options.intraOpNumThreads ?? 0,
     })
-    const state = new Map<string, ort.Tensor>()
-    const tensor = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, [...dims])
-    for (const p of graph.trained) {
-      const w = weights.get(p.name)
-      if (!w || w.length !== numel(p.shape)) throw new Error(`weights for ${p.name} [${p.shape}] are missing or mis-sized`)
-      state.set(p.name, tensor(Float32Array.from(w), p.shape))
-      state.set(`m.${p.name}`, tensor(Float32Array.from(options.moments?.m.get(p.name) ?? new Float32Array(w.length)), p.shape))
-      state.set(`v.${p.name}`, tensor(Float32Array.from(options.moments?.v.get(p.name) ?? new Float32Array(w.length)), p.shape))
+    const { layout } = graph
+    for (const { ref, size } of layout.entries) {
+      if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     }
-    for (const name of graph.projected) {
-      const norm = options.norms?.get(name) ?? frobenius(weights.get(name)!)
-      state.set(`norm0.${name}`, tensor(Float32Array.of(norm), []))
+    const norm0 = Float32Array.from(graph.projected, (n) => options.norms?.get(n) ?? frobenius(weights.get(n)!))
+    const P = [layout.size]
+    const state = {
+      params: float(layout.pack((n) => weights.get(n)), P),
+      m: float(layout.pack((n) => options.moments?.m.get(n)), P),
+      v: float(layout.pack((n) => options.moments?.v.get(n)), P),
+      norm0: float(norm0, [norm0.length]),
     }
-    const trainedNames = new Set(graph.trained.map((p) => p.name))
     const frozen = new Map<string, Float32Array>()
-    for (const p of new FlowMo(config).parameters()) if (!trainedNames.has(p.name)) frozen.set(p.name, Float32Array.from(weights.get(p.name)!))
-    const names = graph.trained.map((p) => p.name)
-    return new OrtTrainStep(session, state, frozen, names, config, options.batch, options.moments?.step ?? 0)
+    for (const p of new FlowMo(config).parameters()) {
+      if (!layout.has(p.name)) frozen.set(p.name, Float32Array.from(weights.get(p.name)!))
+    }
+    return new OrtTrainStep(session, layout, state, frozen, config, options.batch, options.moments?.step ?? 0)
   }
 
   /** Optimiser steps taken so far (the next step uses bias correction for steps + 1). */
@@ -81,42 +79,42 @@ export class OrtTrainStep {
     const B = this.batch
     const S = this.config.imageSize
     const image = [B, 3, S, S]
-    const f = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
-    const feeds: Record<string, ort.Tensor> = Object.fromEntries(this.state)
-    Object.assign(feeds, {
-      x: f(batch.x, image), eps: f(batch.eps, image), t: f(batch.t, [B]), keep: f(batch.keep, [B]),
-      lr: f(Float32Array.of(lr), []), step: f(Float32Array.of(this.steps + 1), []),
-    })
-    const out = await this.session.run(feeds)
-    for (const name of this.trained) {
-      this.state.set(name, out[`new.${name}`])
-      this.state.set(`m.${name}`, out[`new_m.${name}`])
-      this.state.set(`v.${name}`, out[`new_v.${name}`])
+    const feeds: Record<string, ort.Tensor> = {
+      ...this.state,
+      x: float(batch.x, image), eps: float(batch.eps, image), t: float(batch.t, [B]), keep: float(batch.keep, [B]),
+      lr: float(Float32Array.of(lr), []), step: float(Float32Array.of(this.steps + 1), []),
     }
+    if (this.state.norm0.dims[0] === 0) delete feeds.norm0 // no projected weight: the graph has no such input
+    const out = await this.session.run(feeds)
+    Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
     this.steps += 1
     return Object.fromEntries(LOSS_OUTPUTS.map((n) => [n, (out[n].data as Float32Array)[0]])) as StepLosses
   }
 
   /** Every parameter of the model (state-dict order), copied out for a checkpoint. */
   weights(): Map<string, Float32Array> {
+    const flat = this.state.params.data as Float32Array
     const out = new Map<string, Float32Array>()
     for (const p of new FlowMo(this.config).parameters()) {
-      out.set(p.name, Float32Array.from(this.frozen.get(p.name) ?? (this.state.get(p.name)!.data as Float32Array)))
+      const frozen = this.frozen.get(p.name)
+      out.set(p.name, frozen ? Float32Array.from(frozen) : this.layout.unpack(flat, p.name))
     }
     return out
   }
 
   /** Adam's moments of the trained parameters (torch's exp_avg / exp_avg_sq), copied out. */
   moments(): { m: Map<string, Float32Array>; v: Map<string, Float32Array>; step: number } {
-    const read = (key: string) => Float32Array.from(this.state.get(key)!.data as Float32Array)
-    const m = new Map(this.trained.map((n) => [n, read(`m.${n}`)]))
-    const v = new Map(this.trained.map((n) => [n, read(`v.${n}`)]))
-    return { m, v, step: this.steps }
+    const split = (t: ort.Tensor) => new Map(this.layout.entries.map(({ ref }) => [ref.name, this.layout.unpack(t.data as Float32Array, ref.name)]))
+    return { m: split(this.state.m), v: split(this.state.v), step: this.steps }
   }
 
   async release(): Promise<void> {
     await this.session.release()
   }
+}
+
+function float(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, [...dims])
 }
 
 /** ‖W‖_F accumulated in float64, rounded to float32, as train/weight-norm.ts `frobenius`. */

@@ -2,6 +2,7 @@
 // decay), followed by the forced weight-norm projection of the double-block Linear weights (train/weight-norm.ts).
 import type { Sym } from '../trace-ops'
 import type { Emitter } from './emit'
+import type { FlatLayout } from './flat-state'
 
 export interface AdamGraphConfig {
   betas: readonly [number, number]
@@ -38,4 +39,31 @@ export function adamUpdate(
 export function projectWeight(e: Emitter, w: Sym, norm0: Sym): Sym {
   const rows = e.reduceSum(e.reduceSum(e.binary('Mul', w, w), [1], false), [0], false)
   return e.binary('Mul', e.binary('Div', w, e.unary('Sqrt', rows)), norm0)
+}
+
+/**
+ * The projection on the flat parameter vector: each projected weight's squared sum over its segment gives
+ * ‖W‖_F; the per-element factor ‖W₀‖_F/‖W‖_F (1 outside projected weights) multiplies the whole vector.
+ */
+export function projectFlat(e: Emitter, p: Sym, layout: FlatLayout, projected: readonly string[], norm0: Sym): Sym {
+  const sq = e.binary('Mul', p, p)
+  const norms = projected.map((name) => {
+    const { offset, size } = layout.entry(name)
+    return e.reduceSum(e.slice(sq, 0, offset, size), [0], true) // [1]
+  })
+  const factors = e.binary('Div', norm0, e.unary('Sqrt', e.concat(norms, 0))) // [K]
+  const parts: Sym[] = []
+  let ones = 0 // length of the current run of unprojected values
+  for (const { ref, size } of layout.entries) {
+    const k = projected.indexOf(ref.name)
+    if (k < 0) {
+      ones += size
+      continue
+    }
+    if (ones > 0) parts.push(e.fill([ones], 1))
+    ones = 0
+    parts.push(e.expand(e.slice(factors, 0, k, 1), [size]))
+  }
+  if (ones > 0) parts.push(e.fill([ones], 1))
+  return e.binary('Mul', p, e.concat(parts, 0))
 }

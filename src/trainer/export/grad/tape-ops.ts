@@ -15,7 +15,11 @@ export class GradOps implements Ops<Sym> {
   readonly params = new Map<string, Sym>() // parameters the forward read, by PyTorch key, in first-read order
   private layerNorms = 0 // names the LayerNormalization outputs
 
-  constructor(readonly e: Emitter) {}
+  /** `source` makes a parameter's value (default: a graph input named by its key); it becomes a gradient leaf. */
+  constructor(
+    readonly e: Emitter,
+    private readonly source?: (ref: ParamRef) => Sym,
+  ) {}
 
   /** Declares a float graph input that needs no gradient (x, ε, t, …). */
   input(name: string, shape: readonly number[]): Sym {
@@ -25,7 +29,7 @@ export class GradOps implements Ops<Sym> {
   param(ref: ParamRef): Sym {
     let sym = this.params.get(ref.name)
     if (sym === undefined) {
-      sym = this.input(ref.name, ref.shape)
+      sym = this.source ? this.source(ref) : this.input(ref.name, ref.shape)
       this.params.set(ref.name, sym)
       this.tape.markLeaf(sym)
     }
