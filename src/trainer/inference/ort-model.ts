@@ -11,19 +11,23 @@ import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
 
 /** rfSample's ops on float32 arrays; each result is rounded to float32 as tfjs rounds it. */
 export const floatSampleOps: SampleOps<FloatTensor> = {
-  add: (a, b) => elementwise(a, b, (x, y) => x + y),
-  sub: (a, b) => elementwise(a, b, (x, y) => x - y),
+  add: (a, b) => axpy(a, 1, b),
+  sub: (a, b) => axpy(a, -1, b),
   scale: (x, s) => {
-    const f = Math.fround(s) // tfjs multiplies by a float32 scalar
-    return { data: x.data.map((v) => v * f), shape: x.shape }
+    const [f, xs] = [Math.fround(s), x.data] // tfjs multiplies by a float32 scalar
+    const out = new Float32Array(xs.length)
+    for (let i = 0; i < out.length; i++) out[i] = xs[i] * f
+    return { data: out, shape: x.shape }
   },
   release: () => {}, // garbage collected
 }
 
-function elementwise(a: FloatTensor, b: FloatTensor, f: (x: number, y: number) => number): FloatTensor {
-  if (a.data.length !== b.data.length) throw new Error(`sampler tensors differ in shape: [${a.shape}] vs [${b.shape}]`)
-  const out = new Float32Array(a.data.length)
-  for (let i = 0; i < out.length; i++) out[i] = f(a.data[i], b.data[i])
+/** a + sign·b (sign ±1, so one float32 rounding as in tfjs); plain loops, the sampler's only JS arithmetic. */
+function axpy(a: FloatTensor, sign: 1 | -1, b: FloatTensor): FloatTensor {
+  const [as, bs] = [a.data, b.data]
+  if (as.length !== bs.length) throw new Error(`sampler tensors differ in shape: [${a.shape}] vs [${b.shape}]`)
+  const out = new Float32Array(as.length)
+  for (let i = 0; i < out.length; i++) out[i] = as[i] + sign * bs[i]
   return { data: out, shape: a.shape }
 }
 
@@ -95,7 +99,9 @@ export class OrtModel {
   /** Sample images [B, 3, S, S] (clipped to [−1, 1]) from a ±1 code [B, L, C] and initial noise z0. */
   async decode(code: Float32Array, z0: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; nfe: number }> {
     const res = await this.sample(code, z0, batch, opts)
-    return { images: res.final.data.map((v) => Math.min(1, Math.max(-1, v))), nfe: res.nfe }
+    const images = new Float32Array(res.final.data.length)
+    for (let i = 0; i < images.length; i++) images[i] = Math.min(1, Math.max(-1, res.final.data[i]))
+    return { images, nfe: res.nfe }
   }
 
   /** encode → quantise → sample, with seeded noise per image (as TfModel.reconstruct). */
