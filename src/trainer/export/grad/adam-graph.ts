@@ -23,29 +23,31 @@ export function adamScalars(e: Emitter, s: AdamScalars, cfg: AdamGraphConfig): {
   return { stepSize: e.binary('Div', s.lr, bc1), bc2Sqrt: e.unary('Sqrt', bc2) }
 }
 
-/** m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − (m / (√v / √bc₂ + ε))·lr/bc₁. */
-export function adamUpdate(
-  e: Emitter, p: Sym, g: Sym, m: Sym, v: Sym, terms: { stepSize: Sym; bc2Sqrt: Sym }, cfg: AdamGraphConfig,
-): { p: Sym; m: Sym; v: Sym } {
-  const [b1, b2] = cfg.betas
-  const m1 = e.binary('Add', e.binary('Mul', m, e.scalar(b1)), e.binary('Mul', g, e.scalar(1 - b1)))
-  const v1 = e.binary('Add', e.binary('Mul', v, e.scalar(b2)), e.binary('Mul', e.binary('Mul', g, g), e.scalar(1 - b2)))
-  const denom = e.binary('Add', e.binary('Div', e.unary('Sqrt', v1), terms.bc2Sqrt), e.scalar(cfg.eps))
-  const p1 = e.binary('Sub', p, e.binary('Mul', e.binary('Div', m1, denom), terms.stepSize))
-  return { p: p1, m: m1, v: v1 }
+/** Graph output names of the updated state (`p` absent: the new parameters feed a further step, the projection). */
+export interface AdamOutputs {
+  p?: string
+  m: string
+  v: string
 }
 
-/** W ← W / ‖W‖_F · ‖W₀‖_F, with ‖W₀‖_F a graph input; the norm is summed row by row, then over rows. */
-export function projectWeight(e: Emitter, w: Sym, norm0: Sym): Sym {
-  const rows = e.reduceSum(e.reduceSum(e.binary('Mul', w, w), [1], false), [0], false)
-  return e.binary('Mul', e.binary('Div', w, e.unary('Sqrt', rows)), norm0)
+/** m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − (m / (√v / √bc₂ + ε))·lr/bc₁. */
+export function adamUpdate(
+  e: Emitter, state: { p: Sym; g: Sym; m: Sym; v: Sym }, terms: { stepSize: Sym; bc2Sqrt: Sym }, cfg: AdamGraphConfig, out: AdamOutputs,
+): { p: Sym; m: Sym; v: Sym } {
+  const [b1, b2] = cfg.betas
+  const { p, g, m, v } = state
+  const m1 = e.binary('Add', e.binary('Mul', m, e.scalar(b1)), e.binary('Mul', g, e.scalar(1 - b1)), out.m)
+  const v1 = e.binary('Add', e.binary('Mul', v, e.scalar(b2)), e.binary('Mul', e.binary('Mul', g, g), e.scalar(1 - b2)), out.v)
+  const denom = e.binary('Add', e.binary('Div', e.unary('Sqrt', v1), terms.bc2Sqrt), e.scalar(cfg.eps))
+  const p1 = e.binary('Sub', p, e.binary('Mul', e.binary('Div', m1, denom), terms.stepSize), out.p)
+  return { p: p1, m: m1, v: v1 }
 }
 
 /**
  * The projection on the flat parameter vector: each projected weight's squared sum over its segment gives
  * ‖W‖_F; the per-element factor ‖W₀‖_F/‖W‖_F (1 outside projected weights) multiplies the whole vector.
  */
-export function projectFlat(e: Emitter, p: Sym, layout: FlatLayout, projected: readonly string[], norm0: Sym): Sym {
+export function projectFlat(e: Emitter, p: Sym, layout: FlatLayout, projected: readonly string[], norm0: Sym, output: string): Sym {
   const sq = e.binary('Mul', p, p)
   const norms = projected.map((name) => {
     const { offset, size } = layout.entry(name)
@@ -65,5 +67,5 @@ export function projectFlat(e: Emitter, p: Sym, layout: FlatLayout, projected: r
     parts.push(e.expand(e.slice(factors, 0, k, 1), [size]))
   }
   if (ones > 0) parts.push(e.fill([ones], 1))
-  return e.binary('Mul', p, e.concat(parts, 0))
+  return e.binary('Mul', p, e.concat(parts, 0), output)
 }

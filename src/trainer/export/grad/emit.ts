@@ -12,9 +12,11 @@ export class Emitter {
 
   constructor(readonly graph: OnnxGraph) {}
 
-  node(opType: string, inputs: readonly (Sym | string)[], shape: readonly number[], attributes: readonly Attribute[] = []): Sym {
+  /** One node; `output` names its value a graph output directly (no Identity copy of a large result). */
+  node(opType: string, inputs: readonly (Sym | string)[], shape: readonly number[], attributes: readonly Attribute[] = [], output?: string): Sym {
     const names = inputs.map((i) => (typeof i === 'string' ? i : i.name))
-    const [name] = this.graph.addNode(opType, names, attributes)
+    const [name] = this.graph.addNode(opType, names, attributes, output === undefined ? undefined : [output])
+    if (output !== undefined) this.graph.addOutput(output, shape)
     return { name, shape: [...shape] }
   }
 
@@ -82,8 +84,8 @@ export class Emitter {
     return this.node('Concat', xs, out, [attr.int('axis', a)])
   }
 
-  binary(opType: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', a: Sym, b: Sym): Sym {
-    return this.node(opType, [a, b], broadcastShapes(a.shape, b.shape))
+  binary(opType: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', a: Sym, b: Sym, output?: string): Sym {
+    return this.node(opType, [a, b], broadcastShapes(a.shape, b.shape), [], output)
   }
 
   unary(opType: string, x: Sym): Sym {

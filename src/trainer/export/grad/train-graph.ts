@@ -44,11 +44,10 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
   if (options.update ?? true) {
     const P = [layout.size]
     const terms = adamScalars(e, { lr: o.input('lr', []), step: o.input('step', []) }, options.adam)
-    const next = adamUpdate(e, flat, grad, o.input('m', P), o.input('v', P), terms, options.adam)
-    const projectedP = projected.length > 0 ? projectFlat(e, next.p, layout, projected, o.input('norm0', [projected.length])) : next.p
-    e.identity(projectedP, 'new_params')
-    e.identity(next.m, 'new_m')
-    e.identity(next.v, 'new_v')
+    const project = projected.length > 0
+    const state = { p: flat, g: grad, m: o.input('m', P), v: o.input('v', P) }
+    const next = adamUpdate(e, state, terms, options.adam, { p: project ? undefined : 'new_params', m: 'new_m', v: 'new_v' })
+    if (project) projectFlat(e, next.p, layout, projected, o.input('norm0', [projected.length]), 'new_params')
   }
   return { model: e.graph.toModel(), layout, projected }
 }
