@@ -3,6 +3,7 @@
 import { version } from '../../package.json'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
+import { evalCommand } from './commands/eval'
 import { exportCommand } from './commands/export'
 import { exportRatings } from './commands/export-ratings'
 import { importRatings } from './commands/import-ratings'
@@ -12,7 +13,7 @@ import { train } from './commands/train'
 import { serve } from './commands/serve'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, serve, exportCommand, exportRatings, importRatings, train]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -1,0 +1,91 @@
+// `flowmo eval`: reconstruct a folder and score it (PSNR, SSIM, LPIPS, rFID/KID) with the protocol card printed and
+// stored; resumes from its journal; `flowmo eval --diff a.json b.json` names the card fields two results differ in.
+import { readFile } from 'node:fs/promises'
+import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import type { Command } from '../command'
+import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { ProgressLine } from '../progress'
+import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
+
+const optionSpecs = {
+  ...modelOptionSpecs, ...samplerOptionSpecs,
+  data: { type: 'string' }, n: { type: 'string' }, metrics: { type: 'string' }, json: { type: 'string' }, csv: { type: 'string' },
+  batch: { type: 'string' }, psnr: { type: 'string' }, quantise: { type: 'string' }, ssim: { type: 'string' },
+  'weights-dir': { type: 'string' }, path: { type: 'string' }, diff: { type: 'boolean' },
+} as const
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'reconstruct a folder and score it (PSNR, SSIM, LPIPS, rFID/KID) with a protocol card; resumable',
+  usage: [
+    'flowmo eval --checkpoint <file> --data <dir> [options]      flowmo eval --diff <a.json> <b.json>',
+    '',
+    ...modelUsage,
+    '  --data <dir>       image folder (recursive, sorted by path); resized (shorter side) and centre-cropped',
+    '  --n <N>            the first N images (default all; the reference uses the 50000 ImageNet val images)',
+    '  --metrics <list>   psnr,ssim (default) | lpips (alex and vgg) | lpips-alex | lpips-vgg | fid | kid | fid-proxy | kid-proxy',
+    '  --json <file>      the report (metrics, details, code statistics, protocol card); journal: <file>.partial.jsonl',
+    '  --csv <file>       one row per image: path, psnr, ssim, lpips',
+    '  --batch <n>        images per batch (default 5, as the reference)',
+    '  --psnr <c>         per-image (default: mean of per-image PSNR) | batch-pooled (the reference evaluate.py number)',
+    '  --quantise <q>     uint8 step before PSNR/SSIM: truncate (default, as the reference) | round | none',
+    '  --ssim <v>         skimage-default-7x7 (default, as the reference) | gaussian-11',
+    '  --weights-dir <d>  folder holding the LPIPS/Inception weight files',
+    '  --path <p>         auto (default) | onnxruntime | tfjs',
+    ...samplerUsage,
+    '  --diff             print the protocol card fields in which two reports differ',
+  ].join('\n'),
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, optionSpecs, { max: 2 })
+    if (values.diff) return diffReports(positionals)
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
+    return runEvalCommand(values)
+  },
+}
+
+type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
+
+function choice<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T {
+  if (value === undefined) return allowed[0]
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} expects ${allowed.join(' or ')}, got '${value}'`)
+  return value as T
+}
+
+async function runEvalCommand(values: Values): Promise<number> {
+  if (!values.data) throw new UsageError('--data is required')
+  const { parseMetrics } = await import('../../trainer/eval/networks')
+  let metrics
+  try {
+    metrics = parseMetrics(values.metrics ?? 'psnr,ssim')
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const { sampling, seed } = samplerFromArgs(values)
+  const source = modelSourceFromArgs(values)
+  const { evaluate } = await import('../../trainer/eval/evaluate')
+  let bar: ProgressLine | null = null
+  const outcome = await evaluate({
+    source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, metrics,
+    psnr: choice(values.psnr, 'psnr', ['per-image', 'batch-pooled'] as const),
+    quantise: choice(values.quantise, 'quantise', ['truncate', 'round', 'none'] as const),
+    ssim: choice(values.ssim, 'ssim', ['skimage-default-7x7', 'gaussian-11'] as const),
+    batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 5,
+    weightsDir: values['weights-dir'], jsonPath: values.json, csvPath: values.csv,
+    path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
+    openTfjs: (src) => openModelForCli(src, requestedBackend()),
+    onNotice: (line) => console.error(line),
+    onProgress: (done, total) => (bar ??= new ProgressLine('eval', total, 'img')).update(done),
+  })
+  if (!outcome.report) return 1
+  const { printReport } = await import('../../trainer/eval/print-report')
+  console.log(printReport(outcome.report))
+  return 0
+}
+
+async function diffReports(files: readonly string[]): Promise<number> {
+  if (files.length !== 2) throw new UsageError('--diff takes two report files')
+  const { diffReportCards } = await import('../../trainer/eval/print-report')
+  const [a, b] = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as unknown))
+  console.log(diffReportCards(a, b, files[0], files[1]))
+  return 0
+}

@@ -1,0 +1,112 @@
+// `flowmo eval` as a function: scan the data, open the model on the fastest correct path and the metric networks,
+// write the protocol card, run (resuming from the journal), then the JSON report and the per-image CSV.
+import { existsSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createHash } from 'node:crypto'
+import { backendInfo } from '../backend'
+import { scanImageFolder, formatSkipped } from '../data/dataset'
+import { openFastModel, type FastModel, type FastPathOptions, type PathChoice } from '../inference/fast-path'
+import type { ModelSource } from '../inference/tf-model'
+import type { Quantise } from '../metrics/images'
+import { canonicalJson, hashFile } from '../metrics/protocol'
+import type { PsnrConvention } from '../metrics/psnr'
+import type { SsimVariant } from '../metrics/ssim'
+import type { SamplingConfig } from '../model/configs'
+import { datasetListingHash } from './dataset-hash'
+import { evalCard, type EvalCard } from './eval-card'
+import { runEval } from './eval-run'
+import { journalPath, openJournal } from './journal'
+import { openEvalNetworks, reportedMetrics, type EvalNetworks, type MetricName } from './networks'
+import { buildReport, perImageCsv, reportJson, type EvalReport } from './report'
+
+export interface EvalOptions {
+  readonly source: ModelSource
+  readonly dataDir: string
+  readonly n?: number // first N images of the sorted folder (default all)
+  readonly sampling: Partial<SamplingConfig>
+  readonly seed: number
+  readonly metrics: readonly MetricName[]
+  readonly psnr: PsnrConvention // default per-image; 'batch-pooled' = the reference evaluate.py number
+  readonly quantise: Quantise // default truncate, as the reference
+  readonly ssim: SsimVariant // default skimage-default-7x7, as the reference
+  readonly batchSize: number // default 5, as the reference
+  readonly weightsDir?: string
+  readonly jsonPath?: string // the report; the journal sits beside it (else in the temp folder, keyed by the card)
+  readonly csvPath?: string
+  readonly path?: PathChoice // inference path, default auto
+  readonly openTfjs?: FastPathOptions['openTfjs']
+  readonly onNotice?: (line: string) => void
+  readonly onProgress?: (done: number, total: number) => void
+  readonly signal?: AbortSignal // test hook and Ctrl-C: stop after the batch in flight, journal kept, no report
+}
+
+export interface EvalOutcome {
+  readonly report: EvalReport | null // null when stopped before the last image
+  readonly journal: string
+  readonly resumed: number // images taken from an earlier run's journal
+}
+
+async function evalImages(o: EvalOptions, imageSizePx: number): Promise<string[]> {
+  const scan = await scanImageFolder(o.dataDir, { imageSizePx })
+  for (const line of formatSkipped(scan.skipped)) o.onNotice?.(line)
+  const paths = scan.usable.map((e) => e.path)
+  return o.n === undefined ? paths : paths.slice(0, o.n)
+}
+
+async function buildCard(o: EvalOptions, fast: FastModel, images: string[], nets: EvalNetworks): Promise<EvalCard> {
+  const { model } = fast
+  const device = 'device' in model && typeof model.device === 'string' ? model.device : (backendInfo()?.name ?? 'unknown')
+  return evalCard({
+    dataset: { path: resolve(o.dataDir), sha256: await datasetListingHash(o.dataDir, images), nImages: images.length },
+    resolutionPx: model.config.imageSize,
+    quantise: o.quantise, psnr: o.psnr, ssim: o.ssim,
+    sampling: { ...model.config.sampling, ...o.sampling }, seed: o.seed,
+    checkpoint: { path: resolve(o.source.checkpoint), sha256: await hashFile(o.source.checkpoint), weights: o.source.stateDict ?? 'ema', stateDict: model.info.stateDict },
+    config: { source: model.info.configSource, sha256: o.source.config ? await hashFile(o.source.config) : null },
+    inference: { path: fast.path, device },
+    backend: fast.path === 'onnxruntime' ? `onnxruntime-node-${device}` : `tfjs-${device}`,
+    network: nets.features?.network ?? null,
+    lpips: nets.lpips.length > 0 ? nets.lpips.flatMap((m) => m.networks) : null,
+  })
+}
+
+const defaultJournal = (card: EvalCard): string =>
+  join(tmpdir(), `flowmo-eval-${createHash('sha256').update(canonicalJson(card)).digest('hex').slice(0, 16)}.partial.jsonl`)
+
+export async function evaluate(o: EvalOptions): Promise<EvalOutcome> {
+  const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
+  o.onNotice?.(fast.notice)
+  const nets = await openEvalNetworks(o.metrics, o.weightsDir)
+  try {
+    const images = await evalImages(o, fast.model.config.imageSize)
+    const card = await buildCard(o, fast, images, nets)
+    const journalFile = o.jsonPath ? journalPath(o.jsonPath) : defaultJournal(card)
+    const journal = await openJournal(journalFile, card)
+    const resumed = journal.done.size
+    if (resumed > 0) o.onNotice?.(`resuming: ${resumed} of ${images.length} images already in ${journalFile}`)
+    const records = await runEval({
+      model: fast.model, images, sampling: o.sampling, seed: o.seed, quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
+      lpips: nets.lpips, features: nets.features, journal, onProgress: o.onProgress, signal: o.signal,
+    })
+    if (records.length < images.length) return { report: null, journal: journalFile, resumed }
+    const { codeLength: tokens, contextDim: bits, imageSize: imageSizePx } = fast.model.config
+    const report = buildReport({
+      records, card, shape: { tokens, bits, imageSizePx }, wanted: reportedMetrics(o.metrics),
+      featuresAreProxy: nets.features?.isProxy ?? false, unavailable: nets.unavailable,
+    })
+    await writeOutputs(o, report, records)
+    if (existsSync(journalFile)) await rm(journalFile)
+    return { report, journal: journalFile, resumed }
+  } finally {
+    for (const m of nets.lpips) m.dispose()
+    nets.features?.dispose()
+    await fast.model.dispose()
+  }
+}
+
+async function writeOutputs(o: EvalOptions, report: EvalReport, records: Parameters<typeof perImageCsv>[0]): Promise<void> {
+  if (o.jsonPath) await writeFile(o.jsonPath, reportJson(report))
+  if (o.csvPath) await writeFile(o.csvPath, perImageCsv(records))
+}

@@ -1,0 +1,142 @@
+// The `flowmo eval` report from the journalled per-image records: headline metrics (the `metrics` object of the JSON
+// contract), how each was computed, code statistics, metrics that could not run and why, and the protocol card.
+import { bitBalance, bitsPerPixel, distinctCodes, tokenEntropy, type Codes } from '../metrics/codes'
+import { FeatureStatsAccumulator, frechetDistance } from '../metrics/frechet'
+import { kernelInceptionDistance } from '../metrics/kid'
+import type { EvalCard } from './eval-card'
+import { decodeFloats, unpackCode, type ImageRecord } from './journal'
+
+export interface CodeShape {
+  readonly tokens: number // L
+  readonly bits: number // C
+  readonly imageSizePx: number
+}
+
+export interface EvalReport {
+  readonly metrics: Readonly<Record<string, number>> // psnr, ssim, lpips_<net>, fid | fid_proxy, kid | kid_proxy
+  readonly details: Readonly<Record<string, Readonly<Record<string, unknown>>>> // per metric: convention, variant, spread
+  readonly codes: CodeSummary
+  readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run (e.g. the weight file it needs)
+  readonly nImages: number
+  readonly protocol: EvalCard
+}
+
+export interface CodeSummary {
+  readonly bitsPerPixel: number // L·C / (H·W)
+  readonly bitBalance: { readonly overall: number; readonly perBitMin: number; readonly perBitMax: number; readonly perBit: number[] }
+  readonly tokenEntropy: { readonly groupBits: number; readonly meanBits: number; readonly maxBits: number }
+  readonly distinctCodes: { readonly groupBits: number; readonly subTokenCodes: number; readonly imageCodes: number }
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length
+const psnrOf = (mse: number): number => 10 * Math.log10(1 / mse) // Infinity when exact
+
+/** The reference's batch-pooled PSNR: consecutive groups of `batchSize` pool their MSE, each image gets its group's value. */
+export function batchPooledPsnr(mse: readonly number[], batchSize: number): number[] {
+  return mse.map((_, i) => {
+    const start = i - (i % batchSize)
+    return psnrOf(mean(mse.slice(start, Math.min(mse.length, start + batchSize))))
+  })
+}
+
+function psnrDetails(records: readonly ImageRecord[], card: EvalCard): [number, Record<string, unknown>] {
+  const mse = records.map((r) => r.mse)
+  const perImage = mse.map(psnrOf)
+  const pooled = batchPooledPsnr(mse, card.psnr.batchSize ?? 5)
+  const finite = perImage.filter(Number.isFinite)
+  const value = card.psnr.convention === 'per-image' ? mean(perImage) : mean(pooled)
+  return [value, {
+    convention: card.psnr.convention, quantise: card.quantise, dataRange: 1,
+    perImageMean: mean(perImage), batchPooledMean: mean(pooled), batchSize: card.psnr.batchSize ?? 5,
+    exactImages: perImage.length - finite.length, // reconstructions equal to their original: PSNR = ∞
+    meanOverInexact: finite.length > 0 ? mean(finite) : null,
+  }]
+}
+
+export function codeSummary(records: readonly ImageRecord[], shape: CodeShape): CodeSummary {
+  const { tokens, bits, imageSizePx } = shape
+  const data = new Int8Array(records.length * tokens * bits)
+  records.forEach((r, b) => data.set(unpackCode(r.code, tokens * bits), b * tokens * bits))
+  const codes: Codes = { data, n: records.length, tokens, bits }
+  const balance = bitBalance(codes)
+  const entropy = tokenEntropy(codes)
+  return {
+    bitsPerPixel: bitsPerPixel(tokens, bits, imageSizePx, imageSizePx),
+    bitBalance: { overall: balance.overall, perBitMin: Math.min(...balance.perBit), perBitMax: Math.max(...balance.perBit), perBit: [...balance.perBit] },
+    tokenEntropy: { groupBits: entropy.groupBits, meanBits: entropy.mean, maxBits: entropy.maxBits },
+    distinctCodes: distinctCodes(codes),
+  }
+}
+
+function featureMetrics(records: readonly ImageRecord[], isProxy: boolean, want: ReadonlySet<string>): [Record<string, number>, Record<string, Record<string, unknown>>] {
+  const rows = records.map((r) => r.features!)
+  const d = decodeFloats(rows[0].original).length
+  const concat = (side: 'original' | 'reconstruction'): Float32Array => {
+    const out = new Float32Array(rows.length * d)
+    rows.forEach((f, i) => out.set(decodeFloats(f[side]), i * d))
+    return out
+  }
+  const [fx, fy] = [concat('original'), concat('reconstruction')]
+  const suffix = isProxy ? '_proxy' : ''
+  const metrics: Record<string, number> = {}
+  const details: Record<string, Record<string, unknown>> = {}
+  if (want.has('fid')) {
+    const [ax, ay] = [new FeatureStatsAccumulator(d), new FeatureStatsAccumulator(d)]
+    ax.add(fx, rows.length)
+    ay.add(fy, rows.length)
+    const fid = frechetDistance(ax.result(), ay.result())
+    metrics[`fid${suffix}`] = fid.value
+    details[`fid${suffix}`] = { between: 'originals and their reconstructions', featureDim: d, meanTerm: fid.meanTerm, proxy: isProxy }
+  }
+  if (want.has('kid')) {
+    const kid = kernelInceptionDistance(fx, fy, d)
+    metrics[`kid${suffix}`] = kid.mean
+    details[`kid${suffix}`] = { std: kid.std, subsets: kid.subsets, subsetSize: kid.subsetSize, seed: kid.seed, proxy: isProxy }
+  }
+  return [metrics, details]
+}
+
+export interface ReportInputs {
+  readonly records: readonly ImageRecord[]
+  readonly card: EvalCard
+  readonly shape: CodeShape
+  readonly wanted: ReadonlySet<string> // psnr ssim lpips fid kid
+  readonly featuresAreProxy: boolean
+  readonly unavailable: Readonly<Record<string, string>>
+}
+
+export function buildReport(i: ReportInputs): EvalReport {
+  const { records, card } = i
+  const metrics: Record<string, number> = {}
+  const details: Record<string, Record<string, unknown>> = {}
+  if (i.wanted.has('psnr')) [metrics.psnr, details.psnr] = psnrDetails(records, card)
+  if (i.wanted.has('ssim')) {
+    metrics.ssim = mean(records.map((r) => r.ssim))
+    details.ssim = { variant: card.ssim.variant, range: card.ssim.range, dataRange: 1, quantise: card.quantise }
+  }
+  for (const net of Object.keys(records[0]?.lpips ?? {})) {
+    metrics[`lpips_${net}`] = mean(records.map((r) => r.lpips[net]))
+    details[`lpips_${net}`] = { net, version: 'v0.1', input: '[-1,1], no uint8 step' }
+  }
+  if (records[0]?.features) {
+    const [m, d] = featureMetrics(records, i.featuresAreProxy, i.wanted)
+    Object.assign(metrics, m)
+    Object.assign(details, d)
+  }
+  return { metrics, details, codes: codeSummary(records, i.shape), unavailable: i.unavailable, nImages: records.length, protocol: card }
+}
+
+/** JSON with ±Infinity written as the strings "Infinity"/"-Infinity" (JSON has no infinity; Number("Infinity") reads it back). */
+export const reportJson = (report: EvalReport): string =>
+  `${JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) ? String(v) : v), 2)}\n`
+
+const csvField = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+const csvNumber = (v: number): string => (Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : String(v))
+
+/** One row per image: path, psnr (per-image, dB; 'inf' when exact), ssim, then lpips_<net> columns when LPIPS ran. */
+export function perImageCsv(records: readonly ImageRecord[]): string {
+  const nets = Object.keys(records[0]?.lpips ?? {})
+  const header = ['path', 'psnr', 'ssim', ...nets.map((n) => `lpips_${n}`)].join(',')
+  const rows = records.map((r) => [csvField(r.path), csvNumber(psnrOf(r.mse)), csvNumber(r.ssim), ...nets.map((n) => csvNumber(r.lpips[n]))].join(','))
+  return `${[header, ...rows].join('\n')}\n`
+}
