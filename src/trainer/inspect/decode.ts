@@ -1,11 +1,11 @@
 // Encode an opened image once, and decode codes with a chosen noise: z0 = initialNoise(seed, 0, S), so two decodes
 // with the same seed start from the same noise and differ only by their codes (bit flips) or not at all.
-import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import type { DecodeRequest } from '../../shared/payloads/inspect'
 import { RpcError } from '../../shared/rpc'
 import { initialNoise } from '../sample/noise'
 import type { ImageRegistry } from './image-registry'
 import type { OpenedModel } from './model-registry'
+import { sampleCodes } from './sample-codes'
 import { samplingConfig } from './sampling'
 
 export interface DecodeOptions {
@@ -30,12 +30,10 @@ export async function decodeSameNoise(
   const { imageSize: S, codeLength: L, contextDim: C } = opened.model.config
   const batch = codes.length / (L * C)
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`codes hold ${codes.length} values, not a multiple of L·C = ${L * C}`)
-  await nextMacrotask() // a decode never yields to the event loop: let cancelJob and other calls in between decodes
-  opts.signal?.throwIfAborted()
   const noise = initialNoise(req.seed, 0, S)
   const z0 = new Float32Array(batch * noise.length)
   for (let b = 0; b < batch; b++) z0.set(noise, b * noise.length)
-  const { images, nfe } = await opened.model.decode(codes, z0, batch, { sampling: samplingConfig(req.sampling), ...opts })
+  const { images, nfe } = await sampleCodes(opened, codes, z0, batch, samplingConfig(req.sampling), opts)
   return { images, nfe }
 }
 

@@ -41,7 +41,7 @@ describe('bitAtlas', () => {
 })
 
 describe('bitAtlas cancellation', () => {
-  it('takes a cancel that arrives as a separate event (macrotask) between decodes', async () => {
+  it('takes a cancel that arrives as a separate event (macrotask), as cancelJob does', async () => {
     const controller = new AbortController()
     const done: number[] = []
     setTimeout(() => controller.abort(), 0) // like cancelJob arriving over IPC

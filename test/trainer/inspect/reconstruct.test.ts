@@ -22,4 +22,17 @@ describe('reconstructImage', () => {
     const again = await reconstructImage(ctx, req, hooks())
     expect(again.reconstruction.pixels).toEqual(r.reconstruction.pixels)
   })
+
+  it('stops within a decode when cancelled from another event, as cancelJob is', async () => {
+    const { ctx, req } = await openFixture()
+    const controller = new AbortController()
+    const steps: number[] = []
+    const progress = (done: number) => {
+      steps.push(done)
+      if (done === 2) setTimeout(() => controller.abort(), 0)
+    }
+    const run = reconstructImage(ctx, { ...req, sampling: { ...req.sampling, steps: 50 } }, { signal: controller.signal, progress })
+    await expect(run).rejects.toThrow()
+    expect(steps.at(-1)).toBeLessThan(5)
+  })
 })

@@ -4,6 +4,7 @@ import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
 import { fromModelOutput } from '../../../src/trainer/data/images'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
 import { codeOf, decodeSameNoise } from '../../../src/trainer/inspect/decode'
+import { samplingConfig } from '../../../src/trainer/inspect/sampling'
 import { trajectory } from '../../../src/trainer/inspect/trajectory'
 import { initialNoise } from '../../../src/trainer/sample/noise'
 import { hooks, openFixture } from './fixture'
@@ -22,8 +23,12 @@ describe('trajectory', () => {
     expect(report.dts.length).toBe(4)
     expect(report.states[0].pixels).toEqual(fromModelOutput(initialNoise(req.seed, 0, 32), 32, 32))
     const opened = ctx.models.get(req.modelId)
-    const { images } = await decodeSameNoise(opened, await codeOf(opened, ctx.images, req.imageId), { ...req, sampling })
+    const code = await codeOf(opened, ctx.images, req.imageId)
+    const { images } = await decodeSameNoise(opened, code, { ...req, sampling })
     expect(report.states[4].pixels).toEqual(fromModelOutput(images, 32, 32))
+    // the same image as TfModel.decode, which `flowmo reconstruct` uses
+    const cli = await opened.model.decode(code, initialNoise(req.seed, 0, 32), 1, { sampling: samplingConfig(sampling) })
+    expect(images).toEqual(cli.images)
     // guidance exactly where t lies inside the σ interval mapped to t
     const [lo, hi] = report.intervalT!
     expect(lo).toBeCloseTo(0.17 / 1.17, 12)
