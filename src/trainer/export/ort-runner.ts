@@ -1,5 +1,8 @@
 // Runs an exported ONNX model with onnxruntime-node: float32 feeds in, float32 outputs out. CPU by
 // default; CUDA when asked for and present in this onnxruntime build, else CPU with a notice.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 export interface FloatTensor {
@@ -73,8 +76,13 @@ function createSession(model: string | Uint8Array, device: 'cpu' | 'cuda', optio
   return typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions)
 }
 
-/** Why CUDA cannot be used with this onnxruntime-node build, or null when it may be (its libraries can still be missing). */
+/** Why CUDA cannot be used with this onnxruntime-node install, or null when it may be (CUDA itself can still fail). */
 function cudaUnavailable(): string | null {
   const listed = ort.listSupportedBackends().some((b) => b.name === 'cuda')
-  return listed ? null : 'this onnxruntime-node build has no CUDA execution provider'
+  if (!listed) return 'this onnxruntime-node build has no CUDA execution provider'
+  if (process.platform !== 'linux') return null
+  // the Linux package downloads its CUDA provider at install time; without it onnxruntime only logs a load failure
+  const binDir = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', 'linux', process.arch)
+  if (existsSync(join(binDir, 'libonnxruntime_providers_cuda.so'))) return null
+  return 'onnxruntime-node was installed without its CUDA provider (reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12)'
 }
