@@ -1,0 +1,57 @@
+// evaluate() on the golden tiny-a checkpoint and real photos: an interrupted run resumed gives the numbers of an
+// uninterrupted one, a journal from another protocol is refused, and a missing Inception file is reported, not faked.
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { evaluate, type EvalOptions } from '../../../src/trainer/eval/evaluate'
+import { JournalMismatchError } from '../../../src/trainer/eval/journal'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+
+process.env.FLOWMO_BACKEND = 'wasm'
+const set = join(goldenDir(), 'tiny-a')
+const tmp = mkdtempSync(join(tmpdir(), 'flowmo-evaluate-'))
+
+const options = (name: string, extra: Partial<EvalOptions> = {}): EvalOptions => ({
+  source: { checkpoint: join(set, 'checkpoint.pth'), config: join(set, 'config.json') },
+  dataDir: join(goldenDir(), '..', 'data', 'photos', 'val-64'), n: 4,
+  sampling: { steps: 2 }, seed: 0, metrics: ['psnr', 'ssim'], psnr: 'per-image', quantise: 'truncate', ssim: 'skimage-default-7x7',
+  batchSize: 2, weightsDir: join(tmp, 'no-weights'), path: 'tfjs', jsonPath: join(tmp, `${name}.json`), csvPath: join(tmp, `${name}.csv`),
+  ...extra,
+})
+
+/** Runs until `stopAt` images are journalled, then stops as Ctrl-C would. */
+async function interrupted(name: string, stopAt: number, extra: Partial<EvalOptions> = {}) {
+  const stop = new AbortController()
+  return evaluate(options(name, { ...extra, signal: stop.signal, onProgress: (done) => done >= stopAt && stop.abort() }))
+}
+
+describe('evaluate', () => {
+  it('resumes an interrupted eval to the numbers of an uninterrupted one', async () => {
+    const whole = await evaluate(options('whole'))
+    const first = await interrupted('resumed', 2)
+    expect(first.report).toBeNull()
+    expect(readFileSync(first.journal, 'utf8').trim().split('\n')).toHaveLength(1 + 2) // card + 2 images
+    const rest = await evaluate(options('resumed'))
+    expect(rest.resumed).toBe(2)
+    expect(rest.report!.metrics).toEqual(whole.report!.metrics)
+    expect(rest.report!.codes).toEqual(whole.report!.codes)
+    expect(readFileSync(join(tmp, 'resumed.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole.csv'), 'utf8'))
+    expect(whole.report!.metrics.psnr).toBeGreaterThan(0)
+    expect(whole.report!.protocol.sampler.steps).toBe(2)
+  }, 60_000)
+
+  it('refuses a journal written under another protocol, naming the fields', async () => {
+    await interrupted('other', 2)
+    const error = await evaluate(options('other', { sampling: { steps: 3 } })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(JournalMismatchError)
+    expect((error as Error).message).toMatch(/sampler\.steps: 2 → 3/)
+  }, 60_000)
+
+  it('reports FID as unavailable with the Inception file it needs', async () => {
+    const out = await evaluate(options('fid', { n: 2, metrics: ['psnr', 'fid'] }))
+    expect(out.report!.metrics.fid).toBeUndefined()
+    expect(out.report!.unavailable.fid).toMatch(/pt_inception-2015-12-05-6726825d\.pth/)
+    expect(out.report!.protocol.network).toBeNull()
+  }, 60_000)
+})
