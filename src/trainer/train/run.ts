@@ -4,7 +4,7 @@
 import { BatchLoader } from '../data/loader'
 import { createPerceptualLoss, type PerceptualLoss } from '../losses/perceptual'
 import { disposeWeightMap } from '../model/weights'
-import { writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { explicitSizes, saveCheckpoint } from './checkpointing'
 import { RunDir } from './run-dir'
 import { prepareData, startingPoint, type RunData } from './run-setup'
@@ -81,11 +81,9 @@ export class TrainingRun {
   }
 
   private async writeRunJson(): Promise<void> {
-    const { config: _config, ...knobs } = this.opts
-    void _config
     const { backendInfo } = await import('../backend')
     await this.dir.writeRunJson({
-      config: explicitSizes(this.trainer!.model.config), options: knobs, perceptual: this.perceptual?.label ?? 'none',
+      config: explicitSizes(this.trainer!.model.config), options: { ...this.opts, config: undefined }, perceptual: this.perceptual?.label ?? 'none',
       dataset: { train: this.opts.data, usable: this.data!.train.usable.length, skipped: this.data!.train.skipped.length, val: this.opts.val ?? null },
       backend: backendInfo(), startedAtStep: this.step, startedAt: new Date().toISOString(),
     })
@@ -133,8 +131,7 @@ export class TrainingRun {
     const v = await validate(t.model, weights, this.data!.valX, this.data!.valCount)
     const path = this.dir.samplePath(s)
     await writeFile(`${path}.tmp`, v.grid.png)
-    const { rename } = await import('node:fs/promises')
-    await rename(`${path}.tmp`, path)
+    await rename(`${path}.tmp`, path) // atomic: a reader never sees half a PNG
     this.events.onSample?.({ step: s, path, ...v.grid })
     const record = { step: s, val_psnr: v.psnr, val_ssim: v.ssim, val_baseline_psnr: v.baselinePsnr, bit_balance: v.bitBalance, eval_weights: this.opts.evalWeights }
     await this.dir.appendMetrics(record)
