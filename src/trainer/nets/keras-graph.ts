@@ -2,7 +2,7 @@
 // weight manifest), for the layer kinds of MobileNetV2: InputLayer, ZeroPadding2D, Conv2D, DepthwiseConv2D,
 // BatchNormalization, ReLU, Add. It runs on our conv toolkit, so input gradients exist on every backend.
 import * as tf from '@tensorflow/tfjs-core'
-import { conv2d, depthwiseConv2d, type Padding2D } from './conv'
+import { conv2d, depthwiseConv2d, flipFilter, type Padding2D } from './conv'
 
 export interface KerasLayer {
   name: string
@@ -24,6 +24,7 @@ interface LayerConfig {
 
 export class KerasGraph {
   private readonly byName: Map<string, KerasLayer>
+  private readonly flippedKernels = new Map<string, tf.Tensor4D>() // Conv2D backward filters, made once
 
   /** `weights`: the decoded manifest (`<layer>/kernel`, `<layer>/gamma`, …); kept until dispose(). */
   constructor(readonly layers: readonly KerasLayer[], private readonly weights: tf.NamedTensorMap) {
@@ -43,7 +44,14 @@ export class KerasGraph {
   }
 
   dispose(): void {
-    for (const t of Object.values(this.weights)) t.dispose()
+    for (const t of [...Object.values(this.weights), ...this.flippedKernels.values()]) t.dispose()
+    this.flippedKernels.clear()
+  }
+
+  private flipped(name: string, kernel: tf.Tensor4D): tf.Tensor4D {
+    let t = this.flippedKernels.get(name)
+    if (!t) this.flippedKernels.set(name, (t = tf.keep(tf.tidy(() => flipFilter(kernel)))))
+    return t
   }
 
   private apply(layer: KerasLayer, inputs: tf.Tensor4D[]): tf.Tensor4D {
@@ -57,7 +65,8 @@ export class KerasGraph {
       }
       case 'Conv2D': {
         const kernel = w('kernel') as tf.Tensor4D
-        return conv2d(samePad(x, c, kernel.shape), kernel, c.use_bias ? (w('bias') as tf.Tensor1D) : null, c.strides![0]!, [0, 0])
+        const bias = c.use_bias ? (w('bias') as tf.Tensor1D) : null
+        return conv2d(samePad(x, c, kernel.shape), kernel, bias, c.strides![0]!, [0, 0], this.flipped(layer.name, kernel))
       }
       case 'DepthwiseConv2D': {
         const kernel = w('depthwise_kernel') as tf.Tensor4D
