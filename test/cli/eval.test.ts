@@ -87,6 +87,19 @@ describe('flowmo eval', () => {
     expect(report.unavailable.fid).toMatch(/pt_inception-2015-12-05-6726825d\.pth/)
   }, 60_000)
 
+  it('labels the offline proxy as proxy, never as rFID, and the batch-pooled PSNR as the reference convention', () => {
+    const json = join(tmp, 'proxy.json')
+    const r = flowmo('eval', ...model, '--n', '4', '--steps', '1', '--metrics', 'psnr,fid-proxy', '--psnr', 'batch-pooled', '--json', json)
+    expect(r.code).toBe(0)
+    const report = readJson(json)
+    expect(Object.keys(report.metrics).sort()).toEqual(['fid_proxy', 'psnr'])
+    expect(report.metrics.psnr).toBe(report.details.psnr.batchPooledMean)
+    expect(report.protocol.network.name).toMatch(/^proxy: /)
+    expect(r.out).toMatch(/FID proxy \(offline MobileNetV2 features; not rFID\/KID\)/)
+    expect(r.out).not.toMatch(/rFID \(/)
+    expect(r.out).toMatch(/batch-pooled over 5, the reference evaluate\.py convention/)
+  }, 60_000)
+
   it('answers bad input with one clear line', () => {
     expect(flowmo('eval', ...model, '--metrics', 'psnr,bogus')).toMatchObject({ code: 2 })
     expect(flowmo('eval', ...model, '--metrics', 'psnr,bogus').err).toMatch(/unknown metric bogus/)

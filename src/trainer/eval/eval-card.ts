@@ -19,6 +19,7 @@ export interface EvalCard extends ProtocolCard {
   readonly config: { readonly source: string; readonly sha256: string | null } // where the model config came from
   readonly lpips: readonly FeatureNetwork[] | null // LPIPS backbone + heads files; null when LPIPS did not run
   readonly inference: { readonly path: 'onnxruntime' | 'tfjs'; readonly device: string } // e.g. onnxruntime / cpu
+  readonly metricNetsBackend: string | null // where LPIPS / feature networks ran, e.g. 'tfjs-wasm'; null when none did
 }
 
 export interface EvalCardInputs {
@@ -35,6 +36,7 @@ export interface EvalCardInputs {
   readonly backend: string
   readonly network: FeatureNetwork | null
   readonly lpips: readonly FeatureNetwork[] | null
+  readonly metricNetsBackend: string | null
 }
 
 /** The resize the data loader applies (data/images.ts loadImageTensor 'center'), named for the card. */
@@ -67,6 +69,7 @@ export function evalCard(i: EvalCardInputs): EvalCard {
     config: i.config,
     lpips: i.lpips,
     inference: i.inference,
+    metricNetsBackend: i.metricNetsBackend,
     backend: i.backend,
   }
 }

@@ -69,6 +69,7 @@ async function buildCard(o: EvalOptions, fast: FastModel, images: string[], nets
     backend: fast.path === 'onnxruntime' ? `onnxruntime-node-${device}` : `tfjs-${device}`,
     network: nets.features?.network ?? null,
     lpips: nets.lpips.length > 0 ? nets.lpips.flatMap((m) => m.networks) : null,
+    metricNetsBackend: nets.backend,
   })
 }
 

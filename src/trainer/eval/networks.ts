@@ -22,6 +22,7 @@ export function parseMetrics(text: string): MetricName[] {
 export interface EvalNetworks {
   readonly lpips: LpipsMetric[]
   readonly features: FeatureExtractor | null
+  readonly backend: string | null // tfjs backend the networks ran on, e.g. 'tfjs-wasm'; null when none opened
   readonly unavailable: Record<string, string> // e.g. fid → "rFID/KID needs pt_inception-2015-12-05-6726825d.pth: …"
 }
 
@@ -40,6 +41,7 @@ async function orUnavailable<T>(open: () => Promise<T>, keys: readonly string[],
 
 export async function openEvalNetworks(metrics: readonly MetricName[], weightsDir?: string): Promise<EvalNetworks> {
   const unavailable: Record<string, string> = {}
+  if (!metrics.every((m) => m === 'psnr' || m === 'ssim')) await (await import('../backend')).initBackend() // the nets run on tfjs
   const lpips: LpipsMetric[] = []
   for (const net of lpipsNets(metrics)) {
     const { openLpipsMetric } = await import('../metrics/lpips')
@@ -47,7 +49,8 @@ export async function openEvalNetworks(metrics: readonly MetricName[], weightsDi
     if (m) lpips.push(m)
   }
   const features = await openFeatures(metrics, weightsDir, unavailable)
-  return { lpips, features, unavailable }
+  const backend = lpips.length > 0 || features ? `tfjs-${(await import('../backend')).backendInfo()?.name}` : null
+  return { lpips, features, backend, unavailable }
 }
 
 async function openFeatures(metrics: readonly MetricName[], weightsDir: string | undefined, unavailable: Record<string, string>): Promise<FeatureExtractor | null> {

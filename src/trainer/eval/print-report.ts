@@ -10,7 +10,7 @@ function metricLabel(name: string, report: EvalReport): string {
   if (name === 'psnr') return `PSNR (${card.psnr.convention === 'per-image' ? 'mean of per-image' : `batch-pooled over ${card.psnr.batchSize}, the reference evaluate.py convention`}, uint8 ${card.quantise}) dB`
   if (name === 'ssim') return `SSIM (${card.ssim.variant}, data range 1, uint8 ${card.quantise})`
   if (name.startsWith('lpips_')) return `LPIPS ${name.slice(6)} v0.1`
-  if (name.endsWith('_proxy')) return `${name.slice(0, -6).toUpperCase()} PROXY (${card.network?.name}; not rFID)`
+  if (name.endsWith('_proxy')) return `${name.slice(0, -6).toUpperCase()} proxy (offline MobileNetV2 features; not rFID/KID)`
   return name === 'fid' ? 'rFID (InceptionV3 pool3, originals vs reconstructions)' : 'KID (InceptionV3 pool3)'
 }
 

@@ -7,5 +7,5 @@ export const cardInputs: EvalCardInputs = {
   sampling: { steps: 25, schedule: 'pow_0.25', cfg: 1.5, cfgInterval: '(.17,1.02)' }, seed: 0,
   checkpoint: { path: '/m/ckpt.pth', sha256: 'cd'.repeat(32), weights: 'ema', stateDict: 'model_ema_state_dict' },
   config: { source: 'file config.json', sha256: null }, inference: { path: 'tfjs', device: 'cpu' }, backend: 'tfjs-cpu',
-  network: null, lpips: null,
+  network: null, lpips: null, metricNetsBackend: null,
 }
