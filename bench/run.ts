@@ -1,0 +1,103 @@
+// `npm run bench`: our train step, reconstruction and one decoder call on tfjs and on onnxruntime, side by side with
+// the PyTorch implementation in ../shared/bench (same configs, same machine, same run) when /usr/bin/python3 has torch.
+// Writes bench/results/latest.json (raw timings + ratios ours ÷ PyTorch) and prints a markdown table.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { writeSafetensors } from '../src/trainer/checkpoint/safetensors'
+import { preset } from '../src/trainer/model/configs'
+import { FlowMo } from '../src/trainer/model/flowmo'
+import { initWeights } from '../src/trainer/model/init'
+import { initBackend } from '../src/trainer/backend'
+import type { OpSpec } from './op'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const torchScript = resolve(root, '..', 'shared', 'bench', 'torch_flowmo_bench.py')
+const pick = <T extends readonly unknown[]>(all: T[], env: string | undefined) => (env ? all.filter((a) => env.split(',').includes(String(a[0]))) : all)
+// BENCH_PRESETS=bench-tiny64 and BENCH_OPS=decode_nfe,reconstruct narrow a run; BENCH_RUNS sets the timed runs (5)
+const PRESETS = pick<[string, string]>([['bench-tiny64', 'tiny64'], ['small-128', 'small128']], process.env.BENCH_PRESETS)
+const OPS = pick<[OpSpec['op'], number]>([['train_step', 8], ['reconstruct', 4], ['decode_nfe', 4]], process.env.BENCH_OPS).map(([op, batch]) => ({ op, batch }))
+const runs = Number(process.env.BENCH_RUNS ?? 5)
+
+interface Row { impl: string; preset: string; op: string; path?: string; median_ms: number; min_ms: number; max_ms: number; peak_rss_mb?: number; nfe?: number; error?: string }
+
+async function freshCheckpoint(name: string, dir: string): Promise<string> {
+  const config = preset(name)
+  const weights = initWeights(new FlowMo(config), 0)
+  const tensors = [...weights].map(([n, v]) => ({ name: n, shape: [...v.shape], dtype: 'F32' as const, data: v.dataSync() as Float32Array }))
+  weights.forEach((v) => v.dispose())
+  const path = join(dir, `${name}.safetensors`)
+  await writeSafetensors(path, tensors, { config: JSON.stringify(config) })
+  return path
+}
+
+function ours(spec: OpSpec): Row {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'op.ts'), JSON.stringify(spec)], { encoding: 'utf8', cwd: root, timeout: 3_600_000 })
+  const line = r.stdout.trim().split('\n').pop() ?? ''
+  try {
+    return JSON.parse(line) as Row
+  } catch {
+    return { impl: 'flowmo-studio', preset: spec.preset, op: spec.op, path: spec.path, median_ms: NaN, min_ms: NaN, max_ms: NaN, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') }
+  }
+}
+
+function torchAvailable(): string | null {
+  try {
+    return execFileSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()
+  } catch {
+    return null
+  }
+}
+
+function torchRows(torchPreset: string): Row[] {
+  const out = execFileSync('/usr/bin/python3', [torchScript, '--preset', torchPreset, '--op', 'all', '--runs', String(runs)], { encoding: 'utf8', timeout: 3_600_000 })
+  return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => ({ ...(JSON.parse(l) as Row), impl: 'torch' }))
+}
+
+const best = (rows: Row[], p: string, op: string) =>
+  rows.filter((r) => r.impl === 'flowmo-studio' && r.preset === p && r.op === op && Number.isFinite(r.median_ms)).sort((a, b) => a.median_ms - b.median_ms)[0]
+
+await initBackend('cpu')
+const dir = mkdtempSync(join(tmpdir(), 'flowmo-bench-'))
+const torchVersion = torchAvailable()
+const rows: Row[] = []
+for (const [name, torchName] of PRESETS) {
+  const checkpoint = await freshCheckpoint(name, dir)
+  if (torchVersion) rows.push(...torchRows(torchName).map((r) => ({ ...r, preset: name })))
+  for (const { op, batch } of OPS) {
+    for (const path of ['tfjs', 'onnxruntime'] as const) {
+      const row = ours({ preset: name, op, path, batch, runs, warmup: 1, checkpoint })
+      rows.push(row)
+      console.error(`${name} ${op} ${path}: ${row.error ?? `${row.median_ms.toFixed(1)} ms`}`)
+    }
+  }
+}
+
+const ratio = (p: string, op: string) => {
+  const o = best(rows, p, op)
+  const t = rows.find((r) => r.impl === 'torch' && r.preset === p && r.op === op)
+  return o && t ? o.median_ms / t.median_ms : null
+}
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, torch: torchVersion },
+  runs,
+  ratios: { reconstruct_vs_torch: ratio('bench-tiny64', 'reconstruct'), train_step_vs_torch: ratio('bench-tiny64', 'train_step') },
+  ratios_by_preset: Object.fromEntries(PRESETS.map(([p]) => [p, Object.fromEntries(OPS.map(({ op }) => [op, ratio(p, op)]))])),
+  rows,
+}
+mkdirSync(join(root, 'bench', 'results'), { recursive: true })
+writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n')
+console.log('| preset | op | PyTorch ms | tfjs ms | onnxruntime ms | best ÷ PyTorch | peak RSS MB (tfjs / ort) |')
+console.log('|---|---|---|---|---|---|---|')
+for (const [p] of PRESETS) {
+  for (const { op } of OPS) {
+    const get = (impl: string, path?: string) => rows.find((r) => r.impl === impl && r.preset === p && r.op === op && (!path || r.path === path))
+    const fmt = (r?: Row) => (r && Number.isFinite(r.median_ms) ? r.median_ms.toFixed(1) : '–')
+    const rr = ratio(p, op)
+    console.log(`| ${p} | ${op} | ${fmt(get('torch'))} | ${fmt(get('flowmo-studio', 'tfjs'))} | ${fmt(get('flowmo-studio', 'onnxruntime'))} | ${rr === null ? '–' : rr.toFixed(2)} | ${get('flowmo-studio', 'tfjs')?.peak_rss_mb ?? '–'} / ${get('flowmo-studio', 'onnxruntime')?.peak_rss_mb ?? '–'} |`)
+  }
+}
+console.log(`\nwrote bench/results/latest.json (ratios: ${JSON.stringify(result.ratios)})`)
