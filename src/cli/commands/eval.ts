@@ -64,6 +64,7 @@ async function runEvalCommand(values: Values): Promise<number> {
   const source = modelSourceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
   let bar: ProgressLine | null = null
+  let resumed: number | undefined
   const outcome = await evaluate({
     source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, metrics,
     psnr: choice(values.psnr, 'psnr', ['per-image', 'batch-pooled'] as const),
@@ -74,7 +75,10 @@ async function runEvalCommand(values: Values): Promise<number> {
     path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
     openTfjs: (src) => openModelForCli(src, requestedBackend()),
     onNotice: (line) => console.error(line),
-    onProgress: (done, total) => (bar ??= new ProgressLine('eval', total, 'img')).update(done),
+    onProgress: (done, total) => {
+      resumed ??= done // the first call counts the images already in the journal; rate and ETA cover this run only
+      ;(bar ??= new ProgressLine('eval', total - resumed, 'img')).update(done - resumed, `${done}/${total} in total`)
+    },
   })
   if (!outcome.report) return 1
   const { printReport } = await import('../../trainer/eval/print-report')

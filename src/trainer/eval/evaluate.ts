@@ -52,6 +52,7 @@ async function evalImages(o: EvalOptions, imageSizePx: number): Promise<string[]
   const scan = await scanImageFolder(o.dataDir, { imageSizePx })
   for (const line of formatSkipped(scan.skipped)) o.onNotice?.(line)
   const paths = scan.usable.map((e) => e.path)
+  if (o.n !== undefined && o.n > paths.length) o.onNotice?.(`--n ${o.n}: ${o.dataDir} has ${paths.length} usable images; evaluating all of them`)
   return o.n === undefined ? paths : paths.slice(0, o.n)
 }
 
