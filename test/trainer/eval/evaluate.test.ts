@@ -32,7 +32,7 @@ describe('evaluate', () => {
     const first = await interrupted('resumed', 2)
     expect(first.report).toBeNull()
     expect(readFileSync(first.journal, 'utf8').trim().split('\n')).toHaveLength(1 + 2) // card + 2 images
-    const rest = await evaluate(options('resumed'))
+    const rest = await evaluate(options('resumed', { batchSize: 3 })) // --batch is not on the card: noise is per image index
     expect(rest.resumed).toBe(2)
     expect(rest.report!.metrics).toEqual(whole.report!.metrics)
     expect(rest.report!.codes).toEqual(whole.report!.codes)
@@ -48,10 +48,13 @@ describe('evaluate', () => {
     expect((error as Error).message).toMatch(/sampler\.steps: 2 → 3/)
   }, 60_000)
 
-  it('reports FID as unavailable with the Inception file it needs', async () => {
-    const out = await evaluate(options('fid', { n: 2, metrics: ['psnr', 'fid'] }))
-    expect(out.report!.metrics.fid).toBeUndefined()
+  it('reports FID and LPIPS as unavailable with the weight files they need', async () => {
+    const out = await evaluate(options('fid', { n: 2, metrics: ['psnr', 'fid', 'lpips'] }))
+    expect(Object.keys(out.report!.metrics)).toEqual(['psnr'])
     expect(out.report!.unavailable.fid).toMatch(/pt_inception-2015-12-05-6726825d\.pth/)
+    expect(out.report!.unavailable.lpips_alex).toMatch(/alexnet-owt-7be5be79\.pth/)
+    expect(out.report!.unavailable.lpips_vgg).toMatch(/vgg16-397923af\.pth/)
+    expect(out.report!.protocol.lpips).toBeNull()
     expect(out.report!.protocol.network).toBeNull()
   }, 60_000)
 })
