@@ -63,8 +63,6 @@ async function runEvalCommand(values: Values): Promise<number> {
   const { sampling, seed } = samplerFromArgs(values)
   const source = modelSourceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
-  let bar: ProgressLine | null = null
-  let resumed: number | undefined
   const outcome = await evaluate({
     source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, metrics,
     psnr: choice(values.psnr, 'psnr', ['per-image', 'batch-pooled'] as const),
@@ -75,15 +73,21 @@ async function runEvalCommand(values: Values): Promise<number> {
     path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
     openTfjs: (src) => openModelForCli(src, requestedBackend()),
     onNotice: (line) => console.error(line),
-    onProgress: (done, total) => {
-      resumed ??= done // the first call counts the images already in the journal; rate and ETA cover this run only
-      ;(bar ??= new ProgressLine('eval', total - resumed, 'img')).update(done - resumed, `${done}/${total} in total`)
-    },
+    onProgress: progressBar(),
   })
   if (!outcome.report) return 1
   const { printReport } = await import('../../trainer/eval/print-report')
   console.log(printReport(outcome.report))
   return 0
+}
+
+/** A progress callback whose bar counts only this run's images (the first call reports those already journalled). */
+function progressBar(): (done: number, total: number) => void {
+  let bar: { line: ProgressLine; resumed: number } | null = null
+  return (done, total) => {
+    bar ??= { line: new ProgressLine('eval', total - done, 'img'), resumed: done }
+    bar.line.update(done - bar.resumed, `${done}/${total} in total`)
+  }
 }
 
 async function diffReports(files: readonly string[]): Promise<number> {

@@ -86,7 +86,8 @@ function featureMetrics(records: readonly ImageRecord[], isProxy: boolean, want:
     ay.add(fy, rows.length)
     const fid = frechetDistance(ax.result(), ay.result())
     metrics[`fid${suffix}`] = fid.value
-    details[`fid${suffix}`] = { between: 'originals and their reconstructions', featureDim: d, meanTerm: fid.meanTerm, proxy: isProxy }
+    details[`fid${suffix}`] = { between: 'originals and their reconstructions', featureDim: d, meanTerm: fid.meanTerm, proxy: isProxy,
+      ...(rows.length <= d && { note: `${rows.length} images ≤ ${d} features: the covariances are singular; compare only runs with the same N` }) }
   }
   if (want.has('kid')) {
     const kid = kernelInceptionDistance(fx, fy, d)
@@ -118,12 +119,15 @@ export function buildReport(i: ReportInputs): EvalReport {
     metrics[`lpips_${net}`] = mean(records.map((r) => r.lpips[net]))
     details[`lpips_${net}`] = { net, version: 'v0.1', input: '[-1,1], no uint8 step' }
   }
-  if (records[0]?.features) {
+  const unavailable = { ...i.unavailable }
+  if (records[0]?.features && records.length < 2) {
+    for (const m of ['fid', 'kid'].filter((k) => i.wanted.has(k))) unavailable[`${m}${i.featuresAreProxy ? '_proxy' : ''}`] = 'needs at least 2 images'
+  } else if (records[0]?.features) {
     const [m, d] = featureMetrics(records, i.featuresAreProxy, i.wanted)
     Object.assign(metrics, m)
     Object.assign(details, d)
   }
-  return { metrics, details, codes: codeSummary(records, i.shape), unavailable: i.unavailable, nImages: records.length, protocol: card }
+  return { metrics, details, codes: codeSummary(records, i.shape), unavailable, nImages: records.length, protocol: card }
 }
 
 /** JSON with ±Infinity written as the strings "Infinity"/"-Infinity" (JSON has no infinity; Number("Infinity") reads it back). */

@@ -73,6 +73,8 @@ describe('eval report', () => {
     const proxy = buildReport({ records: rs, card, shape, wanted: new Set(['fid']), featuresAreProxy: true, unavailable: {} })
     expect(Object.keys(proxy.metrics)).toEqual(['fid_proxy'])
     expect(proxy.details.fid_proxy.proxy).toBe(true)
+    const one = buildReport({ records: rs.slice(0, 1), card, shape, wanted: new Set(['fid', 'kid']), featuresAreProxy: false, unavailable: {} })
+    expect(one.unavailable).toEqual({ fid: 'needs at least 2 images', kid: 'needs at least 2 images' })
   })
 
   it('writes one CSV row per image with a header', () => {
