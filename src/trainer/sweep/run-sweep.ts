@@ -1,0 +1,176 @@
+// The sweep job (issue 7 "Sweeps"): encode each image once, then sample every grid cell from the same code and the
+// same noise per image (initialNoise(seed, index)), scoring each cell and keeping a small image grid; best cells marked.
+import { loadImageTensor } from '../data/images'
+import type { MetricName } from '../eval/networks'
+import { openFastModel, type FastPathOptions, type InferenceModel, type PathChoice } from '../inference/fast-path'
+import type { ModelSource } from '../inference/tf-model'
+import type { ImagesNCHW } from '../metrics/images'
+import { initialNoise } from '../sample/noise'
+import { cfgIntervalT } from '../sample/schedule'
+import { CellScores } from './cell-scores'
+import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGridRequest, type SweepSetting } from './grid'
+import { GridImages } from './grid-images'
+import { DEFAULT_SWEEP_METRICS, FEATURE_MIN_IMAGES, openSweepNetworks, sweepCard, sweepImagePaths, type SweepNetworks } from './sweep-setup'
+import { markBest, SWEEP_FORMAT, SWEEP_VERSION, type ImageRef, type SweepCell, type SweepImage, type SweepResult } from './sweep-result'
+
+export interface SweepOptions {
+  readonly source: ModelSource
+  readonly dataDir: string
+  readonly limit?: number // the first N images of the sorted folder (default all)
+  readonly grid: SweepGridRequest // a missing axis takes the model config's value
+  readonly seed?: number // default 0
+  readonly metrics?: readonly MetricName[] // default DEFAULT_SWEEP_METRICS
+  readonly featureMinImages?: number // FID/KID below this many images are left out; default FEATURE_MIN_IMAGES
+  readonly batchSize?: number // images per decoder batch, default 5
+  readonly imagesDir?: string // write the image grid's PNGs here
+  readonly inlineImages?: boolean // else keep them as base64 in the result
+  readonly gridImages?: number // images in the grid, default 8
+  readonly weightsDir?: string
+  readonly path?: PathChoice // inference path, default auto
+  readonly openTfjs?: FastPathOptions['openTfjs']
+  readonly onNotice?: (line: string) => void
+  readonly onProgress?: (done: number, total: number, message: string) => void // done/total in image passes
+  readonly onCell?: (cell: Omit<SweepCell, 'best'>, index: number) => void // each cell as soon as it is scored
+  readonly signal?: AbortSignal // stops between batches (and inside the sampler); the sweep then throws
+}
+
+/** What every cell reuses: the model, the images in batches, their codes and the originals' features. */
+interface SweepContext {
+  readonly o: SweepOptions
+  readonly model: InferenceModel
+  readonly paths: readonly string[]
+  readonly batches: readonly number[][]
+  readonly nets: SweepNetworks
+  readonly grid: GridImages
+  readonly tick: (message: string, images: number) => void
+}
+
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  const started = performance.now()
+  const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
+  o.onNotice?.(fast.notice)
+  try {
+    const grid = completeGrid(o.grid, fast.model.config.sampling)
+    const paths = await sweepImagePaths(o.dataDir, fast.model.config.imageSize, o.limit, o.onNotice)
+    const nets = await openSweepNetworks(o.metrics ?? DEFAULT_SWEEP_METRICS, paths.length, o.featureMinImages ?? FEATURE_MIN_IMAGES, o.weightsDir)
+    try {
+      const protocol = await sweepCard({ source: o.source, dataDir: o.dataDir, images: paths, seed: o.seed ?? 0, fast, nets })
+      const settings = gridSettings(grid)
+      const ctx = sweepContext(o, fast.model, paths, nets, settings.length)
+      const encoded = await encodeAll(ctx)
+      const { cells, best } = markBest(await runCells(ctx, encoded, settings))
+      return {
+        format: SWEEP_FORMAT, version: SWEEP_VERSION, protocol, grid, images: encoded.images, imagesDir: ctx.grid.dir,
+        unavailable: nets.unavailable, best,
+        timing: { encodeMsPerImage: encoded.ms / paths.length, totalMs: performance.now() - started }, cells,
+      }
+    } finally {
+      for (const m of nets.lpips) m.dispose()
+      nets.features?.dispose()
+    }
+  } finally {
+    await fast.model.dispose()
+  }
+}
+
+async function runCells(ctx: SweepContext, encoded: Encoded, settings: readonly SweepSetting[]): Promise<Omit<SweepCell, 'best'>[]> {
+  const cells: Omit<SweepCell, 'best'>[] = []
+  for (const [index, setting] of settings.entries()) {
+    cells.push(await runCell(ctx, encoded, setting, index))
+    ctx.o.onCell?.(cells[index], index)
+  }
+  return cells
+}
+
+function sweepContext(o: SweepOptions, model: InferenceModel, paths: string[], nets: SweepNetworks, cells: number): SweepContext {
+  const size = o.batchSize ?? 5
+  const batches = Array.from({ length: Math.ceil(paths.length / size) }, (_, b) => paths.slice(b * size, (b + 1) * size).map((_, i) => b * size + i))
+  const grid = new GridImages({ imagesDir: o.imagesDir, inline: o.inlineImages, count: o.gridImages ?? 8 }, model.config.imageSize)
+  const total = paths.length * (1 + cells)
+  let done = 0
+  o.onProgress?.(0, total, 'encode')
+  const tick = (message: string, images: number) => o.onProgress?.((done += images), total, message)
+  return { o, model, paths, batches, nets, grid, tick }
+}
+
+/** The originals of a batch as one NCHW array (read again per cell: memory stays flat on large sets). */
+async function loadBatch(ctx: SweepContext, indices: readonly number[]): Promise<ImagesNCHW> {
+  const S = ctx.model.config.imageSize
+  const per = 3 * S * S
+  const x = new Float32Array(indices.length * per)
+  for (const [b, i] of indices.entries()) {
+    try {
+      x.set(await loadImageTensor(ctx.paths[i], S, 'center'), b * per)
+    } catch (e) {
+      throw new Error(`cannot read image ${ctx.paths[i]}: ${(e as Error).message}`)
+    }
+  }
+  return { layout: 'nchw-f32-signed', data: x, shape: [indices.length, 3, S, S] }
+}
+
+interface Encoded {
+  readonly codes: Float32Array // [N, L, C] ±1
+  readonly features: Float32Array | null // the originals' FID/KID features, [N, d]
+  readonly images: SweepImage[]
+  readonly ms: number // encoder wall time
+}
+
+async function encodeAll(ctx: SweepContext): Promise<Encoded> {
+  const { codeLength: L, contextDim: C } = ctx.model.config
+  const codes = new Float32Array(ctx.paths.length * L * C)
+  const f = ctx.nets.features
+  const features = f ? new Float32Array(ctx.paths.length * f.featureDim) : null
+  const images: SweepImage[] = []
+  let ms = 0
+  for (const indices of ctx.batches) {
+    ctx.o.signal?.throwIfAborted()
+    const orig = await loadBatch(ctx, indices)
+    const t0 = performance.now()
+    codes.set((await ctx.model.encode(orig.data, indices.length)).code, indices[0] * L * C)
+    ms += performance.now() - t0
+    if (f && features) features.set(await f.features(orig), indices[0] * f.featureDim)
+    const refs = new Map((await storeImages(ctx, 'original', indices, orig)).map(({ index, ...ref }) => [index, ref as ImageRef]))
+    images.push(...indices.map((i) => ({ index: i, path: ctx.paths[i], ...(refs.has(i) && { original: refs.get(i) }) })))
+    ctx.tick('encode', indices.length)
+  }
+  return { codes, features, images, ms }
+}
+
+/** The batch's images that belong to the image grid, stored under `folder`. */
+async function storeImages(ctx: SweepContext, folder: string, indices: readonly number[], batch: ImagesNCHW): Promise<(ImageRef & { index: number })[]> {
+  const per = batch.data.length / indices.length
+  const out: (ImageRef & { index: number })[] = []
+  for (const [b, index] of indices.entries()) {
+    const ref = await ctx.grid.store(folder, index, batch.data.subarray(b * per, (b + 1) * per))
+    if (ref) out.push({ index, ...ref })
+  }
+  return out
+}
+
+async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, index: number): Promise<Omit<SweepCell, 'best'>> {
+  const { codeLength: L, contextDim: C, imageSize: S } = ctx.model.config
+  const sampling = settingSampling(setting)
+  const label = settingLabel(setting)
+  const folder = `c${String(index).padStart(2, '0')}-${label}`
+  const scores = new CellScores({ quantise: 'truncate', ssimVariant: 'skimage-default-7x7', lpips: ctx.nets.lpips, features: ctx.nets.features, wanted: ctx.nets.wanted })
+  const images: (ImageRef & { index: number })[] = []
+  let [ms, nfe] = [0, 0]
+  for (const indices of ctx.batches) {
+    ctx.o.signal?.throwIfAborted()
+    const B = indices.length
+    const z0 = new Float32Array(B * 3 * S * S)
+    indices.forEach((i, b) => z0.set(initialNoise(ctx.o.seed ?? 0, i, S), b * 3 * S * S))
+    const code = enc.codes.subarray(indices[0] * L * C, (indices[0] + B) * L * C)
+    const t0 = performance.now()
+    const res = await ctx.model.decode(code, z0, B, { sampling, signal: ctx.o.signal })
+    ms += performance.now() - t0
+    nfe = res.nfe
+    const rec: ImagesNCHW = { layout: 'nchw-f32-signed', data: res.images, shape: [B, 3, S, S] }
+    await scores.add(rec, await loadBatch(ctx, indices))
+    images.push(...(await storeImages(ctx, folder, indices, rec)))
+    ctx.tick(`cell ${index + 1}: ${label}`, B)
+  }
+  const { metrics, perImage } = scores.finish(enc.features)
+  const intervalT = sampling.cfgInterval === null ? null : cfgIntervalT(sampling.cfgInterval)
+  return { ...setting, schedule: sampling.schedule, cfgIntervalT: intervalT, nfe, timeMsPerImage: ms / ctx.paths.length, metrics, perImage, images }
+}
