@@ -20,15 +20,20 @@ function flowmo(...args: string[]): { code: number; out: string; err: string } {
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'))
 
-/** Starts an eval and SIGKILLs it once its journal holds `images` image lines. */
-async function killedAfter(images: number, args: string[], journal: string): Promise<void> {
-  const child = spawn(process.execPath, ['bin/flowmo.mjs', ...args], { env, stdio: 'ignore' })
-  let exited = false
-  child.on('exit', () => (exited = true))
-  while (!exited) {
-    if (existsSync(journal) && readFileSync(journal, 'utf8').trim().split('\n').length > images) child.kill('SIGKILL')
+/** Starts an eval and sends it `signal` once its journal holds `images` image lines; resolves to its exit code and stderr. */
+async function interruptedAfter(images: number, args: string[], journal: string, signal: NodeJS.Signals): Promise<{ code: number | null; err: string }> {
+  const child = spawn(process.execPath, ['bin/flowmo.mjs', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  let sent = false
+  let done = false
+  void exited.then(() => (done = true))
+  while (!done) {
+    if (!sent && existsSync(journal) && readFileSync(journal, 'utf8').trim().split('\n').length > images) sent = child.kill(signal)
     await new Promise((r) => setTimeout(r, 10))
   }
+  return { code: await exited, err }
 }
 
 describe('flowmo eval', () => {
@@ -56,7 +61,7 @@ describe('flowmo eval', () => {
   it('resumes after the process is killed, to the numbers of an uninterrupted run', async () => {
     const args = (name: string) => ['eval', ...model, '--n', '6', '--batch', '1', '--steps', '2', '--json', join(tmp, `${name}.json`), '--csv', join(tmp, `${name}.csv`)]
     expect(flowmo(...args('whole')).code).toBe(0)
-    await killedAfter(2, args('killed'), join(tmp, 'killed.json.partial.jsonl'))
+    await interruptedAfter(2, args('killed'), join(tmp, 'killed.json.partial.jsonl'), 'SIGKILL')
     expect(existsSync(join(tmp, 'killed.json'))).toBe(false)
     const r = flowmo(...args('killed'))
     expect(r.code).toBe(0)
@@ -64,6 +69,16 @@ describe('flowmo eval', () => {
     expect(readJson(join(tmp, 'killed.json')).metrics).toEqual(readJson(join(tmp, 'whole.json')).metrics)
     expect(readFileSync(join(tmp, 'killed.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole.csv'), 'utf8'))
   }, 90_000)
+
+  it('stops after the batch in flight on Ctrl-C, keeping the journal', async () => {
+    const json = join(tmp, 'ctrl-c.json')
+    const args = ['eval', ...model, '--n', '8', '--batch', '1', '--steps', '2', '--json', json]
+    const r = await interruptedAfter(1, args, `${json}.partial.jsonl`, 'SIGINT')
+    expect(r.code).toBe(130)
+    expect(r.err).toMatch(/stopped; the images done so far are in .*ctrl-c\.json\.partial\.jsonl/)
+    expect(existsSync(json)).toBe(false)
+    expect(readFileSync(`${json}.partial.jsonl`, 'utf8').trim().split('\n').length).toBeGreaterThan(1)
+  }, 60_000)
 
   it('--diff names the sampler fields two reports differ in', () => {
     const run = (name: string, ...extra: string[]) => expect(flowmo('eval', ...model, '--n', '2', '--json', join(tmp, name), ...extra).code).toBe(0)

@@ -63,6 +63,7 @@ async function runEvalCommand(values: Values): Promise<number> {
   const { sampling, seed } = samplerFromArgs(values)
   const source = modelSourceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
+  const stop = stopOnCtrlC()
   const outcome = await evaluate({
     source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, metrics,
     psnr: choice(values.psnr, 'psnr', ['per-image', 'batch-pooled'] as const),
@@ -73,12 +74,25 @@ async function runEvalCommand(values: Values): Promise<number> {
     path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
     openTfjs: (src) => openModelForCli(src, requestedBackend()),
     onNotice: (line) => console.error(line),
-    onProgress: progressBar(),
+    onProgress: progressBar(), signal: stop.signal,
   })
-  if (!outcome.report) return 1
+  if (!outcome.report) {
+    console.error(`stopped; the images done so far are in ${outcome.journal}: rerun the same command to resume`)
+    return 130
+  }
   const { printReport } = await import('../../trainer/eval/print-report')
   console.log(printReport(outcome.report))
   return 0
+}
+
+/** The first Ctrl-C stops after the batch in flight (journalled); a second one ends the process at once. */
+function stopOnCtrlC(): AbortController {
+  const stop = new AbortController()
+  process.once('SIGINT', () => {
+    console.error('\nstopping after the current batch (Ctrl-C again to quit now)')
+    stop.abort()
+  })
+  return stop
 }
 
 /** A progress callback whose bar counts only this run's images (the first call reports those already journalled). */
