@@ -11,9 +11,10 @@ import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
 import { train } from './commands/train'
 import { serve } from './commands/serve'
+import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -1,0 +1,123 @@
+// `flowmo sweep`: a grid of sampler settings (steps × ρ × CFG scale × guidance interval) over a set of images, the
+// same noise per image in every cell; writes the sweep JSON (trainer/sweep/sweep-result.ts) the app reopens.
+import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import type { Command } from '../command'
+import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { ProgressLine } from '../progress'
+
+const optionSpecs = {
+  ...modelOptionSpecs,
+  data: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' },
+  steps: { type: 'string', multiple: true }, rho: { type: 'string', multiple: true },
+  cfg: { type: 'string', multiple: true }, interval: { type: 'string', multiple: true },
+  seed: { type: 'string' }, metrics: { type: 'string' }, 'images-dir': { type: 'string' }, 'inline-images': { type: 'boolean' },
+  'grid-images': { type: 'string' }, batch: { type: 'string' }, 'weights-dir': { type: 'string' }, path: { type: 'string' },
+} as const
+
+export const sweep: Command = {
+  name: 'sweep',
+  summary: 'sample a grid of sampler settings (steps × ρ × CFG × interval) on the same images and noise; JSON per cell',
+  usage: [
+    'flowmo sweep --checkpoint <file> --data <dir> --steps 2,4 --rho 1,4 --out <file.json> [options]',
+    '',
+    ...modelUsage,
+    '  --data <dir>        image folder (recursive, sorted by path); resized (shorter side) and centre-cropped',
+    '  --limit <n>         the first n images (default all)',
+    '  --out <file.json>   the sweep result: {"protocol": {…}, "cells": [{"steps", "rho", "metrics", …}, …]}',
+    '  --steps <list>      Euler steps per cell, e.g. 5,10,25,50 (default: the config\'s)',
+    '  --rho <list>        time shifts ρ, t_i = ((n−i)/n)^ρ, e.g. 1,2,4,8 (default: the config\'s)',
+    '  --cfg <list>        guidance scales, e.g. 1,1.5 (default: the config\'s)',
+    '  --interval <i>      guidance intervals in EDM σ, "lo,hi" or "all"; repeat the option or separate with ";"',
+    '                      e.g. --interval ".17,1.02;all" (default: the config\'s)',
+    '  --seed <n>          noise seed (default 0); image i gets the noise of (seed, i) in every cell',
+    '  --metrics <list>    default psnr,ssim,lpips,fid,kid: each runs when its weights exist (FID/KID from 2048 images);',
+    '                      also lpips-alex | lpips-vgg | fid-proxy | kid-proxy',
+    '  --images-dir <dir>  write the image grid (originals and each cell\'s reconstructions) as PNG files here',
+    '  --inline-images     keep the image grid as base64 PNGs inside the JSON instead',
+    '  --grid-images <n>   images in the grid (default 8)',
+    '  --batch <n>         images per decoder batch (default 5)',
+    '  --weights-dir <d>   folder holding the LPIPS/Inception weight files',
+    '  --path <p>          auto (default) | onnxruntime | tfjs',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, optionSpecs)
+    if (!values.data) throw new UsageError('--data is required')
+    if (!values.out) throw new UsageError('--out is required')
+    if (values['images-dir'] && values['inline-images']) throw new UsageError('give --images-dir or --inline-images, not both')
+    const options = await sweepOptions(values)
+    const { runSweep } = await import('../../trainer/sweep/run-sweep')
+    const { writeSweep } = await import('../../trainer/sweep/sweep-file')
+    const { formatSweep } = await import('../../trainer/sweep/print-sweep')
+    let bar: ProgressLine | null = null
+    const controller = new AbortController()
+    const stop = () => controller.abort(new Error('sweep interrupted'))
+    process.once('SIGINT', stop)
+    try {
+      const result = await runSweep({
+        ...options, signal: controller.signal,
+        openTfjs: (src) => openModelForCli(src, requestedBackend()),
+        onNotice: (line) => console.error(line),
+        onProgress: (done, total, message) => (bar ??= new ProgressLine('sweep', total, 'img')).update(done, message),
+      })
+      await writeSweep(values.out, result)
+      console.log(formatSweep(result))
+      console.log(`wrote ${values.out}`)
+      return 0
+    } finally {
+      process.off('SIGINT', stop)
+    }
+  },
+}
+
+type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
+
+async function sweepOptions(values: Values) {
+  const { parseMetrics } = await import('../../trainer/eval/networks')
+  let metrics
+  try {
+    metrics = values.metrics === undefined ? undefined : parseMetrics(values.metrics)
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const path = values.path ?? 'auto'
+  if (!['auto', 'onnxruntime', 'tfjs'].includes(path)) throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
+  return {
+    source: modelSourceFromArgs(values), dataDir: values.data!, metrics, path: path as 'auto' | 'onnxruntime' | 'tfjs',
+    limit: integerOption(values.limit, 'limit', { min: 1 }),
+    grid: {
+      steps: listOption(values.steps, 'steps', (s) => integerOption(s, 'steps', { min: 1, max: 10_000 })!),
+      rho: listOption(values.rho, 'rho', positive('rho')),
+      cfg: listOption(values.cfg, 'cfg', (s) => numberOption(s, 'cfg')!),
+      interval: values.interval && values.interval.flatMap((v) => v.split(';')).map(parseInterval),
+    },
+    seed: integerOption(values.seed, 'seed', { min: 0 }) ?? 0,
+    imagesDir: values['images-dir'], inlineImages: values['inline-images'],
+    gridImages: integerOption(values['grid-images'], 'grid-images', { min: 0 }),
+    batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }),
+    weightsDir: values['weights-dir'],
+  }
+}
+
+/** "2,4" (or the option repeated) → [2, 4]; undefined when the option is absent. */
+function listOption<T>(values: readonly string[] | undefined, name: string, parse: (s: string) => T): T[] | undefined {
+  if (values === undefined) return undefined
+  const items = values.flatMap((v) => v.split(',')).map((s) => s.trim())
+  if (items.some((s) => s === '')) throw new UsageError(`--${name} expects a comma-separated list, got '${values.join(',')}'`)
+  return items.map(parse)
+}
+
+const positive = (name: string) => (s: string): number => {
+  const x = numberOption(s, name)!
+  if (!(x > 0)) throw new UsageError(`--${name} values must be positive, got ${s}`)
+  return x
+}
+
+/** "lo,hi" or "(lo,hi)" in EDM σ, or "all" (guidance at every step). */
+function parseInterval(text: string): readonly [number, number] | null {
+  const t = text.trim()
+  if (t === 'all') return null
+  const m = /^\(?\s*([0-9.eE+-]+)\s*,\s*([0-9.eE+-]+)\s*\)?$/.exec(t)
+  const [lo, hi] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN]
+  if (!(lo >= 0 && hi >= lo)) throw new UsageError(`--interval expects lo,hi in EDM σ with 0 ≤ lo ≤ hi (e.g. .17,1.02) or all, got '${text}'`)
+  return [lo, hi]
+}
