@@ -9,6 +9,12 @@ import { openJournal } from '../../../src/trainer/eval/journal'
 import { buildReport } from '../../../src/trainer/eval/report'
 import type { InferenceModel } from '../../../src/trainer/inference/fast-path'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { openLpipsMetric } from '../../../src/trainer/metrics/lpips'
+import { LPIPS } from '../../../src/trainer/nets/lpips'
+import { weightFiles } from '../../../src/trainer/nets/weight-files'
+import { writeNetPth } from '../../fixtures/nets/fixture-weights'
+import { useBackend } from '../nets/backends'
+import { perImageCsv } from '../../../src/trainer/eval/report'
 import { cardInputs } from './card-inputs'
 
 const photos = [0, 1, 2].map((i) => join(goldenDir(), '..', 'data', 'photos', 'val-64', `val64_000${i}.png`))
@@ -18,6 +24,20 @@ const identity = {
   config: { imageSize: 32, codeLength: 4, contextDim: 6, sampling: cardInputs.sampling },
   reconstruct: async (x: Float32Array, batch: number) => ({ images: x.slice(), code: new Float32Array(batch * 24).fill(1), nfe: 0 }),
 } as unknown as InferenceModel
+
+/** The identity model with its output shifted by 0.1 and clamped: a reconstruction that is close but not exact. */
+const shifted = {
+  ...identity,
+  reconstruct: async (x: Float32Array, batch: number) => ({ images: x.map((v) => Math.min(1, v + 0.1)), code: new Float32Array(batch * 24).fill(-1), nfe: 0 }),
+} as unknown as InferenceModel
+
+/** LPIPS-AlexNet of the layout the real files have at 1/16 width, from weight files written by the nets fixtures. */
+async function tinyLpipsAlex(dir: string) {
+  const layout = new LPIPS('alex', 16)
+  writeNetPth(join(dir, weightFiles.alexnet.fileName), layout.backboneParams.all())
+  writeNetPth(join(dir, weightFiles.lpipsAlex.fileName), layout.headParams.all())
+  return openLpipsMetric('alex', { weightsDir: dir, verifyHash: false, widthDivisor: 16 })
+}
 
 describe('eval loop', () => {
   it('cuts pending images into batches of consecutive indices', () => {
@@ -45,5 +65,22 @@ describe('eval loop', () => {
     expect(report.details.psnr.exactImages).toBe(3)
     expect(report.codes.distinctCodes.imageCodes).toBe(1)
     expect(report.codes.bitBalance.overall).toBe(1)
+  })
+
+  it('journals LPIPS per image: 0 for an exact reconstruction, positive otherwise, and a CSV column', async () => {
+    await useBackend('cpu')
+    const dir = mkdtempSync(join(tmpdir(), 'flowmo-run-lpips-'))
+    const lpips = await tinyLpipsAlex(dir)
+    const run = async (model: InferenceModel, name: string) => runEval({
+      model, images: photos, sampling: {}, seed: 0, quantise: 'truncate', ssimVariant: 'gaussian-11', batchSize: 2, lpips: [lpips], features: null,
+      journal: await openJournal(join(dir, `${name}.partial.jsonl`), evalCard(cardInputs)),
+    })
+    const exact = await run(identity, 'exact')
+    const near = await run(shifted, 'near')
+    lpips.dispose()
+    for (const r of exact) expect(Math.abs(r.lpips.alex)).toBeLessThan(1e-6)
+    for (const r of near) expect(r.lpips.alex).toBeGreaterThan(1e-4)
+    expect(perImageCsv(near).split('\n')[0]).toBe('path,psnr,ssim,lpips_alex')
+    expect(near[0].mse).toBeGreaterThan(0)
   })
 })
