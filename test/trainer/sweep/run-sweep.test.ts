@@ -1,0 +1,97 @@
+// runSweep on the golden tiny-a checkpoint and real photos: one cell per setting in grid order, the same noise per
+// image in every cell (a repeated cell is identical, and a cell equals `evaluate` at its setting), ρ changes the
+// result, best cells marked, FID/KID and LPIPS left out with a reason, progress to the end, and cancellation.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { evaluate } from '../../../src/trainer/eval/evaluate'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { runSweep, type SweepOptions } from '../../../src/trainer/sweep/run-sweep'
+import type { SweepResult } from '../../../src/trainer/sweep/sweep-result'
+
+process.env.FLOWMO_BACKEND = 'wasm'
+const set = join(goldenDir(), 'tiny-a')
+const tmp = mkdtempSync(join(tmpdir(), 'flowmo-sweep-'))
+const source = { checkpoint: join(set, 'checkpoint.pth'), config: join(set, 'config.json') }
+const dataDir = join(goldenDir(), '..', 'data', 'photos', 'val-64')
+
+const options = (extra: Partial<SweepOptions> = {}): SweepOptions => ({
+  source, dataDir, limit: 3, grid: { steps: [2, 4], rho: [1, 4] }, seed: 0, batchSize: 2,
+  weightsDir: join(tmp, 'no-weights'), path: 'tfjs', inlineImages: true, gridImages: 2, ...extra,
+})
+
+let sweep: SweepResult
+const progress: [number, number, string][] = []
+
+beforeAll(async () => {
+  sweep = await runSweep(options({ onProgress: (done, total, message) => progress.push([done, total, message]) }))
+}, 60_000)
+
+describe('runSweep', () => {
+  it('gives one cell per setting, in grid order, with metrics, NFE and time per image', () => {
+    expect(sweep.cells.map((c) => [c.steps, c.rho])).toEqual([[2, 1], [2, 4], [4, 1], [4, 4]])
+    for (const c of sweep.cells) {
+      expect(Object.keys(c.metrics).sort()).toEqual(['psnr', 'ssim'])
+      expect(c.perImage.psnr).toHaveLength(3)
+      expect(c.timeMsPerImage).toBeGreaterThan(0)
+      expect(c.cfg).toBe(1.5) // the config's guidance, interval (.17,1.02) → NFE = steps + CFG steps inside it
+      expect(c.nfe).toBeGreaterThanOrEqual(c.steps)
+      expect(c.nfe).toBeLessThanOrEqual(2 * c.steps)
+      expect(c.images.map((im) => im.index)).toEqual([0, 1]) // the grid holds the first two images
+    }
+    expect(sweep.cells[1].schedule).toBe('pow_0.25')
+    expect(sweep.protocol).toMatchObject({ dataset: { nImages: 3 }, resolutionPx: 32, inference: { path: 'tfjs' }, sampler: { seed: 0 } })
+    expect(sweep.images.map((im) => 'original' in im)).toEqual([true, true, false])
+  })
+
+  it('gives different results for ρ = 1 and ρ = 4', () => {
+    for (const steps of [2, 4]) {
+      const [a, b] = sweep.cells.filter((c) => c.steps === steps)
+      expect(a.perImage.psnr).not.toEqual(b.perImage.psnr)
+      expect(a.images[0]).not.toEqual(b.images[0])
+    }
+  })
+
+  it('marks the best cell per metric', () => {
+    for (const metric of ['psnr', 'ssim']) {
+      const values = sweep.cells.map((c) => c.metrics[metric])
+      const bestIndex = values.indexOf(Math.max(...values))
+      expect(sweep.best[metric]).toEqual({ cell: bestIndex, value: values[bestIndex] })
+      expect(sweep.cells.map((c) => c.best.includes(metric))).toEqual(sweep.cells.map((_, i) => i === bestIndex))
+    }
+  })
+
+  it('says why LPIPS and FID/KID did not run', () => {
+    expect(sweep.unavailable.lpips_alex).toMatch(/alexnet-owt-7be5be79\.pth/)
+    expect(sweep.unavailable.fid).toMatch(/at least 2048 images; this sweep has 3/)
+    expect(sweep.unavailable.kid).toMatch(/at least 2048 images/)
+  })
+
+  it('reports progress over the encode pass and every cell', () => {
+    expect(progress[0]).toEqual([0, 3 * 5, 'encode'])
+    expect(progress.at(-1)).toEqual([15, 15, 'cell 4: s4-rho4-cfg1.5-sigma0.17-1.02'])
+  })
+
+  it('uses the same noise per image in every cell: a repeated cell is identical, and equals evaluate()', async () => {
+    const repeated = await runSweep(options({ grid: { steps: [2, 2], rho: [4] }, batchSize: 3 }))
+    const [a, b] = repeated.cells
+    expect(a.metrics).toEqual(b.metrics)
+    expect(a.images).toEqual(b.images)
+    expect(a.perImage).toEqual(sweep.cells[1].perImage) // batch size does not change an image's noise
+    const ev = await evaluate({
+      source, dataDir, n: 3, sampling: { steps: 2, schedule: 'pow_0.25' }, seed: 0, metrics: ['psnr', 'ssim'], psnr: 'per-image',
+      quantise: 'truncate', ssim: 'skimage-default-7x7', batchSize: 1, path: 'tfjs', weightsDir: join(tmp, 'no-weights'),
+    })
+    expect(ev.report!.metrics.psnr).toBeCloseTo(a.metrics.psnr, 10)
+    expect(ev.report!.metrics.ssim).toBeCloseTo(a.metrics.ssim, 10)
+  }, 60_000)
+
+  it('stops when cancelled, after the cells already done', async () => {
+    const stop = new AbortController()
+    const done: number[] = []
+    const run = runSweep(options({ signal: stop.signal, onCell: (_, index) => (done.push(index), stop.abort(new Error('stop'))) }))
+    await expect(run).rejects.toThrow('stop')
+    expect(done).toEqual([0])
+  }, 60_000)
+})
