@@ -1,6 +1,6 @@
 // runSweep on the golden tiny-a checkpoint and real photos: one cell per setting in grid order, the same noise per
 // image in every cell (a repeated cell is identical, and a cell equals `evaluate` at its setting), ρ changes the
-// result, best cells marked, FID/KID and LPIPS left out with a reason, progress to the end, and cancellation.
+// result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed), progress, cancellation.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,6 +67,16 @@ describe('runSweep', () => {
     expect(sweep.unavailable.fid).toMatch(/at least 2048 images; this sweep has 3/)
     expect(sweep.unavailable.kid).toMatch(/at least 2048 images/)
   })
+
+  it('computes feature metrics once the set is large enough, the lowest marked best', async () => {
+    const proxy = await runSweep(options({ grid: { steps: [2], rho: [1, 4] }, metrics: ['psnr', 'kid-proxy'], featureMinImages: 3, inlineImages: false }))
+    expect(proxy.protocol.network?.name).toMatch(/^proxy: MobileNetV2/)
+    expect(proxy.unavailable).toEqual({})
+    const kid = proxy.cells.map((c) => c.metrics.kid_proxy)
+    expect(kid.every(Number.isFinite)).toBe(true)
+    expect(kid[0]).not.toBe(kid[1])
+    expect(proxy.best.kid_proxy.value).toBe(Math.min(...kid))
+  }, 60_000)
 
   it('reports progress over the encode pass and every cell', () => {
     expect(progress[0]).toEqual([0, 3 * 5, 'encode'])
