@@ -129,7 +129,7 @@ async function encodeAll(ctx: SweepContext): Promise<Encoded> {
     codes.set((await ctx.model.encode(orig.data, indices.length)).code, indices[0] * L * C)
     ms += performance.now() - t0
     if (f && features) features.set(await f.features(orig), indices[0] * f.featureDim)
-    const refs = new Map((await storeImages(ctx, 'original', indices, orig)).map(({ index, ...ref }) => [index, ref as ImageRef]))
+    const refs = await storeImages(ctx, 'original', indices, orig)
     images.push(...indices.map((i) => ({ index: i, path: ctx.paths[i], ...(refs.has(i) && { original: refs.get(i) }) })))
     ctx.tick('encode', indices.length)
   }
@@ -137,14 +137,14 @@ async function encodeAll(ctx: SweepContext): Promise<Encoded> {
 }
 
 /** The batch's images that belong to the image grid, stored under `folder`. */
-async function storeImages(ctx: SweepContext, folder: string, indices: readonly number[], batch: ImagesNCHW): Promise<(ImageRef & { index: number })[]> {
+async function storeImages(ctx: SweepContext, folder: string, indices: readonly number[], batch: ImagesNCHW): Promise<Map<number, ImageRef>> {
   const per = batch.data.length / indices.length
-  const out: (ImageRef & { index: number })[] = []
+  const refs = new Map<number, ImageRef>()
   for (const [b, index] of indices.entries()) {
     const ref = await ctx.grid.store(folder, index, batch.data.subarray(b * per, (b + 1) * per))
-    if (ref) out.push({ index, ...ref })
+    if (ref) refs.set(index, ref)
   }
-  return out
+  return refs
 }
 
 async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, index: number): Promise<Omit<SweepCell, 'best'>> {
@@ -158,7 +158,7 @@ async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, i
   for (const indices of ctx.batches) {
     ctx.o.signal?.throwIfAborted()
     const B = indices.length
-    const z0 = new Float32Array(B * 3 * S * S)
+    const z0 = new Float32Array(B * 3 * S * S) // image i's noise whatever its batch: the same in every cell
     indices.forEach((i, b) => z0.set(initialNoise(ctx.o.seed ?? 0, i, S), b * 3 * S * S))
     const code = enc.codes.subarray(indices[0] * L * C, (indices[0] + B) * L * C)
     const t0 = performance.now()
@@ -167,7 +167,7 @@ async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, i
     nfe = res.nfe
     const rec: ImagesNCHW = { layout: 'nchw-f32-signed', data: res.images, shape: [B, 3, S, S] }
     await scores.add(rec, await loadBatch(ctx, indices))
-    images.push(...(await storeImages(ctx, folder, indices, rec)))
+    for (const [i, ref] of await storeImages(ctx, folder, indices, rec)) images.push({ index: i, ...ref })
     ctx.tick(`cell ${index + 1}: ${label}`, B)
   }
   const { metrics, perImage } = scores.finish(enc.features)

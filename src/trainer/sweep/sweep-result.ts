@@ -78,7 +78,7 @@ export function bestCells(cells: readonly Pick<SweepCell, 'metrics'>[]): Record<
 }
 
 /** Marks each cell with the metrics it is best in. */
-export function markBest<C extends Omit<SweepCell, 'best'>>(cells: readonly C[]): { cells: (C & { best: string[] })[]; best: Record<string, BestCell> } {
+export function markBest<C extends Pick<SweepCell, 'metrics'>>(cells: readonly C[]): { cells: (C & { best: string[] })[]; best: Record<string, BestCell> } {
   const best = bestCells(cells)
   const marked = cells.map((cell, index) => ({ ...cell, best: Object.keys(best).filter((m) => best[m].cell === index) }))
   return { cells: marked, best }
