@@ -17,7 +17,7 @@ const optionSpecs = {
   'log-every': { type: 'string' }, 'sample-every': { type: 'string' }, 'val-every': { type: 'string' }, 'val-images': { type: 'string' },
   'eval-weights': { type: 'string' }, 'freeze-encoder-after': { type: 'string' }, 'time-dist': { type: 'string' },
   'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
-  'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' },
+  'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' }, engine: { type: 'string' },
 } as const
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
@@ -56,6 +56,8 @@ export const train: Command = {
     '  --perceptual-weight <x>  default 0.1 in 1a, 0.01 in 1b',
     '  --weights-dir <dir>      folder with vgg16-397923af.pth + vgg.pth (lpips-vgg) or resnet50-0676ba61.pth',
     '  --allow-perceptual-fallback  use the proxy when the asked-for network\'s weight files are missing',
+    '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
+    '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
   ].join('\n'),
   async run(argv) {
     const { values: v } = parseCommandArgs(argv, optionSpecs)
@@ -130,6 +132,7 @@ async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
     perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const) ?? d.perceptual,
     perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight') ?? d.perceptualWeight,
     weightsDir: v['weights-dir'], allowPerceptualFallback: v['allow-perceptual-fallback'] ?? false,
+    engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const) ?? d.engine,
   }
 }
 

@@ -99,6 +99,31 @@ export class Adam {
     }
   }
 
+  /** Moments by parameter and the step count, for an engine that keeps Adam's state itself (train/ort-trainer.ts). */
+  moments(): { m: Map<string, Float32Array>; v: Map<string, Float32Array>; step: number } {
+    const m = new Map<string, Float32Array>()
+    const v = new Map<string, Float32Array>()
+    let step = 0
+    for (const [name, s] of this.slots) {
+      m.set(name, s.m.dataSync() as Float32Array) // sync point: at engine start and checkpoints
+      v.set(name, s.v.dataSync() as Float32Array)
+      step = Math.max(step, s.step)
+    }
+    return { m, v, step }
+  }
+
+  /** Replaces the moments of every given parameter (all at `step`), shaped like its variable in `vars`. */
+  setMoments(state: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }, vars: ReadonlyMap<string, tf.Variable>): void {
+    for (const [name, data] of state.m) {
+      const v = state.v.get(name)
+      const shape = vars.get(name)?.shape
+      if (!v || !shape) throw new Error(`optimiser state for ${name} has no second moment or no parameter`)
+      const old = this.slots.get(name)
+      if (old) tf.dispose([old.m, old.v])
+      this.slots.set(name, { m: stateVariable(tf.tensor(data, shape)), v: stateVariable(tf.tensor(v, shape)), step: state.step })
+    }
+  }
+
   dispose(): void {
     for (const s of this.slots.values()) tf.dispose([s.m, s.v])
     this.slots.clear()

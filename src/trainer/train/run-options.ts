@@ -35,6 +35,7 @@ export interface RunOptions {
   allowPerceptualFallback: boolean // missing network → proxy → none, with a notice
   valImages: number // validation images reconstructed and scored (8)
   evalWeights: 'raw' | 'ema' // weights used for samples and validation (raw: the EMA barely moves in short runs)
+  engine: 'tfjs' | 'onnxruntime' // onnxruntime: the Stage-1A step as one ONNX graph (~9× faster on CPU; no perceptual term)
 }
 
 export function defaultRunOptions(stage: Stage): Omit<RunOptions, 'data' | 'out' | 'config'> {
@@ -43,7 +44,7 @@ export function defaultRunOptions(stage: Stage): Omit<RunOptions, 'data' | 'out'
     logEvery: 10, sampleEvery: 500, valEvery: 500, checkpointEvery: 500, keepLast: 3, keepEvery: null,
     freezeEncoderAfter: stage === '1a' ? 200_000 : null, timeDistribution: 'fat_lognormal', cfgDropout: 0.1, chainSteps: 8,
     perceptual: 'proxy', perceptualWeight: stage === '1a' ? 0.1 : 0.01,
-    allowPerceptualFallback: false, valImages: 8, evalWeights: 'raw',
+    allowPerceptualFallback: false, valImages: 8, evalWeights: 'raw', engine: 'tfjs',
   }
 }
 

@@ -10,12 +10,13 @@ import { RunDir } from './run-dir'
 import { prepareData, startingPoint, type RunData } from './run-setup'
 import type { RunEvents, RunOptions, RunSummary, StepEvent } from './run-options'
 import { Trainer, type StepLosses } from './trainer'
+import { OrtTrainer } from './ort-trainer'
 import { validate } from './validation'
 
 export class TrainingRun {
   readonly dir: RunDir
   private stopRequested = false
-  private trainer: Trainer | null = null
+  private trainer: Trainer | OrtTrainer | null = null
   private perceptual: PerceptualLoss | null = null
   private lastSaved: { step: number; path: string } | null = null
   private data: RunData | null = null
@@ -62,10 +63,15 @@ export class TrainingRun {
     await this.dir.create()
     this.perceptual = await createPerceptualLoss(o.perceptual, { weightsDir: o.weightsDir, allowFallback: o.allowPerceptualFallback })
     this.log(`perceptual loss: ${this.perceptual ? `${this.perceptual.label}, weight ${o.perceptualWeight}` : 'none'}`)
-    this.trainer = new Trainer(start.model, start.weights, {
+    const cfg = {
       stage: o.stage, lr: o.lr, gradAccumulation: o.gradAccumulation, freezeEncoderAfter: o.freezeEncoderAfter,
-      timeDistribution: o.timeDistribution, perceptualWeight: o.perceptualWeight, cfgDropout: o.cfgDropout, chainSteps: o.chainSteps, seed: o.seed,
-    }, this.perceptual, start.step)
+      timeDistribution: o.timeDistribution, perceptualWeight: this.perceptual ? o.perceptualWeight : 0, cfgDropout: o.cfgDropout,
+      chainSteps: o.chainSteps, seed: o.seed,
+    }
+    this.trainer = o.engine === 'onnxruntime'
+      ? new OrtTrainer(start.model, start.weights, cfg, start.step)
+      : new Trainer(start.model, start.weights, cfg, this.perceptual, start.step)
+    this.log(`training engine: ${o.engine === 'onnxruntime' ? 'onnxruntime (step graph)' : 'tfjs'}`)
     this.trainer.corruptLossAtStep = this.corruptLossAtStep
     if (start.resumed) {
       this.trainer.adam.restore(start.resumed.optim.tensors, start.resumed.optim.metadata)
@@ -97,7 +103,7 @@ export class TrainingRun {
     if (o.init && trainer.step === 0) await this.validation()
     while (trainer.step < o.maxSteps && !this.stopRequested) {
       const batch = (await this.loader!.next())!
-      const losses = trainer.trainStep(batch.x, batch.shape[0])
+      const losses = await trainer.trainStep(batch.x, batch.shape[0])
       const s = trainer.step
       if (s % o.logEvery === 0 || s === o.maxSteps) await this.logStep(losses)
       if (s % o.valEvery === 0 || s % o.sampleEvery === 0) await this.validation()
@@ -126,6 +132,7 @@ export class TrainingRun {
 
   private async validation(): Promise<void> {
     const t = this.trainer!
+    t.sync()
     const s = t.step
     const weights = this.opts.evalWeights === 'ema' ? t.ema.weights : t.weights
     const v = await validate(t.model, weights, this.data!.valX, this.data!.valCount)
@@ -142,6 +149,7 @@ export class TrainingRun {
   private async checkpoint(): Promise<void> {
     const t = this.trainer!
     if (this.lastSaved?.step === t.step) return
+    t.sync()
     const files = this.dir.checkpointFiles(t.step)
     await saveCheckpoint(files, { step: t.step, stage: this.opts.stage, seed: this.opts.seed, loader: this.loader!.state() }, t.model.config, t.weights, t.ema.weights, t.adam)
     this.lastSaved = { step: t.step, path: files.model }

@@ -143,6 +143,9 @@ export class Trainer {
     }
   }
 
+  /** Nothing to copy: this engine's weights and moments live in the tf variables (see OrtTrainer.sync). */
+  sync(): void {}
+
   dispose(): void {
     this.adam.dispose()
     this.ema.dispose()

@@ -1,0 +1,68 @@
+// The onnxruntime training engine behind the Trainer surface: same draws and same maths as the tfjs Trainer, so both
+// engines walk the same path; sync() hands the weights and Adam moments back for validation and checkpoints.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src/trainer/backend'
+import { FlowMo } from '../../../src/trainer/model/flowmo'
+import { initWeights } from '../../../src/trainer/model/init'
+import { disposeWeightMap } from '../../../src/trainer/model/weights'
+import { OrtTrainer } from '../../../src/trainer/train/ort-trainer'
+import { NonFiniteLossError, Trainer } from '../../../src/trainer/train/trainer'
+import { baseTrainer, smoothImages, tinyConfig } from './tiny'
+
+beforeAll(async () => {
+  await initBackend()
+})
+
+describe('OrtTrainer', () => {
+  it('takes the same steps as the tfjs Trainer (losses and weights)', async () => {
+    const config = tinyConfig()
+    const model = new FlowMo(config)
+    const x = smoothImages(4, config.imageSize)
+    const [wa, wb] = [initWeights(model, 5), initWeights(model, 5)]
+    const tfjs = new Trainer(model, wa, baseTrainer, null, 0)
+    const ort = new OrtTrainer(model, wb, baseTrainer, 0)
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = [tfjs.trainStep(x, 4), await ort.trainStep(x, 4)]
+      expect(Math.abs(a.flow_loss - b.flow_loss)).toBeLessThan(1e-4 * Math.abs(a.flow_loss))
+      expect(Math.abs(a.quantizer_loss - b.quantizer_loss)).toBeLessThan(1e-4)
+    }
+    ort.sync()
+    let maxDiff = 0
+    let maxW = 0
+    for (const [name, v] of wa) {
+      const [p, q] = [v.dataSync(), wb.get(name)!.dataSync()]
+      for (let i = 0; i < p.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(p[i] - q[i]))
+        maxW = Math.max(maxW, Math.abs(p[i]))
+      }
+    }
+    expect(maxDiff).toBeLessThan(1e-4 * maxW)
+    const { m, step } = ort.adam.moments()
+    expect(step).toBe(3)
+    expect(m.size).toBeGreaterThan(0)
+    tfjs.dispose()
+    ort.dispose()
+    disposeWeightMap(wa)
+    disposeWeightMap(wb)
+  })
+
+  it('refuses what its graph does not do, naming it', () => {
+    const model = new FlowMo(tinyConfig())
+    const w = initWeights(model, 1)
+    expect(() => new OrtTrainer(model, w, { ...baseTrainer, stage: '1b' }, 0)).toThrow(/does not support Stage 1B.*--engine tfjs/)
+    expect(() => new OrtTrainer(model, w, { ...baseTrainer, perceptualWeight: 0.1 }, 0)).toThrow(/perceptual term/)
+    expect(() => new OrtTrainer(model, w, { ...baseTrainer, gradAccumulation: 2 }, 0)).toThrow(/gradient accumulation/)
+    disposeWeightMap(w)
+  })
+
+  it('stops on a non-finite loss, naming the step', async () => {
+    const model = new FlowMo(tinyConfig())
+    const w = initWeights(model, 2)
+    const ort = new OrtTrainer(model, w, baseTrainer, 0)
+    ort.corruptLossAtStep = 1
+    await ort.trainStep(smoothImages(2, 16), 2)
+    await expect(ort.trainStep(smoothImages(2, 16), 2)).rejects.toThrow(NonFiniteLossError)
+    ort.dispose()
+    disposeWeightMap(w)
+  })
+})
