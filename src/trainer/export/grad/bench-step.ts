@@ -1,6 +1,7 @@
 // Times one Stage-1A training step (no perceptual term) at a fixed batch on both engines: the onnxruntime
 // step graph (train/ort-step.ts) and tfjs `variableGrads` + Adam + projection on the wasm backend.
-// Usage: npx tsx src/trainer/export/grad/bench-step.ts [preset=tiny-64] [batch=8] [repeats=5]
+// Usage: npx tsx src/trainer/export/grad/bench-step.ts [preset=tiny-64] [batch=8] [repeats=5] [ort threads=1,0] [tfjs=yes|no]
+// (onnxruntime intra-op threads, 0 = every core; FLOWMO_THREADS sets the wasm threads).
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../backend'
 import { preset } from '../../model/configs'
@@ -42,11 +43,15 @@ async function main(): Promise<void> {
   const vars = initWeights(model, 0)
   const start = new Map([...vars].map(([k, v]) => [k, v.dataSync() as Float32Array]))
 
-  const buildStart = performance.now()
-  const ort = await OrtTrainStep.create(config, start, { batch: B })
-  console.log(`${name}, batch ${B}: ort graph + session ${(performance.now() - buildStart).toFixed(0)} ms`)
-  await median('onnxruntime-node step', Number(repeatsArg), () => ort.step(batch, 1e-4))
+  for (const threads of (process.argv[5] ?? '1,0').split(',').map(Number)) {
+    const buildStart = performance.now()
+    const ort = await OrtTrainStep.create(config, start, { batch: B, intraOpNumThreads: threads })
+    console.log(`${name}, batch ${B}: ort graph + session ${(performance.now() - buildStart).toFixed(0)} ms`)
+    await median(`onnxruntime-node step (${threads || 'all'} threads)`, Number(repeatsArg), () => ort.step(batch, 1e-4))
+    await ort.release()
+  }
 
+  if (process.argv[6] === 'no') return
   const adam = new Adam([{ name: 'all', lr: 1e-4, params: [...vars.keys()] }])
   const norms = captureNorms(vars)
   const x = tf.tensor4d(batch.x, [B, 3, S, S])
@@ -58,7 +63,6 @@ async function main(): Promise<void> {
     await value.data()
     tf.dispose([value, ...Object.values(grads)])
   })
-  await ort.release()
 }
 
 void main()
