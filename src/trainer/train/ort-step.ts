@@ -79,6 +79,9 @@ export class OrtTrainStep {
     const B = this.batch
     const S = this.config.imageSize
     const image = [B, 3, S, S]
+    const sizes = { x: batch.x.length / (3 * S * S), eps: batch.eps.length / (3 * S * S), t: batch.t.length, keep: batch.keep.length }
+    const wrong = Object.entries(sizes).filter(([, n]) => n !== B)
+    if (wrong.length) throw new Error(`the step graph is built for batch ${B}; got ${wrong.map(([k, n]) => `${k} for ${n}`).join(', ')}`)
     const feeds: Record<string, ort.Tensor> = {
       ...this.state,
       x: float(batch.x, image), eps: float(batch.eps, image), t: float(batch.t, [B]), keep: float(batch.keep, [B]),

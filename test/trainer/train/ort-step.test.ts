@@ -36,6 +36,9 @@ describe('OrtTrainStep', () => {
     expect(after.get(projected)).not.toEqual(start.get(projected))
     const unread = 'encoder.final_layer_img.linear.weight' // the encoder's image head is never used
     expect(after.get(unread)).toEqual(start.get(unread))
+    const short = { ...batch, t: batch.t.slice(0, 1) }
+    await expect(trainer.step(short, 1e-3)).rejects.toThrow(/built for batch 2; got t for 1/)
+    expect(trainer.stepCount).toBe(2)
     await trainer.release()
   }, 60_000)
 })
