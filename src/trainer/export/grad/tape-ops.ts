@@ -65,7 +65,7 @@ export class GradOps implements Ops<Sym> {
 
   slice(x: Sym, axis: number, begin: number, size: number): Sym {
     const a = normAxis(axis, x.shape.length)
-    return this.op(this.e.slice(x, a, begin, size), [x], (g) => [this.e.pad(g, a, begin, x.shape[a] - begin - size)])
+    return this.op(this.e.slice(x, a, begin, size), [x], (g) => [{ piece: g, axis: a, begin }])
   }
 
   /** Gemm(x₂, w, b, transB) on x flattened to [N, in]; the gradients are Gemms too. */

@@ -1,10 +1,19 @@
-// The gradient tape: which values need a gradient, how each recorded op maps its output gradient to
-// its inputs' gradients (as emitted graph nodes), and the reverse walk that accumulates them.
+// The gradient tape: which values depend on a parameter, how each recorded op maps its output gradient to
+// its inputs' gradients (as emitted graph nodes), and the reverse walk that accumulates them. Gradients of
+// slices are kept as pieces and joined by one Concat when they tile the sliced axis (the qkv split, the
+// modulation chunks), instead of one Pad and one Add per slice.
 import type { Sym } from '../trace-ops'
 import type { Emitter } from './emit'
 
+/** The gradient of `x[begin : begin + size]` along `axis`: g covers only that range. */
+export interface SlicePiece {
+  readonly piece: Sym
+  readonly axis: number
+  readonly begin: number
+}
+
 /** Output gradient → one gradient per input (null where that input needs none). */
-export type Vjp = (g: Sym) => (Sym | null)[]
+export type Vjp = (g: Sym) => (Sym | SlicePiece | null)[]
 
 interface Entry {
   readonly out: Sym
@@ -33,20 +42,80 @@ export class Tape {
 
   /** d loss / d x for every tracked value reached from `loss` (a scalar), keyed by value name. */
   backward(e: Emitter, loss: Sym): Map<string, Sym> {
-    const grads = new Map<string, Sym>([[loss.name, e.fill(loss.shape, 1)]])
+    const acc = new Accumulator(e)
+    acc.add(loss, e.fill(loss.shape, 1))
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const { out, inputs, vjp } = this.entries[i]
-      const g = grads.get(out.name)
+      const g = acc.take(out)
       if (g === undefined) continue
-      grads.delete(out.name) // intermediate gradients are not needed again
       vjp(g).forEach((gi, j) => {
-        const x = inputs[j]
-        if (gi === null || !this.needs(x)) return
-        if (gi.shape.join() !== x.shape.join()) throw new Error(`gradient of [${x.shape}] came back as [${gi.shape}]`)
-        const known = grads.get(x.name)
-        grads.set(x.name, known ? e.binary('Add', known, gi) : gi)
+        if (gi !== null && this.needs(inputs[j])) acc.add(inputs[j], gi)
       })
     }
-    return grads
+    return acc.rest()
+  }
+}
+
+/** Per value: the summed dense gradient and the slice pieces not yet joined. */
+class Accumulator {
+  private readonly dense = new Map<string, Sym>()
+  private readonly pieces = new Map<string, { x: Sym; list: SlicePiece[] }>()
+
+  constructor(private readonly e: Emitter) {}
+
+  add(x: Sym, g: Sym | SlicePiece): void {
+    if ('piece' in g) {
+      const known = this.pieces.get(x.name) ?? { x, list: [] }
+      known.list.push(g)
+      this.pieces.set(x.name, known)
+      return
+    }
+    if (g.shape.join() !== x.shape.join()) throw new Error(`gradient of [${x.shape}] came back as [${g.shape}]`)
+    const known = this.dense.get(x.name)
+    this.dense.set(x.name, known ? this.e.binary('Add', known, g) : g)
+  }
+
+  /** The whole gradient of x (removed: nothing adds to it after its producer has been reached). */
+  take(x: Sym): Sym | undefined {
+    const slices = this.pieces.get(x.name)
+    this.pieces.delete(x.name)
+    const joined = slices ? this.join(slices.x, slices.list) : undefined
+    const dense = this.dense.get(x.name)
+    this.dense.delete(x.name)
+    if (joined && dense) return this.e.binary('Add', dense, joined)
+    return joined ?? dense
+  }
+
+  /** Everything left: the leaves' gradients. */
+  rest(): Map<string, Sym> {
+    const names = new Set([...this.dense.keys(), ...this.pieces.keys()])
+    const out = new Map<string, Sym>()
+    for (const name of names) {
+      const x = this.pieces.get(name)?.x ?? { name, shape: this.dense.get(name)!.shape }
+      out.set(name, this.take(x)!)
+    }
+    return out
+  }
+
+  /** One Concat (zeros in the gaps) when the pieces lie on one axis without overlap; else Pad each and sum. */
+  private join(x: Sym, list: SlicePiece[]): Sym {
+    const axis = list[0].axis
+    const sorted = [...list].sort((a, b) => a.begin - b.begin)
+    const size = (p: SlicePiece) => p.piece.shape[axis]
+    const disjoint = sorted.every((p, i) => p.axis === axis && (i === 0 || sorted[i - 1].begin + size(sorted[i - 1]) <= p.begin))
+    if (!disjoint) {
+      const padded = list.map((p) => this.e.pad(p.piece, p.axis, p.begin, x.shape[p.axis] - p.begin - size(p)))
+      return padded.reduce((a, b) => this.e.binary('Add', a, b))
+    }
+    const parts: Sym[] = []
+    let at = 0
+    const zeros = (n: number) => this.e.fill(x.shape.map((d, i) => (i === axis ? n : d)), 0)
+    for (const p of sorted) {
+      if (p.begin > at) parts.push(zeros(p.begin - at))
+      parts.push(p.piece)
+      at = p.begin + size(p)
+    }
+    if (at < x.shape[axis]) parts.push(zeros(x.shape[axis] - at))
+    return parts.length === 1 ? parts[0] : this.e.concat(parts, axis)
   }
 }
