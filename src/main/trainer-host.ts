@@ -1,10 +1,17 @@
-// Runs the engine (src/trainer/index.ts) in an Electron utility process, restarts it when it crashes,
-// and relays its events to every window (electron-vite guide/dev.md, "Utility Process").
+// Runs the engine (src/trainer/index.ts) in an Electron utility process, restarts it when it crashes, ends the jobs
+// it was running with job:error 'engine-exited', and relays its events to every window (electron-vite guide/dev.md,
+// "Utility Process"; the web server's src/server/engine-supervisor.ts does the same for a Node child process).
+import { delimiter } from 'node:path'
 import { BrowserWindow, utilityProcess, type UtilityProcess } from 'electron'
+import { isHostGrantReply, type HostGrant, type HostGrantReply } from '../shared/payloads/desktop'
 import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
 import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
 import { pushChannel } from '../shared/ipc-channels'
+import { RunningJobs } from '../server/running-jobs'
+import { allowRootsVariable } from '../trainer/files'
 import { RestartPolicy } from './restart-policy'
+
+type Pending = { resolve(paths: string[]): void; reject(error: RpcError): void }
 
 function utilityPort(child: UtilityProcess): RpcPort {
   return {
@@ -24,22 +31,38 @@ export class TrainerHost {
   private child: UtilityProcess | null = null
   private client: RpcClient<TrainerApi, TrainerEvents> | null = null
   private stopping = false
+  private nextGrant = 1
+  private readonly grants = new Map<number, Pending>()
+  private readonly granted = new Set<string>() // every path the user chose: a restarted engine may read them again
+  private readonly jobs = new RunningJobs()
   private readonly policy = new RestartPolicy()
 
   constructor(private readonly modulePath: string) {}
 
   start(): void {
-    const child = utilityProcess.fork(this.modulePath, [], { serviceName: 'FlowMo engine', stdio: 'inherit' })
+    const env = { ...process.env, [allowRootsVariable]: [...this.granted].join(delimiter) }
+    const child = utilityProcess.fork(this.modulePath, [], { serviceName: 'FlowMo engine', stdio: 'inherit', env })
     this.child = child
     this.client = createClient<TrainerApi, TrainerEvents>(utilityPort(child), trainerMethods)
-    child.on('message', (message) => isPush(message) && broadcast(message as Push<TrainerEvents>))
+    child.on('message', (message) => this.onMessage(message))
     child.on('exit', (code) => this.onExit(child, code))
   }
 
-  /** Forwards one call to the engine; rejects with code 'engine-exited' when the engine is down. */
-  call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
-    if (!this.client) return Promise.reject(new RpcError('the engine is not running', 'engine-exited'))
-    return (this.client[method] as (req: unknown) => Promise<unknown>)(req)
+  /** Forwards one call to the engine; rejects with code 'engine-exited' when the engine is down or dies first. */
+  async call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
+    if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
+    const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
+    this.jobs.noteReply(value)
+    return value
+  }
+
+  /** Lets the engine read `paths` (chosen in a native dialog) over the main-only port; resolves their real paths. */
+  allowRoots(paths: readonly string[]): Promise<string[]> {
+    if (!this.child) return Promise.reject(new RpcError('the engine is not running', 'engine-exited'))
+    const grant: HostGrant = { kind: 'host-grant', id: this.nextGrant++, paths }
+    const answer = new Promise<string[]>((resolve, reject) => this.grants.set(grant.id, { resolve, reject }))
+    this.child.postMessage(grant)
+    return answer
   }
 
   stop(): void {
@@ -47,16 +70,36 @@ export class TrainerHost {
     this.child?.kill()
   }
 
+  private onMessage(message: unknown): void {
+    if (isHostGrantReply(message)) return this.settleGrant(message)
+    if (!isPush(message)) return
+    this.jobs.notePush(message)
+    broadcast(message as Push<TrainerEvents>)
+  }
+
+  private settleGrant(reply: HostGrantReply): void {
+    const pending = this.grants.get(reply.id)
+    this.grants.delete(reply.id)
+    if (!pending) return
+    if (!reply.ok) return pending.reject(new RpcError(reply.message, 'forbidden'))
+    for (const path of reply.paths) this.granted.add(path)
+    pending.resolve([...reply.paths])
+  }
+
   private onExit(child: UtilityProcess, code: number): void {
     if (child !== this.child) return
-    this.client?.close(new RpcError(`the engine exited (code ${code})`, 'engine-exited'))
+    const message = `the engine exited (code ${code})`
+    this.client?.close(new RpcError(message, 'engine-exited'))
+    for (const pending of this.grants.values()) pending.reject(new RpcError(message, 'engine-exited'))
+    this.grants.clear()
     this.client = null
     this.child = null
+    for (const payload of this.jobs.abandon(`${message} while the job was running`)) broadcast({ kind: 'push', name: 'job:error', payload })
     if (this.stopping) return
     const decision = this.policy.onCrash(Date.now())
     const state: EngineStateEvent = decision.restart
-      ? { state: 'restarting', message: `the engine exited (code ${code}); restarting (attempt ${decision.attempt})` }
-      : { state: 'stopped', message: `the engine exited (code ${code}) ${decision.attempt} times in a row; restart the app` }
+      ? { state: 'restarting', message: `${message}; restarting (attempt ${decision.attempt})` }
+      : { state: 'stopped', message: `${message} ${decision.attempt} times in a row; restart the app` }
     broadcast({ kind: 'push', name: 'engine:status', payload: state })
     if (decision.restart) setTimeout(() => this.start(), decision.delayMs)
   }

@@ -2,6 +2,7 @@
 // (electron-vite `?modulePath`, guide/dev.md) or over a Node child_process IPC channel (`fork`, tests, web mode).
 import { trainerSchemas, type TrainerEvents } from '../shared/protocol'
 import { pushTo, serve, type RpcPort } from '../shared/rpc'
+import { serveHostGrants } from './inspect/host-grants'
 import { TrainerService } from './service'
 
 /** Electron's `process.parentPort`, typed here so that the engine never imports electron. */
@@ -41,5 +42,6 @@ function enginePort(): RpcPort {
 
 const port = enginePort()
 const emit = pushTo<TrainerEvents>(port)
+serveHostGrants(port) // main's native-dialog choices (src/main/trainer-host.ts `allowRoots`)
 serve(port, new TrainerService(emit, process.env.FLOWMO_BACKEND || undefined), trainerSchemas)
 emit('engine:status', { state: 'ready', message: `engine ready (pid ${process.pid})` })

@@ -1,5 +1,7 @@
-// The engine host with a fake utility process: calls reach the engine, pushes reach every window,
-// a crash rejects pending calls and restarts the engine, a deliberate stop does not.
+// The engine host with a fake utility process: calls reach the engine, pushes reach every window, a crash rejects
+// pending calls, ends running jobs with job:error 'engine-exited' and restarts the engine, a deliberate stop does not;
+// native-dialog grants travel on the main-only message and survive a restart.
+import { delimiter } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { electronFake, forked, sent } from './electron-fake'
 
@@ -57,5 +59,56 @@ describe('TrainerHost', () => {
     quiet.stop()
     vi.advanceTimersByTime(10_000)
     expect(forked).toHaveLength(5)
+  })
+
+  it('ends the running jobs with job:error engine-exited, then restarting, then the new engine is ready', async () => {
+    const host = new TrainerHost('/engine.js')
+    host.start()
+    const replyTo = async (method: string, value: unknown) => {
+      const pending = host.call(method as never, { modelId: 'm', imageId: 'i', sampling: {}, seed: 0 })
+      const call = forked[0].posted.at(-1) as { id: number }
+      forked[0].emit('message', { kind: 'reply', id: call.id, ok: true, value })
+      return pending
+    }
+    await replyTo('reconstruct', { jobId: 'job-1' })
+    await replyTo('sampleVariance', { jobId: 'job-2' })
+    forked[0].emit('message', { kind: 'push', name: 'job:progress', payload: { jobId: 'job-3', done: 1, total: 9, message: '' } })
+    forked[0].emit('message', { kind: 'push', name: 'job:done', payload: { jobId: 'job-2', result: null } })
+    const inFlight = host.call('status', undefined)
+    sent.length = 0
+    forked[0].emit('exit', 9)
+    await expect(inFlight).rejects.toMatchObject({ code: 'engine-exited' })
+    const names = sent.map((s) => (s.payload as { name: string }).name)
+    expect(names).toEqual(['job:error', 'job:error', 'engine:status'])
+    const errors = sent.slice(0, 2).map((s) => (s.payload as { payload: { jobId: string; code: string } }).payload)
+    expect(errors.map((e) => e.jobId).sort()).toEqual(['job-1', 'job-3'])
+    expect(errors.every((e) => e.code === 'engine-exited')).toBe(true)
+    expect(sent[2].payload).toMatchObject({ payload: { state: 'restarting' } })
+    vi.advanceTimersByTime(1000)
+    const ready = { kind: 'push', name: 'engine:status', payload: { state: 'ready', message: 'engine ready' } }
+    forked[1].emit('message', ready)
+    expect(sent.at(-1)).toEqual({ channel: 'trainer:push', payload: ready })
+    forked[1].emit('exit', 9)
+    expect(sent.filter((s) => (s.payload as { name: string }).name === 'job:error')).toHaveLength(2) // nothing ran on the new engine
+  })
+
+  it('grants dialog choices over the main-only message and lets a restarted engine read them again', async () => {
+    const host = new TrainerHost('/engine.js')
+    host.start()
+    const granted = host.allowRoots(['/data/photos', '/data/model.pth'])
+    const grant = forked[0].posted.at(-1) as { kind: string; id: number; paths: string[] }
+    expect(grant).toMatchObject({ kind: 'host-grant', paths: ['/data/photos', '/data/model.pth'] })
+    forked[0].emit('message', { kind: 'host-grant-reply', id: grant.id, ok: true, paths: ['/real/photos', '/real/model.pth'] })
+    expect(await granted).toEqual(['/real/photos', '/real/model.pth'])
+    expect(sent).toEqual([]) // grant replies are not events for the windows
+    const refused = host.allowRoots(['/nope'])
+    const second = forked[0].posted.at(-1) as { id: number }
+    forked[0].emit('message', { kind: 'host-grant-reply', id: second.id, ok: false, message: '/nope does not exist' })
+    await expect(refused).rejects.toMatchObject({ code: 'forbidden', message: '/nope does not exist' })
+    const lost = host.allowRoots(['/data/other'])
+    forked[0].emit('exit', 1)
+    await expect(lost).rejects.toMatchObject({ code: 'engine-exited' })
+    vi.advanceTimersByTime(1000)
+    expect(forked[1].options.env?.FLOWMO_ALLOW_ROOTS?.split(delimiter)).toEqual(['/real/photos', '/real/model.pth'])
   })
 })
