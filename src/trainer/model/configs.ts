@@ -159,8 +159,9 @@ export const PRESETS: Record<string, () => FlowMoConfig> = {
   'flowmo-hi': () => fromReferenceModel({ ...BASE_YAML_MODEL, context_dim: 56, codebook_size_for_entropy: 14 }, 256, 'flowmo-hi'),
   // the README's "smaller" model: patch 8, decoder width 4
   'flowmo-small': () => fromReferenceModel({ ...BASE_YAML_MODEL, patch_size: 8, mup_width: 4 }, 256, 'flowmo-small'),
-  // 64 px, patch 8, 64 tokens × 12 bits, width 128: a Stage-1A run learns within 30 minutes on 2 CPU cores (docs/training.md)
-  'tiny-64': () => sameWidth('tiny-64', 64, 8, 64, 12, 6, 128, 2, [16, 24, 24], 2, 4),
+  // 64 px, patch 8, 64 tokens × 12 bits, width 256: trains in minutes on 2 CPU cores (docs/training.md). The width
+  // must exceed the patch vector (3·8² = 192): a narrower decoder cannot carry per-pixel noise and samples stay noisy.
+  'tiny-64': () => sameWidth('tiny-64', 64, 8, 64, 12, 6, 256, 4, [16, 24, 24], 2, 4),
   // 64 px, patch 4, 64 tokens × 12 bits, width 256 (the PyTorch bench's tiny64; ~5× the compute of tiny-64 per image)
   'bench-tiny64': () => sameWidth('bench-tiny64', 64, 4, 64, 12, 6, 256, 4, [16, 24, 24], 2, 4),
   // 128 px, 128 tokens × 18 bits, width 384 (the PyTorch bench's small128)
