@@ -5,10 +5,19 @@ import type {
   ModelSummary, OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
+import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, SweepCellEvent, SweepRequest } from './payloads/jobs'
+import { jobSchemas } from './payloads/jobs-schemas'
+import type {
+  OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunSampleEvent,
+  RunSampleRequest, RunStartEvent, RunStarted, RunStepEvent, RunValidationEvent, StopRunReport, StopRunRequest,
+} from './payloads/runs'
+import { runSchemas } from './payloads/runs-schemas'
 import type { Schemas } from './rpc'
 import { s } from './schema'
 
 export type * from './payloads/inspect'
+export type * from './payloads/jobs'
+export type * from './payloads/runs'
 
 // ── payloads ─────────────────────────────────────────────────────────────────
 
@@ -81,20 +90,6 @@ export interface JobErrorEvent {
   readonly code: string // 'cancelled' when cancelJob stopped it
 }
 
-export interface RunStepEvent {
-  readonly runId: string
-  readonly step: number
-  readonly losses: Readonly<Record<string, number>> // e.g. { rf: 0.31, entropy: 0.02 }
-  readonly stepMs: number
-}
-
-export interface RunSampleEvent {
-  readonly runId: string
-  readonly step: number
-  readonly pixels: Uint8Array // RGB, row-major
-  readonly shape: readonly [h: number, w: number, c: 3]
-}
-
 export type EngineState = 'ready' | 'restarting' | 'stopped'
 
 /** Engine life: 'ready' when serving, 'restarting' after a crash, 'stopped' once it gave up. */
@@ -122,6 +117,18 @@ export interface TrainerApi {
   bitAtlas(req: BitAtlasRequest): Promise<JobStarted> // → BitAtlasReport
   trajectory(req: DecodeRequest): Promise<JobStarted> // → TrajectoryReport
   codeBalance(req: CodeBalanceRequest): Promise<JobStarted> // → CodeBalanceReport
+  // training runs (src/trainer/run-control): they live in the engine; run:* events carry the runId
+  startRun(req: RunRequest): Promise<RunStarted>
+  stopRun(req: StopRunRequest): Promise<StopRunReport>
+  listRuns(req: void): Promise<RunInfo[]>
+  openRunFolder(req: OpenRunFolderRequest): Promise<RunHistory>
+  runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
+  // evaluation jobs (src/trainer/jobs)
+  evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvalReport
+  sweep(req: SweepRequest): Promise<JobStarted> // sweep:cell per cell → SweepResult
+  compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
+  exportRatings(req: ExportRatingsRequest): Promise<JobStarted> // → ExportReport
+  importRatings(req: ImportRatingsRequest): Promise<JobStarted> // → RatingReport
 }
 
 export interface TrainerEvents {
@@ -129,7 +136,14 @@ export interface TrainerEvents {
   'job:done': JobDoneEvent
   'job:error': JobErrorEvent
   'run:step': RunStepEvent
+  'run:start': RunStartEvent
   'run:sample': RunSampleEvent
+  'run:validation': RunValidationEvent
+  'run:checkpoint': RunCheckpointEvent
+  'run:log': RunLogEvent
+  'run:done': RunDoneEvent
+  'run:error': RunErrorEvent
+  'sweep:cell': SweepCellEvent
   'engine:status': EngineStateEvent
   'inspect:sample': VarianceSampleEvent
 }
@@ -151,6 +165,16 @@ export const trainerMethods = {
   bitAtlas: true,
   trajectory: true,
   codeBalance: true,
+  startRun: true,
+  stopRun: true,
+  listRuns: true,
+  openRunFolder: true,
+  runSample: true,
+  evaluate: true,
+  sweep: true,
+  compare: true,
+  exportRatings: true,
+  importRatings: true,
 } as const satisfies Record<keyof TrainerApi, true>
 
 /** Every call's request is validated against these in the receiving process. */
@@ -164,4 +188,6 @@ export const trainerSchemas: Schemas<TrainerApi> = {
   }),
   cancelJob: s.object({ jobId: s.string(100) }),
   ...inspectSchemas,
+  ...runSchemas,
+  ...jobSchemas,
 }

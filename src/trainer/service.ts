@@ -7,10 +7,17 @@ import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
   EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest, ModelSummary,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
+  StopRunRequest, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
 import { Inspector } from './inspect/inspector'
+import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
+import { evaluateJob } from './jobs/evaluate-job'
+import { sweepJob } from './jobs/sweep-job'
+import { openRunFolder, runSample } from './run-control/run-folder'
+import { RunRegistry } from './run-control/run-registry'
 
 /** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
 export async function engineStatus(requestedBackend?: string): Promise<EngineStatus> {
@@ -78,9 +85,11 @@ class Jobs {
 export class TrainerService implements TrainerApi {
   private readonly jobs: Jobs
   private readonly inspector = new Inspector()
+  private readonly runs: RunRegistry
 
   constructor(private readonly emit: Emit<TrainerEvents>, private readonly requestedBackend?: string) {
     this.jobs = new Jobs(emit)
+    this.runs = new RunRegistry(emit, requestedBackend)
   }
 
   status(): Promise<EngineStatus> {
@@ -155,5 +164,53 @@ export class TrainerService implements TrainerApi {
 
   async codeBalance(req: CodeBalanceRequest): Promise<JobStarted> {
     return this.jobs.start('balance', (signal, progress) => this.inspector.codeBalance(req, { signal, progress }))
+  }
+
+  // ── training runs (src/trainer/runs), each in a worker thread ──
+
+  startRun(req: RunRequest): Promise<RunStarted> {
+    return this.runs.start(req)
+  }
+
+  async stopRun(req: StopRunRequest): Promise<StopRunReport> {
+    return { stopping: this.runs.stop(req.runId) }
+  }
+
+  async listRuns(): Promise<RunInfo[]> {
+    return this.runs.list()
+  }
+
+  openRunFolder(req: OpenRunFolderRequest): Promise<RunHistory> {
+    return openRunFolder(req.dir, (dir) => this.runs.runIn(dir))
+  }
+
+  runSample(req: RunSampleRequest): Promise<RunSampleEvent> {
+    return runSample(req.dir, req.step)
+  }
+
+  // ── evaluation jobs (src/trainer/jobs) ──
+
+  async evaluate(req: EvaluateRequest): Promise<JobStarted> {
+    return this.jobs.start('eval', async (signal, progress) => (await this.status(), evaluateJob(req, { signal, progress })))
+  }
+
+  async sweep(req: SweepRequest): Promise<JobStarted> {
+    const started = this.jobs.start('sweep', async (signal, progress) => {
+      await this.status()
+      return sweepJob(req, { signal, progress }, (cell, index) => this.emit('sweep:cell', { jobId: started.jobId, index, cell }))
+    })
+    return started
+  }
+
+  async compare(req: CompareRequest): Promise<JobStarted> {
+    return this.jobs.start('compare', async (signal, progress) => (await this.status(), compareJob(req, { signal, progress })))
+  }
+
+  async exportRatings(req: ExportRatingsRequest): Promise<JobStarted> {
+    return this.jobs.start('export', async (signal, progress) => (await this.status(), exportRatingsJob(req, { signal, progress })))
+  }
+
+  async importRatings(req: ImportRatingsRequest): Promise<JobStarted> {
+    return this.jobs.start('import', (signal, progress) => importRatingsJob(req, { signal, progress }))
   }
 }

@@ -1,0 +1,100 @@
+// Wire payloads of the evaluation jobs (issue 5 eval, issue 7 sweeps, baselines, rating export/import). Each call
+// answers JobStarted; the report arrives in job:done.result (its engine type is named on each request).
+import type { SamplingRequest } from './inspect'
+
+export type InferencePath = 'auto' | 'onnxruntime' | 'tfjs'
+export type EvalMetric = 'psnr' | 'ssim' | 'lpips' | 'lpips-alex' | 'lpips-vgg' | 'fid' | 'kid' | 'fid-proxy' | 'kid-proxy'
+
+/** A FlowMo checkpoint as the jobs open it. */
+export interface ModelFile {
+  readonly checkpoint: string // .safetensors or .pth
+  readonly config?: string // a config file overriding what the checkpoint implies
+  readonly stateDict?: 'ema' | 'raw' // default ema
+}
+
+/** `flowmo eval` as a job → EvalReport (src/trainer/eval/report.ts): { metrics, details, codes, unavailable, nImages, protocol }. */
+export interface EvaluateRequest {
+  readonly model: ModelFile
+  readonly data: string // image folder
+  readonly n?: number // first N images of the sorted folder
+  readonly sampling?: SamplingRequest // default: the model's own
+  readonly seed?: number // default 0
+  readonly metrics?: readonly EvalMetric[] // default psnr, ssim
+  readonly psnr?: 'per-image' | 'batch-pooled'
+  readonly quantise?: 'truncate' | 'round' | 'none'
+  readonly ssim?: 'skimage-default-7x7' | 'gaussian-11'
+  readonly batchSize?: number // default 5
+  readonly weightsDir?: string
+  readonly out?: string // folder for report.json and per-image.csv (an interrupted eval resumes from its journal there)
+  readonly path?: InferencePath
+}
+
+/** The sampler grid; a missing axis takes the model's value. */
+export interface SweepGridAxes {
+  readonly steps?: readonly number[]
+  readonly rho?: readonly number[]
+  readonly cfg?: readonly number[]
+  readonly interval?: readonly (readonly [lo: number, hi: number] | null)[] // EDM σ
+}
+
+/** A sampler sweep → SweepResult (src/trainer/sweep/sweep-result.ts), images inline; sweep:cell per scored cell. */
+export interface SweepRequest {
+  readonly model: ModelFile
+  readonly data: string
+  readonly grid: SweepGridAxes
+  readonly limit?: number // first N images
+  readonly seed?: number
+  readonly metrics?: readonly EvalMetric[]
+  readonly batchSize?: number
+  readonly gridImages?: number // images kept per cell for the image grid (default 8)
+  readonly weightsDir?: string
+  readonly out?: string // also write the sweep JSON here (flowmo sweep's format)
+  readonly path?: InferencePath
+}
+
+export interface SweepCellEvent {
+  readonly jobId: string
+  readonly index: number // in grid order
+  readonly cell: unknown // SweepCell without `best` (src/trainer/sweep/sweep-result.ts)
+}
+
+/** A method in a comparison or rating export: 'flowmo' (the request's model), a codec, or an ONNX tokenizer folder. */
+export type MethodChoice = 'flowmo' | 'jpeg' | 'webp' | 'avif' | { readonly onnx: string }
+
+/** Methods side by side at matched BPP → CompareReport. */
+export interface CompareRequest {
+  readonly model?: ModelFile // needed when methods has 'flowmo'; sets the target BPP and size
+  readonly methods: readonly MethodChoice[]
+  readonly images: readonly string[] // image files
+  readonly sampling?: SamplingRequest
+  readonly seed?: number
+  readonly targetBpp?: number // codec target; default the model's (or first tokenizer's) BPP
+}
+
+export interface CompareReport {
+  readonly imageSizePx: number
+  readonly targetBpp: number | null
+  readonly originals: readonly { readonly pixels: Uint8Array; readonly h: number; readonly w: number }[]
+  readonly methods: readonly unknown[] // MethodComparison (src/trainer/baselines/compare.ts), image order
+}
+
+/** A folder for human raters → ExportReport (src/trainer/rating/export.ts). */
+export interface ExportRatingsRequest {
+  readonly model?: ModelFile
+  readonly methods: readonly MethodChoice[] // at least two
+  readonly images: readonly string[]
+  readonly out: string // must not exist yet; an interrupted export of the same request resumes
+  readonly title?: string
+  readonly sampling?: SamplingRequest
+  readonly seed?: number
+  readonly targetBpp?: number
+}
+
+/** Ratings back → RatingReport (src/trainer/rating/import.ts): win rates, intervals, Bradley–Terry ranking. */
+export interface ImportRatingsRequest {
+  readonly exportDir: string
+  readonly ratings: readonly string[] // ratings JSON files saved by the rating page
+  readonly minMs?: number // drop trials decided faster than this
+  readonly requireFlip?: boolean // drop trials that never used flip-to-compare
+  readonly out?: string // also write the report JSON here
+}

@@ -1,0 +1,159 @@
+// Wire payloads of training runs in the engine (issue 4 "Runs", issue 7 "Training dashboard"): start, stop, list
+// the active runs (a reopened window reattaches), browse a run folder, and the run:* events. Losses use metrics.jsonl names.
+
+export type RunStage = '1a' | '1b'
+
+/** startRun: a run folder plus overrides of defaultRunOptions(stage); paths absolute and allowed by the file policy. */
+export interface RunRequest {
+  readonly data: string // training image folder
+  readonly val?: string // validation folder (default: the training folder)
+  readonly out: string // run folder: run.json, checkpoints/, metrics.jsonl, samples/
+  readonly preset?: string // e.g. 'tiny-64'; or
+  readonly config?: string // a model config file; a resume without preset/config takes the run's run.json
+  readonly stage?: RunStage // default '1a'
+  readonly init?: string // start from this checkpoint (Stage 1B from a 1A run)
+  readonly initStateDict?: 'raw' | 'ema'
+  readonly resume?: boolean // continue from the newest complete checkpoint in `out` (after a crash or a stop)
+  readonly maxSteps?: number
+  readonly batchSize?: number
+  readonly gradAccumulation?: number
+  readonly lr?: number
+  readonly seed?: number
+  readonly logEvery?: number
+  readonly sampleEvery?: number
+  readonly valEvery?: number
+  readonly checkpointEvery?: number
+  readonly keepLast?: number
+  readonly keepEvery?: number | null
+  readonly valImages?: number
+  readonly evalWeights?: 'raw' | 'ema'
+  readonly freezeEncoderAfter?: number | null
+  readonly timeDistribution?: 'fat_lognormal' | 'lognormal' | 'uniform'
+  readonly chainSteps?: number
+  readonly perceptual?: 'none' | 'lpips-vgg' | 'resnet50' | 'proxy'
+  readonly perceptualWeight?: number
+  readonly weightsDir?: string
+  readonly allowPerceptualFallback?: boolean
+  readonly engine?: 'tfjs' | 'onnxruntime'
+}
+
+export interface RunStarted {
+  readonly runId: string
+}
+
+export interface StopRunRequest {
+  readonly runId: string
+}
+
+export interface StopRunReport {
+  readonly stopping: boolean // false when no active run has this id; run:done follows after the checkpoint
+}
+
+export type RunLosses = Readonly<Record<string, number>> // flow_loss, quantizer_loss, perceptual_loss, total_loss
+
+/** One active run as listRuns reports it: enough for a dashboard to reattach. */
+export interface RunInfo {
+  readonly runId: string
+  readonly out: string // real path of the run folder (openRunFolder gives its history)
+  readonly stage: RunStage
+  readonly engine: 'tfjs' | 'onnxruntime'
+  readonly state: 'starting' | 'training' | 'stopping'
+  readonly startedAt: string // ISO time
+  readonly firstStep: number // step the run (re)started from
+  readonly maxSteps: number
+  readonly step: number // latest logged step
+  readonly losses: RunLosses | null
+  readonly itS: number | null
+  readonly etaS: number | null
+  readonly lastCheckpoint: string | null
+  readonly lastSampleStep: number | null
+}
+
+export interface OpenRunFolderRequest {
+  readonly dir: string
+}
+
+export interface RunFileEntry {
+  readonly step: number
+  readonly path: string
+}
+
+/** An existing run folder: metrics.jsonl parsed, samples and checkpoints by step, run.json as written. */
+export interface RunHistory {
+  readonly dir: string
+  readonly run: unknown // run.json, null when missing or unreadable
+  readonly metrics: readonly Readonly<Record<string, unknown>>[] // one object per line, in file order
+  readonly badLines: number // lines that did not parse (a line cut short by a kill)
+  readonly samples: readonly RunFileEntry[] // samples/step-N.png, by step
+  readonly checkpoints: readonly RunFileEntry[] // checkpoints/step-N.safetensors, newest first
+  readonly activeRunId: string | null // a run of this engine is writing to the folder
+}
+
+export interface RunSampleRequest {
+  readonly dir: string
+  readonly step: number
+}
+
+// ── events ──
+
+export interface RunStartEvent {
+  readonly runId: string
+  readonly step: number
+  readonly maxSteps: number
+  readonly stage: RunStage
+}
+
+export interface RunStepEvent {
+  readonly runId: string
+  readonly step: number
+  readonly maxSteps: number
+  readonly losses: RunLosses
+  readonly lr: number
+  readonly itS: number // steps per second over the last log interval
+  readonly stepMs: number // 1000 / itS
+  readonly etaS: number
+  readonly elapsedS: number
+}
+
+/** The fixed-seed validation grid: originals in the top row, reconstructions below. */
+export interface RunSampleEvent {
+  readonly runId: string
+  readonly step: number
+  readonly pixels: Uint8Array // RGB, row-major
+  readonly shape: readonly [h: number, w: number, c: 3]
+  readonly path: string // the PNG in the run folder
+}
+
+export interface RunValidationEvent {
+  readonly runId: string
+  readonly step: number
+  readonly psnr: number
+  readonly ssim: number
+  readonly baselinePsnr: number // every pixel = the mean colour
+  readonly bitBalance: readonly number[] // share of +1 per code bit
+}
+
+export interface RunCheckpointEvent {
+  readonly runId: string
+  readonly step: number
+  readonly path: string
+}
+
+export interface RunLogEvent {
+  readonly runId: string
+  readonly line: string
+}
+
+export interface RunDoneEvent {
+  readonly runId: string
+  readonly status: 'finished' | 'stopped'
+  readonly step: number
+  readonly lastCheckpoint: string | null
+}
+
+export interface RunErrorEvent {
+  readonly runId: string
+  readonly message: string
+  readonly code: string // 'non-finite-loss' | 'worker-exited' | 'internal' | …
+  readonly lastCheckpoint: string | null // resume from here with startRun({ …, resume: true })
+}

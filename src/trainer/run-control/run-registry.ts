@@ -1,0 +1,107 @@
+// The engine's active training runs: each in its own worker thread (run-worker.ts), its events forwarded as run:*
+// pushes with the runId, its latest state kept for listRuns so a reopened window can reattach.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { RunInfo, RunRequest, RunStarted } from '../../shared/payloads/runs'
+import type { TrainerEvents } from '../../shared/protocol'
+import { RpcError, type Emit } from '../../shared/rpc'
+import { runOptionsFrom } from './run-request'
+import type { EngineMessage, RunWorkerData, WorkerMessage } from './worker-messages'
+
+interface ActiveRun {
+  info: { -readonly [K in keyof RunInfo]: RunInfo[K] }
+  readonly worker: Worker
+}
+
+/** The worker entry: the built .js beside this module, else the .ts source run through tsx. */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const built = new URL('./run-worker.js', import.meta.url)
+  if (existsSync(fileURLToPath(built))) return { url: built, execArgv: process.execArgv }
+  const withTsx = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
+  return { url: new URL('./run-worker.ts', import.meta.url), execArgv: withTsx }
+}
+
+export class RunRegistry {
+  private readonly runs = new Map<string, ActiveRun>()
+  private nextId = 1
+
+  constructor(private readonly emit: Emit<TrainerEvents>, private readonly backend: string | undefined) {}
+
+  async start(req: RunRequest): Promise<RunStarted> {
+    const options = await runOptionsFrom(req)
+    const busy = this.runIn(options.out)
+    if (busy) throw new RpcError(`run ${busy} is already training in ${options.out}`, 'run-active')
+    const runId = `run-${this.nextId++}`
+    const { url, execArgv } = workerEntry()
+    const worker = new Worker(url, { execArgv, workerData: { options, backend: this.backend } satisfies RunWorkerData })
+    const info: ActiveRun['info'] = {
+      runId, out: options.out, stage: options.stage, engine: options.engine, state: 'starting', startedAt: new Date().toISOString(),
+      firstStep: 0, maxSteps: options.maxSteps, step: 0, losses: null, itS: null, etaS: null, lastCheckpoint: null, lastSampleStep: null,
+    }
+    this.runs.set(runId, { info, worker })
+    worker.on('message', (m: WorkerMessage) => this.onMessage(runId, m))
+    worker.on('error', (e) => this.end(runId, { kind: 'error', message: e.message, code: 'internal' }))
+    worker.on('exit', (code) => this.end(runId, { kind: 'error', message: `the training worker exited (code ${code})`, code: 'worker-exited' }))
+    return { runId }
+  }
+
+  stop(runId: string): boolean {
+    const run = this.runs.get(runId)
+    if (!run) return false
+    run.info.state = 'stopping'
+    run.worker.postMessage('stop' satisfies EngineMessage)
+    return true
+  }
+
+  list(): RunInfo[] {
+    return [...this.runs.values()].map((r) => ({ ...r.info }))
+  }
+
+  /** The active run writing to `dir` (a real path), if any. */
+  runIn(dir: string): string | null {
+    for (const run of this.runs.values()) if (run.info.out === dir) return run.info.runId
+    return null
+  }
+
+  /** Stops every run (engine shutdown): each finishes its step and checkpoints. */
+  stopAll(): void {
+    for (const runId of this.runs.keys()) this.stop(runId)
+  }
+
+  private onMessage(runId: string, m: WorkerMessage): void {
+    const run = this.runs.get(runId)
+    if (!run) return
+    const info = run.info
+    if (m.kind === 'start') {
+      Object.assign(info, { state: info.state === 'stopping' ? 'stopping' : 'training', firstStep: m.step, step: m.step, maxSteps: m.maxSteps })
+      this.emit('run:start', { runId, step: m.step, maxSteps: m.maxSteps, stage: info.stage })
+    } else if (m.kind === 'step') {
+      const { step, maxSteps, lr, it_s, eta_s, elapsed_s, flow_loss, quantizer_loss, perceptual_loss, total_loss } = m.event
+      const losses = { flow_loss, quantizer_loss, perceptual_loss, total_loss }
+      Object.assign(info, { step, losses, itS: it_s, etaS: eta_s })
+      this.emit('run:step', { runId, step, maxSteps, losses, lr, itS: it_s, stepMs: 1000 / Math.max(it_s, 1e-9), etaS: eta_s, elapsedS: elapsed_s })
+    } else if (m.kind === 'sample') {
+      info.lastSampleStep = m.event.step
+      this.emit('run:sample', { runId, step: m.event.step, pixels: m.event.rgb, shape: [m.event.height, m.event.width, 3], path: m.event.path })
+    } else if (m.kind === 'validation') {
+      const e = m.event
+      this.emit('run:validation', { runId, step: e.step, psnr: e.val_psnr, ssim: e.val_ssim, baselinePsnr: e.val_baseline_psnr, bitBalance: e.bit_balance })
+    } else if (m.kind === 'checkpoint') {
+      info.lastCheckpoint = m.event.path
+      this.emit('run:checkpoint', { runId, ...m.event })
+    } else if (m.kind === 'log') {
+      this.emit('run:log', { runId, line: m.line })
+    } else this.end(runId, m)
+  }
+
+  /** The run's one run:done or run:error; later exits of the same worker are ignored. */
+  private end(runId: string, m: Extract<WorkerMessage, { kind: 'done' | 'error' }>): void {
+    const run = this.runs.get(runId)
+    if (!run) return
+    this.runs.delete(runId)
+    void run.worker.terminate()
+    if (m.kind === 'done') this.emit('run:done', { runId, ...m.summary })
+    else this.emit('run:error', { runId, message: m.message, code: m.code, lastCheckpoint: run.info.lastCheckpoint })
+  }
+}
