@@ -25,6 +25,8 @@ export interface OrtTrainStepOptions {
   readonly norms?: ReadonlyMap<string, number>
   /** Resumed Adam state: moments by parameter name and the steps already taken (default zeros, 0). */
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
+  /** Which parameters train (default all): e.g. `(n) => n.startsWith('decoder.')` once the encoder is frozen. */
+  readonly trainable?: (name: string) => boolean
 }
 
 export class OrtTrainStep {
@@ -33,8 +35,9 @@ export class OrtTrainStep {
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly layout: FlatLayout,
+    private readonly fixed: { layout: FlatLayout; values: Float32Array }, // read by the loss but not trained
     private readonly state: Record<'params' | 'm' | 'v' | 'norm0', ort.Tensor>, // flat [P] vectors; norm0 [K]
-    private readonly frozen: Map<string, Float32Array>, // parameters the loss never reads (not updated)
+    private readonly unread: Map<string, Float32Array>, // parameters the loss never reads (not updated)
     private readonly config: FlowMoConfig,
     private readonly batch: number,
     steps: number,
@@ -44,14 +47,14 @@ export class OrtTrainStep {
 
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
-    const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS })
+    const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable })
     const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       intraOpNumThreads: options.intraOpNumThreads ?? 0,
     })
     const { layout } = graph
-    for (const { ref, size } of layout.entries) {
+    for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     }
     const norm0 = Float32Array.from(graph.projected, (n) => options.norms?.get(n) ?? frobenius(weights.get(n)!))
@@ -62,11 +65,12 @@ export class OrtTrainStep {
       v: float(layout.pack((n) => options.moments?.v.get(n)), P),
       norm0: float(norm0, [norm0.length]),
     }
-    const frozen = new Map<string, Float32Array>()
+    const fixed = { layout: graph.frozen, values: graph.frozen.pack((n) => weights.get(n)) }
+    const unread = new Map<string, Float32Array>()
     for (const p of new FlowMo(config).parameters()) {
-      if (!layout.has(p.name)) frozen.set(p.name, Float32Array.from(weights.get(p.name)!))
+      if (!layout.has(p.name) && !graph.frozen.has(p.name)) unread.set(p.name, Float32Array.from(weights.get(p.name)!))
     }
-    return new OrtTrainStep(session, layout, state, frozen, config, options.batch, options.moments?.step ?? 0)
+    return new OrtTrainStep(session, layout, fixed, state, unread, config, options.batch, options.moments?.step ?? 0)
   }
 
   /** Optimiser steps taken so far (the next step uses bias correction for steps + 1). */
@@ -88,6 +92,7 @@ export class OrtTrainStep {
       lr: float(Float32Array.of(lr), []), step: float(Float32Array.of(this.steps + 1), []),
     }
     if (this.state.norm0.dims[0] === 0) delete feeds.norm0 // no projected weight: the graph has no such input
+    if (this.fixed.layout.size > 0) feeds.frozen = float(this.fixed.values, [this.fixed.layout.size])
     const out = await this.session.run(feeds)
     Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
     this.steps += 1
@@ -99,8 +104,10 @@ export class OrtTrainStep {
     const flat = this.state.params.data as Float32Array
     const out = new Map<string, Float32Array>()
     for (const p of new FlowMo(this.config).parameters()) {
-      const frozen = this.frozen.get(p.name)
-      out.set(p.name, frozen ? Float32Array.from(frozen) : this.layout.unpack(flat, p.name))
+      const unread = this.unread.get(p.name)
+      if (unread) out.set(p.name, Float32Array.from(unread))
+      else if (this.layout.has(p.name)) out.set(p.name, this.layout.unpack(flat, p.name))
+      else out.set(p.name, this.fixed.layout.unpack(this.fixed.values, p.name))
     }
     return out
   }

@@ -1,5 +1,5 @@
-// OrtTrainStep on a golden set: the first step's loss is the golden total loss, its first moment is (1 − β₁)·the
-// golden gradient, projected weights keep their starting norm, and parameters outside the loss stay untouched.
+// OrtTrainStep on the golden sets: the first step's loss is the golden total loss, its first moment is (1 − β₁)·the
+// golden gradient, projected weights keep their norm, untouched and frozen parameters stay as they were.
 import { describe, expect, it } from 'vitest'
 import { findGoldenSets, loadGoldenSet } from '../../../src/trainer/parity/golden-set'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
@@ -39,6 +39,27 @@ describe('OrtTrainStep', () => {
     const short = { ...batch, t: batch.t.slice(0, 1) }
     await expect(trainer.step(short, 1e-3)).rejects.toThrow(/built for batch 2; got t for 1/)
     expect(trainer.stepCount).toBe(2)
+    await trainer.release()
+  }, 60_000)
+
+  it('trains only the trainable parameters (a frozen encoder) with the same decoder gradients', async () => {
+    const set = await loadGoldenSet(findGoldenSets(goldenDir())[0])
+    const start = await goldenWeights(set)
+    const io = (n: string) => set.io.get(n)!.data
+    const B = set.io.get('x')!.shape[0]
+    const decoderOnly = (n: string) => n.startsWith('decoder.')
+    const trainer = await OrtTrainStep.create(set.config, start, { batch: B, intraOpNumThreads: 1, trainable: decoderOnly })
+    const losses = await trainer.step({ x: io('x'), eps: io('eps'), t: io('t'), keep: new Float32Array(B).fill(1) }, 1e-3)
+    expect(compareArrays('total_loss', [losses.total_loss], io('total_loss')).ok).toBe(true)
+    const { m } = trainer.moments()
+    expect([...m.keys()].every(decoderOnly)).toBe(true)
+    for (const n of set.spec.grad_params.filter(decoderOnly)) {
+      const grad = io(`grad/${n}`).map((g) => g * (1 - ADAM_DEFAULTS.betas[0]))
+      expect(compareArrays(`grad/${n}`, m.get(n)!, grad).ok, n).toBe(true)
+    }
+    const after = trainer.weights()
+    expect(after.get('encoder.img_in.weight')).toEqual(start.get('encoder.img_in.weight'))
+    expect(after.get('decoder.img_in.weight')).not.toEqual(start.get('decoder.img_in.weight'))
     await trainer.release()
   }, 60_000)
 })

@@ -15,10 +15,14 @@ export class GradOps implements Ops<Sym> {
   readonly params = new Map<string, Sym>() // parameters the forward read, by PyTorch key, in first-read order
   private layerNorms = 0 // names the LayerNormalization outputs
 
-  /** `source` makes a parameter's value (default: a graph input named by its key); it becomes a gradient leaf. */
+  /**
+   * `source` makes a parameter's value (default: a graph input named by its key); it becomes a gradient leaf
+   * unless `trainable` says no (a frozen parameter is a plain input).
+   */
   constructor(
     readonly e: Emitter,
     private readonly source?: (ref: ParamRef) => Sym,
+    private readonly trainable: (ref: ParamRef) => boolean = () => true,
   ) {}
 
   /** Declares a float graph input that needs no gradient (x, ε, t, …). */
@@ -31,7 +35,7 @@ export class GradOps implements Ops<Sym> {
     if (sym === undefined) {
       sym = this.source ? this.source(ref) : this.input(ref.name, ref.shape)
       this.params.set(ref.name, sym)
-      this.tape.markLeaf(sym)
+      if (this.trainable(ref)) this.tape.markLeaf(sym)
     }
     return sym
   }

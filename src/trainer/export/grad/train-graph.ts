@@ -1,9 +1,9 @@
-// One Stage-1A training step as a single ONNX graph: the traced forward and loss, its reverse-mode gradient
-// graph, Adam and the weight-norm projection. The state is flat (flat-state.ts): inputs `params`, `m`, `v` [P]
-// and `norm0` [K] (‖W₀‖_F of the projected weights), plus x, eps, t, keep, lr, step; outputs the losses,
-// `new_params`, `new_m`, `new_v` [P], and `grad` [P] when asked for (validation).
+// One Stage-1A training step as a single ONNX graph: traced forward and loss, reverse-mode gradients, Adam and
+// the weight-norm projection, on flat state (flat-state.ts). Inputs: params, m, v [P], norm0 [K], frozen [F] (if
+// any), x, eps, t, keep, lr, step. Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
 import { FlowMo } from '../../model/flowmo'
 import type { FlowMoConfig } from '../../model/configs'
+import type { ParamRef } from '../../model/ops'
 import { isProjectedWeight } from '../../train/weight-norm'
 import { OnnxGraph } from '../onnx-graph'
 import type { ModelDef } from '../onnx-proto'
@@ -20,20 +20,28 @@ export interface TrainGraphOptions {
   readonly adam: AdamGraphConfig
   readonly update?: boolean // emit Adam + projection (default true)
   readonly gradOutputs?: boolean // also output the flat gradient `grad` (default false)
+  /** Which parameters train (default all); the others (e.g. a frozen encoder) come in as the flat input `frozen`. */
+  readonly trainable?: (name: string) => boolean
 }
 
 export interface TrainGraph {
   readonly model: ModelDef
-  readonly layout: FlatLayout // the parameters the loss reads, in state-dict order: trained by the step
+  readonly layout: FlatLayout // the trainable parameters the loss reads, in state-dict order: trained by the step
+  readonly frozen: FlatLayout // the other parameters the loss reads (input `frozen` when not empty)
   readonly projected: readonly string[] // trained weights projected after the update, in `norm0` order
 }
 
 export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions): TrainGraph {
   const flowmo = new FlowMo(config)
-  const layout = new FlatLayout(readParams(flowmo, options.batch))
+  const trainable = options.trainable ?? (() => true)
+  const read = readParams(flowmo, options.batch)
+  const layout = new FlatLayout(read.filter((p) => trainable(p.name)))
+  const frozen = new FlatLayout(read.filter((p) => !trainable(p.name)))
   const e = new Emitter(new OnnxGraph('flowmo_stage1a_step'))
   const flat = { name: e.graph.addInput('params', [layout.size]), shape: [layout.size] }
-  const o = new GradOps(e, (ref) => layout.read(e, flat, ref.name))
+  const fixed = frozen.size > 0 ? { name: e.graph.addInput('frozen', [frozen.size]), shape: [frozen.size] } : null
+  const source = (ref: ParamRef) => (layout.has(ref.name) ? layout.read(e, flat, ref.name) : frozen.read(e, fixed!, ref.name))
+  const o = new GradOps(e, source, (ref) => layout.has(ref.name))
   const losses = stage1aLoss(o, flowmo, lossInputs(o, options.batch, config.imageSize))
   const values = [losses.flow, losses.quantizer, losses.total, losses.perSampleEntropy, losses.codebookEntropy, losses.commitment]
   values.forEach((v, i) => e.identity(v, LOSS_OUTPUTS[i]))
@@ -49,7 +57,7 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
     const next = adamUpdate(e, state, terms, options.adam, { p: project ? undefined : 'new_params', m: 'new_m', v: 'new_v' })
     if (project) projectFlat(e, next.p, layout, projected, o.input('norm0', [projected.length]), 'new_params')
   }
-  return { model: e.graph.toModel(), layout, projected }
+  return { model: e.graph.toModel(), layout, frozen, projected }
 }
 
 function lossInputs(o: GradOps, B: number, S: number): Stage1aInputs {
