@@ -166,7 +166,7 @@ export class TrainerService implements TrainerApi {
     return this.jobs.start('balance', (signal, progress) => this.inspector.codeBalance(req, { signal, progress }))
   }
 
-  // ── training runs (src/trainer/runs), each in a worker thread ──
+  // ── training runs (src/trainer/run-control), each in a worker thread ──
 
   startRun(req: RunRequest): Promise<RunStarted> {
     return this.runs.start(req)

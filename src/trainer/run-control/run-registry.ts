@@ -1,25 +1,16 @@
 // The engine's active training runs: each in its own worker thread (run-worker.ts), its events forwarded as run:*
 // pushes with the runId, its latest state kept for listRuns so a reopened window can reattach.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { RunInfo, RunRequest, RunStarted } from '../../shared/payloads/runs'
 import type { TrainerEvents } from '../../shared/protocol'
 import { RpcError, type Emit } from '../../shared/rpc'
 import { runOptionsFrom } from './run-request'
+import { startRunWorker } from './worker-entry'
 import type { EngineMessage, RunWorkerData, WorkerMessage } from './worker-messages'
 
 interface ActiveRun {
   info: { -readonly [K in keyof RunInfo]: RunInfo[K] }
   readonly worker: Worker
-}
-
-/** The worker entry: the built .js beside this module, else the .ts source run through tsx. */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const built = new URL('./run-worker.js', import.meta.url)
-  if (existsSync(fileURLToPath(built))) return { url: built, execArgv: process.execArgv }
-  const withTsx = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
-  return { url: new URL('./run-worker.ts', import.meta.url), execArgv: withTsx }
 }
 
 export class RunRegistry {
@@ -33,8 +24,7 @@ export class RunRegistry {
     const busy = this.runIn(options.out)
     if (busy) throw new RpcError(`run ${busy} is already training in ${options.out}`, 'run-active')
     const runId = `run-${this.nextId++}`
-    const { url, execArgv } = workerEntry()
-    const worker = new Worker(url, { execArgv, workerData: { options, backend: this.backend } satisfies RunWorkerData })
+    const worker = startRunWorker({ workerData: { options, backend: this.backend } satisfies RunWorkerData })
     const info: ActiveRun['info'] = {
       runId, out: options.out, stage: options.stage, engine: options.engine, state: 'starting', startedAt: new Date().toISOString(),
       firstStep: 0, maxSteps: options.maxSteps, step: 0, losses: null, itS: null, etaS: null, lastCheckpoint: null, lastSampleStep: null,
