@@ -1,0 +1,83 @@
+// The evaluation jobs through TrainerService on the golden tiny-a checkpoint and real photos: evaluate ends in
+// job:done with the report (and writes report.json), sweep pushes sweep:cell per cell then the result, a sweep
+// is cancelled, and paths outside the allowed roots are refused.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import type { ModelFile, TrainerEvents } from '../../../src/shared/protocol'
+import { allowRoot } from '../../../src/trainer/files'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { TrainerService } from '../../../src/trainer/service'
+
+type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
+
+function engine() {
+  const events: Event[] = []
+  const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
+  const ofJob = <K extends keyof TrainerEvents>(name: K, jobId: string) =>
+    events.filter(([n, p]) => n === name && 'jobId' in p && p.jobId === jobId).map(([, p]) => p as TrainerEvents[K])
+  const ended = (jobId: string) =>
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+  return { ofJob, ended, trainer: new TrainerService(emit, 'cpu') }
+}
+
+const set = join(goldenDir(), 'tiny-a')
+const data = join(goldenDir(), '..', 'data', 'photos', 'val-64')
+const model: ModelFile = { checkpoint: join(set, 'checkpoint.pth'), config: join(set, 'config.json') }
+let out: string
+
+beforeAll(async () => {
+  for (const root of [set, data]) await allowRoot(root)
+  out = await allowRoot(mkdtempSync(join(tmpdir(), 'flowmo-jobs-')))
+})
+
+describe('evaluation jobs', () => {
+  it('evaluates a checkpoint: progress, then the report with its protocol card, also written to out', async () => {
+    const { trainer, ofJob, ended } = engine()
+    const { jobId } = await trainer.evaluate({ model, data, n: 3, metrics: ['psnr', 'ssim'], path: 'tfjs', out: join(out, 'eval') })
+    const [name, payload] = await ended(jobId)
+    expect(name).toBe('job:done')
+    const report = (payload as TrainerEvents['job:done']).result as { metrics: Record<string, number>; nImages: number; protocol: { dataset: { nImages: number } } }
+    expect(report.nImages).toBe(3)
+    expect(report.metrics.psnr).toBeGreaterThan(5)
+    expect(report.metrics.ssim).toBeGreaterThan(0)
+    expect(report.protocol.dataset.nImages).toBe(3)
+    expect(ofJob('job:progress', jobId).at(-1)).toMatchObject({ done: 3, total: 3 })
+    expect(JSON.parse(readFileSync(join(out, 'eval', 'report.json'), 'utf8'))).toMatchObject({ metrics: { psnr: report.metrics.psnr } })
+    expect(existsSync(join(out, 'eval', 'per-image.csv'))).toBe(true)
+  }, 60_000)
+
+  it('sweeps a grid: one sweep:cell per setting in order, then the result with best cells marked', async () => {
+    const { trainer, ofJob, ended } = engine()
+    const grid = { steps: [2, 3], rho: [1, 4] }
+    const { jobId } = await trainer.sweep({ model, data, grid, limit: 2, gridImages: 1, path: 'tfjs', out: join(out, 'sweep.json') })
+    const [name, payload] = await ended(jobId)
+    expect(name).toBe('job:done')
+    const cells = ofJob('sweep:cell', jobId)
+    expect(cells.map((c) => c.index)).toEqual([0, 1, 2, 3])
+    expect(cells.map((c) => [(c.cell as { steps: number }).steps, (c.cell as { rho: number }).rho])).toEqual([[2, 1], [2, 4], [3, 1], [3, 4]])
+    const result = (payload as TrainerEvents['job:done']).result as { cells: { metrics: Record<string, number> }[]; best: Record<string, { cell: number }> }
+    expect(result.cells.map((c) => c.metrics.psnr)).toEqual(cells.map((c) => (c.cell as { metrics: { psnr: number } }).metrics.psnr))
+    expect(result.best.psnr.cell).toBeGreaterThanOrEqual(0)
+    expect(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).cells).toHaveLength(4)
+  }, 60_000)
+
+  it('cancels a sweep: job:error "cancelled", no result', async () => {
+    const { trainer, ofJob, ended } = engine()
+    const { jobId } = await trainer.sweep({ model, data, grid: { steps: [2, 4, 8, 16, 32], rho: [1, 2, 4, 8] }, limit: 4, path: 'tfjs' })
+    await vi.waitUntil(() => ofJob('job:progress', jobId).length > 0, { timeout: 30_000, interval: 5 })
+    expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
+    expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
+    expect(ofJob('sweep:cell', jobId).length).toBeLessThan(20)
+  }, 60_000)
+
+  it('refuses a checkpoint or an output outside the allowed roots', async () => {
+    const { trainer, ended } = engine()
+    const refused = [
+      await trainer.evaluate({ model: { checkpoint: '/etc/passwd' }, data }),
+      await trainer.sweep({ model, data, grid: {}, out: '/not-allowed/sweep.json' }),
+    ]
+    for (const { jobId } of refused) expect(await ended(jobId)).toMatchObject(['job:error', { jobId, code: 'forbidden' }])
+  })
+})
