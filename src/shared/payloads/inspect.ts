@@ -8,6 +8,9 @@ export interface RgbPixels {
   readonly w: number
 }
 
+/** Which engine ran a decode: onnxruntime on the exported graphs (the fast path) or tfjs. */
+export type DecodePath = 'onnxruntime' | 'tfjs'
+
 /** Sampler knobs as the views show them; `interval` is the guidance interval in EDM σ, as the reference's "(.17,1.02)". */
 export interface SamplingRequest {
   readonly steps: number // Euler steps, e.g. 25
@@ -17,7 +20,7 @@ export interface SamplingRequest {
 }
 
 export interface OpenModelRequest {
-  readonly path: string // .safetensors or .pth
+  readonly path: string // .safetensors, .pth, or an exported ONNX folder (flowmo.json, encoder.onnx, decoder.onnx)
   readonly config?: string // a config file that overrides what the checkpoint implies
   readonly stateDict?: 'ema' | 'raw'
 }
@@ -26,7 +29,8 @@ export interface ModelSummary {
   readonly modelId: string
   readonly name: string // file name
   readonly path: string
-  readonly format: 'safetensors' | 'pth'
+  readonly format: 'safetensors' | 'pth' | 'onnx' // 'onnx': an exported folder was opened
+  readonly inferencePath: DecodePath // what the decode jobs run on
   readonly imageSize: number // S
   readonly patchSize: number // P
   readonly codeLength: number // L tokens
@@ -94,6 +98,7 @@ export interface ReconstructReport {
   readonly C: number
   readonly nfe: number // decoder calls
   readonly ms: number
+  readonly path: DecodePath
 }
 
 export interface VarianceRequest extends DecodeRequest {
@@ -115,6 +120,7 @@ export interface VarianceReport {
   readonly stdMax: number
   readonly stdMap: RgbPixels // std colour-mapped over [0, stdMax] (legend: colourMap from 0 to stdMax)
   readonly colourMap: string
+  readonly path: DecodePath
 }
 
 export interface BitFlip {
@@ -134,6 +140,7 @@ export interface FlipBitsReport {
   readonly meanAbsDiff: number // [0, 1] pixel units
   readonly deltaPsnr: number // PSNR(flipped, original) − PSNR(base, original), dB
   readonly code: Int8Array // the flipped code [L, C]
+  readonly path: DecodePath
 }
 
 export interface BitAtlasRequest extends DecodeRequest {
@@ -147,6 +154,7 @@ export interface BitAtlasReport {
   readonly deltaLpips: Float32Array | null // [L·C] when LPIPS weights exist
   readonly basePsnr: number
   readonly evaluated: number
+  readonly path: DecodePath
 }
 
 export interface TrajectoryReport {
@@ -155,6 +163,7 @@ export interface TrajectoryReport {
   readonly dts: Float32Array // Euler step sizes
   readonly cfgApplied: readonly boolean[] // per step
   readonly intervalT: readonly [lo: number, hi: number] | null // the guidance interval in t
+  readonly path: DecodePath
 }
 
 export interface CodeBalanceRequest {

@@ -33,5 +33,5 @@ export async function bitAtlas(ctx: InspectContext, req: BitAtlasRequest, job: J
     if (deltaLpips) (await ctx.lpips.each(images, original, S))?.forEach((d, i) => (deltaLpips[chunk[i]] = d - baseLpips!))
     job.progress(start + chunk.length, bits.length, `${start + chunk.length}/${bits.length} bits`)
   }
-  return { L, C, deltaPsnr, deltaLpips, basePsnr, evaluated: bits.length }
+  return { L, C, deltaPsnr, deltaLpips, basePsnr, evaluated: bits.length, path: opened.path }
 }

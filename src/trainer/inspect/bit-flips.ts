@@ -31,5 +31,6 @@ export async function flipBits(ctx: InspectContext, req: FlipBitsRequest, job: J
     meanAbsDiff: meanOf(diff),
     deltaPsnr: psnrFlipped - psnrBase,
     code: Int8Array.from(flipped),
+    path: opened.path,
   }
 }

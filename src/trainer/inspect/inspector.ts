@@ -6,6 +6,7 @@ import type {
   ReconstructReport, TrajectoryReport, VarianceReport, VarianceRequest,
 } from '../../shared/payloads/inspect'
 import { allowedRoots, assertReadable, listFiles } from '../files'
+import type { PathChoice } from '../inference/fast-path'
 import { bitAtlas } from './bit-atlas'
 import { flipBits } from './bit-flips'
 import { bundledFiles } from './bundled-files'
@@ -13,13 +14,17 @@ import { codeBalance } from './code-balance'
 import type { InspectContext, JobHooks } from './context'
 import { ImageRegistry } from './image-registry'
 import { LpipsOnDemand } from './image-metrics'
-import { ModelRegistry } from './model-registry'
+import { inferencePathVariable, ModelRegistry } from './model-registry'
 import { reconstructImage } from './reconstruct'
 import { trajectory } from './trajectory'
 import { sampleVariance, type OnSample } from './variance'
 
 export class Inspector {
-  readonly ctx: InspectContext = { models: new ModelRegistry(), images: new ImageRegistry(), lpips: new LpipsOnDemand() }
+  readonly ctx: InspectContext = {
+    models: new ModelRegistry({ path: (process.env[inferencePathVariable] || 'auto') as PathChoice }), // a bad value fails each open, saying why
+    images: new ImageRegistry(),
+    lpips: new LpipsOnDemand(),
+  }
 
   async listFiles(req: ListFilesRequest): Promise<FileListing> {
     if (req.dir !== undefined) return { dir: req.dir, entries: await listFiles(req.dir) }

@@ -1,26 +1,47 @@
-// The models the inspector has open, by id: a TfModel, its summary for the Open view, and the codes of the images
-// it has encoded (encoding is deterministic, so each image is encoded once per model).
-import { basename } from 'node:path'
+// The models the inspector has open, by id: the model on its fastest correct path (fast-path.ts: onnxruntime on an
+// export when it works, else tfjs; an exported ONNX folder opens on onnxruntime), its summary for the Open view, and
+// the codes of the images it has encoded (encoding is deterministic, so each image is encoded once per model).
+import { existsSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import type { ModelSummary, OpenModelRequest } from '../../shared/payloads/inspect'
 import { RpcError } from '../../shared/rpc'
+import { openFastModel, type PathChoice } from '../inference/fast-path'
+import type { OrtModel } from '../inference/ort-model'
 import { TfModel } from '../inference/tf-model'
 import { samplingRequest } from './sampling'
 
-export interface OpenedModel {
+/** The model on the path it runs on: sample-codes.ts drives each one its own way. */
+export type PathModel = { readonly path: 'tfjs'; readonly model: TfModel } | { readonly path: 'onnxruntime'; readonly model: OrtModel }
+
+export type OpenedModel = PathModel & {
   readonly summary: ModelSummary
-  readonly model: TfModel
   readonly codes: Map<string, Float32Array> // imageId → ±1 code [L, C]
+}
+
+export interface ModelRegistryOptions {
+  readonly path?: PathChoice // checkpoints: default 'auto' (exported ONNX folders always run on onnxruntime)
+  readonly cacheDir?: string // where checkpoints are exported for onnxruntime (default: export-cache.ts)
+}
+
+/** The variable that picks the inspector's inference path for checkpoints: auto (default), onnxruntime or tfjs. */
+export const inferencePathVariable = 'FLOWMO_INFERENCE_PATH'
+
+/** An exported ONNX folder (as `flowmo export` writes it): a folder holding flowmo.json. */
+export function isExportFolder(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'flowmo.json'))
 }
 
 export class ModelRegistry {
   private readonly models = new Map<string, OpenedModel>()
   private nextId = 1
 
-  /** Opens a checkpoint whose (real, allowed) paths the caller has checked. */
+  constructor(private readonly options: ModelRegistryOptions = {}) {}
+
+  /** Opens a checkpoint or an export folder whose (real, allowed) paths the caller has checked. */
   async open(req: OpenModelRequest, backend: string): Promise<ModelSummary> {
-    const model = await TfModel.open({ checkpoint: req.path, config: req.config, stateDict: req.stateDict })
-    const summary = summarise(`model-${this.nextId++}`, model, backend)
-    this.models.set(summary.modelId, { summary, model, codes: new Map() })
+    const loaded = await this.load(req)
+    const summary = summarise(`model-${this.nextId++}`, loaded, req.path, backend)
+    this.models.set(summary.modelId, { ...loaded, summary, codes: new Map() })
     return summary
   }
 
@@ -30,20 +51,33 @@ export class ModelRegistry {
     return opened
   }
 
-  /** Frees the model's weights; false when no model had this id. */
+  /** Frees the model's weights or sessions; false when no model had this id. */
   close(modelId: string): boolean {
-    this.models.get(modelId)?.model.dispose()
+    void this.models.get(modelId)?.model.dispose()
     return this.models.delete(modelId)
+  }
+
+  private async load(req: OpenModelRequest): Promise<PathModel> {
+    if (isExportFolder(req.path)) {
+      if (req.config !== undefined) throw new RpcError('an exported ONNX folder carries its own config (flowmo.json); open it without one', 'invalid-request')
+      const { OrtModel } = await import('../inference/ort-model') // loads onnxruntime-node's native binding
+      return { path: 'onnxruntime', model: await OrtModel.load(req.path) }
+    }
+    const src = { checkpoint: req.path, config: req.config, stateDict: req.stateDict }
+    const fast = await openFastModel(src, { path: this.options.path, cacheDir: this.options.cacheDir, openTfjs: (s) => TfModel.open(s) })
+    return fast.path === 'onnxruntime' ? { path: 'onnxruntime', model: fast.model as OrtModel } : { path: 'tfjs', model: fast.model as TfModel }
   }
 }
 
-function summarise(modelId: string, model: TfModel, backend: string): ModelSummary {
+function summarise(modelId: string, { path, model }: PathModel, opened: string, backend: string): ModelSummary {
   const { config: c, info } = model
+  const folder = path === 'onnxruntime' && isExportFolder(opened)
   return {
     modelId,
-    name: basename(info.checkpoint),
-    path: info.checkpoint,
-    format: info.format,
+    name: basename(opened),
+    path: opened,
+    format: folder ? 'onnx' : info.format,
+    inferencePath: path,
     imageSize: c.imageSize,
     patchSize: c.patchSize,
     codeLength: c.codeLength,
@@ -54,7 +88,7 @@ function summarise(modelId: string, model: TfModel, backend: string): ModelSumma
     hiddenSize: c.decoder.hiddenSize,
     parameters: info.parameters,
     bitsPerPixel: info.bitsPerPixel,
-    backend,
+    backend: path === 'onnxruntime' ? `onnxruntime (${(model as OrtModel).device})` : backend,
     configSource: info.configSource,
     assumed: info.assumed,
     stateDict: info.stateDict,

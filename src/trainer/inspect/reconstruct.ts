@@ -1,4 +1,5 @@
-// Reconstruction inspector: original | reconstruction | |error| map, PSNR / SSIM / LPIPS, the code, NFE and time.
+// Reconstruction inspector: original | reconstruction | |error| map, PSNR / SSIM / LPIPS, the code, NFE, time and
+// the inference path that decoded it.
 import type { DecodeRequest, ReconstructReport } from '../../shared/payloads/inspect'
 import { heatPixels } from './colour-maps'
 import type { InspectContext, JobHooks } from './context'
@@ -32,5 +33,6 @@ export async function reconstructImage(ctx: InspectContext, req: DecodeRequest, 
     C,
     nfe,
     ms,
+    path: opened.path,
   }
 }

@@ -21,5 +21,6 @@ export async function trajectory(ctx: InspectContext, req: DecodeRequest, job: J
     dts: res.dts,
     cfgApplied: res.cfgApplied,
     intervalT: guidanceIntervalT(req.sampling),
+    path: opened.path,
   }
 }

@@ -1,6 +1,6 @@
 // Sample variance (paper Fig. 8): K decodes of one code with seeds seed … seed+K−1 → each sample as it arrives,
 // then the mean image and the per-pixel standard deviation map.
-import type { RgbPixels, VarianceReport, VarianceRequest } from '../../shared/payloads/inspect'
+import type { DecodePath, RgbPixels, VarianceReport, VarianceRequest } from '../../shared/payloads/inspect'
 import { heatPixels } from './colour-maps'
 import type { InspectContext, JobHooks } from './context'
 import { codeOf, decodeSameNoise } from './decode'
@@ -24,13 +24,14 @@ export async function varianceSamples(ctx: InspectContext, req: VarianceRequest,
   return samples
 }
 
-export function varianceReport(samples: readonly Float32Array[], S: number): VarianceReport {
+export function varianceReport(samples: readonly Float32Array[], S: number, path: DecodePath): VarianceReport {
   const { mean, std } = sampleStats(samples, S * S)
   const stdMax = maxOf(std)
-  return { k: samples.length, mean: rgbPixels(mean, S), std, stdMax, stdMap: heatPixels(std, stdMax, S, S), colourMap: 'inferno' }
+  return { k: samples.length, mean: rgbPixels(mean, S), std, stdMax, stdMap: heatPixels(std, stdMax, S, S), colourMap: 'inferno', path }
 }
 
 export async function sampleVariance(ctx: InspectContext, req: VarianceRequest, job: JobHooks, onSample: OnSample): Promise<VarianceReport> {
   const samples = await varianceSamples(ctx, req, job, onSample)
-  return varianceReport(samples, ctx.models.get(req.modelId).model.config.imageSize)
+  const opened = ctx.models.get(req.modelId)
+  return varianceReport(samples, opened.model.config.imageSize, opened.path)
 }

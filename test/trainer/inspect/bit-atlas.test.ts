@@ -1,18 +1,11 @@
-// Sensitivity atlas: one ΔPSNR per (token, bit) of the L × C code, or of an evenly spread subset.
+// Sensitivity atlas, on both inference paths: one ΔPSNR per (token, bit) of the L × C code, or of an evenly spread
+// subset.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
 import { atlasBits, bitAtlas } from '../../../src/trainer/inspect/bit-atlas'
 import { flipBits } from '../../../src/trainer/inspect/bit-flips'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
-import { hooks, openFixture } from './fixture'
-
-let ctx: InspectContext
-let req: DecodeRequest
-
-beforeAll(async () => {
-  ;({ ctx, req } = await openFixture())
-  req = { ...req, sampling: { steps: 1, rho: 1, cfg: 1, interval: null } } // one decoder call per decode: 96 flips stay fast
-})
+import { decodePaths, hooks, openFixture } from './fixture'
 
 describe('atlasBits', () => {
   it('lists every bit, or a spread subset without repeats', () => {
@@ -22,31 +15,41 @@ describe('atlasBits', () => {
   })
 })
 
-describe('bitAtlas', () => {
-  it('has L·C entries, each the ΔPSNR of flipping that bit alone', async () => {
-    const job = hooks()
-    const atlas = await bitAtlas(ctx, req, job)
-    expect([atlas.L, atlas.C, atlas.deltaPsnr.length, atlas.evaluated]).toEqual([16, 6, 96, 96])
-    expect(atlas.deltaPsnr.every(Number.isFinite)).toBe(true)
-    expect(job.calls.at(-1)).toEqual([96, 96])
-    const one = await flipBits(ctx, { ...req, flips: [{ token: 5, bit: 1 }] }, hooks())
-    expect(atlas.deltaPsnr[5 * 6 + 1]).toBeCloseTo(one.deltaPsnr, 3)
+describe.each(decodePaths)('on %s', (path) => {
+  let ctx: InspectContext
+  let req: DecodeRequest
+
+  beforeAll(async () => {
+    ;({ ctx, req } = await openFixture(path))
+    req = { ...req, sampling: { steps: 1, rho: 1, cfg: 1, interval: null } } // one decoder call per decode: 96 flips stay fast
   })
 
-  it('leaves bits outside a subset as NaN', async () => {
-    const atlas = await bitAtlas(ctx, { ...req, subset: 3 }, hooks())
-    expect(atlas.evaluated).toBe(3)
-    expect([...atlas.deltaPsnr.keys()].filter((i) => !Number.isNaN(atlas.deltaPsnr[i]))).toEqual([0, 32, 64])
-  })
-})
+  describe('bitAtlas', () => {
+    it('has L·C entries, each the ΔPSNR of flipping that bit alone', async () => {
+      const job = hooks()
+      const atlas = await bitAtlas(ctx, req, job)
+      expect([atlas.L, atlas.C, atlas.deltaPsnr.length, atlas.evaluated, atlas.path]).toEqual([16, 6, 96, 96, path])
+      expect(atlas.deltaPsnr.every(Number.isFinite)).toBe(true)
+      expect(job.calls.at(-1)).toEqual([96, 96])
+      const one = await flipBits(ctx, { ...req, flips: [{ token: 5, bit: 1 }] }, hooks())
+      expect(atlas.deltaPsnr[5 * 6 + 1]).toBeCloseTo(one.deltaPsnr, 3)
+    })
 
-describe('bitAtlas cancellation', () => {
-  it('takes a cancel that arrives as a separate event (macrotask), as cancelJob does', async () => {
-    const controller = new AbortController()
-    const done: number[] = []
-    setTimeout(() => controller.abort(), 0) // like cancelJob arriving over IPC
-    const run = bitAtlas(ctx, req, { signal: controller.signal, progress: (n) => void done.push(n) })
-    await expect(run).rejects.toThrow()
-    expect(done.at(-1) ?? 0).toBeLessThan(96)
+    it('leaves bits outside a subset as NaN', async () => {
+      const atlas = await bitAtlas(ctx, { ...req, subset: 3 }, hooks())
+      expect(atlas.evaluated).toBe(3)
+      expect([...atlas.deltaPsnr.keys()].filter((i) => !Number.isNaN(atlas.deltaPsnr[i]))).toEqual([0, 32, 64])
+    })
+  })
+
+  describe('bitAtlas cancellation', () => {
+    it('takes a cancel that arrives as a separate event (macrotask), as cancelJob does', async () => {
+      const controller = new AbortController()
+      const done: number[] = []
+      setTimeout(() => controller.abort(), 0) // like cancelJob arriving over IPC
+      const run = bitAtlas(ctx, req, { signal: controller.signal, progress: (n) => void done.push(n) })
+      await expect(run).rejects.toThrow()
+      expect(done.at(-1) ?? 0).toBeLessThan(96)
+    })
   })
 })

@@ -1,15 +1,11 @@
-// Bit flips: the flipped code differs in exactly the chosen elements; base and flipped decode from the same noise.
+// Bit flips, on both inference paths: the flipped code differs in exactly the chosen elements; base and flipped
+// decode from the same noise.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { flipBits } from '../../../src/trainer/inspect/bit-flips'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
 import { codeOf, flipCode } from '../../../src/trainer/inspect/decode'
 import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
-import { hooks, openFixture } from './fixture'
-
-let ctx: InspectContext
-let req: DecodeRequest
-
-beforeAll(async () => ({ ctx, req } = await openFixture()))
+import { decodePaths, hooks, openFixture } from './fixture'
 
 describe('flipCode', () => {
   it('negates exactly the listed elements, and twice restores the code', () => {
@@ -21,13 +17,19 @@ describe('flipCode', () => {
   })
 })
 
-describe('flipBits', () => {
+describe.each(decodePaths)('flipBits on %s', (path) => {
+  let ctx: InspectContext
+  let req: DecodeRequest
+
+  beforeAll(async () => ({ ctx, req } = await openFixture(path)))
+
   it('changes exactly the flipped element of the code and the decoded image', async () => {
     const flips = [{ token: 3, bit: 4 }]
     const report = await flipBits(ctx, { ...req, flips }, hooks())
     const code = await codeOf(ctx.models.get(req.modelId), ctx.images, req.imageId)
     const changed = [...report.code.keys()].filter((i) => report.code[i] !== code[i])
     expect(changed).toEqual([3 * 6 + 4])
+    expect(report.path).toBe(path)
     expect(report.meanAbsDiff).toBeGreaterThan(0)
     expect(report.diffMap.pixels.length).toBe(32 * 32 * 3)
     expect(Number.isFinite(report.deltaPsnr)).toBe(true)

@@ -1,5 +1,7 @@
 // Shared setup of the inspector tests: the golden tiny-a checkpoint (32 px, 16 tokens × 6 bits, random weights) on
-// the best available backend, one pipeline fixture photo, and job hooks that record progress.
+// either inference path (tfjs on the best available backend, or onnxruntime on its export in a temporary cache),
+// one pipeline fixture photo, and job hooks that record progress.
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initBackend } from '../../../src/trainer/backend'
 import type { DecodeRequest, SamplingRequest } from '../../../src/shared/payloads/inspect'
@@ -8,6 +10,7 @@ import { ImageRegistry } from '../../../src/trainer/inspect/image-registry'
 import { LpipsOnDemand } from '../../../src/trainer/inspect/image-metrics'
 import { ModelRegistry } from '../../../src/trainer/inspect/model-registry'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import type { DecodePath } from '../../../src/shared/payloads/inspect'
 
 export const tinyA = {
   path: join(goldenDir(), 'tiny-a', 'checkpoint.pth'),
@@ -18,9 +21,16 @@ export const photoPath = join(import.meta.dirname, '..', '..', 'fixtures', 'imag
 /** Three Euler steps (t = 1, 0.198, 0.012); guidance inside σ (.17, 1.02) applies at t = 0.198 only: fast, both paths run. */
 export const fastSampling: SamplingRequest = { steps: 3, rho: 4, cfg: 1.5, interval: [0.17, 1.02] }
 
-export async function openFixture(): Promise<{ ctx: InspectContext; req: DecodeRequest }> {
+/** Both inference paths, for `describe.each`. */
+export const decodePaths: readonly DecodePath[] = ['tfjs', 'onnxruntime']
+
+/** The export cache of these tests (keyed by checkpoint hash and config, so each worker reuses one export). */
+export const exportCache = join(tmpdir(), 'flowmo-inspect-test-onnx')
+
+export async function openFixture(path: DecodePath = 'tfjs'): Promise<{ ctx: InspectContext; req: DecodeRequest }> {
   const { name } = await initBackend()
-  const ctx: InspectContext = { models: new ModelRegistry(), images: new ImageRegistry(), lpips: new LpipsOnDemand() }
+  const models = new ModelRegistry({ path, cacheDir: exportCache })
+  const ctx: InspectContext = { models, images: new ImageRegistry(), lpips: new LpipsOnDemand() }
   const { modelId } = await ctx.models.open(tinyA, name)
   const { imageId } = await ctx.images.openPath(photoPath)
   return { ctx, req: { modelId, imageId, sampling: fastSampling, seed: 7 } }

@@ -1,15 +1,20 @@
-// The inspector through the file policy: paths outside the allowed roots are refused; allowed ones open; uploads
-// are decoded; the model summary carries the config numbers the Open view shows.
+// The inspector through the file policy: paths outside the allowed roots are refused; allowed ones open (checkpoints on
+// the fast path or on tfjs when asked, exported ONNX folders on onnxruntime); uploads are decoded; the model summary
+// carries the config numbers the Open view shows.
 import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { initBackend } from '../../../src/trainer/backend'
+import { cachedExport } from '../../../src/trainer/export/export-cache'
 import { allowRoot } from '../../../src/trainer/files'
 import { Inspector } from '../../../src/trainer/inspect/inspector'
-import { photoPath, tinyA } from './fixture'
+import { exportCache, fastSampling, hooks, photoPath, tinyA } from './fixture'
 
 let backend: string
-beforeAll(async () => ({ name: backend } = await initBackend()))
+beforeAll(async () => {
+  ;({ name: backend } = await initBackend())
+  vi.stubEnv('FLOWMO_CACHE_DIR', exportCache) // the fast path exports checkpoints here, not into the user's cache
+})
 
 describe('Inspector', () => {
   it('refuses a checkpoint outside the allowed roots, opens it once its folder is allowed', async () => {
@@ -17,9 +22,14 @@ describe('Inspector', () => {
     await expect(inspector.openModel({ path: tinyA.path, config: tinyA.config }, backend)).rejects.toMatchObject({ code: 'forbidden' })
     await allowRoot(dirname(tinyA.path))
     const summary = await inspector.openModel({ path: tinyA.path, config: tinyA.config }, backend)
+    expect(summary).toMatchObject({ inferencePath: 'onnxruntime', backend: 'onnxruntime (cpu)' }) // the fast path by default
+    vi.stubEnv('FLOWMO_INFERENCE_PATH', 'tfjs')
+    expect(await new Inspector().openModel({ path: tinyA.path, config: tinyA.config }, backend)).toMatchObject({ inferencePath: 'tfjs', backend })
+    vi.unstubAllEnvs()
+    vi.stubEnv('FLOWMO_CACHE_DIR', exportCache)
     expect(summary).toMatchObject({
       name: 'checkpoint.pth', format: 'pth', imageSize: 32, patchSize: 4, codeLength: 16, contextDim: 6, codebookSizeForEntropy: 3,
-      parameters: 1_502_765, bitsPerPixel: 0.09375, backend, stateDict: 'model_ema_state_dict', totalSteps: 1234,
+      parameters: 1_502_765, bitsPerPixel: 0.09375, stateDict: 'model_ema_state_dict', totalSteps: 1234,
       sampling: { steps: 6, rho: 4, cfg: 1.5, interval: [0.17, 1.02] },
     })
     expect(await inspector.closeModel({ modelId: summary.modelId })).toEqual({ closed: true })
@@ -41,5 +51,24 @@ describe('Inspector', () => {
     const listing = await new Inspector().listFiles({})
     expect(listing.dir).toBeNull()
     expect(listing.entries.map((e) => e.path)).toContain(dirname(tinyA.path))
+  })
+
+  it('opens an exported ONNX folder on onnxruntime; its decode jobs report that path', async () => {
+    const { dir } = await cachedExport({ checkpoint: tinyA.path, config: tinyA.config }, { cacheDir: exportCache })
+    const inspector = new Inspector()
+    await allowRoot(dirname(tinyA.path))
+    await allowRoot(dirname(photoPath))
+    await expect(inspector.openModel({ path: dir }, backend)).rejects.toMatchObject({ code: 'forbidden' })
+    await allowRoot(dir)
+    await expect(inspector.openModel({ path: dir, config: tinyA.config }, backend)).rejects.toMatchObject({ code: 'invalid-request' })
+    const summary = await inspector.openModel({ path: dir }, backend)
+    expect(summary).toMatchObject({
+      path: dir, format: 'onnx', inferencePath: 'onnxruntime', backend: 'onnxruntime (cpu)', imageSize: 32, codeLength: 16, contextDim: 6,
+      parameters: 1_502_765, stateDict: 'model_ema_state_dict', totalSteps: 1234,
+    })
+    const [image] = await inspector.openImages({ paths: [photoPath] })
+    const report = await inspector.reconstruct({ modelId: summary.modelId, imageId: image.imageId, sampling: fastSampling, seed: 3 }, hooks())
+    expect([report.path, report.L, report.C, report.nfe]).toEqual(['onnxruntime', 16, 6, 4])
+    expect(await inspector.closeModel({ modelId: summary.modelId })).toEqual({ closed: true })
   })
 })

@@ -1,11 +1,12 @@
-// Reconstruction report: images at the model size, a ±1 code, PSNR that matches the pixels, and a reproducible decode.
+// Reconstruction report, on both inference paths: images at the model size, a ±1 code, PSNR that matches the pixels,
+// a reproducible decode, and the path that decoded it.
 import { describe, expect, it } from 'vitest'
 import { reconstructImage } from '../../../src/trainer/inspect/reconstruct'
-import { hooks, openFixture } from './fixture'
+import { decodePaths, hooks, openFixture } from './fixture'
 
-describe('reconstructImage', () => {
+describe.each(decodePaths)('reconstructImage on %s', (path) => {
   it('reports original, reconstruction, error map, metrics and the code', async () => {
-    const { ctx, req } = await openFixture()
+    const { ctx, req } = await openFixture(path)
     const job = hooks()
     const r = await reconstructImage(ctx, req, job)
     for (const image of [r.original, r.reconstruction, r.errorMap]) expect([image.h, image.w, image.pixels.length]).toEqual([32, 32, 32 * 32 * 3])
@@ -17,6 +18,7 @@ describe('reconstructImage', () => {
     expect(r.ssim).toBeLessThan(1)
     expect(r.errorMax).toBeGreaterThan(0)
     expect(r.nfe).toBe(4) // 3 steps, guidance on one of them
+    expect(r.path).toBe(path)
     expect(job.calls).toEqual([[1, 3], [2, 3], [3, 3]])
     expect(r.lpips === null ? r.lpipsNote : r.lpips).toEqual(r.lpips === null ? expect.stringMatching(/^LPIPS: /) : expect.any(Number))
     const again = await reconstructImage(ctx, req, hooks())
@@ -24,12 +26,12 @@ describe('reconstructImage', () => {
   })
 
   it('stops within a decode when cancelled from another event, as cancelJob is', async () => {
-    const { ctx, req } = await openFixture()
+    const { ctx, req } = await openFixture(path)
     const controller = new AbortController()
     const steps: number[] = []
     const progress = (done: number) => {
       steps.push(done)
-      if (done === 2) setTimeout(() => controller.abort(), 0)
+      if (done === 2) setImmediate(() => controller.abort()) // as a message arriving between two decoder calls
     }
     const run = reconstructImage(ctx, { ...req, sampling: { ...req.sampling, steps: 50 } }, { signal: controller.signal, progress })
     await expect(run).rejects.toThrow()

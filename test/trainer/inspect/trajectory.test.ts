@@ -1,4 +1,5 @@
-// Trajectory: steps + 1 states from the noise to the decode, the time grid, and where guidance applied.
+// Trajectory, on both inference paths: steps + 1 states from the noise to the decode, the time grid, and where
+// guidance applied.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
 import { fromModelOutput } from '../../../src/trainer/data/images'
@@ -7,18 +8,18 @@ import { codeOf, decodeSameNoise } from '../../../src/trainer/inspect/decode'
 import { samplingConfig } from '../../../src/trainer/inspect/sampling'
 import { trajectory } from '../../../src/trainer/inspect/trajectory'
 import { initialNoise } from '../../../src/trainer/sample/noise'
-import { hooks, openFixture } from './fixture'
+import { decodePaths, hooks, openFixture } from './fixture'
 
-let ctx: InspectContext
-let req: DecodeRequest
+describe.each(decodePaths)('trajectory on %s', (path) => {
+  let ctx: InspectContext
+  let req: DecodeRequest
 
-beforeAll(async () => ({ ctx, req } = await openFixture()))
+  beforeAll(async () => ({ ctx, req } = await openFixture(path)))
 
-describe('trajectory', () => {
   it('has steps + 1 states, starts at the noise and ends at the reconstruction', async () => {
     const sampling = { steps: 4, rho: 4, cfg: 1.5, interval: [0.17, 1.02] as const }
     const report = await trajectory(ctx, { ...req, sampling }, hooks())
-    expect(report.states.length).toBe(5)
+    expect([report.states.length, report.path]).toEqual([5, path])
     expect(report.ts.length).toBe(5)
     expect(report.dts.length).toBe(4)
     expect(report.states[0].pixels).toEqual(fromModelOutput(initialNoise(req.seed, 0, 32), 32, 32))
@@ -26,7 +27,7 @@ describe('trajectory', () => {
     const code = await codeOf(opened, ctx.images, req.imageId)
     const { images } = await decodeSameNoise(opened, code, { ...req, sampling })
     expect(report.states[4].pixels).toEqual(fromModelOutput(images, 32, 32))
-    // the same image as TfModel.decode, which `flowmo reconstruct` uses
+    // the same image as the model's own decode, which `flowmo reconstruct` uses
     const cli = await opened.model.decode(code, initialNoise(req.seed, 0, 32), 1, { sampling: samplingConfig(sampling) })
     expect(images).toEqual(cli.images)
     // guidance exactly where t lies inside the σ interval mapped to t

@@ -1,48 +1,51 @@
-// Sample variance: samples are reproducible per seed, differ across seeds, and identical samples have zero std.
+// Sample variance, on both inference paths: samples are reproducible per seed, differ across seeds, and identical
+// samples have zero std.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { DecodeRequest, RgbPixels } from '../../../src/shared/payloads/inspect'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
 import { sampleVariance, varianceReport, varianceSamples } from '../../../src/trainer/inspect/variance'
-import { hooks, openFixture } from './fixture'
+import { decodePaths, hooks, openFixture } from './fixture'
 
-let ctx: InspectContext
-let req: DecodeRequest
+describe.each(decodePaths)('on %s', (path) => {
+  let ctx: InspectContext
+  let req: DecodeRequest
 
-beforeAll(async () => ({ ctx, req } = await openFixture()))
+  beforeAll(async () => ({ ctx, req } = await openFixture(path)))
 
-describe('sample variance', () => {
-  it('reports each sample as it arrives; the same seed gives identical samples, other seeds do not', async () => {
-    const seen: [number, number][] = []
-    const job = hooks()
-    const a = await varianceSamples(ctx, { ...req, k: 3 }, job, (index, seed) => seen.push([index, seed]))
-    const b = await varianceSamples(ctx, { ...req, k: 3 }, hooks(), () => {})
-    expect(seen).toEqual([[0, 7], [1, 8], [2, 9]])
-    expect(job.calls).toEqual([[1, 3], [2, 3], [3, 3]])
-    for (let i = 0; i < 3; i++) expect(b[i]).toEqual(a[i])
-    expect(a[1]).not.toEqual(a[0])
-    expect(a[2]).not.toEqual(a[1])
-  })
-
-  it('the std map of identical samples is zero; of different samples positive', async () => {
-    const [x] = await varianceSamples(ctx, { ...req, k: 2 }, hooks(), () => {})
-    const same = varianceReport([x, x, x], 32)
-    expect(same.stdMax).toBe(0)
-    expect(same.std.every((v) => v === 0)).toBe(true)
-    const report = await sampleVariance(ctx, { ...req, k: 4 }, hooks(), () => {})
-    expect(report.k).toBe(4)
-    expect(report.std.length).toBe(32 * 32)
-    expect(report.stdMax).toBeGreaterThan(0)
-    expect(report.stdMap.pixels.length).toBe(32 * 32 * 3)
-  })
-
-  it('stops when cancelled', async () => {
-    const controller = new AbortController()
-    const images: RgbPixels[] = []
-    const run = varianceSamples(ctx, { ...req, k: 8 }, { signal: controller.signal, progress: () => {} }, (_i, _s, image) => {
-      images.push(image)
-      controller.abort()
+  describe('sample variance', () => {
+    it('reports each sample as it arrives; the same seed gives identical samples, other seeds do not', async () => {
+      const seen: [number, number][] = []
+      const job = hooks()
+      const a = await varianceSamples(ctx, { ...req, k: 3 }, job, (index, seed) => seen.push([index, seed]))
+      const b = await varianceSamples(ctx, { ...req, k: 3 }, hooks(), () => {})
+      expect(seen).toEqual([[0, 7], [1, 8], [2, 9]])
+      expect(job.calls).toEqual([[1, 3], [2, 3], [3, 3]])
+      for (let i = 0; i < 3; i++) expect(b[i]).toEqual(a[i])
+      expect(a[1]).not.toEqual(a[0])
+      expect(a[2]).not.toEqual(a[1])
     })
-    await expect(run).rejects.toThrow()
-    expect(images.length).toBe(1)
+
+    it('the std map of identical samples is zero; of different samples positive', async () => {
+      const [x] = await varianceSamples(ctx, { ...req, k: 2 }, hooks(), () => {})
+      const same = varianceReport([x, x, x], 32, path)
+      expect(same.stdMax).toBe(0)
+      expect(same.std.every((v) => v === 0)).toBe(true)
+      const report = await sampleVariance(ctx, { ...req, k: 4 }, hooks(), () => {})
+      expect([report.k, report.path]).toEqual([4, path])
+      expect(report.std.length).toBe(32 * 32)
+      expect(report.stdMax).toBeGreaterThan(0)
+      expect(report.stdMap.pixels.length).toBe(32 * 32 * 3)
+    })
+
+    it('stops when cancelled', async () => {
+      const controller = new AbortController()
+      const images: RgbPixels[] = []
+      const run = varianceSamples(ctx, { ...req, k: 8 }, { signal: controller.signal, progress: () => {} }, (_i, _s, image) => {
+        images.push(image)
+        controller.abort()
+      })
+      await expect(run).rejects.toThrow()
+      expect(images.length).toBe(1)
+    })
   })
 })
