@@ -6,7 +6,8 @@ const id = s.string(100)
 const count = (max: number) => s.optional(s.integer({ min: 1, max }))
 
 function nullable<T>(inner: Schema<T>): Schema<T | null> {
-  return { describe: `null or ${inner.describe}`, check: (v, p) => (v === null ? null : inner.check(v, p)) }
+  const describe = `null or ${inner.describe}`
+  return { describe, check: (v, p) => (v === null || inner.check(v, p) === null ? null : `${p}: expected ${describe}, got ${String(v)}`) }
 }
 
 export const runSchemas = {
