@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { registerGradients } from './backends/gradients'
 import { loadTfjsNode, loadWebGpu, NotInstalledError } from './backends/optional'
+import { webGpuAdapter } from './backends/webgpu'
 import { MAX_WASM_THREADS, prepareWasm, wasmSetup } from './backends/wasm-threads'
 
 /** Backend names accepted by --backend and FLOWMO_BACKEND; 'auto' (or nothing) picks the best available. */
@@ -94,7 +95,8 @@ async function describe(name: BackendName, asked: string | null, fellBack: strin
     return { ...base, threads: wasm.threads, simd: wasm.simd, notices: [...fellBack, ...wasm.notices] }
   }
   const threads = name === 'tensorflow' || name === 'tensorflow-gpu' ? availableParallelism() : 1
-  return { ...base, threads, simd: false, notices: fellBack }
+  const adapter = name === 'webgpu' ? [`webgpu adapter: ${webGpuAdapter()}`] : [] // which GPU (or software GL) it runs on
+  return { ...base, threads, simd: false, notices: [...fellBack, ...adapter] }
 }
 
 /** FLOWMO_THREADS if set (1 = single-threaded), else one per core, at most what the wasm build pre-spawns. */

@@ -1,6 +1,7 @@
 // Backends whose packages the user installs next to FlowMo Studio: tfjs-node(-gpu) and WebGPU through Dawn.
 // Loaded with import() at start-up only when wanted; each loader throws an Error whose message says what is missing.
 import * as tf from '@tensorflow/tfjs-core'
+import { registerWebGpu, type DawnModule, type WebGpuBackendClass } from './webgpu'
 
 /** Thrown when an optional package is simply absent (auto mode skips these without a notice). */
 export class NotInstalledError extends Error {}
@@ -28,19 +29,14 @@ export async function loadTfjsNode(gpu: boolean): Promise<void> {
 }
 
 /**
- * Exposes Dawn's WebGPU (the `webgpu` package) as `navigator.gpu`, then registers tfjs's 'webgpu' backend.
- * Dawn flags come from WGPU_FLAGS, comma-separated (e.g. `backend=opengles` for Mesa's software GL).
+ * Exposes Dawn's WebGPU (the `webgpu` package) as `navigator.gpu` and registers tfjs's 'webgpu' backend on it
+ * (backends/webgpu.ts); returns the adapter's description. Dawn flags come from WGPU_FLAGS.
  */
-export async function loadWebGpu(): Promise<void> {
+export async function loadWebGpu(): Promise<string> {
   const dawn = await importOptional('webgpu')
-  const create = dawn.create as (flags: string[]) => unknown
-  Object.assign(globalThis, dawn.globals as object)
-  const flags = (process.env.WGPU_FLAGS ?? '').split(',').filter(Boolean)
-  const scope = globalThis as { navigator?: { gpu?: unknown } }
-  scope.navigator ??= {}
-  scope.navigator.gpu = create(flags)
-  await importOptional('@tensorflow/tfjs-backend-webgpu')
-  if (!tf.findBackendFactory('webgpu')) {
-    throw new Error('@tensorflow/tfjs-backend-webgpu did not register a backend (it looks for a browser window)')
+  const backend = await importOptional('@tensorflow/tfjs-backend-webgpu') // before navigator.gpu: no factory of its own
+  if (typeof backend.WebGPUBackend !== 'function') {
+    throw new Error('@tensorflow/tfjs-backend-webgpu does not export WebGPUBackend; install version 4.22.0')
   }
+  return registerWebGpu(dawn as unknown as DawnModule, backend.WebGPUBackend as WebGpuBackendClass)
 }
