@@ -29,6 +29,7 @@ describe('electron-vite build', () => {
     expect([...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])).toEqual(['electron'])
     expect(preload).not.toMatch(/^\s*import\s/m)
     expect(preload).toContain('exposeInMainWorld("flowmo"')
+    expect(preload).toContain('exposeInMainWorld("flowmoDesktop"')
   })
 
   it('ships the page with a strict Content-Security-Policy', () => {

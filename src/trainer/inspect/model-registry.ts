@@ -69,15 +69,15 @@ export class ModelRegistry {
   }
 }
 
-function summarise(modelId: string, { path, model }: PathModel, opened: string, backend: string): ModelSummary {
-  const { config: c, info } = model
-  const folder = path === 'onnxruntime' && isExportFolder(opened)
+function summarise(modelId: string, loaded: PathModel, opened: string, backend: string): ModelSummary {
+  const { config: c, info } = loaded.model
+  const folder = loaded.path === 'onnxruntime' && isExportFolder(opened)
   return {
     modelId,
     name: basename(opened),
     path: opened,
     format: folder ? 'onnx' : info.format,
-    inferencePath: path,
+    inferencePath: loaded.path,
     imageSize: c.imageSize,
     patchSize: c.patchSize,
     codeLength: c.codeLength,
@@ -88,7 +88,7 @@ function summarise(modelId: string, { path, model }: PathModel, opened: string, 
     hiddenSize: c.decoder.hiddenSize,
     parameters: info.parameters,
     bitsPerPixel: info.bitsPerPixel,
-    backend: path === 'onnxruntime' ? `onnxruntime (${(model as OrtModel).device})` : backend,
+    backend, // the engine's tfjs backend; inferencePath says what decodes run on
     configSource: info.configSource,
     assumed: info.assumed,
     stateDict: info.stateDict,
