@@ -1,7 +1,9 @@
 // The production build (electron.vite.config.ts) without the Electron binary: preload is one CommonJS file
-// needing only electron, the page carries a strict CSP, and the bundled engine serves the protocol in Node.
+// needing only electron, the page carries a strict CSP, and the bundled engine serves the protocol in Node and takes
+// main's host-grant messages.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -56,5 +58,14 @@ describe('electron-vite build', () => {
     )
     const status = await Promise.race([client.status(), exited])
     expect(status).toMatchObject({ backend: 'cpu', versions: { node: process.versions.node, electron: null } })
+    // main's host-grant (a native dialog's choice) makes a folder readable; a renderer call could not
+    const chosen = mkdtempSync(join(tmpdir(), 'flowmo-chosen-'))
+    writeFileSync(join(chosen, 'photo.png'), 'x')
+    await expect(client.listFiles({ dir: chosen })).rejects.toMatchObject({ code: 'forbidden' })
+    const reply = new Promise((resolve) => child.on('message', (m: { kind?: string }) => m.kind === 'host-grant-reply' && resolve(m)))
+    child.send({ kind: 'host-grant', id: 1, paths: [chosen] })
+    expect(await reply).toEqual({ kind: 'host-grant-reply', id: 1, ok: true, paths: [realpathSync(chosen)] })
+    expect((await client.listFiles({ dir: chosen })).entries.map((e) => e.name)).toEqual(['photo.png'])
+    rmSync(chosen, { recursive: true, force: true })
   })
 })
