@@ -1,5 +1,5 @@
 // Bit flips, on both inference paths: the flipped code differs in exactly the chosen elements; base and flipped
-// decode from the same noise.
+// decode from the same noise; both paths agree.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { flipBits } from '../../../src/trainer/inspect/bit-flips'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
@@ -45,5 +45,19 @@ describe.each(decodePaths)('flipBits on %s', (path) => {
   it('refuses a bit outside the model’s L × C code', async () => {
     await expect(flipBits(ctx, { ...req, flips: [{ token: 16, bit: 0 }] }, hooks())).rejects.toMatchObject({ code: 'invalid-request' })
     await expect(flipBits(ctx, { ...req, flips: [{ token: 0, bit: 6 }] }, hooks())).rejects.toThrow(/outside the 16 × 6 code/)
+  })
+})
+
+describe('flipBits on both paths', () => {
+  it('agrees: the same code, and the same decodes up to one 8-bit level', async () => {
+    const [tf, ort] = [await openFixture('tfjs'), await openFixture('onnxruntime')]
+    const flips = [{ token: 7, bit: 2 }, { token: 11, bit: 5 }]
+    const [a, b] = [await flipBits(tf.ctx, { ...tf.req, flips }, hooks()), await flipBits(ort.ctx, { ...ort.req, flips }, hooks())]
+    expect([a.path, b.path]).toEqual(['tfjs', 'onnxruntime'])
+    expect(b.code).toEqual(a.code)
+    for (const key of ['base', 'flipped'] as const) {
+      const [p, q] = [a[key].pixels, b[key].pixels]
+      expect(p.every((v, i) => Math.abs(v - q[i]) <= 1)).toBe(true)
+    }
   })
 })
