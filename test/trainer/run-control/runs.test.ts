@@ -1,6 +1,6 @@
 // Training runs through TrainerService: a real 3-step run in a worker thread (run:step, run:sample, run:checkpoint,
 // run:done; listRuns while it trains), stopRun ending a long run with a checkpoint, the event loop free during
-// steps, a second run on the same folder refused, and openRunFolder / runSample on the folder it wrote.
+// steps, a second run on the same folder refused, resume after a stop, and openRunFolder / runSample on the folder it wrote.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -20,6 +20,7 @@ function engine() {
 }
 
 const fixture = await makeRunFixture()
+let stoppedAt = 0 // the step the long run was stopped at
 const request = (out: string, over: Partial<RunRequest> = {}): RunRequest => ({
   data: fixture.data, out: join(fixture.root, out), config: fixture.config, maxSteps: 3, batchSize: 2, lr: 1e-3,
   perceptual: 'none', logEvery: 1, sampleEvery: 2, valEvery: 2, valImages: 2, checkpointEvery: 1000, engine: 'tfjs', ...over,
@@ -70,6 +71,16 @@ describe('training runs in the engine', () => {
     expect(summary.step).toBeGreaterThanOrEqual(2)
     expect(existsSync(summary.lastCheckpoint!)).toBe(true)
     expect(await trainer.stopRun({ runId })).toEqual({ stopping: false })
+    stoppedAt = summary.step
+  }, 90_000)
+
+  it('resumes the stopped run from its checkpoint on the same folder (config from its run.json)', async () => {
+    const { trainer, of, ended } = engine()
+    const { config: _c, ...withoutConfig } = request('long', { maxSteps: stoppedAt + 1 })
+    const { runId } = await trainer.startRun({ ...withoutConfig, resume: true })
+    expect(await ended(runId)).toMatchObject(['run:done', { runId, status: 'finished', step: stoppedAt + 1 }])
+    expect(of('run:start')).toEqual([{ runId, step: stoppedAt, maxSteps: stoppedAt + 1, stage: '1a' }])
+    expect(of('run:step').map((e) => e.step)).toEqual([stoppedAt + 1])
   }, 90_000)
 
   it('opens the folder a run wrote: metrics, samples, checkpoints, run.json; a sample as pixels', async () => {
