@@ -54,11 +54,6 @@ export class RunRegistry {
     return null
   }
 
-  /** Stops every run (engine shutdown): each finishes its step and checkpoints. */
-  stopAll(): void {
-    for (const runId of this.runs.keys()) this.stop(runId)
-  }
-
   private onMessage(runId: string, m: WorkerMessage): void {
     const run = this.runs.get(runId)
     if (!run) return

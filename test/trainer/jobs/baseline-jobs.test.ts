@@ -1,0 +1,70 @@
+// Baselines and human ratings through TrainerService on the golden tiny-a model: compare FlowMo with codecs at its
+// BPP, export a rating folder, import a ratings file written against its manifest.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import type { CompareReport, ModelFile, TrainerEvents } from '../../../src/shared/protocol'
+import { allowRoot } from '../../../src/trainer/files'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { TrainerService } from '../../../src/trainer/service'
+
+type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
+
+function engine() {
+  const events: Event[] = []
+  const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
+  const result = async (jobId: string): Promise<unknown> => {
+    const [name, payload] = await vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+    if (name === 'job:error') throw new Error(`${jobId}: ${(payload as TrainerEvents['job:error']).message}`)
+    return (payload as TrainerEvents['job:done']).result
+  }
+  return { result, trainer: new TrainerService(emit, 'cpu') }
+}
+
+const set = join(goldenDir(), 'tiny-a')
+const val = join(goldenDir(), '..', 'data', 'photos', 'val-64')
+const model: ModelFile = { checkpoint: join(set, 'checkpoint.pth'), config: join(set, 'config.json') }
+const images = ['val64_0000.png', 'val64_0001.png'].map((f) => join(val, f))
+let out: string
+
+beforeAll(async () => {
+  for (const root of [set, val]) await allowRoot(root)
+  out = await allowRoot(mkdtempSync(join(tmpdir(), 'flowmo-baseline-jobs-')))
+})
+
+describe('baseline and rating jobs', () => {
+  it('compares FlowMo with JPEG and WebP at its bit rate', async () => {
+    const { trainer, result } = engine()
+    const { jobId } = await trainer.compare({ model, methods: ['flowmo', 'jpeg', 'webp'], images, seed: 0 })
+    const report = (await result(jobId)) as CompareReport
+    expect(report.imageSizePx).toBe(32)
+    expect(report.originals.map((o) => o.pixels.length)).toEqual([32 * 32 * 3, 32 * 32 * 3])
+    const methods = report.methods as { id: string; meanBpp: number; meanPsnr: number; reconstructions: unknown[] }[]
+    expect(methods.map((m) => m.id)).toEqual(['flowmo', 'jpeg', 'webp'])
+    for (const m of methods) {
+      expect(m.reconstructions).toHaveLength(2)
+      expect(m.meanPsnr).toBeGreaterThan(5)
+      expect(m.meanBpp).toBeGreaterThan(0)
+    }
+  }, 60_000)
+
+  it('exports a rating folder, then imports ratings made against its manifest', async () => {
+    const { trainer, result } = engine()
+    const exportDir = join(out, 'rating')
+    const { jobId } = await trainer.exportRatings({ model, methods: ['flowmo', 'jpeg'], images, out: exportDir, title: 'test' })
+    const exported = (await result(jobId)) as { manifest: { exportId: string; images: { id: string }[] } }
+    expect(existsSync(join(exportDir, 'index.html'))).toBe(true)
+    const { exportId, images: ids } = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as typeof exported.manifest
+    expect(exportId).toBe(exported.manifest.exportId)
+    const ratings = ids.map((im, trial) => ({
+      trial, image: im.id, pair: ['flowmo', 'jpeg'], left: 'flowmo', right: 'jpeg', side: 'left', choice: 'flowmo', ms: 1500, flips: 1,
+    }))
+    const ratingsFile = join(out, 'ratings.json')
+    writeFileSync(ratingsFile, JSON.stringify({ format: 'flowmo-ratings', version: 1, exportId, sessionId: 's1', rater: 'r', ratings }))
+    const imported = await trainer.importRatings({ exportDir, ratings: [ratingsFile], out: join(out, 'report.json') })
+    const report = (await result(imported.jobId)) as { methods: { id: string; rank: number }[] }
+    expect(report.methods.find((m) => m.id === 'flowmo')?.rank).toBe(1)
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toMatchObject({ exportId })
+  }, 60_000)
+})
