@@ -31,6 +31,7 @@ export interface ModelSummary {
   readonly path: string
   readonly format: 'safetensors' | 'pth' | 'onnx' // 'onnx': an exported folder was opened
   readonly inferencePath: DecodePath // what the decode jobs run on
+  readonly inferenceNotice: string // one line: the path and, on a fallback to tfjs, why
   readonly imageSize: number // S
   readonly patchSize: number // P
   readonly codeLength: number // L tokens

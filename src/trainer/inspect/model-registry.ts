@@ -11,7 +11,9 @@ import { TfModel } from '../inference/tf-model'
 import { samplingRequest } from './sampling'
 
 /** The model on the path it runs on: sample-codes.ts drives each one its own way. */
-export type PathModel = { readonly path: 'tfjs'; readonly model: TfModel } | { readonly path: 'onnxruntime'; readonly model: OrtModel }
+export type PathModel = ({ readonly path: 'tfjs'; readonly model: TfModel } | { readonly path: 'onnxruntime'; readonly model: OrtModel }) & {
+  readonly notice: string // fast-path.ts's line: the path in use and, on a fallback, why
+}
 
 export type OpenedModel = PathModel & {
   readonly summary: ModelSummary
@@ -61,11 +63,13 @@ export class ModelRegistry {
     if (isExportFolder(req.path)) {
       if (req.config !== undefined) throw new RpcError('an exported ONNX folder carries its own config (flowmo.json); open it without one', 'invalid-request')
       const { OrtModel } = await import('../inference/ort-model') // loads onnxruntime-node's native binding
-      return { path: 'onnxruntime', model: await OrtModel.load(req.path) }
+      const model = await OrtModel.load(req.path)
+      return { path: 'onnxruntime', model, notice: `inference path: onnxruntime (${model.device}; export folder)` }
     }
     const src = { checkpoint: req.path, config: req.config, stateDict: req.stateDict }
     const fast = await openFastModel(src, { path: this.options.path, cacheDir: this.options.cacheDir, openTfjs: (s) => TfModel.open(s) })
-    return fast.path === 'onnxruntime' ? { path: 'onnxruntime', model: fast.model as OrtModel } : { path: 'tfjs', model: fast.model as TfModel }
+    const { notice } = fast
+    return fast.path === 'onnxruntime' ? { path: 'onnxruntime', model: fast.model as OrtModel, notice } : { path: 'tfjs', model: fast.model as TfModel, notice }
   }
 }
 
@@ -78,6 +82,7 @@ function summarise(modelId: string, loaded: PathModel, opened: string, backend: 
     path: opened,
     format: folder ? 'onnx' : info.format,
     inferencePath: loaded.path,
+    inferenceNotice: loaded.notice,
     imageSize: c.imageSize,
     patchSize: c.patchSize,
     codeLength: c.codeLength,

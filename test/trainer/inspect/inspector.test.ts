@@ -22,7 +22,7 @@ describe('Inspector', () => {
     await expect(inspector.openModel({ path: tinyA.path, config: tinyA.config }, backend)).rejects.toMatchObject({ code: 'forbidden' })
     await allowRoot(dirname(tinyA.path))
     const summary = await inspector.openModel({ path: tinyA.path, config: tinyA.config }, backend)
-    expect(summary).toMatchObject({ inferencePath: 'onnxruntime', backend }) // the fast path by default
+    expect(summary).toMatchObject({ inferencePath: 'onnxruntime', inferenceNotice: expect.stringMatching(/^inference path: onnxruntime \(cpu; export /), backend }) // the fast path by default
     vi.stubEnv('FLOWMO_INFERENCE_PATH', 'tfjs')
     expect(await new Inspector().openModel({ path: tinyA.path, config: tinyA.config }, backend)).toMatchObject({ inferencePath: 'tfjs', backend })
     vi.unstubAllEnvs()
@@ -63,7 +63,7 @@ describe('Inspector', () => {
     await expect(inspector.openModel({ path: dir, config: tinyA.config }, backend)).rejects.toMatchObject({ code: 'invalid-request' })
     const summary = await inspector.openModel({ path: dir }, backend)
     expect(summary).toMatchObject({
-      path: dir, format: 'onnx', inferencePath: 'onnxruntime', imageSize: 32, codeLength: 16, contextDim: 6,
+      path: dir, format: 'onnx', inferencePath: 'onnxruntime', inferenceNotice: 'inference path: onnxruntime (cpu; export folder)', imageSize: 32, codeLength: 16, contextDim: 6,
       parameters: 1_502_765, stateDict: 'model_ema_state_dict', totalSteps: 1234,
     })
     const [image] = await inspector.openImages({ paths: [photoPath] })
