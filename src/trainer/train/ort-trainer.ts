@@ -2,6 +2,7 @@
 // projection in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can
 // use either. The tf variables, EMA and Adam object are refreshed from the engine by `sync()` before validation
 // and checkpoints, and every EMA interval. Limits: Stage 1A, no perceptual term, no gradient accumulation.
+// The encoder freeze rebuilds the engine decoder-only with fresh moments, as the reference rebuilds its optimiser.
 import * as tf from '@tensorflow/tfjs-core'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
@@ -13,7 +14,7 @@ import { captureNorms } from './weight-norm'
 import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './trainer'
 
 export class OrtTrainer {
-  readonly adam: Adam
+  adam: Adam
   readonly ema: Ema
   corruptLossAtStep: number | null = null // test hook, as Trainer's
   private engine: OrtTrainStep | null = null
@@ -26,20 +27,24 @@ export class OrtTrainer {
       cfg.gradAccumulation !== 1 && 'gradient accumulation',
     ].filter(Boolean)
     if (unsupported.length) throw new Error(`the onnxruntime training engine does not support ${unsupported.join(', ')}; use --engine tfjs`)
-    const names = model.parameters().map((p) => p.name)
-    this.adam = new Adam([
-      { name: 'encoder', lr: cfg.lr, params: names.filter((n) => n.startsWith('encoder.')) },
-      { name: 'decoder', lr: cfg.lr, params: names.filter((n) => n.startsWith('decoder.')) },
-    ])
+    this.adam = new Adam(this.groups())
     this.ema = new Ema(weights)
     this.norms = captureNorms(weights) // at (re)start, as the reference
   }
 
+  get encoderFrozen(): boolean {
+    return this.cfg.freezeEncoderAfter !== null && this.step >= this.cfg.freezeEncoderAfter
+  }
+
+  private groups() {
+    const names = this.model.parameters().map((p) => p.name)
+    const decoder = { name: 'decoder', lr: this.cfg.lr, params: names.filter((n) => n.startsWith('decoder.')) }
+    return this.encoderFrozen ? [decoder] : [{ name: 'encoder', lr: this.cfg.lr, params: names.filter((n) => n.startsWith('encoder.')) }, decoder]
+  }
+
   /** One optimiser step; the first call builds the step graph (after a resume has restored `adam`). */
   async trainStep(x: Float32Array, batch: number): Promise<StepLosses> {
-    if (this.cfg.freezeEncoderAfter !== null && this.step >= this.cfg.freezeEncoderAfter) {
-      throw new Error(`step ${this.step}: the encoder freeze is not supported by the onnxruntime engine; resume with --engine tfjs`)
-    }
+    if (this.encoderFrozen && this.adam.groups.length === 2) await this.freezeEncoder()
     const engine = (this.engine ??= await this.startEngine(batch))
     const draw = drawFlow(new StepRandom(this.cfg.seed, this.step, 0), batch, this.model.config.imageSize, this.cfg.timeDistribution, this.cfg.cfgDropout)
     const out = await engine.step({ x, ...draw }, this.cfg.lr)
@@ -66,11 +71,22 @@ export class OrtTrainer {
     this.adam.setMoments(this.engine.moments(), this.weights)
   }
 
+  /** From the freeze step on, only the decoder trains, with fresh Adam moments. */
+  private async freezeEncoder(): Promise<void> {
+    this.sync()
+    await this.engine?.release()
+    this.engine = null
+    this.adam.dispose()
+    this.adam = new Adam(this.groups())
+  }
+
   private startEngine(batch: number): Promise<OrtTrainStep> {
     const plain = new Map([...this.weights].map(([name, v]) => [name, v.dataSync() as Float32Array]))
     const moments = this.adam.moments()
+    const frozen = this.encoderFrozen
     return OrtTrainStep.create(this.model.config, plain, {
       batch, norms: this.norms, intraOpNumThreads: 1, ...(moments.step > 0 && { moments }),
+      ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }),
     })
   }
 
