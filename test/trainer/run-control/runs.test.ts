@@ -1,6 +1,6 @@
 // Training runs through TrainerService: a real 3-step run in a worker thread (run:step, run:sample, run:checkpoint,
 // run:done; listRuns while it trains), stopRun ending a long run with a checkpoint, the event loop free during
-// steps, a second run on the same folder refused, resume after a stop, and openRunFolder / runSample on the folder it wrote.
+// steps, a second run on the same folder refused, resume after a stop, the onnxruntime engine, and openRunFolder / runSample on the folder it wrote.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -81,6 +81,14 @@ describe('training runs in the engine', () => {
     expect(await ended(runId)).toMatchObject(['run:done', { runId, status: 'finished', step: stoppedAt + 1 }])
     expect(of('run:start')).toEqual([{ runId, step: stoppedAt, maxSteps: stoppedAt + 1, stage: '1a' }])
     expect(of('run:step').map((e) => e.step)).toEqual([stoppedAt + 1])
+  }, 90_000)
+
+  it('trains on the onnxruntime step graph when asked', async () => {
+    const { trainer, of, ended } = engine()
+    const { runId } = await trainer.startRun(request('ort', { maxSteps: 2, engine: 'onnxruntime' }))
+    expect(await ended(runId)).toMatchObject(['run:done', { runId, status: 'finished', step: 2 }])
+    expect(of('run:log').map((e) => e.line)).toContain('training engine: onnxruntime (step graph)')
+    expect(of('run:step').map((e) => e.step)).toEqual([1, 2])
   }, 90_000)
 
   it('opens the folder a run wrote: metrics, samples, checkpoints, run.json; a sample as pixels', async () => {
