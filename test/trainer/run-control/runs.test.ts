@@ -1,7 +1,7 @@
 // Training runs through TrainerService: a real 3-step run in a worker thread (run:step, run:sample, run:checkpoint,
 // run:done; listRuns while it trains), stopRun ending a long run with a checkpoint, the event loop free during
 // steps, a second run on the same folder refused, resume after a stop, the onnxruntime engine, and openRunFolder / runSample on the folder it wrote.
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import type { RunRequest, TrainerEvents } from '../../../src/shared/protocol'
@@ -107,6 +107,17 @@ describe('training runs in the engine', () => {
     await expect(trainer.runSample({ dir: history.dir, step: 1 })).rejects.toMatchObject({ code: 'not-found' })
     await expect(trainer.openRunFolder({ dir: fixture.data })).rejects.toMatchObject({ code: 'not-a-run' })
   })
+
+  it('reports a run that cannot start (no usable image) as run:error, and forgets it', async () => {
+    const { trainer, ended } = engine()
+    const empty = join(fixture.root, 'empty')
+    mkdirSync(empty)
+    const { runId } = await trainer.startRun({ ...request('failed'), data: empty })
+    const [name, payload] = await ended(runId)
+    expect(name).toBe('run:error')
+    expect(payload).toMatchObject({ runId, code: 'internal', lastCheckpoint: null, message: expect.stringMatching(/usable|image/i) })
+    expect(await trainer.listRuns()).toEqual([])
+  }, 60_000)
 
   it('refuses folders outside the allowed roots', async () => {
     const { trainer } = engine()
