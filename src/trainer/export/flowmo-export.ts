@@ -3,6 +3,7 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { version } from '../../../package.json'
+import { expectedParams } from '../model/weights'
 import { CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, type LoadedWeights } from '../checkpoint/checkpoint'
 import type { ModelSource } from '../inference/tf-model'
 import { impliedConfig } from '../inference/infer-config'
@@ -53,7 +54,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
   const r = await resolveSource(src)
   try {
     const model = new FlowMo(r.config)
-    const report = compareStateDict(model.parameters().map((p) => [p.name, p.shape] as const), r.weights.tensors)
+    const report = compareStateDict(expectedParams(model, r.weights), r.weights.tensors)
     if (!isExactMatch(report)) throw new CheckpointError(`${src.checkpoint} does not fit the ${r.config.name} config:\n${formatStateDictReport(report)}`)
     await mkdir(outDir, { recursive: true })
     const encoder = await exportGraph(model, r.weights, outDir, 'encoder', opts)
@@ -107,10 +108,10 @@ function graphSpec(model: FlowMo, part: 'encoder' | 'decoder'): GraphSpec {
 /** Reads one part's weights (only those), traces it and writes `<part>.onnx`. */
 async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part: 'encoder' | 'decoder', opts: FlowMoExportOptions): Promise<GraphEntry> {
   const say = opts.onProgress ?? (() => {})
-  const refs = model.parameters().filter((p) => p.name.startsWith(`${part}.`))
+  const refs = expectedParams(model, w).filter(([name]) => name.startsWith(`${part}.`))
   const data = new Map<string, Float32Array>()
-  for (const [i, ref] of refs.entries()) {
-    data.set(ref.name, await w.tensors.get(ref.name)!.read())
+  for (const [i, [name]] of refs.entries()) {
+    data.set(name, await w.tensors.get(name)!.read())
     if ((i + 1) % 32 === 0 || i + 1 === refs.length) say(`${part}: read ${i + 1}/${refs.length} tensors`)
   }
   const spec = graphSpec(model, part)

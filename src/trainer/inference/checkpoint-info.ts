@@ -5,6 +5,7 @@ import { loadConfigFile } from '../model/config-file'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { impliedConfig } from './infer-config'
+import { expectedParams } from '../model/weights'
 
 export interface CheckpointInfo {
   path: string
@@ -27,8 +28,7 @@ export async function checkpointInfo(path: string, configPath?: string): Promise
   try {
     const implied = configPath ? null : impliedConfig(w)
     const config = configPath ? await loadConfigFile(configPath) : implied!.config
-    const expected = new FlowMo(config).parameters().map((p) => [p.name, p.shape] as const)
-    const report = compareStateDict(expected, w.tensors)
+    const report = compareStateDict(expectedParams(new FlowMo(config), w), w.tensors)
     const parameters = [...w.tensors.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0)
     return {
       path, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
