@@ -4,7 +4,10 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'electron-vite'
 
 export default defineConfig({
-  main: {},
+  main: {
+    // the training-run worker is its own file next to the engine chunk (src/trainer/run-control/worker-entry.ts)
+    build: { rollupOptions: { input: { index: 'src/main/index.ts', 'chunks/run-worker': 'src/trainer/run-control/run-worker.ts' } } },
+  },
   preload: {
     build: {
       // sandboxed preloads cannot load ES modules or other files: one CommonJS bundle
