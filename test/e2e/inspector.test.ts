@@ -63,12 +63,14 @@ describe('inspector in Chromium', () => {
     expect(await page.textContent('[data-testid=summary-bits-per-pixel]')).toBe('0.0938')
     expect(await page.textContent('[data-testid=summary-parameters]')).toBe('1.50 M')
     expect(await page.textContent('[data-testid=summary-backend]')).toBe('wasm')
+    const shipped = await page.locator('.thumb img').count() // the bundled sample photos, when the app ships them
     await page.setInputFiles('[data-testid=image-input]', photo)
-    await page.locator('.thumb img').waitFor()
+    await expect.poll(() => page.locator('.thumb img').count(), { timeout: 30_000 }).toBe(shipped + 1)
     await page.fill('[data-testid=steps]', '3') // t = 1, 0.198, 0.012: guidance at one step
   })
 
   it('browses the allowed folders and opens every image of one', async () => {
+    const opened = await page.locator('.thumb img').count()
     await page.getByRole('button', { name: 'Browse' }).click()
     await page.getByRole('button', { name: `▸ ${projectRoot.replace(/\/$/, '')}`, exact: true }).click()
     for (const dir of ['test', 'fixtures', 'images', 'pipeline']) await page.getByRole('button', { name: `▸ ${dir}`, exact: true }).click()
@@ -76,7 +78,7 @@ describe('inspector in Chromium', () => {
     const count = Number((await open.textContent())!.match(/\d+/)![0])
     expect(count).toBeGreaterThan(3)
     await open.click()
-    await expect.poll(() => page.locator('.thumb img').count(), { timeout: 30_000 }).toBe(1 + count)
+    await expect.poll(() => page.locator('.thumb img').count(), { timeout: 30_000 }).toBe(opened + count)
     expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
     await page.locator('.thumb').first().click() // the uploaded photo stays the one inspected
   })
