@@ -20,6 +20,8 @@ const pick = <T extends readonly unknown[]>(all: T[], env: string | undefined) =
 const PRESETS = pick<[string, string]>([['bench-tiny64', 'tiny64'], ['small-128', 'small128']], process.env.BENCH_PRESETS)
 const OPS = pick<[OpSpec['op'], number]>([['train_step', 8], ['reconstruct', 4], ['decode_nfe', 4]], process.env.BENCH_OPS).map(([op, batch]) => ({ op, batch }))
 const runs = Number(process.env.BENCH_RUNS ?? 5)
+// BENCH_TFJS_SKIP=small-128 leaves tfjs out for those presets (minutes per reconstruction on 2 cores)
+const tfjsSkip = (process.env.BENCH_TFJS_SKIP ?? '').split(',').filter(Boolean)
 
 interface Row { impl: string; preset: string; op: string; path?: string; median_ms: number; min_ms: number; max_ms: number; peak_rss_mb?: number; nfe?: number; error?: string }
 
@@ -68,6 +70,7 @@ for (const [name, torchName] of PRESETS) {
   if (torchVersion) rows.push(...torchRows(torchName).map((r) => ({ ...r, preset: name })))
   for (const { op, batch } of OPS) {
     for (const path of ['tfjs', 'onnxruntime'] as const) {
+      if (path === 'tfjs' && tfjsSkip.includes(name)) continue
       const row = ours({ preset: name, op, path, batch, runs, warmup: 1, checkpoint })
       rows.push(row)
       console.error(`${name} ${op} ${path}: ${row.error ?? `${row.median_ms.toFixed(1)} ms`}`)
