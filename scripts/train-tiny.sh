@@ -17,10 +17,12 @@ common=(--data "$DATA" --val "$VAL" --preset tiny-64 --log-every 10 --val-images
 # Stage 1A: the reference's loss and optimiser on the onnxruntime step graph (~7 steps/s at batch 8 on 2 cores);
 # no perceptual network (that engine has none; CPU time goes to the tokenizer itself).
 start=$(date +%s)
+rc=0
 timeout --signal=INT --kill-after=600 "$((TRAIN_MINUTES * 60))" \
   npx flowmo train "${common[@]}" --out "$RUNS/tiny64-1a" --stage 1a --batch 8 --lr 3e-4 --max-steps "$STEPS_1A" \
-  --checkpoint-every 500 --sample-every 500 --val-every 500 --perceptual none --engine onnxruntime \
-  || [ $? -eq 130 ] || [ $? -eq 124 ]
+  --checkpoint-every 500 --sample-every 500 --val-every 500 --perceptual none --engine onnxruntime || rc=$?
+# 124: the time limit stopped it (after its final checkpoint); 130: stopped by Ctrl-C
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 130 ]; then exit "$rc"; fi
 echo "stage 1A wall time: $(( $(date +%s) - start )) s"
 
 last=$(ls "$RUNS"/tiny64-1a/checkpoints/step-*.safetensors | grep -v optim | sort | tail -n 1)
