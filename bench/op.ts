@@ -44,7 +44,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number[]> {
 }
 
 async function run(): Promise<{ ms: number[]; nfe?: number; backend: string }> {
-  const backend = spec.path === 'tfjs' ? (await initBackend()).name : 'onnxruntime-cpu'
+  const tfBackend = (await initBackend()).name // tfjs also makes the fresh weights of the onnxruntime train step
+  const backend = spec.path === 'tfjs' ? tfBackend : 'onnxruntime-cpu'
   const x = images(spec.batch)
   if (spec.op === 'train_step') return { ms: await trainStep(x), backend }
   if (spec.path === 'onnxruntime') {

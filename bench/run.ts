@@ -2,7 +2,7 @@
 // the PyTorch implementation in ../shared/bench (same configs, same machine, same run) when /usr/bin/python3 has torch.
 // Writes bench/results/latest.json (raw timings + ratios ours ÷ PyTorch) and prints a markdown table.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,7 +20,8 @@ const pick = <T extends readonly unknown[]>(all: T[], env: string | undefined) =
 const PRESETS = pick<[string, string]>([['bench-tiny64', 'tiny64'], ['small-128', 'small128']], process.env.BENCH_PRESETS)
 const OPS = pick<[OpSpec['op'], number]>([['train_step', 8], ['reconstruct', 4], ['decode_nfe', 4]], process.env.BENCH_OPS).map(([op, batch]) => ({ op, batch }))
 const runs = Number(process.env.BENCH_RUNS ?? 5)
-// BENCH_TFJS_SKIP=small-128 leaves tfjs out for those presets (minutes per reconstruction on 2 cores)
+// BENCH_TFJS_SKIP=small-128,bench-tiny64:train_step leaves tfjs out for those presets or preset:op pairs (minutes per
+// reconstruction on 2 cores; a batch-8 train step of bench-tiny64 outgrows tfjs-wasm's memory)
 const tfjsSkip = (process.env.BENCH_TFJS_SKIP ?? '').split(',').filter(Boolean)
 
 interface Row { impl: string; preset: string; op: string; path?: string; median_ms: number; min_ms: number; max_ms: number; peak_rss_mb?: number; nfe?: number; error?: string }
@@ -53,6 +54,17 @@ function torchAvailable(): string | null {
   }
 }
 
+/** The BLAS Debian's torch will load: the reference BLAS (package libblas3) makes it ~20× slower than OpenBLAS. */
+function torchBlas(): string {
+  try {
+    const lib = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3')
+    if (!lib.includes('openblas')) console.error(`warning: torch will use ${lib}, not OpenBLAS; install libopenblas0-pthread for a fair comparison`)
+    return lib
+  } catch {
+    return 'unknown'
+  }
+}
+
 function torchRows(torchPreset: string): Row[] {
   const out = execFileSync('/usr/bin/python3', [torchScript, '--preset', torchPreset, '--op', 'all', '--runs', String(runs)], { encoding: 'utf8', timeout: 3_600_000 })
   return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => ({ ...(JSON.parse(l) as Row), impl: 'torch' }))
@@ -70,7 +82,7 @@ for (const [name, torchName] of PRESETS) {
   if (torchVersion) rows.push(...torchRows(torchName).map((r) => ({ ...r, preset: name })))
   for (const { op, batch } of OPS) {
     for (const path of ['tfjs', 'onnxruntime'] as const) {
-      if (path === 'tfjs' && tfjsSkip.includes(name)) continue
+      if (path === 'tfjs' && (tfjsSkip.includes(name) || tfjsSkip.includes(`${name}:${op}`))) continue
       const row = ours({ preset: name, op, path, batch, runs, warmup: 1, checkpoint })
       rows.push(row)
       console.error(`${name} ${op} ${path}: ${row.error ?? `${row.median_ms.toFixed(1)} ms`}`)
@@ -85,7 +97,7 @@ const ratio = (p: string, op: string) => {
 }
 const result = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, torch: torchVersion },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, torch: torchVersion, torchBlas: torchVersion ? torchBlas() : null },
   runs,
   ratios: { reconstruct_vs_torch: ratio('bench-tiny64', 'reconstruct'), train_step_vs_torch: ratio('bench-tiny64', 'train_step') },
   ratios_by_preset: Object.fromEntries(PRESETS.map(([p]) => [p, Object.fromEntries(OPS.map(({ op }) => [op, ratio(p, op)]))])),
