@@ -57,9 +57,8 @@ describe('inspector in Chromium', () => {
     await page.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
     await page.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
     await page.click('[data-testid=open-model]')
-    const summary = page.locator('[data-testid=model-summary]')
-    await summary.waitFor({ timeout: 30_000 })
-    expect(await page.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
+    // the bundled model may already be open: wait for the summary of the new one
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 30_000 }).toBe('16 tokens × 6 bits (G 3)')
     expect(await page.textContent('[data-testid=summary-bits-per-pixel]')).toBe('0.0938')
     expect(await page.textContent('[data-testid=summary-parameters]')).toBe('1.50 M')
     expect(await page.textContent('[data-testid=summary-backend]')).toBe('wasm')
