@@ -8,7 +8,7 @@ import { FlowMo, codeInput } from '../model/flowmo'
 import { quantize } from '../model/lfq'
 import { TfOps } from '../model/tf-ops'
 import { disposeWeightMap, loadWeightMap, type WeightMap } from '../model/weights'
-import { initialNoise } from '../sample/noise'
+import { initialNoiseBatch } from '../sample/noise'
 import { tfSample } from '../sample/tf-sample'
 import { impliedConfig } from './infer-config'
 
@@ -99,9 +99,7 @@ export class TfModel {
   /** encode → quantise → sample, with seeded noise per image. */
   async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
     const { code } = await this.encode(x, batch)
-    const S = this.config.imageSize
-    const z0 = new Float32Array(batch * 3 * S * S)
-    for (let b = 0; b < batch; b++) z0.set(initialNoise(opts.seed ?? 0, (opts.firstIndex ?? 0) + b, S), b * 3 * S * S)
+    const z0 = initialNoiseBatch(opts.seed ?? 0, opts.firstIndex ?? 0, batch, this.config.imageSize)
     const { images, nfe } = await this.decode(code, z0, batch, opts)
     return { images, code, nfe }
   }

@@ -19,3 +19,11 @@ export function gaussianNoise(n: number, rng: Rng): Float32Array {
 export function initialNoise(seed: number, index: number, imageSize: number): Float32Array {
   return gaussianNoise(3 * imageSize * imageSize, Rng.fromSeed(seed, index))
 }
+
+/** z0 [B, 3, S, S] for images firstIndex … firstIndex+B−1 of a request seeded with `seed`. */
+export function initialNoiseBatch(seed: number, firstIndex: number, batch: number, imageSize: number): Float32Array {
+  const n = 3 * imageSize * imageSize
+  const z0 = new Float32Array(batch * n)
+  for (let b = 0; b < batch; b++) z0.set(initialNoise(seed, firstIndex + b, imageSize), b * n)
+  return z0
+}
