@@ -79,16 +79,7 @@ function tfVelocity(tfm: TfModel, xt: FloatTensor, codeIn: FloatTensor, t: Float
 
 /** onnxruntime against tfjs: max|Δ| / max|tfjs| ≤ ORT_VS_TFJS_REL. */
 function relRow(name: string, ort: ArrayLike<number>, tfjs: ArrayLike<number>): CheckRow {
-  let maxAbs = ort.length === tfjs.length ? 0 : Infinity
-  let maxRef = 0
-  for (let i = 0; i < tfjs.length; i++) {
-    const d = Math.abs(ort[i] - tfjs[i])
-    maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d)
-    maxRef = Math.max(maxRef, Math.abs(tfjs[i]))
-  }
-  const rel = maxRef > 0 ? maxAbs / maxRef : maxAbs
-  const tolerance = { measure: 'rel' as const, limit: ORT_VS_TFJS_REL }
-  return { tensor: `${name} [onnxruntime vs tfjs]`, maxAbs, maxRef, rel, tolerance, ok: rel <= ORT_VS_TFJS_REL }
+  return compareArrays(`${name} [onnxruntime vs tfjs]`, ort, tfjs, { measure: 'rel', limit: ORT_VS_TFJS_REL })
 }
 
 function concat(parts: readonly Float32Array[]): Float32Array {

@@ -35,8 +35,8 @@ export interface CheckRow {
   note?: string
 }
 
-export function compareArrays(tensor: string, actual: ArrayLike<number>, ref: ArrayLike<number>): CheckRow {
-  const tolerance = toleranceFor(tensor)
+/** max|Δ| and max|Δ|/max|ref| of two arrays, judged by the golden tolerance of `tensor` unless one is given. */
+export function compareArrays(tensor: string, actual: ArrayLike<number>, ref: ArrayLike<number>, tolerance = toleranceFor(tensor)): CheckRow {
   if (actual.length !== ref.length) {
     return { tensor, maxAbs: Infinity, maxRef: 0, rel: Infinity, tolerance, ok: false, note: `length ${actual.length} ≠ ${ref.length}` }
   }
