@@ -20,6 +20,8 @@ export const dialogOptions: Readonly<Record<PickKind, OpenDialogOptions>> = {
   config: { title: 'Open a config file', properties: ['openFile'], filters: [{ name: 'Config', extensions: ['json', 'yaml', 'yml'] }] },
   images: { title: 'Open images', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: imageExtensions }] },
   'image-folder': { title: 'Open a folder of images', properties: ['openDirectory'] },
+  folder: { title: 'Choose a folder', properties: ['openDirectory', 'createDirectory'] },
+  'json-files': { title: 'Open JSON files', properties: ['openFile', 'multiSelections'], filters: [{ name: 'JSON', extensions: ['json'] }] },
 }
 
 export function isPickKind(kind: unknown): kind is PickKind {

@@ -8,7 +8,7 @@ import { inspectSchemas } from './payloads/inspect-schemas'
 import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, SweepCellEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
-  OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunSampleEvent,
+  OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
   RunSampleRequest, RunStartEvent, RunStarted, RunStepEvent, RunValidationEvent, StopRunReport, StopRunRequest,
 } from './payloads/runs'
 import { runSchemas } from './payloads/runs-schemas'
@@ -143,6 +143,7 @@ export interface TrainerEvents {
   'run:log': RunLogEvent
   'run:done': RunDoneEvent
   'run:error': RunErrorEvent
+  'run:resumed': RunResumedEvent
   'sweep:cell': SweepCellEvent
   'engine:status': EngineStateEvent
   'inspect:sample': VarianceSampleEvent

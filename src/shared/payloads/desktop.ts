@@ -1,10 +1,13 @@
 // The desktop app's own bridge (`window.flowmoDesktop`, not a TrainerApi call): native open dialogs, and the
 // main-only message by which main lets the engine read what the user chose there (files.ts `allowRoot`).
 
-/** What a native open dialog picks: checkpoint files, an exported ONNX folder, a config file, images, an image folder. */
-export type PickKind = 'checkpoint' | 'onnx-folder' | 'config' | 'images' | 'image-folder'
+/**
+ * What a native open dialog picks: checkpoint files, an exported ONNX folder, a config file, images, an image folder,
+ * any folder (a run folder, an export folder, the parent of a new output folder) or JSON files (sweeps, ratings).
+ */
+export type PickKind = 'checkpoint' | 'onnx-folder' | 'config' | 'images' | 'image-folder' | 'folder' | 'json-files'
 
-export const pickKinds: readonly PickKind[] = ['checkpoint', 'onnx-folder', 'config', 'images', 'image-folder']
+export const pickKinds: readonly PickKind[] = ['checkpoint', 'onnx-folder', 'config', 'images', 'image-folder', 'folder', 'json-files']
 
 /** The chosen paths as the engine resolved them (real paths, now readable); empty when the user cancelled. */
 export interface PickReport {

@@ -157,3 +157,16 @@ export interface RunErrorEvent {
   readonly code: string // 'non-finite-loss' | 'worker-exited' | 'internal' | …
   readonly lastCheckpoint: string | null // resume from here with startRun({ …, resume: true })
 }
+
+/**
+ * The host (desktop main process or `flowmo serve`) restarted a run after the engine process died: the new run
+ * continues `out` from its newest complete checkpoint under a new runId. A run:error with code 'engine-exited'
+ * for `previousRunId` comes first.
+ */
+export interface RunResumedEvent {
+  readonly previousRunId: string
+  readonly runId: string
+  readonly out: string
+  readonly fromCheckpoint: string | null // null when the engine died before the first checkpoint: the run starts over
+  readonly reason: string // e.g. "the engine exited (code 1)"
+}

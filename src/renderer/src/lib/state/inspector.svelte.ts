@@ -17,7 +17,7 @@ export class InspectorState {
   error = $state('')
 
   readonly image = $derived(this.images.find((i) => i.imageId === this.imageId) ?? null)
-  private modelSource: OpenModelRequest | null = null
+  private source: OpenModelRequest | null = null
   private imageSources: (string | UploadedFile)[] = [] // per entry of `images`: its path or its uploaded bytes
   private engineRestarted = false
 
@@ -35,12 +35,22 @@ export class InspectorState {
     return { modelId: this.model.modelId, imageId: this.imageId, sampling: { steps, rho, cfg, interval: interval ? [...interval] : null }, seed: this.seed }
   }
 
+  /** Where the open model came from (path and optional config): the other sections start from it. */
+  get modelSource(): OpenModelRequest | null {
+    return this.source
+  }
+
+  /** The open images that came from files (uploaded ones have no path). */
+  get imagePaths(): string[] {
+    return this.imageSources.filter((s): s is string => typeof s === 'string')
+  }
+
   async openModel(path: string, config?: string): Promise<void> {
     await this.attempt(`opening ${path}`, async () => {
       const source = config ? { path, config } : { path }
       const previous = this.model
       this.model = await engine.openModel(source)
-      this.modelSource = source
+      this.source = source
       this.sampling = { ...this.model.sampling }
       if (previous) await engine.closeModel({ modelId: previous.modelId }).catch(() => null) // only frees memory
     })
@@ -60,7 +70,7 @@ export class InspectorState {
     this.engineRestarted = false
     const selected = this.images.findIndex((i) => i.imageId === this.imageId)
     await this.attempt('opening the model and images again on the restarted engine', async () => {
-      if (this.modelSource) this.model = await engine.openModel(this.modelSource)
+      if (this.source) this.model = await engine.openModel(this.source)
       const refs: ImageRef[] = []
       for (const source of this.imageSources) {
         refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { files: [source] })))
