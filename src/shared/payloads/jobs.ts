@@ -69,6 +69,7 @@ export interface CompareRequest {
   readonly sampling?: SamplingRequest
   readonly seed?: number
   readonly targetBpp?: number // codec target; default the model's (or first tokenizer's) BPP
+  readonly imageSizePx?: number // square size the images are cropped to; default the model's (or first tokenizer's)
 }
 
 export interface CompareReport {

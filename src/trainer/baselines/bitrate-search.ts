@@ -21,6 +21,7 @@ export interface QualitySearch {
   readonly belowFloor: boolean // the target is below every size found: the codec cannot go that low (headers)
   readonly aboveCeiling: boolean // the target is above every size found, even the highest quality
   readonly monotone: boolean // whether the probed sizes never shrank as quality rose
+  readonly bracket: readonly [below: number | null, above: number | null] // the probed BPPs nearest the target on each side (≤, ≥)
   readonly probes: readonly QualityProbe[] // every encode made, by quality
 }
 
@@ -67,8 +68,16 @@ export async function searchQuality(
     belowFloor: probes.every((p) => p.bpp > targetBpp),
     aboveCeiling: probes.every((p) => p.bpp < targetBpp),
     monotone: probes.every((p, i) => i === 0 || p.bytes >= probes[i - 1].bytes),
+    bracket: bracketOf(probes.map((p) => p.bpp), targetBpp),
     probes,
   }
+}
+
+/** The values nearest the target from below (≤) and from above (≥); null on a side with none. */
+function bracketOf(bpps: readonly number[], targetBpp: number): [number | null, number | null] {
+  const below = bpps.filter((b) => b <= targetBpp)
+  const above = bpps.filter((b) => b >= targetBpp)
+  return [below.length ? Math.max(...below) : null, above.length ? Math.min(...above) : null]
 }
 
 /** Bisection: the lowest quality whose size reaches the target, under the monotone assumption (max if none does). */

@@ -95,7 +95,10 @@ export function codecMethod(codec: CodecName, targetBpp: (imageSizePx: number) =
         const m = await matchBitrate(img, codec, target)
         out.push({
           image: m.image, bpp: m.bpp,
-          settings: { codec, quality: m.quality, variant: m.variant, bytes: m.bytes, targetBpp: target, belowFloor: m.belowFloor, aboveCeiling: m.aboveCeiling },
+          settings: {
+            codec, quality: m.quality, variant: m.variant, bytes: m.bytes, targetBpp: target, belowFloor: m.belowFloor, aboveCeiling: m.aboveCeiling,
+            bppBelowTarget: m.bracket[0], bppAboveTarget: m.bracket[1],
+          },
         })
       }
       return out

@@ -28,6 +28,8 @@ describe('job call schemas', () => {
 
   it('compare, exportRatings, importRatings', () => {
     expect(refused('compare', { model, methods: ['flowmo', 'jpeg', { onnx: '/t' }], images: ['/a.png'] })).toBeNull()
+    expect(refused('compare', { methods: ['jpeg'], images: ['/a.png'], targetBpp: 1, imageSizePx: 64 })).toBeNull()
+    expect(refused('compare', { methods: ['jpeg'], images: [], imageSizePx: 2.5 })).toMatch(/\.imageSizePx: expected integer/)
     expect(refused('compare', { methods: ['png'], images: [] })).toMatch(/\.methods\[0\]: expected "flowmo", "jpeg", "webp", "avif" or \{ onnx: folder \}/)
     expect(refused('compare', { methods: [{ onnx: 3 }], images: [] })).toMatch(/\.methods\[0\]: expected/)
     expect(refused('exportRatings', { model, methods: ['flowmo', 'webp'], images: ['/a.png'], out: '/x', title: 'pilot' })).toBeNull()

@@ -47,6 +47,19 @@ describe('searchQuality', () => {
     }
   })
 
+  it('brackets the target with the nearest sizes on each side, the chosen one among them', async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const sizes = monotoneCurve(seed)
+      const target = bitsPerPixel(1000, PIXELS) + 0.0013 * seed
+      const { result } = await search(sizes, target)
+      const bpps = sizes.map((b) => bitsPerPixel(b, PIXELS))
+      expect(result.bracket).toEqual([Math.max(...bpps.filter((b) => b <= target)), Math.min(...bpps.filter((b) => b >= target))])
+      expect(result.bracket).toContain(result.bpp)
+    }
+    const floor = await search(monotoneCurve(7, 900), 0.05)
+    expect(floor.result.bracket).toEqual([null, bitsPerPixel(900, PIXELS)])
+  })
+
   it('still finds the optimum when sizes dip by one quality step (real encoders do)', async () => {
     for (let seed = 1; seed <= 20; seed++) {
       const sizes = monotoneCurve(seed)

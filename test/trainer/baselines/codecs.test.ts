@@ -69,6 +69,10 @@ describe('codecMethod', () => {
     expect(r.bpp).toBeCloseTo(4, 0)
     expect(r.settings.quality).toBeGreaterThanOrEqual(1)
     expect(r.settings.targetBpp).toBe(4)
+    const [below, above] = [r.settings.bppBelowTarget as number, r.settings.bppAboveTarget as number]
+    expect(below).toBeLessThanOrEqual(4)
+    expect(above).toBeGreaterThanOrEqual(4)
+    expect([below, above]).toContain(r.bpp) // the closer of the two files around the target
     await expect(method.reconstruct([img, { rgb: new Uint8Array(16 * 8 * 3), h: 16, w: 8 }])).rejects.toThrow(/square images of one size/)
   })
 })

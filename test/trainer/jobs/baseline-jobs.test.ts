@@ -49,6 +49,16 @@ describe('baseline and rating jobs', () => {
     }
   }, 60_000)
 
+  it('compares codecs alone at a given target BPP and image size', async () => {
+    const { trainer, result } = engine()
+    const { jobId } = await trainer.compare({ methods: ['jpeg'], images, targetBpp: 1, imageSizePx: 48 })
+    const report = (await result(jobId)) as CompareReport
+    expect([report.imageSizePx, report.targetBpp]).toEqual([48, 1])
+    expect(report.originals.map((o) => [o.h, o.w])).toEqual([[48, 48], [48, 48]])
+    const [jpeg] = report.methods as { reconstructions: { settings: { bppBelowTarget: number | null; bppAboveTarget: number | null } }[] }[]
+    for (const r of jpeg.reconstructions) expect(r.settings.bppBelowTarget! <= 1 && r.settings.bppAboveTarget! >= 1).toBe(true)
+  }, 60_000)
+
   it('exports a rating folder, then imports ratings made against its manifest', async () => {
     const { trainer, result } = engine()
     const exportDir = join(out, 'rating')
