@@ -5,7 +5,7 @@ import type {
   ModelSummary, OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
-import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, SweepCellEvent, SweepRequest } from './payloads/jobs'
+import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -126,6 +126,7 @@ export interface TrainerApi {
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvalReport
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:cell per cell → SweepResult
+  openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
   exportRatings(req: ExportRatingsRequest): Promise<JobStarted> // → ExportReport
   importRatings(req: ImportRatingsRequest): Promise<JobStarted> // → RatingReport
@@ -173,6 +174,7 @@ export const trainerMethods = {
   runSample: true,
   evaluate: true,
   sweep: true,
+  openSweep: true,
   compare: true,
   exportRatings: true,
   importRatings: true,

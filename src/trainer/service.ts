@@ -8,7 +8,7 @@ import type {
   EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest, ModelSummary,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
-  StopRunRequest, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest,
+  StopRunRequest, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
@@ -18,6 +18,7 @@ import { evaluateJob } from './jobs/evaluate-job'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
 import { RunRegistry } from './run-control/run-registry'
+import { openSweep } from './sweep/open-sweep'
 
 /** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
 export async function engineStatus(requestedBackend?: string): Promise<EngineStatus> {
@@ -200,6 +201,10 @@ export class TrainerService implements TrainerApi {
       return sweepJob(req, { signal, progress }, (cell, index) => this.emit('sweep:cell', { jobId: started.jobId, index, cell }))
     })
     return started
+  }
+
+  openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> {
+    return openSweep(req.path)
   }
 
   async compare(req: CompareRequest): Promise<JobStarted> {

@@ -54,6 +54,7 @@ export const jobSchemas = {
     limit: s.optional(s.integer({ min: 1 })), seed, metrics, batchSize: s.optional(s.integer({ min: 1, max: 256 })),
     gridImages: s.optional(s.integer({ min: 0, max: 64 })), weightsDir: s.optional(path), out: s.optional(path), path: inferencePath,
   }),
+  openSweep: s.object({ path }),
   compare: s.object({ ...methodsFields, imageSizePx: s.optional(s.integer({ min: 8, max: 4096 })) }),
   exportRatings: s.object({ ...methodsFields, out: path, title: s.optional(s.string(200)) }),
   importRatings: s.object({

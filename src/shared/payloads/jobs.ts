@@ -55,7 +55,50 @@ export interface SweepRequest {
 export interface SweepCellEvent {
   readonly jobId: string
   readonly index: number // in grid order
-  readonly cell: unknown // SweepCell without `best` (src/trainer/sweep/sweep-result.ts)
+  readonly cell: SweepCellReport // SweepCell without `best` (src/trainer/sweep/sweep-result.ts)
+}
+
+/** A PNG of a sweep's image grid: a file under the sweep's imagesDir, or the PNG itself in base64. */
+export type SweepImageRef = { readonly file: string } | { readonly png: string }
+
+/** One sweep cell as the app reads it; the engine's SweepCell (src/trainer/sweep/sweep-result.ts) is checked against it. */
+export interface SweepCellReport {
+  readonly steps: number
+  readonly rho: number
+  readonly cfg: number
+  readonly interval: readonly [lo: number, hi: number] | null // EDM σ; null = guidance at every step
+  readonly nfe: number // decoder calls per image
+  readonly timeMsPerImage: number
+  readonly metrics: Readonly<Record<string, number>> // psnr, ssim, lpips_alex, lpips_vgg, fid, kid: the ones that ran
+  readonly images: readonly (SweepImageRef & { readonly index: number })[] // reconstructions for the image grid
+}
+
+/** A sweep as the app reads it: the sweep job's report and openSweep's, a view of SweepResult (sweep-result.ts). */
+export interface SweepReport {
+  readonly protocol: {
+    readonly dataset: { readonly path: string; readonly nImages: number }
+    readonly checkpoint: { readonly path: string }
+    readonly resolutionPx: number
+    readonly backend: string
+    readonly sampler: { readonly seed: number; readonly noise: string }
+  } // the eval protocol card without one sampler; the views show every field
+  readonly grid: { readonly [K in keyof SweepGridAxes]-?: NonNullable<SweepGridAxes[K]> }
+  readonly images: readonly { readonly index: number; readonly path: string; readonly original?: SweepImageRef }[]
+  readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
+  readonly best: Readonly<Record<string, { readonly cell: number; readonly value: number }>> // metric → best cell
+  readonly timing: { readonly encodeMsPerImage: number; readonly totalMs: number }
+  readonly cells: readonly (SweepCellReport & { readonly best: readonly string[] })[]
+}
+
+/** Reopens a saved sweep JSON (the app's or `flowmo sweep --out`'s) → OpenSweepReport. */
+export interface OpenSweepRequest {
+  readonly path: string
+}
+
+export interface OpenSweepReport {
+  readonly path: string // the file's real path
+  readonly result: SweepReport // every image of the grid inline as base64 PNG
+  readonly notices: readonly string[] // image files that could not be read, and why
 }
 
 /** A method in a comparison or rating export: 'flowmo' (the request's model), a codec, or an ONNX tokenizer folder. */

@@ -56,9 +56,9 @@ describe('evaluation jobs', () => {
     expect(name).toBe('job:done')
     const cells = ofJob('sweep:cell', jobId)
     expect(cells.map((c) => c.index)).toEqual([0, 1, 2, 3])
-    expect(cells.map((c) => [(c.cell as { steps: number }).steps, (c.cell as { rho: number }).rho])).toEqual([[2, 1], [2, 4], [3, 1], [3, 4]])
+    expect(cells.map((c) => [c.cell.steps, c.cell.rho])).toEqual([[2, 1], [2, 4], [3, 1], [3, 4]])
     const result = (payload as TrainerEvents['job:done']).result as { cells: { metrics: Record<string, number> }[]; best: Record<string, { cell: number }> }
-    expect(result.cells.map((c) => c.metrics.psnr)).toEqual(cells.map((c) => (c.cell as { metrics: { psnr: number } }).metrics.psnr))
+    expect(result.cells.map((c) => c.metrics.psnr)).toEqual(cells.map((c) => c.cell.metrics.psnr))
     expect(result.best.psnr.cell).toBeGreaterThanOrEqual(0)
     expect(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).cells).toHaveLength(4)
   }, 60_000)
