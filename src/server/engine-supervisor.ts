@@ -1,5 +1,6 @@
 // Runs the engine (src/trainer/index.ts) in a Node child process for `flowmo serve` and restarts it when it dies,
-// with the desktop host's RestartPolicy (src/main/trainer-host.ts does the same for Electron's utility process).
+// with the desktop host's RestartPolicy, resuming the training runs it was running (src/main/trainer-host.ts does the
+// same for Electron's utility process).
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -7,6 +8,7 @@ import { RestartPolicy } from '../main/restart-policy'
 import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
 import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
 import { RunningJobs } from './running-jobs'
+import { RunningRuns } from './running-runs'
 
 export type EnginePush = Push<TrainerEvents>
 
@@ -48,6 +50,7 @@ export class EngineSupervisor implements EngineLink {
   private waiters: { resolve(): void; reject(error: RpcError): void }[] = []
   private stopping = false
   private readonly jobs = new RunningJobs()
+  private readonly runs = new RunningRuns()
   private readonly listeners = new Set<(push: EnginePush) => void>()
   private readonly policy: RestartPolicy
 
@@ -89,6 +92,7 @@ export class EngineSupervisor implements EngineLink {
     if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
     const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
     this.jobs.noteReply(value)
+    this.runs.noteCall(method, req, value)
     return value
   }
 
@@ -118,14 +122,16 @@ export class EngineSupervisor implements EngineLink {
   private relay(push: EnginePush): void {
     this.jobs.notePush(push)
     if (push.name === 'engine:status') this.setState(push.payload)
-    else this.broadcast(push)
+    else if (this.runs.notePush(push)) this.broadcast(push)
   }
 
   private setState(state: EngineStateEvent): void {
     this.current = state
     this.broadcast({ kind: 'push', name: 'engine:status', payload: state })
     if (state.state === 'ready') this.flushWaiters()
+    if (state.state === 'ready') void this.runs.resumeAll((method, req) => this.call(method, req), (push) => this.broadcast(push))
     if (state.state === 'stopped') this.flushWaiters(new RpcError(state.message, 'engine-exited'))
+    if (state.state === 'stopped') this.runs.forgetInterrupted()
   }
 
   private broadcast(push: EnginePush): void {
@@ -139,7 +145,8 @@ export class EngineSupervisor implements EngineLink {
     this.client = null
     this.child = null
     for (const payload of this.jobs.abandon(`${message} while the job was running`)) this.broadcast({ kind: 'push', name: 'job:error', payload })
-    if (this.stopping) return
+    for (const payload of this.runs.abandon(message)) this.broadcast({ kind: 'push', name: 'run:error', payload })
+    if (this.stopping) return this.runs.forgetInterrupted()
     const decision = this.policy.onCrash(Date.now())
     this.options.log?.(`${message}; ${decision.restart ? `restarting in ${decision.delayMs} ms` : 'giving up'}`)
     this.setState(
