@@ -1,0 +1,171 @@
+// Human eval in Chromium against `flowmo serve`: export two real photos × FlowMo (golden tiny-a), JPEG and WebP
+// through the UI, rate every trial on the exported page opened offline from file://, then import the saved ratings
+// through the UI with and without quality filters. Screenshots: test-results/screenshots/rating-*.png.
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goldenDir } from '../../src/trainer/parity/golden-dir'
+import { openApp, projectRoot, screenshot, type AppSession } from './harness'
+
+const tinyA = join(goldenDir(), 'tiny-a')
+const photos = ['val64_0003.png', 'val64_0017.png']
+const methods = ['flowmo', 'jpeg', 'webp']
+
+interface Rating {
+  readonly image: string
+  readonly pair: [string, string]
+  readonly choice: string
+  readonly ms: number
+  readonly flips: number
+}
+
+/** Mean squared error of a reconstruction against the original, both PNGs of the export folder. */
+async function mse(dir: string, a: string, b: string): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((f) => sharp(join(dir, f)).removeAlpha().raw().toBuffer()))
+  return x.reduce((sum, v, i) => sum + (v - y[i]) ** 2, 0) / x.length
+}
+
+/** The table's numbers for one method row. */
+async function methodRow(page: Page, id: string): Promise<{ wins: number; comparisons: number; winRate: string }> {
+  const row = page.locator(`[data-testid=rating-method-row][data-method="${id}"]`)
+  return {
+    wins: Number(await row.locator('[data-testid=wins]').textContent()),
+    comparisons: Number(await row.locator('[data-testid=comparisons]').textContent()),
+    winRate: (await row.locator('[data-testid=win-rate]').textContent())!,
+  }
+}
+
+const count = async (page: Page, testid: string): Promise<number> => Number(await page.textContent(`[data-testid=${testid}]`))
+
+describe('human eval in Chromium', () => {
+  let app: AppSession
+  let page: Page
+  let tmp: string
+  let exportDir: string
+  let ratingsFile: string
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'flowmo-rating-e2e-'))
+    for (const p of photos) copyFileSync(join('/work/shared/data/photos/val-64', p), join(tmp, p))
+    exportDir = join(tmp, 'export')
+    ratingsFile = join(tmp, 'ratings.json')
+    app = await openApp({ backend: 'cpu', allow: [projectRoot, tinyA, tmp] })
+    page = app.page
+  })
+  afterAll(async () => {
+    await app?.close()
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('exports two photos × FlowMo, JPEG, WebP with progress, then refuses to overwrite the folder', async () => {
+    await page.click('[data-testid=section-rating]')
+    await page.fill('[data-testid=rating-images]', photos.map((p) => join(tmp, p)).join('\n'))
+    await page.fill('[data-testid=rating-checkpoint]', join(tinyA, 'checkpoint.pth'))
+    await page.fill('[data-testid=rating-config]', join(tinyA, 'config.json'))
+    await page.uncheck('[data-testid=rating-method-jpeg]')
+    await page.uncheck('[data-testid=rating-method-webp]')
+    expect(await page.textContent('[data-testid=rating-export-problem]')).toMatch(/at least two methods.*1 chosen/)
+    expect(await page.isDisabled('[data-testid=rating-export-start]')).toBe(true)
+    await page.check('[data-testid=rating-method-jpeg]')
+    await page.check('[data-testid=rating-method-webp]')
+    expect(await page.textContent('[data-testid=rating-export-problem]')).toMatch(/output folder/)
+    await page.fill('[data-testid=rating-out-parent]', tmp)
+    await page.fill('[data-testid=rating-out-name]', 'export')
+    await page.fill('[data-testid=rating-title]', 'Browser test')
+    await page.fill('[data-testid=rating-target-bpp]', '1.5')
+    expect(await page.textContent('[data-testid=rating-out-path]')).toBe(exportDir)
+    await page.click('[data-testid=rating-export-start]')
+    await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 90_000 })
+    expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 3 methods at 32 px,\s+6 trials per rater\. 8 files written\./)
+    expect(await page.textContent('[data-testid=rating-export-page]')).toBe(join(exportDir, 'index.html'))
+    expect(await page.locator('[data-testid=rating-export-methods] tbody tr').count()).toBe(3)
+    for (const f of ['index.html', 'manifest.json', 'manifest.csv']) expect(existsSync(join(exportDir, f))).toBe(true)
+    for (const m of methods) expect(readdirSync(join(exportDir, 'recon', m)).sort()).toEqual(['val64_0003.png', 'val64_0017.png'])
+    expect(existsSync(`${exportDir}.partial`)).toBe(false)
+    expect(await page.inputValue('[data-testid=rating-import-dir]')).toBe(exportDir) // the import side follows
+    await screenshot(page, 'rating-export-result')
+    await page.click('[data-testid=rating-export-start]') // the same folder again
+    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 }).toMatch(/already exists/)
+  })
+
+  it('rates every trial on the exported page, offline from file://, and saves the ratings as a download', async () => {
+    const rater = await app.browser.newPage({ viewport: { width: 1200, height: 760 } })
+    const requests: string[] = []
+    rater.on('request', (r) => requests.push(r.url()))
+    await rater.goto(pathToFileURL(join(exportDir, 'index.html')).href)
+    await rater.fill('#rater', 'tester')
+    const total = Number((await rater.textContent('#progress-text'))!.split('/')[1])
+    expect(total).toBe(6)
+    for (let trial = 0; trial < total; trial++) {
+      const src = (id: string) => rater.getAttribute(`#${id}`, 'src') as Promise<string>
+      const [left, right, original] = await Promise.all([src('left'), src('right'), src('original')])
+      const loaded = () => rater.locator('#left').evaluate((e) => ((img) => img.complete && img.naturalWidth > 0)(e as unknown as { complete: boolean; naturalWidth: number }))
+      await expect.poll(loaded).toBe(true)
+      for (let f = 0; f < trial % 3; f++) await rater.click('#flip-button') // trials 0, 3: never flipped
+      expect(await rater.textContent('#flip-count')).toBe(String(trial % 3))
+      if (trial === 1) await screenshot(rater, 'rating-page')
+      const [dl, dr] = await Promise.all([mse(exportDir, left, original), mse(exportDir, right, original)])
+      expect(dl).not.toBe(dr)
+      await rater.click(dl < dr ? '#choose-left' : '#choose-right') // the rater picks what is closer to the original
+    }
+    expect(await rater.isVisible('#done')).toBe(true)
+    const download = rater.waitForEvent('download')
+    await rater.click('#save-done')
+    const file = await download
+    expect(file.suggestedFilename()).toMatch(/^ratings-tester-[0-9a-f]{8}\.json$/)
+    await file.saveAs(ratingsFile)
+    expect(requests.filter((u) => !/^(file|blob|data):/.test(u))).toEqual([])
+    await rater.close()
+  })
+
+  it('imports the ratings: every method, all trials, wins as the manifest’s PSNR predicts', async () => {
+    const saved = JSON.parse(readFileSync(ratingsFile, 'utf8')) as { rater: string; ratings: Rating[] }
+    expect(saved.rater).toBe('tester')
+    expect(saved.ratings.length).toBe(6)
+    const manifest = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as { entries: { image: string; method: string; psnr: number }[] }
+    const psnr = (image: string, method: string) => manifest.entries.find((e) => e.image === image && e.method === method)!.psnr
+    const expectedWins = new Map(methods.map((m) => [m, 0]))
+    for (const r of saved.ratings) {
+      const winner = psnr(r.image, r.pair[0]) > psnr(r.image, r.pair[1]) ? r.pair[0] : r.pair[1]
+      expect(r.choice).toBe(winner)
+      expectedWins.set(winner, expectedWins.get(winner)! + 1)
+    }
+    await page.fill('[data-testid=rating-import-files]', ratingsFile)
+    await page.fill('[data-testid=rating-import-out]', join(tmp, 'report.json'))
+    await page.click('[data-testid=rating-import-start]')
+    await page.locator('[data-testid=rating-report]').waitFor({ timeout: 30_000 })
+    expect([await count(page, 'rating-total'), await count(page, 'rating-kept')]).toEqual([6, 6])
+    let winRateSum = 0
+    for (const m of methods) {
+      const row = await methodRow(page, m)
+      expect(row).toMatchObject({ wins: expectedWins.get(m), comparisons: 4 }) // 2 images × 2 opponents
+      winRateSum += Number(row.winRate.replace(' %', ''))
+    }
+    expect(winRateSum).toBeCloseTo((6 / 4) * 100, 0) // Σ wins = trials, each method in 4 of them
+    expect(await page.textContent('[data-testid=rating-methods] tbody tr:first-child td:nth-child(2)')).not.toBe('')
+    expect(await page.locator('[data-testid=rating-pairs] tbody tr').count()).toBe(3)
+    expect(JSON.parse(readFileSync(join(tmp, 'report.json'), 'utf8')).counts).toMatchObject({ total: 6, kept: 6 })
+    await screenshot(page, 'rating-import-result')
+  })
+
+  it('quality control: requiring a flip and a minimum time drops exactly the trials that fail them', async () => {
+    const { ratings } = JSON.parse(readFileSync(ratingsFile, 'utf8')) as { ratings: Rating[] }
+    const minMs = [...ratings.map((r) => r.ms)].sort((a, b) => a - b)[3] // the median: some trials pass, some do not
+    await page.fill('[data-testid=rating-min-ms]', String(minMs))
+    await page.check('[data-testid=rating-require-flip]')
+    await page.fill('[data-testid=rating-import-out]', '')
+    await page.click('[data-testid=rating-import-start]')
+    await expect.poll(() => count(page, 'rating-never-flipped'), { timeout: 30_000 }).toBe(2)
+    expect(await count(page, 'rating-too-fast')).toBe(ratings.filter((r) => r.ms < minMs).length)
+    expect(await count(page, 'rating-kept')).toBe(ratings.filter((r) => r.flips > 0 && r.ms >= minMs).length)
+    const kept = await count(page, 'rating-kept')
+    const comparisons = await Promise.all(methods.map(async (m) => (await methodRow(page, m)).comparisons))
+    expect(comparisons.reduce((a, b) => a + b, 0)).toBe(2 * kept)
+    await screenshot(page, 'rating-import-filtered')
+    expect(app.pageErrors).toEqual([])
+  })
+})
