@@ -1,0 +1,86 @@
+// The compare job's report as the views read it: each MethodComparison (src/trainer/baselines/compare.ts) with its
+// reconstructions as drawable pixels, and the captions a tile shows (method, actual BPP, codec quality, match, scores).
+import { schemeTableau10 } from 'd3-scale-chromatic'
+import type { CompareReport, RgbPixels } from '../../../../shared/protocol'
+import { formatDb } from '../../lib/format'
+import { methodNames, type BuiltInMethod } from './compare-request'
+
+export type MethodSettings = Readonly<Record<string, string | number | boolean | null>>
+
+export interface ComparedTile {
+  readonly image: RgbPixels
+  readonly bpp: number // actual, this image
+  readonly psnr: number // dB, Infinity when identical
+  readonly ssim: number
+  readonly settings: MethodSettings // codecs: quality, bytes, belowFloor, bppBelowTarget/bppAboveTarget …
+}
+
+export interface ComparedMethod {
+  readonly id: string
+  readonly label: string
+  readonly name: string // short, for tiles and points: 'JPEG', 'FlowMo tiny-a', the tokenizer's name
+  readonly colour: string
+  readonly nominalBpp: number
+  readonly meanBpp: number
+  readonly meanPsnr: number
+  readonly meanSsim: number
+  readonly tiles: readonly ComparedTile[] // image order
+}
+
+export interface CompareResult {
+  readonly imageSizePx: number
+  readonly targetBpp: number | null
+  readonly originals: readonly RgbPixels[]
+  readonly methods: readonly ComparedMethod[]
+}
+
+/** MethodComparison as it crosses the wire. */
+interface WireMethod {
+  readonly id: string
+  readonly label: string
+  readonly nominalBpp: number
+  readonly meanBpp: number
+  readonly meanPsnr: number
+  readonly meanSsim: number
+  readonly reconstructions: readonly { image: { rgb: Uint8Array; h: number; w: number }; bpp: number; psnr: number; ssim: number; settings: MethodSettings }[]
+}
+
+export function compareResult(report: CompareReport): CompareResult {
+  const methods = (report.methods as WireMethod[]).map((m, i): ComparedMethod => ({
+    id: m.id, label: m.label, name: shortName(m), colour: schemeTableau10[i % schemeTableau10.length],
+    nominalBpp: m.nominalBpp, meanBpp: m.meanBpp, meanPsnr: m.meanPsnr, meanSsim: m.meanSsim,
+    tiles: m.reconstructions.map((r) => ({ image: { pixels: r.image.rgb, h: r.image.h, w: r.image.w }, bpp: r.bpp, psnr: r.psnr, ssim: r.ssim, settings: r.settings })),
+  }))
+  return { imageSizePx: report.imageSizePx, targetBpp: report.targetBpp, originals: report.originals, methods }
+}
+
+/** Codecs by their name; FlowMo and ONNX tokenizers by their label without the parenthesised details. */
+function shortName(m: WireMethod): string {
+  return m.id === 'flowmo' ? m.label : (methodNames[m.id as BuiltInMethod] ?? m.label.replace(/ \(.*\)$/, ''))
+}
+
+export function formatBpp(bpp: number): string {
+  return bpp.toFixed(4)
+}
+
+export interface TileCaption {
+  readonly rate: string // '0.0938 bpp' or '0.9980 bpp · q17'
+  readonly match: string // codecs: how the rate search ended; '' otherwise
+  readonly scores: string // 'PSNR 24.10 dB · SSIM 0.712'
+}
+
+/** What a tile says under its method's name. */
+export function tileCaption(tile: ComparedTile): TileCaption {
+  const { quality, belowFloor, aboveCeiling, targetBpp } = tile.settings
+  const rate = `${formatBpp(tile.bpp)} bpp${typeof quality === 'number' ? ` · q${quality}` : ''}`
+  const target = typeof targetBpp === 'number' ? formatBpp(targetBpp) : ''
+  const match = !target ? '' : belowFloor ? `floor: smallest file is above ${target}` : aboveCeiling ? `ceiling: largest file is below ${target}` : `closest to ${target}`
+  return { rate, match, scores: `PSNR ${formatDb(tile.psnr)} · SSIM ${tile.ssim.toFixed(3)}` }
+}
+
+/** The probed rates around a codec's target (null on a side with none), as the rate search reported them. */
+export function matchWindow(tile: ComparedTile): { below: number | null; above: number | null } | null {
+  const { bppBelowTarget: below, bppAboveTarget: above } = tile.settings
+  if (below === undefined && above === undefined) return null
+  return { below: typeof below === 'number' ? below : null, above: typeof above === 'number' ? above : null }
+}

@@ -1,0 +1,80 @@
+// The Compare section's document (issue 7): the form, the summary of its model (for the default target BPP, size
+// and sampler), the last report, and the zoom/pan every tile of the grid shares. Survives switching sections.
+import { compareRequest, emptyForm, type CompareForm } from '../../components/compare/compare-request'
+import { compareResult, type CompareResult } from '../../components/compare/compare-result'
+import type { CompareReport, CompareRequest, ModelSummary } from '../../../../shared/protocol'
+import { describeError, engine } from '../engine'
+import { inspector } from './inspector.svelte'
+import { jobs } from './jobs.svelte'
+import { ViewTransform } from './view-transform.svelte'
+
+export class CompareState {
+  form = $state<CompareForm>(emptyForm())
+  model = $state.raw<ModelSummary | null>(null) // of form.modelPath/configPath, once read
+  modelNote = $state('') // why the model could not be read
+  result = $state.raw<CompareResult | null>(null)
+  error = $state('')
+  readonly view = new ViewTransform()
+  private modelKey = ''
+  private filled = { model: false, images: false }
+
+  /** Takes the inspector's model and images the first time they are there, unless the fields were typed into. */
+  fillDefaults(): void {
+    const source = inspector.modelSource
+    if (!this.filled.model && source && !this.form.modelPath) {
+      this.form.modelPath = source.path
+      this.form.configPath = source.config ?? ''
+      this.filled.model = true
+    }
+    if (!this.filled.images && inspector.imagePaths.length && !this.form.images) {
+      this.form.images = inspector.imagePaths.join('\n')
+      this.filled.images = true
+    }
+  }
+
+  /** Reads the form's model (the inspector's summary when it is the same file; else opened briefly and closed). */
+  async readModel(): Promise<void> {
+    const path = this.form.modelPath.trim()
+    const config = this.form.configPath.trim()
+    const key = `${path}\n${config}`
+    if (key === this.modelKey) return
+    this.modelKey = key
+    this.model = null
+    this.modelNote = ''
+    if (!path) return
+    const source = inspector.modelSource
+    if (source && inspector.model && source.path === path && (source.config ?? '') === config) return void (this.model = inspector.model)
+    try {
+      const summary = await engine.openModel(config ? { path, config } : { path })
+      void engine.closeModel({ modelId: summary.modelId }).catch(() => null) // only frees memory
+      if (key === this.modelKey) this.model = summary
+    } catch (e) {
+      if (key === this.modelKey) this.modelNote = describeError(e)
+    }
+  }
+
+  async run(): Promise<void> {
+    this.error = ''
+    const request = this.request()
+    if (!request) return
+    try {
+      const report = await jobs.run<CompareReport>('compare', () => engine.compare(request))
+      this.result = compareResult(report)
+      this.view.reset()
+    } catch (e) {
+      this.error = describeError(e)
+    }
+  }
+
+  /** The form's request, or null with the problem in `error`. */
+  private request(): CompareRequest | null {
+    try {
+      return compareRequest($state.snapshot(this.form), this.model)
+    } catch (e) {
+      this.error = (e as Error).message
+      return null
+    }
+  }
+}
+
+export const compare = new CompareState()
