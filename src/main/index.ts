@@ -1,10 +1,11 @@
-// Electron main process: app lifecycle, the window (isolated, sandboxed, no Node), the engine host and IPC.
-// Wired as a few setup steps, as in Electron Fiddle's src/main/main.ts.
+// Electron main process: app lifecycle, the window (isolated, sandboxed, no Node), the engine host and IPC, and the
+// tray that keeps runs training with no window (keep-alive.ts decides). Wired as setup steps, as in Electron Fiddle's main.ts.
 import { join } from 'node:path'
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, Menu, nativeImage, session, shell, Tray } from 'electron'
 import icon from '../../resources/icon.png?asset'
 import trainerPath from '../trainer/index?modulePath'
 import { setupTrainerIpc } from './ipc'
+import { KeepAlive, type AppShell, type TrayMenu } from './keep-alive'
 import { TrainerHost } from './trainer-host'
 
 function createWindow(): BrowserWindow {
@@ -42,6 +43,32 @@ function denyPermissions(): void {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
 }
 
+/** keep-alive.ts's view of the app: windows, the tray icon and quit. */
+function appShell(): AppShell {
+  let tray: Tray | null = null
+  return {
+    platform: process.platform,
+    windowCount: () => BrowserWindow.getAllWindows().length,
+    openWindow: () => void createWindow(),
+    showTray(menu: TrayMenu) {
+      if (!tray) {
+        tray = new Tray(nativeImage.createFromPath(icon).resize({ width: 16, height: 16 }))
+        tray.on('click', menu.openWindow) // Windows and macOS; on Linux the menu is the only way in
+      }
+      tray.setToolTip(menu.tooltip)
+      tray.setContextMenu(Menu.buildFromTemplate([
+        { label: 'Open FlowMo Studio', click: menu.openWindow },
+        { label: 'Stop runs and quit', click: menu.stopRunsAndQuit },
+      ]))
+    },
+    hideTray() {
+      tray?.destroy()
+      tray = null
+    },
+    quit: () => app.quit(),
+  }
+}
+
 async function main(): Promise<void> {
   await app.whenReady()
   denyPermissions()
@@ -49,9 +76,10 @@ async function main(): Promise<void> {
   host.start()
   setupTrainerIpc(host)
   createWindow()
-  app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow())
-  app.on('window-all-closed', () => process.platform !== 'darwin' && app.quit())
-  app.on('before-quit', () => host.stop())
+  const keepAlive = new KeepAlive(host, appShell())
+  app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && keepAlive.openWindow())
+  app.on('window-all-closed', () => keepAlive.onAllWindowsClosed())
+  app.on('before-quit', (event) => (keepAlive.mayQuit() ? host.stop() : event.preventDefault()))
 }
 
 void main()

@@ -1,6 +1,6 @@
 // Runs the engine (src/trainer/index.ts) in an Electron utility process, restarts it when it crashes, ends the jobs
-// it was running with job:error 'engine-exited', and relays its events to every window (electron-vite guide/dev.md,
-// "Utility Process"; the web server's src/server/engine-supervisor.ts does the same for a Node child process).
+// it was running with job:error 'engine-exited', resumes its training runs, and relays its events to every window
+// (electron-vite guide/dev.md, "Utility Process"; src/server/engine-supervisor.ts does the same for a Node child process).
 import { delimiter } from 'node:path'
 import { BrowserWindow, utilityProcess, type UtilityProcess } from 'electron'
 import { isHostGrantReply, type HostGrant, type HostGrantReply } from '../shared/payloads/desktop'
@@ -8,7 +8,9 @@ import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEve
 import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
 import { pushChannel } from '../shared/ipc-channels'
 import { RunningJobs } from '../server/running-jobs'
+import { RunningRuns } from '../server/running-runs'
 import { allowRootsVariable } from '../trainer/files'
+import type { RunHost } from './keep-alive'
 import { RestartPolicy } from './restart-policy'
 
 type Pending = { resolve(paths: string[]): void; reject(error: RpcError): void }
@@ -27,7 +29,7 @@ function broadcast(push: Push<TrainerEvents>): void {
   for (const window of BrowserWindow.getAllWindows()) window.webContents.send(pushChannel, push)
 }
 
-export class TrainerHost {
+export class TrainerHost implements RunHost {
   private child: UtilityProcess | null = null
   private client: RpcClient<TrainerApi, TrainerEvents> | null = null
   private stopping = false
@@ -35,6 +37,8 @@ export class TrainerHost {
   private readonly grants = new Map<number, Pending>()
   private readonly granted = new Set<string>() // every path the user chose: a restarted engine may read them again
   private readonly jobs = new RunningJobs()
+  private readonly runs = new RunningRuns()
+  private readonly runListeners = new Set<() => void>()
   private readonly policy = new RestartPolicy()
 
   constructor(private readonly modulePath: string) {}
@@ -53,7 +57,26 @@ export class TrainerHost {
     if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
     const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
     this.jobs.noteReply(value)
+    this.runs.noteCall(method, req, value)
+    if (method === 'startRun') this.runsChanged()
     return value
+  }
+
+  /** Training runs active or waiting to be resumed after a crash. */
+  runCount(): number {
+    return this.runs.size
+  }
+
+  /** Asks every active run to stop (each writes a checkpoint, then run:done); runs waiting to resume stay ended. */
+  async stopRuns(): Promise<void> {
+    this.runs.forgetInterrupted()
+    this.runsChanged()
+    await Promise.allSettled(this.runs.runIds.map((runId) => this.call('stopRun', { runId })))
+  }
+
+  onRunsChanged(listener: () => void): () => void {
+    this.runListeners.add(listener)
+    return () => void this.runListeners.delete(listener)
   }
 
   /** Lets the engine read `paths` (chosen in a native dialog) over the main-only port; resolves their real paths. */
@@ -73,8 +96,20 @@ export class TrainerHost {
   private onMessage(message: unknown): void {
     if (isHostGrantReply(message)) return this.settleGrant(message)
     if (!isPush(message)) return
-    this.jobs.notePush(message)
-    broadcast(message as Push<TrainerEvents>)
+    const push = message as Push<TrainerEvents>
+    this.jobs.notePush(push)
+    if (this.runs.notePush(push)) broadcast(push)
+    if (push.name === 'run:done' || push.name === 'run:error') this.runsChanged()
+    if (push.name === 'engine:status' && push.payload.state === 'ready') void this.resumeRuns()
+  }
+
+  private async resumeRuns(): Promise<void> {
+    await this.runs.resumeAll((method, req) => this.call(method, req), broadcast)
+    this.runsChanged()
+  }
+
+  private runsChanged(): void {
+    for (const listener of this.runListeners) listener()
   }
 
   private settleGrant(reply: HostGrantReply): void {
@@ -95,8 +130,11 @@ export class TrainerHost {
     this.client = null
     this.child = null
     for (const payload of this.jobs.abandon(`${message} while the job was running`)) broadcast({ kind: 'push', name: 'job:error', payload })
-    if (this.stopping) return
+    for (const payload of this.runs.abandon(message)) broadcast({ kind: 'push', name: 'run:error', payload })
+    if (this.stopping) return this.runs.forgetInterrupted()
     const decision = this.policy.onCrash(Date.now())
+    if (!decision.restart) this.runs.forgetInterrupted()
+    this.runsChanged()
     const state: EngineStateEvent = decision.restart
       ? { state: 'restarting', message: `${message}; restarting (attempt ${decision.attempt})` }
       : { state: 'stopped', message: `${message} ${decision.attempt} times in a row; restart the app` }

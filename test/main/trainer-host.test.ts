@@ -1,6 +1,7 @@
 // The engine host with a fake utility process: calls reach the engine, pushes reach every window, a crash rejects
 // pending calls, ends running jobs with job:error 'engine-exited' and restarts the engine, a deliberate stop does not;
-// native-dialog grants travel on the main-only message and survive a restart.
+// native-dialog grants travel on the main-only message and survive a restart; training runs end with run:error
+// 'engine-exited' and resume on the restarted engine (run:resumed), and stopRuns asks each active run to stop.
 import { delimiter } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { electronFake, forked, sent } from './electron-fake'
@@ -110,5 +111,49 @@ describe('TrainerHost', () => {
     await expect(lost).rejects.toMatchObject({ code: 'engine-exited' })
     vi.advanceTimersByTime(1000)
     expect(forked[1].options.env?.FLOWMO_ALLOW_ROOTS?.split(delimiter)).toEqual(['/real/photos', '/real/model.pth'])
+  })
+
+  it('resumes the training runs on the restarted engine: run:error engine-exited, then run:resumed', async () => {
+    const host = new TrainerHost('/engine.js')
+    host.start()
+    const changes = vi.fn()
+    host.onRunsChanged(changes)
+    const run = { data: '/data', out: '/runs/a', config: '/tiny.json', maxSteps: 100 }
+    const started = host.call('startRun', run)
+    const startCall = forked[0].posted.at(-1) as { id: number }
+    forked[0].emit('message', { kind: 'reply', id: startCall.id, ok: true, value: { runId: 'run-1' } })
+    await started
+    expect(host.runCount()).toBe(1)
+    const checkpoint = '/runs/a/checkpoints/step-000040.safetensors'
+    forked[0].emit('message', { kind: 'push', name: 'run:checkpoint', payload: { runId: 'run-1', step: 40, path: checkpoint } })
+    sent.length = 0
+    forked[0].emit('exit', 9)
+    const names = () => sent.map((s) => (s.payload as { name: string }).name)
+    expect(names()).toEqual(['run:error', 'engine:status'])
+    expect(sent[0].payload).toMatchObject({ payload: { runId: 'run-1', code: 'engine-exited', lastCheckpoint: checkpoint } })
+    expect(host.runCount()).toBe(1) // waiting to resume: the app must stay up
+    vi.advanceTimersByTime(1000)
+    forked[1].emit('message', { kind: 'push', name: 'engine:status', payload: { state: 'ready', message: 'engine ready' } })
+    const resumeCall = forked[1].posted.at(-1) as { id: number; method: string; req: unknown }
+    expect(resumeCall).toMatchObject({ method: 'startRun', req: { ...run, resume: true } })
+    forked[1].emit('message', { kind: 'reply', id: resumeCall.id, ok: true, value: { runId: 'run-1' } })
+    await vi.advanceTimersByTimeAsync(0)
+    const listCall = forked[1].posted.at(-1) as { id: number; method: string }
+    expect(listCall.method).toBe('listRuns')
+    forked[1].emit('message', { kind: 'reply', id: listCall.id, ok: true, value: [{ runId: 'run-1', lastCheckpoint: checkpoint }] })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(names()).toEqual(['run:error', 'engine:status', 'engine:status', 'run:resumed'])
+    expect(sent.at(-1)?.payload).toMatchObject({
+      payload: { previousRunId: 'run-1', runId: 'run-1', out: '/runs/a', fromCheckpoint: checkpoint, reason: 'the engine exited (code 9)' },
+    })
+    expect(changes).toHaveBeenCalled()
+
+    const stopping = host.stopRuns()
+    const stopCall = forked[1].posted.at(-1) as { id: number; method: string; req: unknown }
+    expect(stopCall).toMatchObject({ method: 'stopRun', req: { runId: 'run-1' } })
+    forked[1].emit('message', { kind: 'reply', id: stopCall.id, ok: true, value: { stopping: true } })
+    await stopping
+    forked[1].emit('message', { kind: 'push', name: 'run:done', payload: { runId: 'run-1', status: 'stopped', step: 41, lastCheckpoint: null } })
+    expect(host.runCount()).toBe(0)
   })
 })
