@@ -1,0 +1,101 @@
+// The Sweeps section's document (issue 7): the form, a running sweep's cells as sweep:cell pushes them (curves grow
+// while it runs), the finished SweepReport with its best marks, or one reopened from a saved JSON; the chosen cell
+// and image of the image grid.
+import type { SweepCellEvent, SweepCellReport, SweepReport } from '../../../../shared/protocol'
+import { describeError, engine } from '../engine'
+import { jobs } from './jobs.svelte'
+import { SweepFormState } from './sweep-form.svelte'
+
+/** The job label (progress bar and cancel button). */
+export const SWEEP_JOB = 'sweep'
+
+export type SweepCell = SweepCellReport & { readonly best?: readonly string[] }
+
+export class SweepState {
+  readonly form = new SweepFormState()
+  cells = $state.raw<(SweepCell | null)[]>([]) // grid order; null until scored
+  result = $state.raw<SweepReport | null>(null) // the finished or reopened sweep
+  origin = $state('') // what is shown: 'running', the JSON written by the run, or the file reopened
+  error = $state('')
+  notices = $state.raw<string[]>([])
+  running = $state(false)
+  cell = $state(0) // chosen cell of the image grid
+  image = $state(0) // chosen image (index in the sweep) of the mosaic
+  private jobId: string | null = null
+  private early: SweepCellEvent[] = [] // cells pushed before the job's id came back
+
+  constructor() {
+    engine.on('sweep:cell', (event) => this.receive(event))
+  }
+
+  async run(): Promise<void> {
+    const request = this.form.request
+    if (!request || this.running) return
+    this.reset('running', Array.from({ length: this.form.cellCount }, () => null))
+    this.running = true
+    try {
+      const report = await jobs.run<SweepReport>(SWEEP_JOB, () => engine.sweep(request), (jobId) => this.started(jobId))
+      this.show(report, request.out ? `saved to ${request.out}` : 'not saved (no output JSON given)')
+    } catch (e) {
+      this.error = `sweep failed: ${describeError(e)}`
+      this.origin = ''
+    } finally {
+      this.running = false
+      this.jobId = null
+    }
+  }
+
+  async open(path: string): Promise<void> {
+    if (this.running || !path.trim()) return
+    this.reset('', [])
+    try {
+      const opened = await engine.openSweep({ path: path.trim() })
+      this.notices = [...opened.notices]
+      this.show(opened.result, `opened ${opened.path}`)
+    } catch (e) {
+      this.error = `could not open ${path.trim()}: ${describeError(e)}`
+    }
+  }
+
+  /** The original of image `index` as a data URL, when the sweep kept it. */
+  original(index: number): string | null {
+    const ref = this.result?.images.find((i) => i.index === index)?.original
+    return ref && 'png' in ref ? `data:image/png;base64,${ref.png}` : null
+  }
+
+  private reset(origin: string, cells: (SweepCell | null)[]): void {
+    this.error = ''
+    this.notices = []
+    this.result = null
+    this.origin = origin
+    this.cells = cells
+    this.cell = 0
+    this.image = 0
+  }
+
+  private started(jobId: string): void {
+    this.jobId = jobId
+    for (const event of this.early.filter((e) => e.jobId === jobId)) this.receive(event)
+    this.early = []
+  }
+
+  private receive(event: SweepCellEvent): void {
+    if (!this.running) return
+    if (this.jobId === null) return void this.early.push(event)
+    if (event.jobId !== this.jobId) return
+    const cells = [...this.cells]
+    cells[event.index] = event.cell
+    this.cells = cells
+  }
+
+  private show(report: SweepReport, origin: string): void {
+    this.result = report
+    this.cells = [...report.cells]
+    this.origin = origin
+    const best = report.best.psnr?.cell
+    if (best !== undefined) this.cell = best
+    this.image = report.images[0]?.index ?? 0
+  }
+}
+
+export const sweep = new SweepState()
