@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, projectRoot, screenshot, type AppSession } from './harness'
+import { openApp, projectRoot, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = ['val64_0003.png', 'val64_0017.png']
@@ -78,6 +78,7 @@ describe('human eval in Chromium', () => {
     await page.fill('[data-testid=rating-title]', 'Browser test')
     await page.fill('[data-testid=rating-target-bpp]', '1.5')
     expect(await page.textContent('[data-testid=rating-out-path]')).toBe(exportDir)
+    await recordEvents(page, ['job:progress'])
     await page.click('[data-testid=rating-export-start]')
     await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 90_000 })
     expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 3 methods at 32 px,\s+6 trials per rater\. 8 files written\./)
@@ -86,10 +87,22 @@ describe('human eval in Chromium', () => {
     for (const f of ['index.html', 'manifest.json', 'manifest.csv']) expect(existsSync(join(exportDir, f))).toBe(true)
     for (const m of methods) expect(readdirSync(join(exportDir, 'recon', m)).sort()).toEqual(['val64_0003.png', 'val64_0017.png'])
     expect(existsSync(`${exportDir}.partial`)).toBe(false)
+    const progress = (await recordedEvents(page)).map((e) => e.payload as { done: number; total: number })
+    expect(progress.at(-1)).toMatchObject({ done: 8, total: 8 }) // 2 originals + 2 × 3 reconstructions
     expect(await page.inputValue('[data-testid=rating-import-dir]')).toBe(exportDir) // the import side follows
     await screenshot(page, 'rating-export-result')
     await page.click('[data-testid=rating-export-start]') // the same folder again
     await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 }).toMatch(/already exists/)
+  })
+
+  it('an output folder that cannot be made: one clear sentence, nothing half-written', async () => {
+    const blocked = join(tmp, photos[0]) // a file where the parent folder should be
+    await page.fill('[data-testid=rating-out-parent]', blocked)
+    await page.click('[data-testid=rating-export-start]')
+    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 }).toMatch(/is a file, not a folder/)
+    expect(await page.locator('[data-testid=rating-export-result]').count()).toBe(0)
+    expect(readdirSync(tmp).sort()).toEqual(['export', ...photos].sort())
+    await page.fill('[data-testid=rating-out-parent]', tmp)
   })
 
   it('rates every trial on the exported page, offline from file://, and saves the ratings as a download', async () => {
@@ -98,6 +111,8 @@ describe('human eval in Chromium', () => {
     rater.on('request', (r) => requests.push(r.url()))
     await rater.goto(pathToFileURL(join(exportDir, 'index.html')).href)
     await rater.fill('#rater', 'tester')
+    expect(await rater.innerText('body')).not.toMatch(/flowmo|jpeg|webp/i) // the mapping stays hidden
+    expect(await rater.textContent('h1')).toBe('Browser test')
     const total = Number((await rater.textContent('#progress-text'))!.split('/')[1])
     expect(total).toBe(6)
     for (let trial = 0; trial < total; trial++) {
@@ -120,6 +135,13 @@ describe('human eval in Chromium', () => {
     await file.saveAs(ratingsFile)
     expect(requests.filter((u) => !/^(file|blob|data):/.test(u))).toEqual([])
     await rater.close()
+  })
+
+  it('import refuses a file that is not a ratings file of this export, saying why', async () => {
+    await page.fill('[data-testid=rating-import-files]', join(exportDir, 'manifest.json'))
+    await page.click('[data-testid=rating-import-start]')
+    await expect.poll(() => page.textContent('[data-testid=rating-import-error]'), { timeout: 30_000 }).toMatch(/not a ratings file/)
+    expect(await page.locator('[data-testid=rating-report]').count()).toBe(0)
   })
 
   it('imports the ratings: every method, all trials, wins as the manifest’s PSNR predicts', async () => {
