@@ -1,9 +1,11 @@
 // The engine's active training runs: each in its own worker thread (run-worker.ts), its events forwarded as run:*
-// pushes with the runId, its latest state kept for listRuns so a reopened window can reattach.
+// pushes with the runId, its latest state kept for listRuns so a reopened window can reattach (a resumed run reports
+// its checkpoint's step as firstStep and the checkpoint as lastCheckpoint from the start).
 import type { Worker } from 'node:worker_threads'
 import type { RunInfo, RunRequest, RunStarted } from '../../shared/payloads/runs'
 import type { TrainerEvents } from '../../shared/protocol'
 import { RpcError, type Emit } from '../../shared/rpc'
+import { resumePoint } from './resume-point'
 import { runOptionsFrom } from './run-request'
 import { startRunWorker } from './worker-entry'
 import type { EngineMessage, RunWorkerData, WorkerMessage } from './worker-messages'
@@ -21,13 +23,15 @@ export class RunRegistry {
 
   async start(req: RunRequest): Promise<RunStarted> {
     const options = await runOptionsFrom(req)
-    const busy = this.runIn(options.out)
-    if (busy) throw new RpcError(`run ${busy} is already training in ${options.out}`, 'run-active')
+    this.refuseBusy(options.out) // before resumePoint may clear an earlier attempt's files
+    const resumed = await resumePoint(options)
+    this.refuseBusy(options.out)
     const runId = `run-${this.nextId++}`
     const worker = startRunWorker({ workerData: { options, backend: this.backend } satisfies RunWorkerData })
     const info: ActiveRun['info'] = {
       runId, out: options.out, stage: options.stage, engine: options.engine, state: 'starting', startedAt: new Date().toISOString(),
-      firstStep: 0, maxSteps: options.maxSteps, step: 0, losses: null, itS: null, etaS: null, lastCheckpoint: null, lastSampleStep: null,
+      firstStep: resumed?.step ?? 0, maxSteps: options.maxSteps, step: resumed?.step ?? 0, losses: null, itS: null, etaS: null,
+      lastCheckpoint: resumed?.model ?? null, lastSampleStep: null,
     }
     this.runs.set(runId, { info, worker })
     worker.on('message', (m: WorkerMessage) => this.onMessage(runId, m))
@@ -46,6 +50,11 @@ export class RunRegistry {
 
   list(): RunInfo[] {
     return [...this.runs.values()].map((r) => ({ ...r.info }))
+  }
+
+  private refuseBusy(out: string): void {
+    const busy = this.runIn(out)
+    if (busy) throw new RpcError(`run ${busy} is already training in ${out}`, 'run-active')
   }
 
   /** The active run writing to `dir` (a real path), if any. */

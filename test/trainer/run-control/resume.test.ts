@@ -1,0 +1,90 @@
+// Pause and resume through TrainerService (issue 7): stopRun then startRun({ data, out, resume: true }) continues from
+// the stopped step with the run's own settings (run.json unchanged) and listRuns reports the checkpoint step at once;
+// a resume in a folder with no checkpoint yet starts over cleanly, from `init` when given.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import type { RunRequest, TrainerEvents } from '../../../src/shared/protocol'
+import { TrainerService } from '../../../src/trainer/service'
+import { makeRunFixture } from './fixture'
+
+type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
+
+function engine() {
+  const events: Event[] = []
+  const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
+  const of = <K extends keyof TrainerEvents>(name: K, runId: string) =>
+    events.filter(([n, p]) => n === name && 'runId' in p && p.runId === runId).map(([, p]) => p as TrainerEvents[K])
+  const ended = (runId: string) =>
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: 60_000, interval: 20 })
+  return { of, ended, trainer: new TrainerService(emit, 'cpu') }
+}
+
+const fixture = await makeRunFixture()
+const request = (out: string, over: Partial<RunRequest> = {}): RunRequest => ({
+  data: fixture.data, out: join(fixture.root, out), config: fixture.config, maxSteps: 100_000, batchSize: 2, lr: 1e-3, perceptual: 'none',
+  logEvery: 1, sampleEvery: 100_000, valEvery: 100_000, valImages: 2, checkpointEvery: 1000, keepLast: 5, engine: 'tfjs', ...over,
+})
+const runJson = (out: string) => {
+  const { startedAt: _a, startedAtStep, options, ...rest } = JSON.parse(readFileSync(join(fixture.root, out, 'run.json'), 'utf8'))
+  const { resume: _r, ...knobs } = options
+  return { startedAtStep, run: { ...rest, options: knobs } }
+}
+
+/** Trains until `steps` step events arrived, then stops the run (it checkpoints); resolves run:done. */
+async function trainThenStop(e: ReturnType<typeof engine>, req: RunRequest, steps: number) {
+  const { runId } = await e.trainer.startRun(req)
+  await vi.waitUntil(() => e.of('run:step', runId).length >= steps, { timeout: 60_000, interval: 10 })
+  await e.trainer.stopRun({ runId })
+  const [name, done] = await e.ended(runId)
+  expect(name).toBe('run:done')
+  return { runId, done: done as TrainerEvents['run:done'] }
+}
+
+describe('pause and resume of a run', () => {
+  it('continues a stopped run from its step with the settings in run.json; listRuns reports the checkpoint step', async () => {
+    const e = engine()
+    const first = await trainThenStop(e, request('paused'), 2)
+    const before = runJson('paused')
+    const { runId } = await e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'paused'), resume: true })
+    const [info] = await e.trainer.listRuns()
+    expect(info).toMatchObject({ runId, firstStep: first.done.step, step: first.done.step, lastCheckpoint: first.done.lastCheckpoint, maxSteps: 100_000 })
+    await vi.waitUntil(() => e.of('run:step', runId).length >= 1, { timeout: 60_000, interval: 10 })
+    expect((await e.trainer.listRuns())[0]).toMatchObject({ runId, firstStep: first.done.step })
+    await e.trainer.stopRun({ runId })
+    await e.ended(runId)
+    expect(e.of('run:start', runId)).toEqual([{ runId, step: first.done.step, maxSteps: 100_000, stage: '1a' }])
+    expect(e.of('run:step', runId)[0].step).toBe(first.done.step + 1)
+    const after = runJson('paused')
+    expect(after.run).toEqual(before.run) // same model, data, batch size, lr, schedule … as the run that was paused
+    expect(after.startedAtStep).toBe(first.done.step)
+  }, 120_000)
+
+  it('starts over cleanly when resuming a folder with no checkpoint yet: the earlier attempt\'s records and samples go', async () => {
+    const e = engine()
+    await trainThenStop(e, request('crashed', { maxSteps: 3, sampleEvery: 2, valEvery: 2 }), 3)
+    const dir = join(fixture.root, 'crashed')
+    for (const f of readdirSync(join(dir, 'checkpoints'))) writeFileSync(join(dir, 'checkpoints', f), 'cut short by a kill')
+    expect(readdirSync(join(dir, 'samples'))).toEqual(['step-000002.png', 'step-000003.png'])
+    const { runId } = await e.trainer.startRun(request('crashed', { maxSteps: 1, resume: true }))
+    expect((await e.trainer.listRuns())[0]).toMatchObject({ runId, firstStep: 0, lastCheckpoint: null })
+    expect(await e.ended(runId)).toMatchObject(['run:done', { status: 'finished', step: 1 }])
+    expect(e.of('run:start', runId)).toMatchObject([{ step: 0 }])
+    const records = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number })
+    expect(records.map((r) => r.step)).toEqual([1, 1]) // the new run's step and its final validation, nothing older
+    expect(readdirSync(join(dir, 'samples'))).toEqual(['step-000001.png'])
+  }, 120_000)
+
+  it('a resume with init and no checkpoint yet starts from init; with a checkpoint it continues it', async () => {
+    const e = engine()
+    const { done } = await trainThenStop(e, request('stage1a'), 1)
+    const { runId } = await e.trainer.startRun(request('stage1b', { stage: '1b', init: done.lastCheckpoint!, resume: true, maxSteps: 1 }))
+    expect(await e.ended(runId)).toMatchObject(['run:done', { status: 'finished', step: 1 }])
+    const lines = e.of('run:log', runId).map((l) => l.line)
+    expect(lines.filter((l) => l.startsWith(`initialising from ${done.lastCheckpoint} `))).toHaveLength(1)
+    const again = await e.trainer.startRun(request('stage1b', { stage: '1b', init: done.lastCheckpoint!, resume: true, maxSteps: 2 }))
+    expect(await e.ended(again.runId)).toMatchObject(['run:done', { status: 'finished', step: 2 }])
+    expect(e.of('run:start', again.runId)).toMatchObject([{ step: 1 }])
+    expect(existsSync(join(fixture.root, 'stage1b', 'checkpoints', 'step-000002.safetensors'))).toBe(true)
+  }, 120_000)
+})
