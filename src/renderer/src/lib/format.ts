@@ -22,3 +22,10 @@ export function formatMs(ms: number): string {
 export function formatFixed(v: number, digits = 4): string {
   return v.toFixed(digits)
 }
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '—'
+  const total = Math.round(s)
+  const [h, min, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60]
+  return h > 0 ? `${h} h ${min} min` : min > 0 ? `${min} min ${sec} s` : `${sec} s`
+}

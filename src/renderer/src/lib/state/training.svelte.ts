@@ -1,0 +1,190 @@
+// The Training section's document: every run this window knows (started here, reattached from the engine's listRuns,
+// or opened from a folder), fed by the run:* events from module load on, so runs outlive section switches and reloads.
+import type { RunRequest, TrainerEvents } from '../../../../shared/protocol'
+import { describeError, engine } from '../engine'
+import { TrainingRun } from './training-run.svelte'
+
+type RunEventName = 'run:start' | 'run:step' | 'run:sample' | 'run:validation' | 'run:checkpoint' | 'run:log' | 'run:done' | 'run:error'
+type Orphan = { [K in RunEventName]: [K, TrainerEvents[K]] }[RunEventName]
+
+export class TrainingState {
+  runs = $state.raw<TrainingRun[]>([])
+  selectedKey = $state<string | null>(null)
+  view = $state<'start' | 'run' | 'compare'>('start')
+  compareKeys = $state<[string | null, string | null]>([null, null])
+  smoothing = $state(0.6) // EMA weight of the loss curves
+  logY = $state(false)
+  busy = $state('') // what a call in flight is doing
+  error = $state('') // the last start / open failure, shown inline
+
+  readonly selected = $derived(this.runs.find((r) => r.key === this.selectedKey) ?? null)
+  private orphans: Orphan[] = [] // events of runIds not known yet (a startRun reply still on its way)
+  private startsInFlight = 0
+  private reattaching: Promise<void> | null = null
+
+  constructor() {
+    this.subscribe()
+    engine.on('engine:status', (e) => {
+      if (e.state === 'restarting') for (const run of this.runs) if (run.active) run.status = 'interrupted-resuming'
+      if (e.state === 'ready') void this.reattach()
+    })
+    void this.reattach()
+  }
+
+  byKey(key: string | null): TrainingRun | null {
+    return this.runs.find((r) => r.key === key) ?? null
+  }
+
+  select(run: TrainingRun): void {
+    this.selectedKey = run.key
+    this.view = 'run'
+  }
+
+  /** Starts a new run; false (with `error` set) when the engine refused the request. */
+  async start(req: RunRequest): Promise<boolean> {
+    const run = new TrainingRun()
+    run.request = req
+    run.dir = req.out
+    const started = await this.call('starting the run', () => this.startProcess(run, req))
+    if (!started) return false
+    this.runs = [...this.runs.filter((r) => r.dir !== run.dir || r.active), run]
+    this.select(run)
+    return true
+  }
+
+  /** Pause = stopRun: the engine writes a checkpoint at the step it reached; Resume continues from it. */
+  async stop(run: TrainingRun, intent: 'pause' | 'stop'): Promise<void> {
+    if (!run.runId) return
+    run.stopIntent = intent
+    run.status = 'stopping'
+    await this.call(intent === 'pause' ? 'pausing' : 'stopping', async () => {
+      if (!(await engine.stopRun({ runId: run.runId! })).stopping) run.status = 'paused'
+    })
+  }
+
+  async resume(run: TrainingRun): Promise<void> {
+    const req = run.resumeRequest()
+    if (!req) return void (run.error = 'run.json does not say where the training images are: start a new run on this folder instead')
+    run.error = ''
+    await this.call('resuming', () => this.startProcess(run, req))
+  }
+
+  /** Opens a run folder read-only; when a run of this engine is writing to it, the dashboard follows it live. */
+  async openFolder(dir: string): Promise<void> {
+    await this.call(`opening ${dir}`, async () => {
+      const history = await engine.openRunFolder({ dir })
+      const run = this.runs.find((r) => r.dir === history.dir) ?? new TrainingRun()
+      if (!this.runs.includes(run)) {
+        run.status = 'history'
+        this.runs = [...this.runs, run]
+      }
+      run.loadHistory(history)
+      if (history.activeRunId) await this.reattach()
+      this.select(run)
+    })
+  }
+
+  /** A past sample grid from the run folder (live ones arrive as pixels with run:sample). */
+  async loadSample(run: TrainingRun, step: number): Promise<void> {
+    if (run.samples.has(step) || !run.dir) return
+    try {
+      const sample = await engine.runSample({ dir: run.dir, step })
+      run.putSample(step, { pixels: sample.pixels, h: sample.shape[0], w: sample.shape[1] })
+    } catch (e) {
+      run.onLog(`sample of step ${step}: ${describeError(e)}`)
+    }
+  }
+
+  /** Adopts the engine's active runs (after a reload, a reopened window or an engine restart) with their history. */
+  reattach(): Promise<void> {
+    this.reattaching ??= this.adoptActiveRuns().finally(() => (this.reattaching = null))
+    return this.reattaching
+  }
+
+  private async adoptActiveRuns(): Promise<void> {
+    try {
+      for (const info of await engine.listRuns()) {
+        let run = this.runs.find((r) => r.runId === info.runId || r.dir === info.out)
+        if (!run) {
+          run = new TrainingRun()
+          this.runs = [...this.runs, run]
+          this.selectedKey ??= run.key
+          if (this.view === 'start' && this.runs.length === 1) this.view = 'run'
+        }
+        run.attach(info)
+        run.loadHistory(await engine.openRunFolder({ dir: info.out }))
+      }
+    } catch (e) {
+      this.error = `reattaching to running trainings: ${describeError(e)}`
+    }
+  }
+
+  private async startProcess(run: TrainingRun, req: RunRequest): Promise<void> {
+    this.startsInFlight++
+    try {
+      run.status = 'starting'
+      run.runId = (await engine.startRun(req)).runId
+    } finally {
+      this.startsInFlight--
+    }
+    const early = this.orphans.filter(([, p]) => p.runId === run.runId)
+    this.orphans = this.orphans.filter((o) => !early.includes(o))
+    for (const [name, payload] of early) this.dispatch(run, name, payload)
+  }
+
+  private async call(what: string, body: () => Promise<void>): Promise<boolean> {
+    this.busy = what
+    this.error = ''
+    try {
+      await body()
+      return true
+    } catch (e) {
+      this.error = describeError(e)
+      return false
+    } finally {
+      this.busy = ''
+    }
+  }
+
+  private subscribe(): void {
+    const names: RunEventName[] = ['run:start', 'run:step', 'run:sample', 'run:validation', 'run:checkpoint', 'run:log', 'run:done', 'run:error']
+    for (const name of names) engine.on(name, (payload) => this.route([name, payload] as Orphan))
+    engine.on('run:resumed', (e) => {
+      const run = this.runs.find((r) => r.runId === e.previousRunId || r.dir === e.out)
+      if (run) run.onResumed(e)
+      else void this.reattach()
+    })
+  }
+
+  private route([name, payload]: Orphan): void {
+    const run = this.runs.find((r) => r.runId === payload.runId)
+    if (run) return this.dispatch(run, name, payload)
+    if (this.startsInFlight > 0) this.orphans = [...this.orphans.slice(-199), [name, payload] as Orphan]
+    else if (name === 'run:start') void this.reattach() // a run started by another window
+  }
+
+  private dispatch(run: TrainingRun, name: RunEventName, payload: Orphan[1]): void {
+    const handlers: { [K in RunEventName]: (e: TrainerEvents[K]) => void } = {
+      'run:start': (e) => run.onStart(e),
+      'run:step': (e) => run.onStep(e),
+      'run:sample': (e) => run.onSample(e),
+      'run:validation': (e) => run.onValidation(e),
+      'run:checkpoint': (e) => run.onCheckpoint(e),
+      'run:log': (e) => run.onLog(e.line),
+      'run:done': (e) => (run.onDone(e), void this.refreshFolder(run)),
+      'run:error': (e) => run.onError(e),
+    }
+    ;(handlers[name] as (e: Orphan[1]) => void)(payload)
+  }
+
+  /** After a run ended: the folder's checkpoint list as keep-last left it. */
+  private async refreshFolder(run: TrainingRun): Promise<void> {
+    try {
+      run.checkpoints = (await engine.openRunFolder({ dir: run.dir })).checkpoints
+    } catch {
+      // the list from the events stays
+    }
+  }
+}
+
+export const training = new TrainingState()

@@ -1,0 +1,123 @@
+// The Training dashboard in Chromium against `flowmo serve`: a run of the tiny 16×16 model on 8 real photos started
+// from the form, watched until steps and a sample arrive; a new page reattaches to it; pause (a checkpoint) and resume;
+// the engine killed mid-run and the run resumed by the host; then the folder browsed as history and two runs compared.
+// Screenshots: test-results/screenshots/training-*.png.
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeRunFixture } from '../trainer/run-control/fixture'
+import { callEngine, openApp, pixelStats, projectRoot, screenshot, type AppSession } from './harness'
+
+const fixture = await makeRunFixture()
+const out = join(fixture.root, 'ui-run')
+const settings = { maxSteps: '3000', batchSize: '2', lr: '0.001', logEvery: '1', sampleEvery: '2', valEvery: '2', checkpointEvery: '1000' }
+
+const step = async (page: Page) => Number(await page.textContent('[data-testid=run-step]'))
+const points = async (page: Page, loss = 'total_loss') => Number(await page.getAttribute(`[data-testid=loss-chart-${loss}]`, 'data-points'))
+const status = (page: Page) => page.textContent('[data-testid=run-status]')
+
+/** A fresh page on the same server, showing the Training section. */
+async function newPage(app: AppSession): Promise<Page> {
+  const page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } })
+  page.on('pageerror', (error) => app.pageErrors.push(error.message))
+  await page.goto(app.served.url)
+  await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
+  await page.click('[data-testid=section-training]')
+  return page
+}
+
+describe('training dashboard in Chromium', () => {
+  let app: AppSession
+  let page: Page
+
+  beforeAll(async () => {
+    app = await openApp({ backend: 'cpu', allow: [projectRoot, fixture.root] })
+    page = app.page
+    await page.setViewportSize({ width: 1280, height: 900 })
+    await page.click('[data-testid=section-training]')
+  })
+  afterAll(() => app?.close())
+
+  it('starts a run from the form and shows its steps, loss curves and a sample grid as they arrive', async () => {
+    await page.fill('[data-testid=run-data]', fixture.data)
+    await page.fill('[data-testid=run-out]', out)
+    await page.check('[data-testid=run-model-config]')
+    await page.fill('[data-testid=run-config]', fixture.config)
+    for (const [key, value] of Object.entries(settings)) await page.fill(`[data-testid=run-${key}]`, value)
+    await page.selectOption('[data-testid=run-perceptual]', 'none')
+    await page.click('[data-testid=run-start]')
+    await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: 30_000 })
+    await expect.poll(() => points(page), { timeout: 60_000 }).toBeGreaterThan(2)
+    expect(await step(page)).toBeGreaterThan(2)
+    expect(await status(page)).toBe('training')
+    await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: 30_000 })
+    const sample = await pixelStats(page, '[data-testid=sample-canvas]')
+    expect(sample.height).toBe(32) // two 16×16 rows: originals over reconstructions
+    expect(Math.max(...sample.std)).toBeGreaterThan(10) // real photos, not a blank canvas
+    await page.locator('[data-testid=validation-chart]').waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-testid=bit-balance] rect').count()).toBe(6) // the tiny model's 6 code bits
+    await screenshot(page, 'training-running')
+  })
+
+  it('reattaches in a new page: the run is listed, its curve has the earlier steps and keeps growing', async () => {
+    const before = await step(page)
+    await page.close()
+    page = await newPage(app)
+    await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-testid=run-item]').count()).toBe(1)
+    expect(await points(page)).toBeGreaterThanOrEqual(before) // logEvery 1: one point per step since step 1
+    await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(before + 1)
+    expect(await status(page)).toBe('training')
+  })
+
+  it('pauses with a checkpoint and resumes from it', async () => {
+    await page.click('[data-testid=run-pause]')
+    await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
+    const paused = await step(page)
+    expect(await page.textContent('[data-testid=checkpoint-list]')).toContain(`step ${paused}`)
+    const before = await points(page)
+    await page.click('[data-testid=run-resume]')
+    await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(paused + 1)
+    expect(await status(page)).toBe('training')
+    expect(await points(page)).toBeGreaterThan(before) // continued from the checkpoint, the curve kept
+  })
+
+  it('says so when the engine crashes and the host resumes the run from its last checkpoint', async () => {
+    const { pid } = await callEngine(page, 'echo', { text: 'engine pid' })
+    const crashedAt = await step(page)
+    process.kill(pid, 'SIGKILL')
+    const notice = page.locator('[data-testid=run-notice]', { hasText: 'resumed from checkpoint' })
+    await notice.waitFor({ timeout: 60_000 })
+    expect(await notice.textContent()).toMatch(new RegExp(`Engine crashed at step ${crashedAt}.*resumed from checkpoint step \\d+`))
+    await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(crashedAt)
+    expect(await status(page)).toBe('training')
+  })
+
+  it('stops the run, then browses its folder as history in a new page and compares it with a second run', async () => {
+    await page.click('[data-testid=run-stop]')
+    await expect.poll(() => status(page), { timeout: 30_000 }).toBe('stopped')
+    const stoppedAt = await step(page)
+    const other = join(fixture.root, 'other-run')
+    await callEngine(page, 'startRun', { data: fixture.data, out: other, config: fixture.config, maxSteps: 6, batchSize: 2, lr: 3e-4, perceptual: 'none', logEvery: 1, sampleEvery: 3, valEvery: 3 })
+    await expect.poll(() => callEngine(page, 'listRuns', undefined).then((r) => r.length), { timeout: 30_000 }).toBe(0)
+    await page.close()
+    page = await newPage(app)
+    for (const dir of [other, out]) {
+      await page.fill('[data-testid=history-folder]', dir)
+      await page.click('[data-testid=history-open]')
+      await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: 30_000 }).toBe(dir.split('/').at(-1))
+    }
+    expect(await status(page)).toBe('not running (history)')
+    expect(await points(page)).toBe(stoppedAt) // every step logged in metrics.jsonl, once
+    await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: 30_000 }) // read back through runSample
+    expect(Math.max(...(await pixelStats(page, '[data-testid=sample-canvas]')).std)).toBeGreaterThan(10)
+    await screenshot(page, 'training-history')
+    await page.click('[data-testid=train-compare]')
+    const keys = await page.locator('[data-testid=compare-run-1] option').evaluateAll((o) => o.map((e) => (e as unknown as { value: string }).value))
+    await page.selectOption('[data-testid=compare-run-1]', keys[1])
+    await page.selectOption('[data-testid=compare-run-2]', keys[2])
+    await expect.poll(() => points(page, 'flow_loss'), { timeout: 10_000 }).toBe(stoppedAt) // the union of both runs' steps
+    await screenshot(page, 'training-compare')
+    expect(app.pageErrors).toEqual([])
+  })
+})
