@@ -22,15 +22,17 @@ function fakeHost(runs: string[]) {
   return host
 }
 
-function fakeShell(platform: NodeJS.Platform = 'linux') {
-  const shell = {
+type FakeShell = AppShell & { windows: number; quits: number; tray: TrayMenu | null }
+
+function fakeShell(platform: NodeJS.Platform = 'linux'): FakeShell {
+  const shell: FakeShell = {
     platform, windows: 1, quits: 0, tray: null as TrayMenu | null,
     windowCount: () => shell.windows,
     openWindow: () => void shell.windows++,
     showTray: (menu: TrayMenu) => void (shell.tray = menu),
     hideTray: () => void (shell.tray = null),
     quit: () => void shell.quits++,
-  } satisfies AppShell & Record<string, unknown>
+  }
   return shell
 }
 
