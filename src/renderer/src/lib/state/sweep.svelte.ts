@@ -37,7 +37,8 @@ export class SweepState {
       const report = await jobs.run<SweepReport>(SWEEP_JOB, () => engine.sweep(request), (jobId) => this.started(jobId))
       this.show(report, request.out ? `saved to ${request.out}` : 'not saved (no output JSON given)')
     } catch (e) {
-      this.error = `sweep failed: ${describeError(e)}`
+      const cancelled = (e as { code?: string } | null)?.code === 'cancelled'
+      this.error = cancelled ? 'sweep cancelled: the cells scored so far stay shown' : `sweep failed: ${describeError(e)}`
       this.origin = ''
     } finally {
       this.running = false
