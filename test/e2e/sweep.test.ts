@@ -3,11 +3,12 @@
 // and the same JSON reopened through the view. Screenshots: test-results/screenshots/sweep-*.png.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BundledFiles } from '../../src/shared/protocol'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, pixelStats, projectRoot, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, pixelStats, projectRoot, screenshot, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = join(goldenDir(), '..', 'data', 'photos', 'val-64')
@@ -22,15 +23,24 @@ describe('sweeps in Chromium', () => {
   let app: AppSession
   let page: Page
   let finishedPsnr: string[]
+  let bundled: BundledFiles
 
   beforeAll(async () => {
     mkdirSync(data)
     for (const name of ['val64_0000.png', 'val64_0001.png']) copyFileSync(join(photos, name), join(data, name))
     app = await openApp({ backend: 'wasm', allow: [projectRoot, tinyA, tmp] })
     page = app.page
+    bundled = await callEngine(page, 'bundled', undefined)
+    if (bundled.models.length) await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=open-busy]').waitFor({ state: 'detached', timeout: 60_000 })
     await page.click('[data-testid=section-sweep]')
   })
   afterAll(() => app?.close())
+
+  it('starts from the inspector’s open model and image folder', async () => {
+    expect(await page.inputValue('[data-testid=sweep-checkpoint]')).toBe(bundled.models[0] ?? '')
+    expect(await page.inputValue('[data-testid=sweep-data]')).toBe(bundled.images.length ? dirname(bundled.images[0]) : '')
+  })
 
   it('checks the grid text before running', async () => {
     await page.fill('[data-testid=sweep-steps]', '2, x')
