@@ -61,7 +61,7 @@ export class RunningRuns {
     const runs = [...this.active].map(([runId, run]) => ({ runId, ...run }))
     this.interrupted.push(...runs)
     this.active.clear()
-    this.ended.clear() // the next engine numbers its runs from run-1 again
+    this.ended.clear() // ids of the dead engine's runs: no later event can carry them
     return runs.map(({ runId, lastCheckpoint }) => ({
       runId, code: 'engine-exited', lastCheckpoint, message: `${reason} while the run was training`,
     }))

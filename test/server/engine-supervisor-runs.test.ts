@@ -39,6 +39,7 @@ describe('EngineSupervisor with a training run', () => {
     expect(error).toMatchObject({ runId, code: 'engine-exited', message: expect.stringMatching(/SIGKILL/), lastCheckpoint: expect.stringMatching(/step-\d+\.safetensors$/) })
     const [resumed] = payloads('run:resumed')
     expect(resumed).toMatchObject({ previousRunId: runId, out: request.out, reason: 'the engine exited (SIGKILL)' })
+    expect(resumed.runId).not.toBe(runId) // ids never repeat across engine restarts
     const from = stepOf(resumed.fromCheckpoint!)
     expect(from).toBeGreaterThanOrEqual(2)
     const after = runEvents().slice(runEvents().findIndex((p) => p.name === 'run:error'))

@@ -9,7 +9,7 @@ import { RpcError } from '../../src/shared/rpc'
 const request = (out: string, over: Partial<RunRequest> = {}): RunRequest => ({ data: '/data', out, config: '/tiny.json', maxSteps: 50, ...over })
 const push = (name: string, payload: object) => ({ kind: 'push', name, payload }) as EnginePush
 
-/** A fake engine: startRun numbers runs from run-1 (as a restarted engine does) and reports the checkpoint each resumes from. */
+/** A fake engine: startRun numbers its runs run-1, run-2 … and listRuns reports the checkpoint each resume continues from. */
 function fakeEngine(checkpointIn: (out: string) => string | null = () => null) {
   const calls: { method: keyof TrainerApi; req: unknown }[] = []
   const started = new Map<string, RunInfo>()

@@ -1,6 +1,7 @@
 // The engine's active training runs: each in its own worker thread (run-worker.ts), its events forwarded as run:*
 // pushes with the runId, its latest state kept for listRuns so a reopened window can reattach (a resumed run reports
 // its checkpoint's step as firstStep and the checkpoint as lastCheckpoint from the start).
+import { randomBytes } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
 import type { RunInfo, RunRequest, RunStarted } from '../../shared/payloads/runs'
 import type { TrainerEvents } from '../../shared/protocol'
@@ -18,6 +19,7 @@ interface ActiveRun {
 export class RunRegistry {
   private readonly runs = new Map<string, ActiveRun>()
   private nextId = 1
+  private readonly idPrefix = `run-${randomBytes(3).toString('hex')}` // unique per engine: a restarted engine's ids never repeat
 
   constructor(private readonly emit: Emit<TrainerEvents>, private readonly backend: string | undefined) {}
 
@@ -26,7 +28,7 @@ export class RunRegistry {
     this.refuseBusy(options.out) // before resumePoint may clear an earlier attempt's files
     const resumed = await resumePoint(options)
     this.refuseBusy(options.out)
-    const runId = `run-${this.nextId++}`
+    const runId = `${this.idPrefix}-${this.nextId++}`
     const worker = startRunWorker({ workerData: { options, backend: this.backend } satisfies RunWorkerData })
     const info: ActiveRun['info'] = {
       runId, out: options.out, stage: options.stage, engine: options.engine, state: 'starting', startedAt: new Date().toISOString(),
