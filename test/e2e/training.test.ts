@@ -29,6 +29,7 @@ async function newPage(app: AppSession): Promise<Page> {
 describe('training dashboard in Chromium', () => {
   let app: AppSession
   let page: Page
+  let pausedAt = 0 // the step of the run's only checkpoint (checkpointEvery is far away)
 
   beforeAll(async () => {
     app = await openApp({ backend: 'cpu', allow: [projectRoot, fixture.root] })
@@ -38,13 +39,24 @@ describe('training dashboard in Chromium', () => {
   })
   afterAll(() => app?.close())
 
-  it('starts a run from the form and shows its steps, loss curves and a sample grid as they arrive', async () => {
-    await page.fill('[data-testid=run-data]', fixture.data)
+  it('shows the engine refusing a request next to the form', async () => {
+    await page.fill('[data-testid=run-data]', join(fixture.root, 'no-such-folder'))
     await page.fill('[data-testid=run-out]', out)
     await page.check('[data-testid=run-model-config]')
     await page.fill('[data-testid=run-config]', fixture.config)
+    await page.click('[data-testid=run-start]')
+    await expect.poll(() => page.textContent('[data-testid=start-error]'), { timeout: 10_000 }).toMatch(/no-such-folder.*\(not-found\)/)
+    expect(await page.locator('[data-testid=run-item]').count()).toBe(0)
+  })
+
+  it('starts a run from the form and shows its steps, loss curves and a sample grid as they arrive', async () => {
+    await page.fill('[data-testid=run-data]', fixture.data)
     for (const [key, value] of Object.entries(settings)) await page.fill(`[data-testid=run-${key}]`, value)
     await page.selectOption('[data-testid=run-perceptual]', 'none')
+    await page.selectOption('[data-testid=run-engine]', 'onnxruntime')
+    expect(await page.textContent('[data-testid=run-engine-note]')).toMatch(/no perceptual term and no Stage 1B/)
+    await screenshot(page, 'training-form')
+    await page.selectOption('[data-testid=run-engine]', 'tfjs')
     await page.click('[data-testid=run-start]')
     await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: 30_000 })
     await expect.poll(() => points(page), { timeout: 60_000 }).toBeGreaterThan(2)
@@ -74,6 +86,7 @@ describe('training dashboard in Chromium', () => {
     await page.click('[data-testid=run-pause]')
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
     const paused = await step(page)
+    pausedAt = paused
     expect(await page.textContent('[data-testid=checkpoint-list]')).toContain(`step ${paused}`)
     const before = await points(page)
     await page.click('[data-testid=run-resume]')
@@ -88,9 +101,10 @@ describe('training dashboard in Chromium', () => {
     process.kill(pid, 'SIGKILL')
     const notice = page.locator('[data-testid=run-notice]', { hasText: 'resumed from checkpoint' })
     await notice.waitFor({ timeout: 60_000 })
-    expect(await notice.textContent()).toMatch(new RegExp(`Engine crashed at step ${crashedAt}.*resumed from checkpoint step \\d+`))
+    expect(await notice.textContent()).toMatch(new RegExp(`Engine crashed at step ${crashedAt}.*resumed from checkpoint step ${pausedAt}$`))
     await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(crashedAt)
     expect(await status(page)).toBe('training')
+    await screenshot(page, 'training-resumed-after-crash')
   })
 
   it('stops the run, then browses its folder as history in a new page and compares it with a second run', async () => {
@@ -111,6 +125,8 @@ describe('training dashboard in Chromium', () => {
     expect(await points(page)).toBe(stoppedAt) // every step logged in metrics.jsonl, once
     await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: 30_000 }) // read back through runSample
     expect(Math.max(...(await pixelStats(page, '[data-testid=sample-canvas]')).std)).toBeGreaterThan(10)
+    await page.locator('[data-testid=sample-step]').fill('0') // the first logged sample, read from samples/step-000002.png
+    await expect.poll(() => page.getAttribute('[data-testid=sample-canvas]', 'data-step'), { timeout: 10_000 }).toBe('2')
     await screenshot(page, 'training-history')
     await page.click('[data-testid=train-compare]')
     const keys = await page.locator('[data-testid=compare-run-1] option').evaluateAll((o) => o.map((e) => (e as unknown as { value: string }).value))

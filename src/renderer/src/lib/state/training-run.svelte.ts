@@ -93,6 +93,8 @@ export class TrainingRun {
     Object.assign(this, { status: this.status === 'stopping' ? 'stopping' : 'training', step: e.step, maxSteps: e.maxSteps, stage: e.stage })
     this.metrics = this.metrics.filter((r) => r.step <= e.step)
     this.validation = this.validation.filter((r) => r.step <= e.step)
+    this.sampleSteps = this.sampleSteps.filter((s) => s <= e.step)
+    for (const step of [...this.samples.keys()]) if (step > e.step) this.samples.delete(step)
   }
 
   onStep(e: RunStepEvent): void {
