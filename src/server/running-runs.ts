@@ -29,7 +29,8 @@ export class RunningRuns {
   /** A call and its reply: a startRun reply `{ runId }` starts tracking the run with its request. */
   noteCall(method: keyof TrainerApi, req: unknown, value: unknown): void {
     if (method !== 'startRun' || !isRecord(value) || typeof value.runId !== 'string' || !isRecord(req)) return
-    if (!this.ended.has(value.runId) && !this.active.has(value.runId)) this.active.set(value.runId, { request: req as unknown as RunRequest, lastCheckpoint: null })
+    const runId = value.runId
+    if (!this.ended.has(runId) && !this.active.has(runId)) this.active.set(runId, { request: req as unknown as RunRequest, lastCheckpoint: null })
   }
 
   /** Notes one engine push; false when it is held back until the resumed runs are announced (run:resumed comes first). */
@@ -93,7 +94,8 @@ export class RunningRuns {
       const info = ((await call('listRuns', undefined)) as RunInfo[]).find((r) => r.runId === runId)
       const fromCheckpoint = info?.lastCheckpoint ?? null // the engine reports where it continues
       if (!this.ended.has(runId)) this.active.set(runId, { request, lastCheckpoint: fromCheckpoint })
-      return { kind: 'push', name: 'run:resumed', payload: { previousRunId: run.runId, runId, out: run.request.out, fromCheckpoint, reason: this.reason } }
+      const payload = { previousRunId: run.runId, runId, out: run.request.out, fromCheckpoint, reason: this.reason }
+      return { kind: 'push', name: 'run:resumed', payload }
     } catch (e) {
       const message = `could not resume the run in ${run.request.out} after ${this.reason}: ${e instanceof Error ? e.message : String(e)}`
       return { kind: 'push', name: 'run:error', payload: { runId: run.runId, code: 'resume-failed', message, lastCheckpoint: run.lastCheckpoint } }
