@@ -130,6 +130,15 @@ describe('sweeps in Chromium', () => {
     expect(await psnrTexts(page)).toEqual(finishedPsnr)
     expect(Math.max(...(await pixelStats(page, '[data-testid=sweep-recon-3]')).std)).toBeGreaterThan(1)
     await screenshot(page, 'sweep-reopened')
+  })
+
+  it('says why a sweep cannot run: a folder without images', async () => {
+    mkdirSync(join(tmp, 'empty'))
+    await page.fill('[data-testid=sweep-data]', join(tmp, 'empty'))
+    await page.click('[data-testid=sweep-run]')
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep failed: no usable image/)
+    expect(await page.locator('[data-testid=sweep-cell-row], [data-testid=sweep-cell-pending]').count()).toBe(0)
+    expect(await page.isDisabled('[data-testid=sweep-run]')).toBe(false)
     expect(app.pageErrors).toEqual([])
   })
 })

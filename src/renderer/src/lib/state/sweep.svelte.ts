@@ -40,6 +40,7 @@ export class SweepState {
       const cancelled = (e as { code?: string } | null)?.code === 'cancelled'
       this.error = cancelled ? 'sweep cancelled: the cells scored so far stay shown' : `sweep failed: ${describeError(e)}`
       this.origin = ''
+      if (this.cells.every((c) => c === null)) this.cells = [] // nothing to show but the error
     } finally {
       this.running = false
       this.jobId = null
