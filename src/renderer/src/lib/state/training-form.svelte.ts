@@ -58,6 +58,8 @@ export class TrainingForm {
     if (!this.data.trim()) problems.push('choose the training image folder')
     if (!this.out.trim()) problems.push('choose the run folder')
     if (this.model === 'config' && !this.config.trim()) problems.push('choose a config file or a preset')
+    if (this.engine === 'onnxruntime' && this.stage === '1b') problems.push('onnxruntime trains Stage 1A only: pick tfjs for Stage 1B')
+    if (this.engine === 'onnxruntime' && this.perceptual !== 'none') problems.push('onnxruntime has no perceptual term: set the perceptual loss to none')
     for (const [k, v] of Object.entries(this.numbers)) {
       const n = Number(v)
       if (v.trim() !== '' && (!Number.isFinite(n) || n < 0)) problems.push(`${k} must be a non-negative number`)

@@ -27,6 +27,7 @@ export class TrainingState {
     engine.on('engine:status', (e) => {
       if (e.state === 'restarting') for (const run of this.runs) if (run.active) run.status = 'interrupted-resuming'
       if (e.state === 'ready') void this.reattach()
+      if (e.state === 'stopped') for (const run of this.runs) if (run.active) Object.assign(run, { status: 'error', error: `${e.message}; Resume once the engine is back` })
     })
     void this.reattach()
   }
