@@ -68,6 +68,10 @@ export function codeSummary(records: readonly ImageRecord[], shape: CodeShape): 
   }
 }
 
+/** Why an FID over `n` images with `d` features needs care when n ≤ d (also shown by compare reports). */
+export const singularCovarianceNote = (n: number, d: number): string =>
+  `${n} images ≤ ${d} features: the covariances are singular; compare only runs with the same N`
+
 function featureMetrics(records: readonly ImageRecord[], isProxy: boolean, want: ReadonlySet<string>): [Record<string, number>, Record<string, Record<string, unknown>>] {
   const rows = records.map((r) => r.features!)
   const d = decodeFloats(rows[0].original).length
@@ -87,7 +91,7 @@ function featureMetrics(records: readonly ImageRecord[], isProxy: boolean, want:
     const fid = frechetDistance(ax.result(), ay.result())
     metrics[`fid${suffix}`] = fid.value
     details[`fid${suffix}`] = { between: 'originals and their reconstructions', featureDim: d, meanTerm: fid.meanTerm, proxy: isProxy,
-      ...(rows.length <= d && { note: `${rows.length} images ≤ ${d} features: the covariances are singular; compare only runs with the same N` }) }
+      ...(rows.length <= d && { note: singularCovarianceNote(rows.length, d) }) }
   }
   if (want.has('kid')) {
     const kid = kernelInceptionDistance(fx, fy, d)
