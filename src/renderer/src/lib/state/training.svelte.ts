@@ -7,6 +7,17 @@ import { TrainingRun } from './training-run.svelte'
 type RunEventName = 'run:start' | 'run:step' | 'run:sample' | 'run:validation' | 'run:checkpoint' | 'run:log' | 'run:done' | 'run:error'
 type Orphan = { [K in RunEventName]: [K, TrainerEvents[K]] }[RunEventName]
 
+const handlers: { [K in RunEventName]: (run: TrainingRun, e: TrainerEvents[K]) => void } = {
+  'run:start': (run, e) => run.onStart(e),
+  'run:step': (run, e) => run.onStep(e),
+  'run:sample': (run, e) => run.onSample(e),
+  'run:validation': (run, e) => run.onValidation(e),
+  'run:checkpoint': (run, e) => run.onCheckpoint(e),
+  'run:log': (run, e) => run.onLog(e.line),
+  'run:done': (run, e) => run.onDone(e),
+  'run:error': (run, e) => run.onError(e),
+}
+
 export class TrainingState {
   runs = $state.raw<TrainingRun[]>([])
   selectedKey = $state<string | null>(null)
@@ -148,8 +159,7 @@ export class TrainingState {
   }
 
   private subscribe(): void {
-    const names: RunEventName[] = ['run:start', 'run:step', 'run:sample', 'run:validation', 'run:checkpoint', 'run:log', 'run:done', 'run:error']
-    for (const name of names) engine.on(name, (payload) => this.route([name, payload] as Orphan))
+    for (const name of Object.keys(handlers) as RunEventName[]) engine.on(name, (payload) => this.route([name, payload] as Orphan))
     engine.on('run:resumed', (e) => {
       const run = this.runs.find((r) => r.runId === e.previousRunId || r.dir === e.out)
       if (run) run.onResumed(e)
@@ -165,17 +175,8 @@ export class TrainingState {
   }
 
   private dispatch(run: TrainingRun, name: RunEventName, payload: Orphan[1]): void {
-    const handlers: { [K in RunEventName]: (e: TrainerEvents[K]) => void } = {
-      'run:start': (e) => run.onStart(e),
-      'run:step': (e) => run.onStep(e),
-      'run:sample': (e) => run.onSample(e),
-      'run:validation': (e) => run.onValidation(e),
-      'run:checkpoint': (e) => run.onCheckpoint(e),
-      'run:log': (e) => run.onLog(e.line),
-      'run:done': (e) => (run.onDone(e), void this.refreshFolder(run)),
-      'run:error': (e) => run.onError(e),
-    }
-    ;(handlers[name] as (e: Orphan[1]) => void)(payload)
+    ;(handlers[name] as (run: TrainingRun, e: Orphan[1]) => void)(run, payload)
+    if (name === 'run:done') void this.refreshFolder(run)
   }
 
   /** After a run ended: the folder's checkpoint list as keep-last left it. */
