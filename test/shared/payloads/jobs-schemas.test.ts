@@ -26,6 +26,12 @@ describe('job call schemas', () => {
     expect(refused('sweep', { model, data: '/d', grid: { seed: [1] } })).toBe('sweep(req).grid: unknown field "seed"')
   })
 
+  it('openSweep', () => {
+    expect(refused('openSweep', { path: '/s/sweep.json' })).toBeNull()
+    expect(refused('openSweep', { path: 3 })).toMatch(/^openSweep\(req\)\.path: expected string/)
+    expect(refused('openSweep', { path: '/s.json', imagesDir: '/' })).toBe('openSweep(req): unknown field "imagesDir"')
+  })
+
   it('compare, exportRatings, importRatings', () => {
     expect(refused('compare', { model, methods: ['flowmo', 'jpeg', { onnx: '/t' }], images: ['/a.png'] })).toBeNull()
     expect(refused('compare', { methods: ['jpeg'], images: ['/a.png'], targetBpp: 1, imageSizePx: 64 })).toBeNull()
