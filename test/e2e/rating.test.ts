@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, projectRoot, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, projectRoot, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = ['val64_0003.png', 'val64_0017.png']
@@ -63,6 +63,10 @@ describe('human eval in Chromium', () => {
 
   it('exports two photos × FlowMo, JPEG, WebP with progress, then refuses to overwrite the folder', async () => {
     await page.click('[data-testid=section-rating]')
+    const bundled = await callEngine(page, 'bundled', undefined) // the inspector opens these at startup
+    await expect.poll(() => page.inputValue('[data-testid=rating-images]'), { timeout: 60_000 }).toBe(bundled.images.join('\n'))
+    await expect.poll(() => page.inputValue('[data-testid=rating-checkpoint]'), { timeout: 60_000 }).toBe(bundled.models[0] ?? '')
+    await screenshot(page, 'rating-start')
     await page.fill('[data-testid=rating-images]', photos.map((p) => join(tmp, p)).join('\n'))
     await page.fill('[data-testid=rating-checkpoint]', join(tinyA, 'checkpoint.pth'))
     await page.fill('[data-testid=rating-config]', join(tinyA, 'config.json'))
@@ -101,8 +105,18 @@ describe('human eval in Chromium', () => {
     await page.click('[data-testid=rating-export-start]')
     await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 }).toMatch(/is a file, not a folder/)
     expect(await page.locator('[data-testid=rating-export-result]').count()).toBe(0)
-    expect(readdirSync(tmp).sort()).toEqual(['export', ...photos].sort())
+    expect(readdirSync(tmp).sort()).toEqual(['export', ...photos].sort()) // no partial folder anywhere
     await page.fill('[data-testid=rating-out-parent]', tmp)
+  })
+
+  it('codecs only: the checkpoint still fixes the image size', async () => {
+    await page.uncheck('[data-testid=rating-method-flowmo]')
+    await page.fill('[data-testid=rating-out-name]', 'codecs')
+    await page.click('[data-testid=rating-export-start]')
+    await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 2 methods at 32 px,\s+2 trials per rater\. 6 files written\./)
+    expect(readdirSync(join(tmp, 'codecs', 'recon')).sort()).toEqual(['jpeg', 'webp'])
+    await page.check('[data-testid=rating-method-flowmo]')
   })
 
   it('rates every trial on the exported page, offline from file://, and saves the ratings as a download', async () => {
@@ -116,16 +130,20 @@ describe('human eval in Chromium', () => {
     const total = Number((await rater.textContent('#progress-text'))!.split('/')[1])
     expect(total).toBe(6)
     for (let trial = 0; trial < total; trial++) {
+      if (trial === 5) await rater.reload() // progress is kept in the browser
       const src = (id: string) => rater.getAttribute(`#${id}`, 'src') as Promise<string>
       const [left, right, original] = await Promise.all([src('left'), src('right'), src('original')])
       const loaded = () => rater.locator('#left').evaluate((e) => ((img) => img.complete && img.naturalWidth > 0)(e as unknown as { complete: boolean; naturalWidth: number }))
       await expect.poll(loaded).toBe(true)
-      for (let f = 0; f < trial % 3; f++) await rater.click('#flip-button') // trials 0, 3: never flipped
+      const keys = trial >= 3 // the second half by keyboard, with the focus left on a button by the clicks before
+      for (let f = 0; f < trial % 3; f++) await (keys ? rater.keyboard.press('Space') : rater.click('#flip-button')) // trials 0, 3: never flipped
       expect(await rater.textContent('#flip-count')).toBe(String(trial % 3))
+      expect(await rater.textContent('#progress-text')).toBe(`${trial + 1} / ${total}`)
       if (trial === 1) await screenshot(rater, 'rating-page')
       const [dl, dr] = await Promise.all([mse(exportDir, left, original), mse(exportDir, right, original)])
       expect(dl).not.toBe(dr)
-      await rater.click(dl < dr ? '#choose-left' : '#choose-right') // the rater picks what is closer to the original
+      if (keys) await rater.keyboard.press(dl < dr ? '1' : '2') // the rater picks what is closer to the original
+      else await rater.click(dl < dr ? '#choose-left' : '#choose-right')
     }
     expect(await rater.isVisible('#done')).toBe(true)
     const download = rater.waitForEvent('download')
@@ -138,6 +156,7 @@ describe('human eval in Chromium', () => {
   })
 
   it('import refuses a file that is not a ratings file of this export, saying why', async () => {
+    await page.fill('[data-testid=rating-import-dir]', exportDir)
     await page.fill('[data-testid=rating-import-files]', join(exportDir, 'manifest.json'))
     await page.click('[data-testid=rating-import-start]')
     await expect.poll(() => page.textContent('[data-testid=rating-import-error]'), { timeout: 30_000 }).toMatch(/not a ratings file/)

@@ -51,20 +51,21 @@ export class RatingExportState {
   report = $state.raw<ExportReportView | null>(null)
   lastOut = $state('') // the folder of the last finished export (the import side starts from it)
 
+  // the inspector's paths are plain fields, replaced together with its reactive `images` and `model`: read those too
   get images(): string {
-    return this.imagesEdited ?? inspector.imagePaths.join('\n')
+    return this.imagesEdited ?? (inspector.images, inspector.imagePaths.join('\n'))
   }
   set images(text: string) {
     this.imagesEdited = text
   }
   get checkpoint(): string {
-    return this.checkpointEdited ?? inspector.modelSource?.path ?? ''
+    return this.checkpointEdited ?? (inspector.model, inspector.modelSource?.path ?? '')
   }
   set checkpoint(path: string) {
     this.checkpointEdited = path
   }
   get config(): string {
-    return this.configEdited ?? inspector.modelSource?.config ?? ''
+    return this.configEdited ?? (inspector.model, inspector.modelSource?.config ?? '')
   }
   set config(path: string) {
     this.configEdited = path
