@@ -15,7 +15,7 @@ export class SweepState {
   readonly form = new SweepFormState()
   cells = $state.raw<(SweepCell | null)[]>([]) // grid order; null until scored
   result = $state.raw<SweepReport | null>(null) // the finished or reopened sweep
-  origin = $state('') // what is shown: 'running', the JSON written by the run, or the file reopened
+  origin = $state('') // where the shown sweep is: the JSON the run wrote, or the file reopened
   error = $state('')
   notices = $state.raw<string[]>([])
   running = $state(false)
@@ -31,7 +31,7 @@ export class SweepState {
   async run(): Promise<void> {
     const request = this.form.request
     if (!request || this.running) return
-    this.reset('running', Array.from({ length: this.form.cellCount }, () => null))
+    this.reset('', Array.from({ length: this.form.cellCount }, () => null)) // a row per cell to come
     this.running = true
     try {
       const report = await jobs.run<SweepReport>(SWEEP_JOB, () => engine.sweep(request), (jobId) => this.started(jobId))
@@ -39,7 +39,6 @@ export class SweepState {
     } catch (e) {
       const cancelled = (e as { code?: string } | null)?.code === 'cancelled'
       this.error = cancelled ? 'sweep cancelled: the cells scored so far stay shown' : `sweep failed: ${describeError(e)}`
-      this.origin = ''
       if (this.cells.every((c) => c === null)) this.cells = [] // nothing to show but the error
     } finally {
       this.running = false
