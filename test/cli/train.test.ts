@@ -1,5 +1,6 @@
 // `flowmo train` as a child process: SIGKILL after the first checkpoint, --resume continues the step count from it
-// with exactly its weights and state (the resumed losses equal an uninterrupted run's); a bad data folder fails early.
+// with exactly its weights and state (the resumed losses equal an uninterrupted run's); a fresh run into a used folder
+// and a bad data folder fail early.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -54,6 +55,10 @@ describe('flowmo train', () => {
     const b = flowLosses(reference)
     expect([...a.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7])
     for (const step of [5, 6, 7]) expect(Math.abs(a.get(step)! - b.get(step)!) / b.get(step)!, `step ${step}`).toBeLessThan(1e-4)
+    const again = spawnSync(process.execPath, args(reference, 7), { encoding: 'utf8' }) // a fresh run into a used folder
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(/already holds a run \(checkpoints up to step \d+\): continue it with --resume, or choose a new --out folder/)
+    expect(flowLosses(reference)).toEqual(b)
   }, 120_000)
 
   it('a data folder without usable images is a clear error before training starts', () => {

@@ -1,25 +1,19 @@
 // Where a run with `resume` continues, decided before its worker starts (so listRuns reports it at once): the newest
-// complete checkpoint of its folder; with none the run starts over cleanly, dropping the metrics and samples an
-// earlier attempt (killed before its first checkpoint) left behind.
-import { existsSync } from 'node:fs'
-import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+// complete checkpoint of its folder; with none the run starts over cleanly (RunDir.clearRecords). A fresh run is
+// refused in a folder an earlier run wrote to.
+import { RpcError } from '../../shared/rpc'
 import { RunDir, type CheckpointFiles } from '../train/run-dir'
 import type { RunOptions } from '../train/run-options'
 
-const SAMPLE = /^step-\d{6,}\.png$/
-
 /** The checkpoint a resume continues from; null for a run that starts at step 0 (fresh, from init, or over). */
 export async function resumePoint(options: RunOptions): Promise<CheckpointFiles | null> {
-  if (!options.resume) return null
   const dir = new RunDir(options.out)
+  if (!options.resume) {
+    const earlier = await dir.earlierRun()
+    if (earlier) throw new RpcError(`${earlier}: resume it, or choose a new folder`, 'run-folder-used')
+    return null
+  }
   const files = await dir.newestValidCheckpoint()
-  if (files === null) await startOver(dir)
+  if (files === null) await dir.clearRecords()
   return files
-}
-
-async function startOver(dir: RunDir): Promise<void> {
-  await dir.truncateMetricsAfter(-1) // every record: steps count from 0
-  if (!existsSync(dir.samples)) return
-  for (const name of await readdir(dir.samples)) if (SAMPLE.test(name)) await rm(join(dir.samples, name), { force: true })
 }

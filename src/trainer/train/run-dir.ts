@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { SafetensorsFile } from '../checkpoint/safetensors'
 
 const CHECKPOINT = /^step-(\d{6,})\.safetensors$/
+const SAMPLE = /^step-\d{6,}\.png$/
 
 export interface CheckpointFiles {
   step: number
@@ -81,6 +82,20 @@ export class RunDir {
       }
     })
     await writeAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''))
+  }
+
+  /** Why a fresh run must not start here (an earlier run's run.json or checkpoints), or null for an unused folder. */
+  async earlierRun(): Promise<string | null> {
+    const checkpoints = await this.listCheckpoints()
+    if (checkpoints.length) return `${this.root} already holds a run (checkpoints up to step ${checkpoints[0].step})`
+    return existsSync(this.runJson) ? `${this.root} already holds a run (run.json)` : null
+  }
+
+  /** A resume that found no checkpoint starts over: drops the records and samples of the attempt that died. */
+  async clearRecords(): Promise<void> {
+    await this.truncateMetricsAfter(-1)
+    if (!existsSync(this.samples)) return
+    for (const name of await readdir(this.samples)) if (SAMPLE.test(name)) await rm(join(this.samples, name), { force: true })
   }
 
   async writeRunJson(doc: Record<string, unknown>): Promise<void> {

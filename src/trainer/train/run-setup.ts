@@ -38,6 +38,10 @@ export interface StartingPoint {
 
 /** Resume (newest complete checkpoint, its config wins) › --init weights › fresh seeded init. */
 export async function startingPoint(opts: RunOptions, dir: RunDir, log: (line: string) => void): Promise<StartingPoint> {
+  if (!opts.resume) {
+    const earlier = await dir.earlierRun()
+    if (earlier) throw new Error(`${earlier}: continue it with --resume, or choose a new --out folder`)
+  }
   if (opts.resume) {
     const files = await dir.newestValidCheckpoint((f, why) => log(`skipping checkpoint ${f.model}: ${why}`))
     if (files) {
@@ -46,7 +50,8 @@ export async function startingPoint(opts: RunOptions, dir: RunDir, log: (line: s
       log(`resuming from ${files.model} (step ${saved.step})`)
       return { model, weights: variablesFrom(model, saved.raw), step: saved.step, resumed: saved }
     }
-    log(`no complete checkpoint in ${dir.checkpoints}; starting from step 0`)
+    log(`no complete checkpoint in ${dir.checkpoints}; starting over from step 0`)
+    await dir.clearRecords()
   }
   const model = new FlowMo(opts.config)
   if (opts.init) {

@@ -1,6 +1,7 @@
 // Pause and resume through TrainerService (issue 7): stopRun then startRun({ data, out, resume: true }) continues from
 // the stopped step with the run's own settings (run.json unchanged) and listRuns reports the checkpoint step at once;
-// a resume in a folder with no checkpoint yet starts over cleanly, from `init` when given.
+// a resume in a folder with no checkpoint yet starts over cleanly, from `init` when given; a fresh run in a used
+// folder is refused.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -86,5 +87,15 @@ describe('pause and resume of a run', () => {
     expect(await e.ended(again.runId)).toMatchObject(['run:done', { status: 'finished', step: 2 }])
     expect(e.of('run:start', again.runId)).toMatchObject([{ step: 1 }])
     expect(existsSync(join(fixture.root, 'stage1b', 'checkpoints', 'step-000002.safetensors'))).toBe(true)
+  }, 120_000)
+
+  it('refuses a fresh run in a folder an earlier run wrote to, before any file changes', async () => {
+    const e = engine()
+    await trainThenStop(e, request('used'), 1)
+    const dir = join(fixture.root, 'used')
+    const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    await expect(e.trainer.startRun(request('used'))).rejects.toMatchObject({ code: 'run-folder-used', message: expect.stringMatching(/already holds a run .*resume it/) })
+    expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).toBe(metrics)
+    expect(await e.trainer.listRuns()).toEqual([])
   }, 120_000)
 })
