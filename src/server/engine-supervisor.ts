@@ -96,8 +96,12 @@ export class EngineSupervisor implements EngineLink {
     return value
   }
 
-  /** Stops the engine for good and waits for its process to end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the engine for good and waits for its process to end. Training runs are asked to stop first (each writes
+   * a checkpoint and ends with run:done), for up to `runsTimeoutMs`; a later `resume` continues them.
+   */
+  async stop(runsTimeoutMs = 60_000): Promise<void> {
+    await this.stopRuns(runsTimeoutMs)
     this.stopping = true
     this.flushWaiters(new RpcError('the server is shutting down', 'engine-exited'))
     const child = this.child
@@ -107,6 +111,18 @@ export class EngineSupervisor implements EngineLink {
     const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
     await exited
     clearTimeout(killer)
+  }
+
+  private async stopRuns(timeoutMs: number): Promise<void> {
+    const runIds = this.runs.runIds
+    if (!runIds.length || this.current?.state !== 'ready') return
+    this.options.log?.(`stopping ${runIds.length} training run(s): each writes a checkpoint first`)
+    const ended = new Promise<void>((resolve) => {
+      const off = this.onPush(() => this.runs.runIds.length === 0 && (off(), resolve()))
+      setTimeout(() => (off(), resolve()), timeoutMs).unref()
+    })
+    await Promise.allSettled(runIds.map((runId) => this.call('stopRun', { runId })))
+    await ended
   }
 
   private whenReady(): Promise<void> {

@@ -40,6 +40,10 @@ function enginePort(): RpcPort {
   throw new Error('the engine must be started by Electron (utilityProcess.fork) or by child_process.fork')
 }
 
+// A terminal's Ctrl+C reaches the whole process group; the host decides when the engine ends (it stops training runs
+// with a checkpoint first, then sends SIGTERM), so the engine does not die mid-step with its parent's SIGINT.
+process.on('SIGINT', () => undefined)
+
 const port = enginePort()
 const emit = pushTo<TrainerEvents>(port)
 serveHostGrants(port) // main's native-dialog choices (src/main/trainer-host.ts `allowRoots`)

@@ -1,6 +1,7 @@
 // A training run survives an engine crash in web mode: a real engine process trains the tiny model, is killed
 // (SIGKILL) after a checkpoint, and the clients see run:error 'engine-exited' → run:resumed → run:step continuing
-// from the checkpoint's step (not 0) → run:done on the restarted engine.
+// from the checkpoint's step (not 0) → run:done on the restarted engine; stopping the server stops a run with a
+// checkpoint first, and a terminal's SIGINT does not reach into the engine's step.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -53,5 +54,23 @@ describe('EngineSupervisor with a training run', () => {
     expect(await engine.call('listRuns', undefined)).toEqual([])
     const metrics = readFileSync(join(request.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>)
     expect(metrics.filter((m) => 'flow_loss' in m).map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)) // no step twice
+  }, 60_000)
+
+  it('stop() (flowmo serve ending) stops a training run with a checkpoint before the engine goes; Ctrl+C does not kill it mid-step', async () => {
+    const request: RunRequest = {
+      data: fixture.data, out: join(fixture.root, 'shutdown'), config: fixture.config, maxSteps: 100_000, batchSize: 2, lr: 1e-3,
+      perceptual: 'none', logEvery: 1, sampleEvery: 100_000, valEvery: 100_000, valImages: 2, checkpointEvery: 100_000, engine: 'tfjs',
+    }
+    const { runId } = (await engine.call('startRun', request)) as RunStarted
+    const steps = () => pushes.filter((p) => p.name === 'run:step' && (p.payload as { runId: string }).runId === runId).length
+    await vi.waitUntil(() => steps() >= 2, { timeout: 30_000, interval: 5 })
+    process.kill(engine.pid!, 'SIGINT') // what a terminal's Ctrl+C sends to the whole process group
+    const stepsAtSigint = steps()
+    await vi.waitUntil(() => steps() > stepsAtSigint, { timeout: 30_000, interval: 5 })
+    await engine.stop()
+    const done = payloads('run:done').find((d) => d.runId === runId)
+    expect(done).toMatchObject({ status: 'stopped', lastCheckpoint: expect.stringMatching(/step-\d+\.safetensors$/) })
+    expect(stepOf(done!.lastCheckpoint!)).toBe(done!.step)
+    expect(payloads('run:error').filter((e) => e.runId === runId)).toEqual([])
   }, 60_000)
 })
