@@ -55,7 +55,10 @@ export const jobSchemas = {
     gridImages: s.optional(s.integer({ min: 0, max: 64 })), weightsDir: s.optional(path), out: s.optional(path), path: inferencePath,
   }),
   openSweep: s.object({ path }),
-  compare: s.object({ ...methodsFields, imageSizePx: s.optional(s.integer({ min: 8, max: 4096 })) }),
+  compare: s.object({
+    ...methodsFields, imageSizePx: s.optional(s.integer({ min: 8, max: 4096 })),
+    metrics: s.optional(s.array(s.literal('lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy'), 5)), weightsDir: s.optional(path),
+  }),
   exportRatings: s.object({ ...methodsFields, out: path, title: s.optional(s.string(200)) }),
   importRatings: s.object({
     exportDir: path, ratings: s.array(path, 1000), minMs: s.optional(s.number({ min: 0 })),

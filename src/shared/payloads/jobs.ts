@@ -113,13 +113,27 @@ export interface CompareRequest {
   readonly seed?: number
   readonly targetBpp?: number // codec target; default the model's (or first tokenizer's) BPP
   readonly imageSizePx?: number // square size the images are cropped to; default the model's (or first tokenizer's)
+  readonly metrics?: readonly CompareMetric[] // beyond PSNR/SSIM (always computed); default none
+  readonly weightsDir?: string // where the weight files are (default: FLOWMO_WEIGHTS_DIR, ~/.cache/flowmo/weights, torch's cache)
 }
+
+/** LPIPS (AlexNet and VGG, per image); rFID/KID over the set (pytorch-fid InceptionV3); their offline proxies (MobileNetV2). */
+export type CompareMetric = Extract<EvalMetric, 'lpips' | 'fid' | 'kid' | 'fid-proxy' | 'kid-proxy'>
 
 export interface CompareReport {
   readonly imageSizePx: number
   readonly targetBpp: number | null
   readonly originals: readonly { readonly pixels: Uint8Array; readonly h: number; readonly w: number }[]
-  readonly methods: readonly unknown[] // MethodComparison (src/trainer/baselines/compare.ts), image order
+  /**
+   * MethodComparison (src/trainer/baselines/compare.ts), image order: id, label, settings, nominalBpp, meanBpp,
+   * meanPsnr, meanSsim, reconstructions [{ image, bpp, psnr, ssim, settings, lpips?: { alex?, vgg? } }], and
+   * metrics / details keyed as eval's report: lpips_alex, lpips_vgg (means), fid | fid_proxy and kid | kid_proxy
+   * (originals against this method's reconstructions, over all images; *_proxy is the offline network, never rFID).
+   */
+  readonly methods: readonly unknown[]
+  readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run: the weight file it needs (eval's text), too few images
+  readonly warnings: Readonly<Record<string, string>> // metric → why its value needs care, e.g. fid: FID of N ≤ 2048 images
+  readonly networks: readonly { readonly name: string; readonly weightsFile: string; readonly sha256: string }[] // behind LPIPS/FID/KID
 }
 
 /** A folder for human raters → ExportReport (src/trainer/rating/export.ts). */

@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises'
 import type { CompareReport, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, MethodChoice } from '../../shared/payloads/jobs'
 import { compareMethods } from '../baselines/compare'
+import { compareNetworkFiles, disposeCompareNetworks, openCompareNetworks, setSizeNotes } from '../baselines/compare-metrics'
 import { openMethods, type MethodSpec, type OpenedMethods } from '../baselines/method-list'
 import { centerCrop, decodeImage, resizeShorterSide, type RgbImage } from '../data/images'
 import { TfModel } from '../inference/tf-model'
@@ -10,7 +11,7 @@ import { samplingConfig } from '../inspect/sampling'
 import { exportForRating, imageIds, type ExportReport } from '../rating/export'
 import { importRatings, type RatingReport } from '../rating/import'
 import { modelSource, type JobContext } from './job-work'
-import { readable, writableTarget } from './paths'
+import { readable, readableOrUndefined, writableTarget } from './paths'
 
 async function methodSpec(m: MethodChoice): Promise<MethodSpec> {
   if (m === 'flowmo') return { kind: 'flowmo' }
@@ -39,11 +40,21 @@ async function loadSquare(path: string, sizePx: number): Promise<RgbImage> {
   return centerCrop(resizeShorterSide(await decodeImage(await readable(path)), sizePx), sizePx)
 }
 
+/** Every method on the images, scored by PSNR/SSIM and the asked-for LPIPS, rFID/KID or proxies (missing weights: `unavailable`). */
 export function compareJob(req: CompareRequest, { signal, progress }: JobContext): Promise<CompareReport> {
   return withMethods(req, async (opened) => {
     const images = await Promise.all(req.images.map((p) => loadSquare(p, opened.imageSizePx)))
-    const methods = await compareMethods(images, opened.methods, { signal, onProgress: (done, total, method) => progress(done, total, method) })
-    return { imageSizePx: opened.imageSizePx, targetBpp: opened.targetBpp, originals: images.map((i) => ({ pixels: i.rgb, h: i.h, w: i.w })), methods }
+    const networks = await openCompareNetworks(req.metrics ?? [], await readableOrUndefined(req.weightsDir))
+    try {
+      const methods = await compareMethods(images, opened.methods, { signal, networks, onProgress: (done, total, method) => progress(done, total, method) })
+      const notes = setSizeNotes(networks, images.length)
+      return {
+        imageSizePx: opened.imageSizePx, targetBpp: opened.targetBpp, originals: images.map((i) => ({ pixels: i.rgb, h: i.h, w: i.w })), methods,
+        unavailable: { ...networks.unavailable, ...notes.unavailable }, warnings: notes.warnings, networks: compareNetworkFiles(networks),
+      }
+    } finally {
+      disposeCompareNetworks(networks)
+    }
   })
 }
 

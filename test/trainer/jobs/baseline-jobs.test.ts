@@ -1,6 +1,6 @@
 // Baselines and human ratings through TrainerService on the golden tiny-a model: compare FlowMo with codecs at its
 // BPP, export a rating folder, import a ratings file written against its manifest.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
@@ -57,6 +57,23 @@ describe('baseline and rating jobs', () => {
     expect(report.originals.map((o) => [o.h, o.w])).toEqual([[48, 48], [48, 48]])
     const [jpeg] = report.methods as { reconstructions: { settings: { bppBelowTarget: number | null; bppAboveTarget: number | null } }[] }[]
     for (const r of jpeg.reconstructions) expect(r.settings.bppBelowTarget! <= 1 && r.settings.bppAboveTarget! >= 1).toBe(true)
+  }, 60_000)
+
+  it('adds the asked-for metrics: proxy FID/KID per method, rFID/KID/LPIPS unavailable without their weight files', async () => {
+    const { trainer, result } = engine()
+    const weightsDir = join(out, 'no-weights')
+    mkdirSync(weightsDir)
+    const { jobId } = await trainer.compare({ methods: ['jpeg', 'webp'], images, targetBpp: 1, imageSizePx: 32, metrics: ['lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy'], weightsDir })
+    const report = (await result(jobId)) as CompareReport
+    expect(Object.keys(report.unavailable).sort()).toEqual(['fid', 'kid', 'lpips_alex', 'lpips_vgg'])
+    expect(report.unavailable.fid).toMatch(/pt_inception-2015-12-05-6726825d\.pth/)
+    expect(report.warnings.fid_proxy).toMatch(/^2 images ≤ 1280 features/)
+    expect(report.networks.map((n) => n.name)).toEqual([expect.stringMatching(/^proxy: MobileNetV2/)])
+    for (const m of report.methods as { metrics: Record<string, number>; reconstructions: { lpips?: unknown }[] }[]) {
+      expect(Object.keys(m.metrics).sort()).toEqual(['fid_proxy', 'kid_proxy'])
+      expect(m.metrics.fid_proxy).toBeGreaterThan(0)
+      expect(m.reconstructions[0].lpips).toBeUndefined()
+    }
   }, 60_000)
 
   it('exports a rating folder, then imports ratings made against its manifest', async () => {
