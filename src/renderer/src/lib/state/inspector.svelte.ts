@@ -17,8 +17,8 @@ export class InspectorState {
   error = $state('')
 
   readonly image = $derived(this.images.find((i) => i.imageId === this.imageId) ?? null)
-  private source: OpenModelRequest | null = null
-  private imageSources: (string | UploadedFile)[] = [] // per entry of `images`: its path or its uploaded bytes
+  private source = $state.raw<OpenModelRequest | null>(null) // reactive: other sections default to it
+  private imageSources = $state.raw<(string | UploadedFile)[]>([]) // per entry of `images`: its path or its uploaded bytes
   private engineRestarted = false
 
   constructor() {
