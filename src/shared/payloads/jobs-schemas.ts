@@ -59,7 +59,9 @@ export const jobSchemas = {
     ...methodsFields, imageSizePx: s.optional(s.integer({ min: 8, max: 4096 })),
     metrics: s.optional(s.array(s.literal('lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy'), 5)), weightsDir: s.optional(path),
   }),
-  exportRatings: s.object({ ...methodsFields, out: path, title: s.optional(s.string(200)) }),
+  exportRatings: s.object({
+    ...methodsFields, out: path, title: s.optional(s.string(200)), imageSizePx: s.optional(s.integer({ min: 8, max: 4096 })),
+  }),
   importRatings: s.object({
     exportDir: path, ratings: s.array(path, 1000), minMs: s.optional(s.number({ min: 0 })),
     requireFlip: s.optional(s.boolean()), out: s.optional(path),

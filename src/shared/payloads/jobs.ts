@@ -136,7 +136,7 @@ export interface CompareReport {
   readonly networks: readonly { readonly name: string; readonly weightsFile: string; readonly sha256: string }[] // behind LPIPS/FID/KID
 }
 
-/** A folder for human raters → ExportReport (src/trainer/rating/export.ts). */
+/** A folder for human raters (manifest for the researcher, a blind rater/ folder to hand out) → ExportReport (src/trainer/rating/export.ts). */
 export interface ExportRatingsRequest {
   readonly model?: ModelFile
   readonly methods: readonly MethodChoice[] // at least two
@@ -145,7 +145,8 @@ export interface ExportRatingsRequest {
   readonly title?: string
   readonly sampling?: SamplingRequest
   readonly seed?: number
-  readonly targetBpp?: number
+  readonly targetBpp?: number // codec target; default the model's (or first tokenizer's) BPP
+  readonly imageSizePx?: number // square size the images are cropped to; default the model's (or first tokenizer's); codecs alone need it
 }
 
 /** Ratings back → RatingReport (src/trainer/rating/import.ts): win rates, intervals, Bradley–Terry ranking. */

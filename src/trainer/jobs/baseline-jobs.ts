@@ -20,7 +20,7 @@ async function methodSpec(m: MethodChoice): Promise<MethodSpec> {
 }
 
 /** Opens the request's methods, runs `work`, then releases every method and the model. */
-async function withMethods<T>(req: (CompareRequest | ExportRatingsRequest) & { readonly imageSizePx?: number }, work: (opened: OpenedMethods) => Promise<T>): Promise<T> {
+async function withMethods<T>(req: CompareRequest | ExportRatingsRequest, work: (opened: OpenedMethods) => Promise<T>): Promise<T> {
   const specs = await Promise.all(req.methods.map(methodSpec))
   const model = req.model ? await TfModel.open(await modelSource(req.model)) : undefined
   const flowmo = { sampling: req.sampling && samplingConfig(req.sampling), seed: req.seed, batch: 4 }

@@ -40,6 +40,8 @@ describe('job call schemas', () => {
     expect(refused('compare', { methods: [{ onnx: 3 }], images: [] })).toMatch(/\.methods\[0\]: expected/)
     expect(refused('exportRatings', { model, methods: ['flowmo', 'webp'], images: ['/a.png'], out: '/x', title: 'pilot' })).toBeNull()
     expect(refused('exportRatings', { model, methods: ['flowmo', 'webp'], images: ['/a.png'] })).toMatch(/\.out: expected string/)
+    expect(refused('exportRatings', { methods: ['jpeg', 'webp'], images: ['/a.png'], out: '/x', targetBpp: 1, imageSizePx: 64 })).toBeNull() // codecs alone: no checkpoint
+    expect(refused('exportRatings', { methods: ['jpeg', 'webp'], images: ['/a.png'], out: '/x', imageSizePx: 4 })).toMatch(/\.imageSizePx: expected integer/)
     expect(refused('importRatings', { exportDir: '/x', ratings: ['/r.json'], minMs: 500, requireFlip: true })).toBeNull()
     expect(refused('importRatings', { exportDir: '/x', ratings: '/r.json' })).toMatch(/\.ratings: expected array/)
     expect(refused('importRatings', { exportDir: '/x', ratings: [], minMs: -1 })).toMatch(/\.minMs: expected finite number ≥ 0/)
