@@ -1,10 +1,14 @@
 // The compare form (issue 7) as the view edits it, and the CompareRequest it makes: one sentence per problem that
 // keeps it from running. Blank numbers take the model's value (target BPP, image size, sampler).
-import type { CompareRequest, MethodChoice, ModelSummary, SamplingRequest } from '../../../../shared/protocol'
+import type { CompareMetric, CompareRequest, MethodChoice, ModelSummary, SamplingRequest } from '../../../../shared/protocol'
 
 export const builtInMethods = ['flowmo', 'jpeg', 'webp', 'avif'] as const
 export type BuiltInMethod = (typeof builtInMethods)[number]
 export const methodNames: Record<BuiltInMethod, string> = { flowmo: 'FlowMo', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF' }
+
+/** The metrics beyond PSNR/SSIM a comparison can add; the proxies run offline and are never called rFID. */
+export const compareMetrics: readonly CompareMetric[] = ['lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy']
+export const metricChoiceNames: Record<CompareMetric, string> = { lpips: 'LPIPS', fid: 'rFID', kid: 'KID', 'fid-proxy': 'proxy FID', 'kid-proxy': 'proxy KID' }
 
 export interface CompareForm {
   modelPath: string // checkpoint; FlowMo's, and the default target BPP and size
@@ -18,12 +22,15 @@ export interface CompareForm {
   rho: string
   cfg: string
   seed: number
+  metrics: Record<CompareMetric, boolean> // beyond PSNR/SSIM
+  weightsDir: string // '' = the engine's default weights folders
 }
 
 export function emptyForm(): CompareForm {
   return {
     modelPath: '', configPath: '', methods: { flowmo: true, jpeg: true, webp: true, avif: false }, onnxFolders: [],
     images: '', targetBpp: '', sizePx: '', steps: '', rho: '', cfg: '', seed: 0,
+    metrics: { lpips: false, fid: false, kid: false, 'fid-proxy': false, 'kid-proxy': false }, weightsDir: '',
   }
 }
 
@@ -66,11 +73,14 @@ export function compareRequest(form: CompareForm, model: ModelSummary | null): C
   if (!Number.isInteger(form.seed) || form.seed < 0) throw new Error(`seed must be a whole number ≥ 0, got ${form.seed}`)
   const sampling = flowmo ? samplingOf(form, model) : undefined
   const checkpoint = { checkpoint: form.modelPath.trim(), ...(form.configPath.trim() ? { config: form.configPath.trim() } : {}) }
+  const metrics = compareMetrics.filter((m) => form.metrics[m])
   return {
     methods, images, seed: form.seed,
     ...(flowmo ? { model: checkpoint } : {}),
     ...(sampling ? { sampling } : {}),
     ...(targetBpp !== undefined ? { targetBpp } : {}),
     ...(imageSizePx !== undefined ? { imageSizePx } : {}),
+    ...(metrics.length > 0 ? { metrics } : {}),
+    ...(metrics.length > 0 && form.weightsDir.trim() ? { weightsDir: form.weightsDir.trim() } : {}),
   }
 }

@@ -1,5 +1,6 @@
 // The compare job's report as the views read it: each MethodComparison (src/trainer/baselines/compare.ts) with its
-// reconstructions as drawable pixels, and the captions a tile shows (method, actual BPP, codec quality, match, scores).
+// reconstructions as drawable pixels, the captions a tile shows (method, actual BPP, codec quality, match, scores,
+// LPIPS), and the names of the set metrics (rFID, KID; the offline proxy's always say "proxy").
 import { schemeTableau10 } from 'd3-scale-chromatic'
 import type { CompareReport, RgbPixels } from '../../../../shared/protocol'
 import { formatDb } from '../../lib/format'
@@ -12,6 +13,7 @@ export interface ComparedTile {
   readonly bpp: number // actual, this image
   readonly psnr: number // dB, Infinity when identical
   readonly ssim: number
+  readonly lpips?: Readonly<Record<string, number>> // per net ('alex', 'vgg') when LPIPS ran
   readonly settings: MethodSettings // codecs: quality, bytes, belowFloor, bppBelowTarget/bppAboveTarget …
 }
 
@@ -24,6 +26,8 @@ export interface ComparedMethod {
   readonly meanBpp: number
   readonly meanPsnr: number
   readonly meanSsim: number
+  readonly metrics: Readonly<Record<string, number>> // lpips_alex, lpips_vgg (means); fid | fid_proxy, kid | kid_proxy (over the set)
+  readonly details: Readonly<Record<string, Readonly<Record<string, unknown>>>> // per metric, e.g. kid: { std, subsetSize }
   readonly tiles: readonly ComparedTile[] // image order
 }
 
@@ -32,6 +36,8 @@ export interface CompareResult {
   readonly targetBpp: number | null
   readonly originals: readonly RgbPixels[]
   readonly methods: readonly ComparedMethod[]
+  readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
+  readonly warnings: Readonly<Record<string, string>> // metric → why its value needs care
 }
 
 /** MethodComparison as it crosses the wire. */
@@ -42,16 +48,34 @@ interface WireMethod {
   readonly meanBpp: number
   readonly meanPsnr: number
   readonly meanSsim: number
-  readonly reconstructions: readonly { image: { rgb: Uint8Array; h: number; w: number }; bpp: number; psnr: number; ssim: number; settings: MethodSettings }[]
+  readonly metrics: Readonly<Record<string, number>>
+  readonly details: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  readonly reconstructions: readonly { image: { rgb: Uint8Array; h: number; w: number }; bpp: number; psnr: number; ssim: number; lpips?: Record<string, number>; settings: MethodSettings }[]
 }
 
 export function compareResult(report: CompareReport): CompareResult {
   const methods = (report.methods as WireMethod[]).map((m, i): ComparedMethod => ({
     id: m.id, label: m.label, name: shortName(m), colour: schemeTableau10[i % schemeTableau10.length],
-    nominalBpp: m.nominalBpp, meanBpp: m.meanBpp, meanPsnr: m.meanPsnr, meanSsim: m.meanSsim,
-    tiles: m.reconstructions.map((r) => ({ image: { pixels: r.image.rgb, h: r.image.h, w: r.image.w }, bpp: r.bpp, psnr: r.psnr, ssim: r.ssim, settings: r.settings })),
+    nominalBpp: m.nominalBpp, meanBpp: m.meanBpp, meanPsnr: m.meanPsnr, meanSsim: m.meanSsim, metrics: m.metrics, details: m.details,
+    tiles: m.reconstructions.map((r) => ({ image: { pixels: r.image.rgb, h: r.image.h, w: r.image.w }, bpp: r.bpp, psnr: r.psnr, ssim: r.ssim, lpips: r.lpips, settings: r.settings })),
   }))
-  return { imageSizePx: report.imageSizePx, targetBpp: report.targetBpp, originals: report.originals, methods }
+  const { imageSizePx, targetBpp, originals, unavailable, warnings } = report
+  return { imageSizePx, targetBpp, originals, methods, unavailable, warnings }
+}
+
+/** Set and perceptual metrics in the order the summary shows them, with their names (proxies say so). */
+export const metricNames: Readonly<Record<string, string>> = {
+  lpips_alex: 'LPIPS (AlexNet)', lpips_vgg: 'LPIPS (VGG)', fid: 'rFID', kid: 'KID', fid_proxy: 'proxy FID', kid_proxy: 'proxy KID',
+}
+
+/** The metrics some method of the result has, in metricNames order. */
+export function metricColumns(result: CompareResult): string[] {
+  return Object.keys(metricNames).filter((k) => result.methods.some((m) => k in m.metrics))
+}
+
+/** FID with 2 decimals, LPIPS and KID with 4. */
+export function formatMetric(key: string, value: number): string {
+  return value.toFixed(key.startsWith('fid') ? 2 : 4)
 }
 
 /** Codecs by their name; FlowMo and ONNX tokenizers by their label without the parenthesised details. */
@@ -67,6 +91,12 @@ export interface TileCaption {
   readonly rate: string // '0.0938 bpp' or '0.9980 bpp · q17'
   readonly match: string // codecs: how the rate search ended; '' otherwise
   readonly scores: string // 'PSNR 24.10 dB · SSIM 0.712'
+  readonly perceptual: string // 'LPIPS alex 0.1234 · vgg 0.2345' (the nets that ran); '' when LPIPS did not run
+}
+
+function lpipsCaption(lpips: Readonly<Record<string, number>> | undefined): string {
+  const nets = Object.entries(lpips ?? {})
+  return nets.length === 0 ? '' : `LPIPS ${nets.map(([net, v]) => `${net} ${formatMetric('lpips', v)}`).join(' · ')}`
 }
 
 /** What a tile says under its method's name. */
@@ -75,7 +105,7 @@ export function tileCaption(tile: ComparedTile): TileCaption {
   const rate = `${formatBpp(tile.bpp)} bpp${typeof quality === 'number' ? ` · q${quality}` : ''}`
   const target = typeof targetBpp === 'number' ? formatBpp(targetBpp) : ''
   const match = !target ? '' : belowFloor ? `floor: smallest file is above ${target}` : aboveCeiling ? `ceiling: largest file is below ${target}` : `closest to ${target}`
-  return { rate, match, scores: `PSNR ${formatDb(tile.psnr)} · SSIM ${tile.ssim.toFixed(3)}` }
+  return { rate, match, scores: `PSNR ${formatDb(tile.psnr)} · SSIM ${tile.ssim.toFixed(3)}`, perceptual: lpipsCaption(tile.lpips) }
 }
 
 /** The probed rates around a codec's target (null on a side with none), as the rate search reported them. */

@@ -1,10 +1,10 @@
 // The compare grid as one PNG: originals and reconstructions enlarged with whole pixels, each captioned with its
-// method, actual BPP and PSNR/SSIM, as the grid shows them.
+// method, actual BPP, PSNR/SSIM and LPIPS when it ran, as the grid shows them.
 import { downloadPng, drawRgb } from '../common/canvas'
 import { tileCaption, type CompareResult } from './compare-result'
 
 const tilePx = 192
-const captionPx = 46
+const captionPx = 60
 const gapPx = 8
 
 export function gridCanvas(result: CompareResult): HTMLCanvasElement {
@@ -23,7 +23,7 @@ export function gridCanvas(result: CompareResult): HTMLCanvasElement {
     const cells = [{ name: 'original', image: original, lines: [`${original.w}×${original.h} input`] }]
     for (const m of result.methods) {
       const c = tileCaption(m.tiles[row])
-      cells.push({ name: m.name, image: m.tiles[row].image, lines: [c.rate, c.scores] })
+      cells.push({ name: m.name, image: m.tiles[row].image, lines: [c.rate, c.scores, c.perceptual] })
     }
     cells.forEach((cell, col) => {
       const x = gapPx + col * (tilePx + gapPx)

@@ -1,7 +1,9 @@
 // The Compare section's document (issue 7): the form, the summary of its model (for the default target BPP, size
-// and sampler), the last report, and the zoom/pan every tile of the grid shares. Survives switching sections.
+// and sampler), the last report, the scatter's y axis and the zoom/pan every tile of the grid shares. Survives
+// switching sections.
 import { compareRequest, emptyForm, type CompareForm } from '../../components/compare/compare-request'
 import { compareResult, type CompareResult } from '../../components/compare/compare-result'
+import type { ScatterY } from '../../components/compare/scatter-series'
 import type { CompareReport, CompareRequest, ModelSummary } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { inspector } from './inspector.svelte'
@@ -14,6 +16,7 @@ export class CompareState {
   modelNote = $state('') // why the model could not be read
   result = $state.raw<CompareResult | null>(null)
   error = $state('')
+  scatterY = $state<ScatterY>('psnr') // PSNR, rFID or proxy FID against BPP; PSNR while the result has no such value
   readonly view = new ViewTransform()
   private modelKey = ''
   private filled = { model: false, images: false }

@@ -36,6 +36,13 @@ describe('compareRequest', () => {
     expect(() => compareRequest(form({ ...codecsOnly, modelPath: '', targetBpp: '1' }), null)).toThrow(/codecs alone need an image size/)
   })
 
+  it('asks for the ticked metrics, with the weights folder only when a metric is ticked', () => {
+    const metrics = { ...emptyForm().metrics, lpips: true, 'fid-proxy': true }
+    expect(compareRequest(form({ metrics, weightsDir: ' /w ' }), model)).toMatchObject({ metrics: ['lpips', 'fid-proxy'], weightsDir: '/w' })
+    const none = compareRequest(form({ weightsDir: '/w' }), model)
+    expect([none.metrics, none.weightsDir]).toEqual([undefined, undefined])
+  })
+
   it('names what is missing or malformed', () => {
     expect(() => compareRequest(form({ methods: { flowmo: false, jpeg: false, webp: false, avif: false } }), model)).toThrow(/at least one method/)
     expect(() => compareRequest(form({ images: ' \n' }), model)).toThrow(/at least one image/)

@@ -1,0 +1,61 @@
+// What the rate–distortion scatter plots on its y axis: PSNR (per image and mean), or a set metric over all images —
+// rFID (the paper's Figure 1 axes) or the offline proxy FID — one point per method; which of them this result offers.
+import { formatDb } from '../../lib/format'
+import { formatMetric, type CompareResult } from './compare-result'
+
+export type ScatterY = 'psnr' | 'fid' | 'fid_proxy'
+
+export interface ScatterChoice {
+  readonly key: ScatterY
+  readonly name: string // on the switch
+  readonly reason: string // why it cannot be chosen ('' when it can): the report's `unavailable` text
+}
+
+export interface ScatterPoint {
+  readonly id: string
+  readonly name: string
+  readonly colour: string
+  readonly bpp: number
+  readonly y: number
+}
+
+export interface ScatterSeries {
+  readonly key: ScatterY
+  readonly axisLabel: string // says which way is better
+  readonly means: readonly ScatterPoint[] // one per method that has the metric
+  readonly images: readonly Omit<ScatterPoint, 'id' | 'name'>[] // per image (PSNR only; FID exists for a set)
+  readonly format: (y: number) => string // for tooltips
+}
+
+const names: Record<ScatterY, string> = { psnr: 'PSNR', fid: 'rFID', fid_proxy: 'proxy FID' }
+
+/** PSNR always; rFID and proxy FID when the comparison asked for them (unchoosable, with the reason, when they did not run). */
+export function scatterChoices(result: CompareResult): ScatterChoice[] {
+  const sets = (['fid', 'fid_proxy'] as const).flatMap((key): ScatterChoice[] => {
+    if (result.methods.some((m) => key in m.metrics)) return [{ key, name: names[key], reason: '' }]
+    return key in result.unavailable ? [{ key, name: names[key], reason: result.unavailable[key] }] : []
+  })
+  return [{ key: 'psnr', name: names.psnr, reason: '' }, ...sets]
+}
+
+/** `wanted` when this result can plot it, else PSNR. */
+export function scatterY(result: CompareResult, wanted: ScatterY): ScatterY {
+  return scatterChoices(result).some((c) => c.key === wanted && !c.reason) ? wanted : 'psnr'
+}
+
+export function scatterSeries(result: CompareResult, key: ScatterY): ScatterSeries {
+  if (key === 'psnr') {
+    return {
+      key, axisLabel: 'PSNR (dB) ↑ higher is better',
+      means: result.methods.map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.meanPsnr })),
+      images: result.methods.flatMap((m) => m.tiles.map((t) => ({ colour: m.colour, bpp: t.bpp, y: t.psnr }))),
+      format: formatDb,
+    }
+  }
+  return {
+    key, axisLabel: `${names[key]} ↓ lower is better`,
+    means: result.methods.filter((m) => key in m.metrics).map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.metrics[key] })),
+    images: [],
+    format: (y) => `${names[key]} ${formatMetric(key, y)}`,
+  }
+}
