@@ -1,7 +1,8 @@
 // The Compare section in Chromium against `flowmo serve`: the golden tiny-a model beside JPEG and WebP at its bit
-// rate on two real photos, then the codecs alone at a typed rate. Asserts on tiles (pixels, labels, the codecs'
-// matched window, one shared zoom), the scatter and the grid export; screenshots test-results/screenshots/compare-*.png.
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs'
+// rate on two real photos, then the codecs alone at a typed rate, then an ONNX tokenizer, then the offline proxy FID.
+// Asserts on tiles (pixels, labels, the codecs' matched window, one shared zoom), the scatter (PSNR and FID axes), the
+// unavailable rFID and the grid export; screenshots test-results/screenshots/compare-*.png.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -171,6 +172,32 @@ describe('compare in Chromium', () => {
     expect((await pixelStats(page, `[data-testid=compare-onnx-${spec.name}-1]`)).width).toBe(sizePx)
     expect(await page.locator('[data-testid=scatter-point]').count()).toBe(3)
     await screenshot(page, 'compare-flowmo-onnx')
+  })
+
+  it('adds the offline proxy FID: a column, one point per method on the FID axis; rFID without weights says which file', async () => {
+    mkdirSync(join(dir, 'no-weights'))
+    await page.check('[data-testid=compare-metric-fid]')
+    await page.check('[data-testid=compare-metric-fid-proxy]')
+    await page.fill('[data-testid=compare-weights]', join(dir, 'no-weights'))
+    await run(page, 3)
+    const rfid = page.locator('[data-testid=compare-unavailable][data-metric=fid]')
+    expect(await rfid.textContent()).toMatch(/^rFID did not run: rFID\/KID needs pt_inception-2015-12-05-6726825d\.pth/)
+    expect(await page.textContent('[data-testid=compare-column-fid_proxy]')).toBe('proxy FID')
+    expect(await page.locator('[data-testid=compare-column-fid]').count()).toBe(0)
+    const values = await page.$$eval('[data-testid=compare-summary-row] td[data-metric=fid_proxy]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))))
+    expect(values).toHaveLength(3)
+    for (const v of values) expect(v).toBeGreaterThan(0)
+    expect(await page.getAttribute('[data-testid=scatter-axis-fid]', 'title')).toMatch(/pt_inception/)
+    expect(await page.isDisabled('[data-testid=scatter-axis-fid]')).toBe(true)
+    await page.click('[data-testid=scatter-axis-fid_proxy]')
+    expect(await page.getAttribute('[data-testid=compare-scatter]', 'data-y')).toBe('fid_proxy')
+    expect(await page.textContent('[data-testid=scatter-y-label]')).toMatch(/^proxy FID ↓ lower is better/)
+    const points = await page.$$eval('[data-testid=scatter-point]', (gs) => gs.map((g) => Number(g.getAttribute('data-y'))))
+    expect(points).toEqual(values)
+    expect(await page.textContent('[data-testid=scatter-warning]')).toMatch(/^2 images ≤ 1280 features/)
+    await screenshot(page, 'compare-proxy-fid')
+    await page.click('[data-testid=scatter-axis-psnr]')
+    expect(await page.locator('[data-testid=compare-scatter] circle[opacity]').count()).toBe(6) // one faint point per image again
     expect(app.pageErrors).toEqual([])
   })
 })
