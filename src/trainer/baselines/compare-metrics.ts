@@ -1,9 +1,9 @@
 // The perceptual and set-level metrics of a comparison, with the eval's networks and conventions (eval/networks.ts,
 // eval/report.ts): LPIPS per image on [−1, 1], and FID/KID between all originals and one method's reconstructions.
 // Real rFID/KID use pytorch-fid's InceptionV3; the offline proxy's numbers are keyed fid_proxy/kid_proxy, never fid.
-import type { RgbImage } from '../data/images'
-import { toModelInput } from '../data/images'
-import { openEvalNetworks, type MetricName } from '../eval/networks'
+import type { CompareMetric } from '../../shared/payloads/jobs'
+import { toModelInput, type RgbImage } from '../data/images'
+import { openEvalNetworks } from '../eval/networks'
 import { singularCovarianceNote } from '../eval/report'
 import type { ImagesNCHW } from '../metrics/images'
 import type { FeatureExtractor } from '../metrics/inception-features'
@@ -11,10 +11,6 @@ import { kernelInceptionDistance } from '../metrics/kid'
 import type { LpipsMetric } from '../metrics/lpips'
 import type { FeatureNetwork } from '../metrics/protocol'
 import { setFrechetDistance } from './compare-frechet'
-
-/** What a comparison can add to PSNR/SSIM: LPIPS (both nets), rFID/KID (InceptionV3), their offline proxies. */
-export const COMPARE_METRICS = ['lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy'] as const satisfies readonly MetricName[]
-export type CompareMetric = (typeof COMPARE_METRICS)[number]
 
 /** A feature network and the set metrics it serves; `suffix` is '_proxy' for the proxy network. */
 export interface SetFeatures {
@@ -74,9 +70,9 @@ export function signedImages(images: readonly RgbImage[]): ImagesNCHW {
   return { layout: 'nchw-f32-signed', data, shape: [images.length, 3, h, w] }
 }
 
-/** Each feature network's rows for the originals, computed once per comparison. */
+/** Each feature network's rows for the originals, computed once per comparison (none for a single image: no FID/KID). */
 export function originalFeatures(nets: CompareNetworks, originals: ImagesNCHW): Promise<Float32Array[]> {
-  return Promise.all(nets.features.map((f) => f.extractor.features(originals)))
+  return Promise.all(originals.shape[0] < 2 ? [] : nets.features.map((f) => f.extractor.features(originals)))
 }
 
 /** Metrics that cannot run on this many images (FID/KID need two), with eval's wording; and caveats on the rest. */
@@ -88,7 +84,7 @@ export function setSizeNotes(nets: CompareNetworks, nImages: number): { unavaila
     for (const name of names) {
       if (nImages < 2) unavailable[name] = 'needs at least 2 images'
       else if (name.startsWith('fid') && nImages <= d) warnings[name] = singularCovarianceNote(nImages, d)
-      else if (name.startsWith('kid') && nImages < 1000) warnings[name] = `${nImages} images < 1000 per subset: KID over subsets of ${nImages} is noisy (std in details)`
+      else if (name.startsWith('kid') && nImages < 1000) warnings[name] = `${nImages} images < 1000: KID's subsets hold ${nImages} images instead of 1000, so its value is noisy`
     }
   }
   return { unavailable, warnings }
