@@ -1,5 +1,6 @@
-// `flowmo export-ratings`: images × methods → a folder for human raters (PNGs, manifest JSON/CSV, offline rating
-// page). Resumable: run the same command again after an interruption.
+// `flowmo export-ratings`: images × methods → an export folder (PNGs and manifest JSON/CSV for the researcher) with a
+// blind rater/ folder to hand out (offline rating page, token-named images). Resumable: run the same command again.
+import { join } from 'node:path'
 import { parseCommandArgs, integerOption, numberOption, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
@@ -8,7 +9,7 @@ import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-op
 
 export const exportRatings: Command = {
   name: 'export-ratings',
-  summary: 'export originals and reconstructions of several methods with an offline 2AFC rating page',
+  summary: 'export originals and reconstructions of several methods with a blind, offline 2AFC rating folder',
   usage: [
     'flowmo export-ratings --data <dir> --methods <list> --out <dir> [--checkpoint <file>] [options]',
     '',
@@ -17,7 +18,7 @@ export const exportRatings: Command = {
     '  --data <dir>       the images (recursive, sorted by path); resized (shorter side) and centre-cropped',
     '  --limit <n>        the first n images (default 20)',
     '  --out <dir>        the export folder (must not exist; built in <dir>.partial, resumable)',
-    '  --size <px>        image size when no method fixes it (FlowMo and ONNX tokenizers do)',
+    '  --size <px>        image size when no method fixes it (FlowMo and ONNX tokenizers do): needed for codecs only',
     '  --bpp <rate>       codec target bits per pixel (default: the checkpoint\'s, else the first tokenizer\'s)',
     '  --title <text>     shown on the rating page',
     '  --batch <n>        images per reconstruct call (default 4)',
@@ -69,6 +70,7 @@ type Opened = Awaited<ReturnType<typeof import('../../trainer/baselines/method-l
 async function runExport(data: string, out: string, limit: number, batch: number, title: string | undefined, opened: Opened): Promise<number> {
   const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
   const { exportForRating, imageIds } = await import('../../trainer/rating/export')
+  const { raterDir } = await import('../../trainer/rating/rater-folder')
   const scan = await scanImageFolder(data, { imageSizePx: opened.imageSizePx })
   for (const line of formatSkipped(scan.skipped)) console.error(line)
   const images = imageIds(scan.usable.slice(0, limit).map((e) => e.path))
@@ -85,7 +87,8 @@ async function runExport(data: string, out: string, limit: number, batch: number
       onProgress: (p) => bar.update(p.done, `${p.image} ${p.method}${p.reused ? ' (kept)' : ''}`),
     })
     for (const line of summary(report.manifest)) console.log(line)
-    console.log(`wrote ${out}: ${report.written} files made, ${report.reused} kept from an interrupted run; open ${out}/index.html to rate`)
+    console.log(`wrote ${out}: ${report.written} files made, ${report.reused} kept from an interrupted run`)
+    console.log(`hand out only ${join(out, raterDir)}/ to raters (they open index.html in it); the manifest beside it names the methods`)
     return 0
   } finally {
     process.off('SIGINT', onSigint)

@@ -9,7 +9,7 @@ export const importRatings: Command = {
   usage: [
     'flowmo import-ratings <ratings.json>… --export <dir> --out <report.json> [--min-ms <ms>] [--require-flip]',
     '',
-    '  --export <dir>     the export folder the ratings were made on (its manifest.json)',
+    '  --export <dir>     the export folder the ratings were made on (its manifest.json maps the page\'s tokens to methods)',
     '  --out <file>       the report (JSON)',
     '  --min-ms <ms>      drop trials decided faster than this (e.g. 500; default 0)',
     '  --require-flip     drop trials where the rater never used the flip view',

@@ -1,6 +1,7 @@
 // Batch export for human evaluation: images × methods → <out>/ with originals/<id>.png, recon/<method>/<id>.png,
-// manifest.json, manifest.csv and a self-contained rating page (index.html). Built in <out>.partial/ and resumable
-// (export-journal.ts); manifests and page are written last (temp + rename), then the folder is renamed to <out>.
+// manifest.json and manifest.csv for the researcher, and rater/ (rater-folder.ts: the page and token-named copies)
+// for raters. Built in <out>.partial/ and resumable (export-journal.ts keeps each file's token); rater/ and the
+// manifests are written last (manifest.json the very last, temp + rename), then the folder is renamed to <out>.
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
@@ -10,8 +11,8 @@ import { assertMethodId, type Method, type Reconstruction } from '../baselines/m
 import { centerCrop, decodeImage, encodePng, resizeShorterSide, type RgbImage } from '../data/images'
 import { describeFsError, ExportError, sha256, writeFileAtomic } from './export-files'
 import { appendJournal, claimPartial, journalFile, readJournal, recordKey, requestFile, type JournalRecord } from './export-journal'
-import { manifestCsv, manifestFormat, manifestJson, metricDescriptions, type ManifestEntry, type ManifestImage, type RatingManifest } from './manifest'
-import { ratingPageHtml } from './page'
+import { manifestCsv, manifestFormat, manifestJson, manifestVersion, metricDescriptions, type ManifestEntry, type ManifestImage, type RatingManifest } from './manifest'
+import { newToken, raterDir, writeRaterFolder } from './rater-folder'
 
 export interface ExportImage {
   readonly id: string // file-name safe, unique (see imageIds)
@@ -64,7 +65,7 @@ export async function exportForRating(req: ExportRequest): Promise<ExportReport>
   for (const dir of ['originals', ...req.methods.map((m) => join('recon', m.id))]) {
     await guard(join(partial, dir), (p) => mkdir(p, { recursive: true }))
   }
-  const fingerprint = sha256(JSON.stringify({ size: req.imageSizePx, images: req.images, methods: req.methods.map((m, i) => [m.id, m.settings, bpps[i]]) }))
+  const fingerprint = sha256(JSON.stringify({ layout: manifestVersion, size: req.imageSizePx, images: req.images, methods: req.methods.map((m, i) => [m.id, m.settings, bpps[i]]) }))
   await guard(join(partial, requestFile), () => claimPartial(partial, fingerprint))
   const done = await guard(join(partial, journalFile), () => readJournal(partial))
   const run = new ExportRun(req, partial, done, guard)
@@ -74,8 +75,8 @@ export async function exportForRating(req: ExportRequest): Promise<ExportReport>
     await run.chunk(first, Math.min(req.images.length, first + batch))
   }
   const manifest = run.manifest(bpps)
+  await guard(join(partial, raterDir), () => writeRaterFolder(partial, manifest))
   await guard(join(partial, 'manifest.csv'), (p) => writeFileAtomic(p, manifestCsv(manifest)))
-  await guard(join(partial, 'index.html'), (p) => writeFileAtomic(p, ratingPageHtml(manifest)))
   await guard(join(partial, 'manifest.json'), (p) => writeFileAtomic(p, manifestJson(manifest)))
   await guard(partial, async () => {
     await rm(join(partial, journalFile), { force: true })
@@ -152,7 +153,7 @@ class ExportRun {
     const reused = this.records.has(`original/${id}`)
     if (!reused) {
       const png = await encodePng(img.rgb, S, S)
-      const image: ManifestImage = { id, source: path, file: `originals/${id}.png`, sha256: sha256(png) }
+      const image: ManifestImage = { id, source: path, file: `originals/${id}.png`, token: newToken(), sha256: sha256(png) }
       await this.save({ kind: 'original', image }, image.file, png)
     }
     this.progress(index, 'original', reused)
@@ -165,7 +166,7 @@ class ExportRun {
     const png = await encodePng(rec.image.rgb, h, w)
     const image = this.req.images[index].id
     const entry: ManifestEntry = {
-      image, method: method.id, file: `recon/${method.id}/${image}.png`, sha256: sha256(png), bpp: rec.bpp,
+      image, method: method.id, file: `recon/${method.id}/${image}.png`, token: newToken(), sha256: sha256(png), bpp: rec.bpp,
       ...reconstructionScores(rec.image, original), settings: rec.settings,
     }
     await this.save({ kind: 'recon', entry }, entry.file, png)
@@ -189,7 +190,7 @@ class ExportRun {
     const images = req.images.map((i) => (records.get(`original/${i.id}`) as Extract<JournalRecord, { kind: 'original' }>).image)
     const entries = req.methods.flatMap((m) => req.images.map((i) => (records.get(`${m.id}/${i.id}`) as Extract<JournalRecord, { kind: 'recon' }>).entry))
     return {
-      format: manifestFormat, version: 1, exportId: randomUUID(), createdAt: new Date().toISOString(),
+      format: manifestFormat, version: manifestVersion, exportId: randomUUID(), createdAt: new Date().toISOString(),
       title: req.title ?? `${req.images.length} images × ${req.methods.length} methods`, imageSizePx: req.imageSizePx,
       metrics: metricDescriptions,
       methods: req.methods.map((m, i) => ({ id: m.id, label: m.label, bpp: bpps[i], settings: m.settings })),

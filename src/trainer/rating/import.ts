@@ -1,14 +1,16 @@
-// Ratings saved by the rating page, read back against the export's manifest: strict validation, quality-control
-// filters (too fast, never flipped), per-method win rates with Wilson intervals and a Bradley–Terry ranking (stats.ts).
+// Ratings saved by the blind rating page, read back against the export's manifest: strict validation, tokens mapped
+// back to methods, quality-control filters (too fast, never flipped), per-method win rates with Wilson intervals and
+// a Bradley–Terry ranking (stats.ts).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseManifest, type RatingManifest } from './manifest'
+import { parseManifest, ratingsFormat, ratingsVersion, type ManifestEntry, type RatingManifest } from './manifest'
 import { bradleyTerry, wilsonInterval } from './stats'
 
+/** One decision, mapped back from the page's tokens to method ids through the manifest. */
 export interface RatingRecord {
   readonly trial: number
   readonly image: string
-  readonly pair: readonly [string, string] // method ids, in export order
+  readonly pair: readonly [string, string] // method ids, in the page's order
   readonly left: string // method shown on the left
   readonly right: string
   readonly side: 'left' | 'right' // what the rater picked
@@ -30,7 +32,10 @@ export interface QualityFilter {
   readonly requireFlip?: boolean // drop trials where the flip view was never used
 }
 
-/** Parses one ratings file and checks every record against the manifest; all problems in one error (first 10). */
+/**
+ * Parses one ratings file of the rating page, checks every record against the manifest (all problems in one error,
+ * first 10) and maps its tokens back to methods. A file of another export, or with tokens this manifest lacks, is refused.
+ */
 export function parseRatingsFile(text: string, source: string, manifest: RatingManifest): RatingsFile {
   let raw: Record<string, unknown>
   try {
@@ -38,32 +43,40 @@ export function parseRatingsFile(text: string, source: string, manifest: RatingM
   } catch (e) {
     throw new Error(`${source}: not valid JSON (${(e as Error).message})`)
   }
-  if (raw?.format !== 'flowmo-ratings' || raw.version !== 1) throw new Error(`${source}: not a ratings file of the rating page (format flowmo-ratings, version 1)`)
-  if (raw.exportId !== manifest.exportId) throw new Error(`${source}: ratings belong to export ${String(raw.exportId)}, not to this export (${manifest.exportId})`)
+  if (raw?.format !== ratingsFormat || raw.version !== ratingsVersion) {
+    throw new Error(`${source}: not a ratings file of a blind rating page (format ${ratingsFormat}, version ${ratingsVersion}; got ${JSON.stringify(raw?.format)})`)
+  }
+  if (raw.exportId !== manifest.exportId) {
+    throw new Error(`${source}: these ratings were made on another export (export id ${String(raw.exportId)}), not on this one (${manifest.exportId}); import them with the export folder they came from`)
+  }
   if (!Array.isArray(raw.ratings)) throw new Error(`${source}: "ratings" must be a list`)
-  const methods = new Set(manifest.methods.map((m) => m.id))
+  const tokens = new Map(manifest.entries.map((e) => [e.token, e]))
   const images = new Set(manifest.images.map((i) => i.id))
-  const problems = raw.ratings.flatMap((r: unknown, i: number) => recordProblems(r, methods, images).map((p) => `ratings[${i}]: ${p}`))
+  const problems = raw.ratings.flatMap((r: unknown, i: number) => recordProblems(r, tokens, images).map((p) => `ratings[${i}]: ${p}`))
   if (problems.length > 0) throw new Error(`${source}: ${problems.length} invalid rating(s): ${problems.slice(0, 10).join('; ')}`)
+  const method = (token: unknown): string => tokens.get(token as string)!.method
   return {
     source, exportId: manifest.exportId, sessionId: String(raw.sessionId ?? source), rater: typeof raw.rater === 'string' ? raw.rater : '',
-    ratings: raw.ratings as RatingRecord[],
+    ratings: (raw.ratings as Record<string, unknown>[]).map((r) => ({
+      trial: r.trial as number, image: r.image as string, pair: [method((r.pair as unknown[])[0]), method((r.pair as unknown[])[1])],
+      left: method(r.left), right: method(r.right), side: r.side as 'left' | 'right', choice: method(r.choice), ms: r.ms as number, flips: r.flips as number,
+    })),
   }
 }
 
-function recordProblems(v: unknown, methods: Set<string>, images: Set<string>): string[] {
+function recordProblems(v: unknown, tokens: Map<string, ManifestEntry>, images: Set<string>): string[] {
   if (typeof v !== 'object' || v === null) return ['not an object']
   const r = v as Record<string, unknown>
   const out: string[] = []
   if (!images.has(r.image as string)) out.push(`unknown image ${JSON.stringify(r.image)}`)
   const pair = r.pair as unknown[]
-  if (!Array.isArray(pair) || pair.length !== 2 || pair[0] === pair[1] || !pair.every((m) => methods.has(m as string))) {
-    out.push(`"pair" must be two different methods of the export, got ${JSON.stringify(r.pair)}`)
-  } else if (!((r.left === pair[0] && r.right === pair[1]) || (r.left === pair[1] && r.right === pair[0]))) {
-    out.push('"left"/"right" are not the two methods of "pair"')
-  }
+  const unknown = Array.isArray(pair) ? pair.filter((t) => !tokens.has(t as string)) : []
+  if (!Array.isArray(pair) || pair.length !== 2 || pair[0] === pair[1]) out.push(`"pair" must be two different tokens, got ${JSON.stringify(r.pair)}`)
+  else if (unknown.length > 0) out.push(`token(s) ${unknown.map((t) => JSON.stringify(t)).join(', ')} are not reconstructions of this export`)
+  else if (images.has(r.image as string) && pair.some((t) => tokens.get(t as string)!.image !== r.image)) out.push(`"pair" holds reconstructions of another image than ${JSON.stringify(r.image)}`)
+  else if (!((r.left === pair[0] && r.right === pair[1]) || (r.left === pair[1] && r.right === pair[0]))) out.push('"left"/"right" are not the two tokens of "pair"')
   if (r.side !== 'left' && r.side !== 'right') out.push(`"side" must be left or right, got ${JSON.stringify(r.side)}`)
-  else if (r.choice !== r[r.side]) out.push(`"choice" ${JSON.stringify(r.choice)} is not the method on the ${r.side}`)
+  else if (r.choice !== r[r.side]) out.push(`"choice" ${JSON.stringify(r.choice)} is not the token on the ${r.side}`)
   if (typeof r.ms !== 'number' || !(r.ms >= 0)) out.push(`"ms" must be a non-negative number, got ${JSON.stringify(r.ms)}`)
   if (!Number.isInteger(r.flips) || (r.flips as number) < 0) out.push(`"flips" must be a non-negative integer, got ${JSON.stringify(r.flips)}`)
   return out

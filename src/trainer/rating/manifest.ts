@@ -1,8 +1,14 @@
 // The manifest of a human-rating export (docs/baselines.md): which originals and reconstructions the folder holds,
-// each method's settings and bit rate, per-image metrics and sha256 of every file; written as JSON and as CSV.
+// each method's settings and bit rate, per-image metrics, sha256 of every file and the opaque token under which the
+// blind rater folder (rater/images/<token>.png) holds it; written as JSON and as CSV, for the researcher only.
 import type { MethodSettings } from '../baselines/method'
 
 export const manifestFormat = 'flowmo-rating-export'
+export const manifestVersion = 2 // 2: blind rater/ folder with opaque tokens
+
+/** The ratings file the rating page saves: tokens only, mapped back to methods by import.ts through the manifest. */
+export const ratingsFormat = 'blind-pairwise-ratings'
+export const ratingsVersion = 1
 
 export interface ManifestMethod {
   readonly id: string
@@ -15,6 +21,7 @@ export interface ManifestImage {
   readonly id: string
   readonly source: string // the input file as given
   readonly file: string // originals/<id>.png, relative to the export folder
+  readonly token: string // random; the rater's copy is rater/images/<token>.png
   readonly sha256: string
 }
 
@@ -22,6 +29,7 @@ export interface ManifestEntry {
   readonly image: string
   readonly method: string
   readonly file: string // recon/<method>/<image>.png
+  readonly token: string // random; the rater's copy is rater/images/<token>.png
   readonly sha256: string
   readonly bpp: number // actual for this image
   readonly psnr: number // dB, 8-bit RGB against the original (Infinity when identical)
@@ -31,7 +39,7 @@ export interface ManifestEntry {
 
 export interface RatingManifest {
   readonly format: typeof manifestFormat
-  readonly version: 1
+  readonly version: typeof manifestVersion
   readonly exportId: string // random; the rating page stamps it into every ratings file
   readonly createdAt: string
   readonly title: string
@@ -47,7 +55,7 @@ export const metricDescriptions = {
   ssim: 'per-image SSIM on 8-bit RGB, 7×7 uniform window, sample covariance (skimage defaults, as the reference evaluate.py)',
 } as const
 
-const csvColumns = ['image_id', 'method', 'file', 'bpp', 'psnr_db', 'ssim', 'sha256', 'settings'] as const
+const csvColumns = ['image_id', 'method', 'file', 'token', 'bpp', 'psnr_db', 'ssim', 'sha256', 'settings'] as const
 
 function csvField(v: string | number): string {
   const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : 'nan') : v
@@ -57,8 +65,8 @@ function csvField(v: string | number): string {
 /** One row per file: originals (method "original", no rate or metrics), then every reconstruction. */
 export function manifestCsv(m: RatingManifest): string {
   const rows: (string | number)[][] = [[...csvColumns]]
-  for (const img of m.images) rows.push([img.id, 'original', img.file, '', '', '', img.sha256, ''])
-  for (const e of m.entries) rows.push([e.image, e.method, e.file, e.bpp, e.psnr, e.ssim, e.sha256, JSON.stringify(e.settings)])
+  for (const img of m.images) rows.push([img.id, 'original', img.file, img.token, '', '', '', img.sha256, ''])
+  for (const e of m.entries) rows.push([e.image, e.method, e.file, e.token, e.bpp, e.psnr, e.ssim, e.sha256, JSON.stringify(e.settings)])
   return rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n'
 }
 
@@ -79,7 +87,9 @@ export function parseManifest(text: string, source: string): RatingManifest {
     throw new Error(`${source}: not valid JSON (${(e as Error).message})`)
   }
   if (m?.format !== manifestFormat) throw new Error(`${source}: not a rating export manifest (format ${JSON.stringify(m?.format)})`)
-  if (m.version !== 1) throw new Error(`${source}: manifest version ${m.version} is not supported (expected 1)`)
+  if (m.version !== manifestVersion) {
+    throw new Error(`${source}: manifest version ${m.version} is not supported (expected ${manifestVersion}, an export with a blind rater/ folder); export again`)
+  }
   if (typeof m.exportId !== 'string' || !Array.isArray(m.methods) || !Array.isArray(m.images) || !Array.isArray(m.entries)) {
     throw new Error(`${source}: manifest lacks exportId, methods, images or entries`)
   }

@@ -1,26 +1,26 @@
-// The rating page's script (plain browser JS, inlined by page.ts): trials = every method pair per image, shuffled,
-// left/right drawn per trial; 2AFC with the original always shown, and a flip view that swaps left/right in place.
-// Progress survives a reload (localStorage); ratings are saved as a JSON download. No network, no libraries.
+// The rating page's script (plain browser JS, inlined by page.ts): trials = every pair of reconstruction tokens per
+// image, shuffled, left/right drawn per trial; 2AFC with the original always shown, and a flip view that swaps
+// left/right in place. Progress survives a reload (localStorage); ratings (tokens only) are saved as a JSON download.
+import { ratingsFormat, ratingsVersion } from './manifest'
+
 export const ratingPageScript = String.raw`
 'use strict'
 var data = JSON.parse(document.getElementById('export-data').textContent)
-var storeKey = 'flowmo-ratings:' + data.exportId
+var storeKey = 'ratings:' + data.exportId
 var byId = {}
 data.images.forEach(function (img) { byId[img.id] = img })
 function $(id) { return document.getElementById(id) }
 function randomInt(n) { var a = new Uint32Array(1); crypto.getRandomValues(a); return a[0] % n }
+function src(token) { return 'images/' + token + '.png' }
 function randomId() { var s = ''; for (var i = 0; i < 4; i++) s += randomInt(0x10000).toString(16).padStart(4, '0'); return s }
 
 function newSession() {
   var trials = []
   data.images.forEach(function (img) {
-    for (var i = 0; i < data.methods.length; i++) {
-      for (var j = i + 1; j < data.methods.length; j++) {
-        var pair = [data.methods[i], data.methods[j]]
-        var swap = randomInt(2) === 1
-        trials.push({ image: img.id, pair: pair, left: swap ? pair[1] : pair[0], right: swap ? pair[0] : pair[1] })
-      }
-    }
+    img.pairs.forEach(function (pair) {
+      var swap = randomInt(2) === 1
+      trials.push({ image: img.id, pair: pair, left: swap ? pair[1] : pair[0], right: swap ? pair[0] : pair[1] })
+    })
   })
   for (var k = trials.length - 1; k > 0; k--) { var r = randomInt(k + 1); var t = trials[k]; trials[k] = trials[r]; trials[r] = t }
   return { sessionId: randomId(), startedAt: new Date().toISOString(), rater: '', trials: trials, ratings: [] }
@@ -48,15 +48,14 @@ function show() {
   $('trial').hidden = !t
   $('done').hidden = !!t
   if (!t) { $('done-count').textContent = String(state.ratings.length); return }
-  var img = byId[t.image]
-  $('left').src = img.recon[t.left]
-  $('right').src = img.recon[t.right]
-  $('original').src = img.original
+  $('left').src = src(t.left)
+  $('right').src = src(t.right)
+  $('original').src = src(byId[t.image].original)
   flips = 0
   setView('left', false)
   trialStart = performance.now()
   var next = state.trials[state.ratings.length + 1]
-  if (next) [byId[next.image].original, byId[next.image].recon[next.left], byId[next.image].recon[next.right]].forEach(function (src) { new Image().src = src })
+  if (next) [byId[next.image].original, next.left, next.right].forEach(function (token) { new Image().src = src(token) })
 }
 
 function setView(v, counted) {
@@ -64,8 +63,7 @@ function setView(v, counted) {
   if (!t) return
   if (counted && v !== view) flips++
   view = v
-  var img = byId[t.image]
-  $('flip').src = v === 'original' ? img.original : img.recon[t[v]]
+  $('flip').src = src(v === 'original' ? byId[t.image].original : t[v])
   $('flip-label').textContent = v === 'original' ? 'Original' : v === 'left' ? 'Left' : 'Right'
   $('flip-count').textContent = String(flips)
 }
@@ -85,7 +83,7 @@ function undo() { if (state.ratings.length > 0) { state.ratings.pop(); persist()
 
 function save() {
   var out = {
-    format: 'flowmo-ratings', version: 1, exportId: data.exportId, sessionId: state.sessionId, rater: state.rater,
+    format: '${ratingsFormat}', version: ${ratingsVersion}, exportId: data.exportId, sessionId: state.sessionId, rater: state.rater,
     startedAt: state.startedAt, savedAt: new Date().toISOString(), userAgent: navigator.userAgent,
     trials: state.trials.length, ratings: state.ratings
   }

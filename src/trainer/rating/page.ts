@@ -1,25 +1,15 @@
-// The self-contained rating page (index.html) of an export: inline CSS and script (page-script.ts), the trial data
-// as inline JSON, images by relative path, so it works opened from the folder (file://) with no network.
-import type { RatingManifest } from './manifest'
+// The self-contained rating page (rater/index.html) of an export: inline CSS and script (page-script.ts), the trial
+// data as inline JSON, images by relative path (images/<token>.png), so it works opened from the folder (file://)
+// with no network. It sees only PageData: opaque tokens, never method ids, labels, paths or rates.
 import { ratingPageScript } from './page-script'
 
-/** What the page needs: method ids (never labels, which stay out of the rater's view) and relative image paths. */
+/** What the page needs (rater-folder.ts builds it from the manifest): per image its id, the original's token and the
+ * pairs of reconstruction tokens to compare, in random order. */
 export interface PageData {
   readonly exportId: string
   readonly title: string
   readonly imageSizePx: number
-  readonly methods: readonly string[]
-  readonly images: readonly { readonly id: string; readonly original: string; readonly recon: Readonly<Record<string, string>> }[]
-}
-
-export function pageData(m: RatingManifest): PageData {
-  return {
-    exportId: m.exportId, title: m.title, imageSizePx: m.imageSizePx, methods: m.methods.map((x) => x.id),
-    images: m.images.map((img) => ({
-      id: img.id, original: img.file,
-      recon: Object.fromEntries(m.entries.filter((e) => e.image === img.id).map((e) => [e.method, e.file])),
-    })),
-  }
+  readonly images: readonly { readonly id: string; readonly original: string; readonly pairs: readonly (readonly [string, string])[] }[]
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -71,29 +61,29 @@ function trialMarkup(sizePx: number): string {
 </main>`
 }
 
-export function ratingPageHtml(m: RatingManifest): string {
+export function ratingPageHtml(data: PageData): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>Rate: ${escapeHtml(m.title)}</title>
+<title>Rate: ${escapeHtml(data.title)}</title>
 <style>${style}</style>
 </head>
 <body>
 <header>
-  <h1>${escapeHtml(m.title)}</h1>
+  <h1>${escapeHtml(data.title)}</h1>
   <span>Trial <span id="progress-text"></span></span> <progress id="progress"></progress>
   <label>Rater <input id="rater" placeholder="name or code" size="12"></label>
   <button id="undo" title="Z">Undo</button> <button id="save" title="S">Save ratings</button> <button id="restart">Restart</button>
 </header>
-${trialMarkup(m.imageSizePx)}
+${trialMarkup(data.imageSizePx)}
 <section id="done" hidden>
   <p class="question">All <span id="done-count"></span> trials rated. Thank you!</p>
   <p><button class="choice" id="save-done">Save ratings (JSON file)</button></p>
   <p class="help">Send the downloaded file to the person who ran this study.</p>
 </section>
-<script type="application/json" id="export-data">${inlineJson(pageData(m))}</script>
+<script type="application/json" id="export-data">${inlineJson(data)}</script>
 <script>${ratingPageScript}</script>
 </body>
 </html>

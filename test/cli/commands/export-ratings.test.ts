@@ -1,12 +1,13 @@
 // `flowmo export-ratings` and `flowmo import-ratings` through the real bin: a codec against the fixture ONNX tokenizer
-// (no tfjs needed), then ratings made from the manifest read back; usage errors exit 2 with one line.
+// (no tfjs needed) and codecs alone at --size, then ratings made with the rater tokens read back (a foreign file
+// refused); usage errors exit 2 with one line.
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseManifest } from '../../../src/trainer/rating/manifest'
+import { parseManifest, ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
 import { writeTinyTokenizer } from '../../fixtures/baselines/tiny-tokenizer'
 
 const bin = fileURLToPath(new URL('../../../bin/flowmo.mjs', import.meta.url))
@@ -33,14 +34,35 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(exp.stdout).toContain(`wrote ${out}: 9 files made, 0 kept`)
     const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest')
     expect(m.entries.length).toBe(6)
-    const ratings = m.images.map((img, trial) => ({ trial, image: img.id, pair: ['jpeg', 'onnx-tiny-avgpool8-q16'], left: 'jpeg', right: 'onnx-tiny-avgpool8-q16', side: 'left', choice: 'jpeg', ms: 100 + 1000 * trial, flips: 1 }))
-    await writeFile(join(dir, 'r.json'), JSON.stringify({ format: 'flowmo-ratings', version: 1, exportId: m.exportId, sessionId: 's', rater: 'a', ratings }))
+    expect(exp.stdout).toContain(`hand out only ${join(out, 'rater')}/ to raters`)
+    expect((await readdir(out)).sort()).toEqual(['manifest.csv', 'manifest.json', 'originals', 'rater', 'recon'])
+    const tok = 'onnx-tiny-avgpool8-q16'
+    const tokenOf = (image: string, method: string) => m.entries.find((e) => e.image === image && e.method === method)!.token
+    const ratings = m.images.map((img, trial) => {
+      const [j, o] = [tokenOf(img.id, 'jpeg'), tokenOf(img.id, tok)]
+      return { trial, image: img.id, pair: [o, j], left: j, right: o, side: 'left', choice: j, ms: 100 + 1000 * trial, flips: 1 }
+    })
+    const file = (name: string, exportId: string) => writeFile(join(dir, name), JSON.stringify({ format: ratingsFormat, version: ratingsVersion, exportId, sessionId: 's', rater: 'a', ratings }))
+    await file('r.json', m.exportId)
     const imp = flowmo(['import-ratings', join(dir, 'r.json'), '--export', out, '--out', join(dir, 'report.json'), '--min-ms', '500'])
     expect(imp.code).toBe(0)
     expect(imp.stdout).toContain('1 session(s), 3 trials, 2 kept (1 too fast, 0 never flipped)')
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
     expect(report.methods[0]).toMatchObject({ id: 'jpeg', wins: 2, comparisons: 2, rank: 1 })
+    await file('foreign.json', 'another-export')
+    const foreign = flowmo(['import-ratings', join(dir, 'foreign.json'), '--export', out, '--out', join(dir, 'x.json')])
+    expect(foreign.code).toBe(1)
+    expect(foreign.stderr).toMatch(/foreign\.json: these ratings were made on another export \(export id another-export\)/)
   }, 120_000)
+
+  it('codecs alone: --size and --bpp, no checkpoint', async () => {
+    const out = join(dir, 'codecs')
+    const exp = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--limit', '2', '--size', '24', '--bpp', '1', '--out', out])
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (jpeg, webp) at 24px, codecs matched to 1.0000 bpp')
+    expect(exp.code).toBe(0)
+    expect(parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest').imageSizePx).toBe(24)
+    expect((await readdir(join(out, 'rater', 'images'))).length).toBe(2 + 4)
+  }, 60_000)
 
   it('usage errors: one line, exit 2; a method that needs a checkpoint: exit 1', () => {
     const noOut = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp'])

@@ -1,5 +1,5 @@
 // Baselines and human ratings through TrainerService on the golden tiny-a model: compare FlowMo with codecs at its
-// BPP, export a rating folder, import a ratings file written against its manifest.
+// BPP, export a rating folder (and a codecs-only one, sized by the request), import ratings made with its rater tokens.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { CompareReport, ModelFile, TrainerEvents } from '../../../src/shared/protocol'
 import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
 import { TrainerService } from '../../../src/trainer/service'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
@@ -76,22 +77,34 @@ describe('baseline and rating jobs', () => {
     }
   }, 60_000)
 
-  it('exports a rating folder, then imports ratings made against its manifest', async () => {
+  it('exports a rating folder, then imports ratings made with its rater tokens', async () => {
     const { trainer, result } = engine()
     const exportDir = join(out, 'rating')
     const { jobId } = await trainer.exportRatings({ model, methods: ['flowmo', 'jpeg'], images, out: exportDir, title: 'test' })
-    const exported = (await result(jobId)) as { manifest: { exportId: string; images: { id: string }[] } }
-    expect(existsSync(join(exportDir, 'index.html'))).toBe(true)
-    const { exportId, images: ids } = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as typeof exported.manifest
+    const exported = (await result(jobId)) as { manifest: { exportId: string } }
+    expect(existsSync(join(exportDir, 'rater', 'index.html'))).toBe(true)
+    type Entry = { image: string; method: string; token: string }
+    const { exportId, entries } = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as { exportId: string; entries: Entry[] }
     expect(exportId).toBe(exported.manifest.exportId)
-    const ratings = ids.map((im, trial) => ({
-      trial, image: im.id, pair: ['flowmo', 'jpeg'], left: 'flowmo', right: 'jpeg', side: 'left', choice: 'flowmo', ms: 1500, flips: 1,
-    }))
+    const tokenOf = (image: string, method: string) => entries.find((e) => e.image === image && e.method === method)!.token
+    const ratings = [...new Set(entries.map((e) => e.image))].map((image, trial) => {
+      const [f, j] = [tokenOf(image, 'flowmo'), tokenOf(image, 'jpeg')]
+      return { trial, image, pair: [j, f], left: f, right: j, side: 'left', choice: f, ms: 1500, flips: 1 }
+    })
     const ratingsFile = join(out, 'ratings.json')
-    writeFileSync(ratingsFile, JSON.stringify({ format: 'flowmo-ratings', version: 1, exportId, sessionId: 's1', rater: 'r', ratings }))
+    writeFileSync(ratingsFile, JSON.stringify({ format: ratingsFormat, version: ratingsVersion, exportId, sessionId: 's1', rater: 'r', ratings }))
     const imported = await trainer.importRatings({ exportDir, ratings: [ratingsFile], out: join(out, 'report.json') })
-    const report = (await result(imported.jobId)) as { methods: { id: string; rank: number }[] }
-    expect(report.methods.find((m) => m.id === 'flowmo')?.rank).toBe(1)
+    const report = (await result(imported.jobId)) as { methods: { id: string; rank: number; wins: number }[] }
+    expect(report.methods.find((m) => m.id === 'flowmo')).toMatchObject({ rank: 1, wins: 2 })
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toMatchObject({ exportId })
+  }, 60_000)
+
+  it('codecs alone: the image size and target BPP come from the request, no checkpoint', async () => {
+    const { trainer, result } = engine()
+    const exportDir = join(out, 'codecs')
+    const { jobId } = await trainer.exportRatings({ methods: ['jpeg', 'webp'], images, out: exportDir, imageSizePx: 48, targetBpp: 1 })
+    const exported = (await result(jobId)) as { manifest: { imageSizePx: number; entries: unknown[] } }
+    expect(exported.manifest).toMatchObject({ imageSizePx: 48 })
+    expect(exported.manifest.entries.length).toBe(4)
   }, 60_000)
 })

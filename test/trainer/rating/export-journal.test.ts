@@ -14,7 +14,7 @@ beforeEach(async () => {
 })
 afterEach(() => rm(dir, { recursive: true, force: true }))
 
-const original = (id: string, bytes: string): JournalRecord => ({ kind: 'original', image: { id, source: `${id}.jpg`, file: `originals/${id}.png`, sha256: sha256(bytes) } })
+const original = (id: string, bytes: string): JournalRecord => ({ kind: 'original', image: { id, source: `${id}.jpg`, file: `originals/${id}.png`, token: `t-${id}`, sha256: sha256(bytes) } })
 
 describe('readJournal', () => {
   it('keeps verified records, drops changed files and a torn line, and rewrites the journal', async () => {

@@ -1,16 +1,20 @@
-// Rating export on four small fixture photos: folder layout, manifest JSON/CSV with hashes and metrics, progress,
-// resume after a crash (only missing files are made, corrupted ones remade), and clear errors that leave no manifest.
+// Rating export on four small fixture photos: folder layout, manifest JSON/CSV with hashes, tokens and metrics, a
+// blind rater/ folder (no method id or name in any byte), progress, resume after a crash (only missing files are made,
+// corrupted ones remade, tokens kept), ratings from the written page mapped back to methods, and clear errors.
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { codecMethod } from '../../../src/trainer/baselines/codecs'
 import type { Method } from '../../../src/trainer/baselines/method'
 import { sha256 } from '../../../src/trainer/rating/export-files'
 import { exportForRating, imageIds, type ExportProgress, type ExportRequest } from '../../../src/trainer/rating/export'
-import { parseManifest } from '../../../src/trainer/rating/manifest'
+import { readJournal } from '../../../src/trainer/rating/export-journal'
+import { importRatings } from '../../../src/trainer/rating/import'
+import { parseManifest, ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
+import type { PageData } from '../../../src/trainer/rating/page'
 
 const failures = vi.hoisted(() => ({ writeFile: null as null | ((path: string) => NodeJS.ErrnoException | null), mkdir: null as null | NodeJS.ErrnoException }))
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -27,6 +31,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 const fixtures = fileURLToPath(new URL('../../fixtures/images/pipeline/', import.meta.url))
 const images = imageIds(['photo.jpg', 'photo.webp', 'gray.png', 'alpha.png'].map((f) => join(fixtures, f)))
+/** Every file below `root`, as paths relative to it. */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true })
+  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)))
+}
+
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: simulated`), { code })
 
 /** Returns the input unchanged (PSNR ∞), counting the images it saw; throws after `failAfter` images. */
@@ -58,19 +68,21 @@ describe('exportForRating', () => {
     const report = await exportForRating(request([codecMethod('jpeg', () => 2), identity([])], { onProgress: (p) => progress.push(p) }))
     const out = join(dir, 'export')
     expect(existsSync(`${out}.partial`)).toBe(false)
-    expect((await readdir(out)).sort()).toEqual(['index.html', 'manifest.csv', 'manifest.json', 'originals', 'recon'])
+    expect((await readdir(out)).sort()).toEqual(['manifest.csv', 'manifest.json', 'originals', 'rater', 'recon'])
     const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest.json')
     expect(m.images.map((i) => i.id)).toEqual(['photo', 'photo-2', 'gray', 'alpha'])
     expect(m.entries.length).toBe(8)
-    for (const f of [...m.images.map((i) => [i.file, i.sha256]), ...m.entries.map((e) => [e.file, e.sha256])]) {
-      expect(sha256(await readFile(join(out, f[0])))).toBe(f[1])
+    for (const f of [...m.images, ...m.entries]) {
+      expect(sha256(await readFile(join(out, f.file)))).toBe(f.sha256)
+      expect(sha256(await readFile(join(out, 'rater', 'images', `${f.token}.png`)))).toBe(f.sha256) // the rater's copy
     }
+    expect(new Set([...m.images, ...m.entries].map((f) => f.token)).size).toBe(12)
     const jpeg = m.entries.filter((e) => e.method === 'jpeg')
     jpeg.forEach((e) => expect(e.bpp).toBe(e.settings.bytes as number * 8 / 1024))
     jpeg.forEach((e) => expect(e.psnr).toBeGreaterThan(15))
     m.entries.filter((e) => e.method === 'identity').forEach((e) => expect([e.psnr, e.ssim]).toEqual([Infinity, 1]))
     const csv = (await readFile(join(out, 'manifest.csv'), 'utf8')).trim().split('\n')
-    expect(csv[0]).toBe('image_id,method,file,bpp,psnr_db,ssim,sha256,settings')
+    expect(csv[0]).toBe('image_id,method,file,token,bpp,psnr_db,ssim,sha256,settings')
     expect(csv.length).toBe(1 + 4 + 8)
     expect(csv.find((l) => l.startsWith('gray,identity,'))).toContain(',inf,1,')
     expect(progress.map((p) => p.done)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
@@ -78,11 +90,51 @@ describe('exportForRating', () => {
     expect([report.written, report.reused]).toEqual([12, 0])
   })
 
+  it('rater/ holds only the page and token-named images: no method id, name, path or rate in any byte', async () => {
+    const methods = [codecMethod('jpeg', () => 2), identity([])]
+    await exportForRating(request(methods, { title: 'Which is closer?' }))
+    const out = join(dir, 'export')
+    const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest.json')
+    const files = await filesUnder(join(out, 'rater'))
+    expect(files.sort()).toEqual(['index.html', ...[...m.images, ...m.entries].map((f) => `images/${f.token}.png`)].sort())
+    const secrets = methods.flatMap((x) => [x.id, x.label]).map((w) => w.toLowerCase())
+    for (const f of files) {
+      const bytes = (await readFile(join(out, 'rater', f), 'latin1')).toLowerCase()
+      for (const w of secrets) expect(bytes.includes(w), `${w} in rater/${f}`).toBe(false)
+    }
+    const html = await readFile(join(out, 'rater', 'index.html'), 'utf8')
+    const rates = m.entries.map((e) => String(e.bpp)).filter((r) => r.includes('.')) // the codec's fractional rates
+    expect(rates.length).toBe(4)
+    for (const w of ['recon/', 'originals/', fixtures, 'bpp', 'psnr', ...rates]) expect(html).not.toContain(w)
+  })
+
+  it('ratings made on the written page import back to the right methods; a foreign file or token is refused', async () => {
+    await exportForRating(request([codecMethod('jpeg', () => 2), identity([])]))
+    const out = join(dir, 'export')
+    const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest.json')
+    const html = await readFile(join(out, 'rater', 'index.html'), 'utf8')
+    const data = JSON.parse(/id="export-data">([\s\S]*?)<\/script>/.exec(html)![1]) as PageData
+    const method = (token: string) => m.entries.find((e) => e.token === token)!.method
+    const ratings = data.images.flatMap((img) => img.pairs.map((pair) => { // the rater always picks the exact copy
+      const side = method(pair[0]) === 'identity' ? 'left' : 'right'
+      return { trial: 0, image: img.id, pair, left: pair[0], right: pair[1], side, choice: pair[side === 'left' ? 0 : 1], ms: 900, flips: 1 }
+    }))
+    const file = (name: string, o: object) => writeFile(join(dir, name), JSON.stringify({ format: ratingsFormat, version: ratingsVersion, exportId: m.exportId, sessionId: name, ratings, ...o }))
+    await file('r.json', {})
+    const report = await importRatings([join(dir, 'r.json')], out)
+    expect(report.methods.map((x) => [x.id, x.wins, x.comparisons])).toEqual([['identity', 4, 4], ['jpeg', 0, 4]])
+    await file('foreign.json', { exportId: 'another-export' })
+    await expect(importRatings([join(dir, 'foreign.json')], out)).rejects.toThrow(/foreign\.json: these ratings were made on another export \(export id another-export\)/)
+    await file('forged.json', { ratings: [{ ...ratings[0], pair: [m.images[0].token, ratings[0].pair[1]] }] })
+    await expect(importRatings([join(dir, 'forged.json')], out)).rejects.toThrow(/ratings\[0\]: token\(s\) ".*" are not reconstructions of this export/)
+  })
+
   it('resumes an interrupted export: verified files are kept, missing or corrupted ones are made again', async () => {
     const seen: string[] = []
     await expect(exportForRating(request([codecMethod('webp', () => 3), identity(seen, 3)]))).rejects.toThrow(/simulated crash/)
     const partial = join(dir, 'export.partial')
     expect(existsSync(join(partial, 'manifest.json'))).toBe(false)
+    const tokens = new Map([...(await readJournal(partial)).values()].map((r) => (r.kind === 'original' ? [`original/${r.image.id}`, r.image.token] : [`${r.entry.method}/${r.entry.image}`, r.entry.token])))
     expect(existsSync(join(dir, 'export'))).toBe(false)
     await writeFile(join(partial, 'recon', 'webp', 'photo.png'), 'corrupted')
     const again: string[] = []
@@ -93,6 +145,11 @@ describe('exportForRating', () => {
     const m = parseManifest(await readFile(join(dir, 'export', 'manifest.json'), 'utf8'), 'm')
     const webpPhoto = m.entries.find((e) => e.method === 'webp' && e.image === 'photo')!
     expect(sha256(await readFile(join(dir, 'export', webpPhoto.file)))).toBe(webpPhoto.sha256)
+    const kept = [...m.images.map((i) => [`original/${i.id}`, i.token]), ...m.entries.map((e) => [`${e.method}/${e.image}`, e.token])].filter(([k]) => k !== 'webp/photo')
+    expect(tokens.size).toBe(4 + 3 + 3 + 1) // the corrupted webp photo is in the journal, its file is not
+    for (const [k, t] of kept) if (tokens.has(k)) expect(t).toBe(tokens.get(k)) // a kept file keeps its token
+    expect(webpPhoto.token).not.toBe(tokens.get('webp/photo')) // a remade file gets a fresh one
+    expect((await readdir(join(dir, 'export', 'rater', 'images'))).length).toBe(12) // rebuilt: no stale copy
     expect(existsSync(join(dir, 'export', 'journal.jsonl'))).toBe(false)
   })
 

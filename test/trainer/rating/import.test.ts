@@ -1,22 +1,24 @@
-// Ratings import on synthetic raters with known Bradley–Terry strengths: validation errors, quality-control
-// filters, win rates whose Wilson intervals cover the true rates, and the ranking recovered.
+// Ratings import on synthetic raters with known Bradley–Terry strengths, who see only tokens: tokens mapped back to
+// methods, validation errors (foreign export, unknown or misplaced tokens), quality-control filters, win rates whose
+// Wilson intervals cover the true rates, and the ranking recovered.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { importRatings, parseRatingsFile, ratingReport, type RatingRecord } from '../../../src/trainer/rating/import'
-import { manifestJson, type RatingManifest } from '../../../src/trainer/rating/manifest'
+import { importRatings, parseRatingsFile, ratingReport } from '../../../src/trainer/rating/import'
+import { manifestJson, ratingsFormat, ratingsVersion, type RatingManifest } from '../../../src/trainer/rating/manifest'
 
 const methods = ['flowmo', 'jpeg', 'webp']
 const truth: Record<string, number> = { flowmo: 3, jpeg: 0.6, webp: 1 }
 const imageIds = Array.from({ length: 20 }, (_, i) => `img-${i}`)
+const token = (image: string, method: string): string => `t${imageIds.indexOf(image)}x${methods.indexOf(method)}` // opaque on the page
 
 const manifest: RatingManifest = {
-  format: 'flowmo-rating-export', version: 1, exportId: 'e-1', createdAt: '2026-01-01T00:00:00Z', title: 't', imageSizePx: 32,
+  format: 'flowmo-rating-export', version: 2, exportId: 'e-1', createdAt: '2026-01-01T00:00:00Z', title: 't', imageSizePx: 32,
   metrics: { psnr: '', ssim: '' },
   methods: methods.map((id) => ({ id, label: id.toUpperCase(), bpp: 0.1, settings: {} })),
-  images: imageIds.map((id) => ({ id, source: `${id}.png`, file: `originals/${id}.png`, sha256: '' })),
-  entries: imageIds.flatMap((image, k) => methods.map((method, i) => ({ image, method, file: '', sha256: '', bpp: 0.1 * (i + 1) + (k % 2) * 0.02, psnr: 20, ssim: 0.5, settings: {} }))),
+  images: imageIds.map((id) => ({ id, source: `${id}.png`, file: `originals/${id}.png`, token: `o-${id}`, sha256: '' })),
+  entries: imageIds.flatMap((image, k) => methods.map((method, i) => ({ image, method, file: '', token: token(image, method), sha256: '', bpp: 0.1 * (i + 1) + (k % 2) * 0.02, psnr: 20, ssim: 0.5, settings: {} }))),
 }
 
 function rng(seed: number): () => number {
@@ -27,7 +29,7 @@ function rng(seed: number): () => number {
 /** One rater's session: every pair on every image, left/right random; careless raters answer fast and at random. */
 function session(seed: number, careless: boolean) {
   const next = rng(seed)
-  const ratings: RatingRecord[] = []
+  const ratings: { image: string; pair: string[]; left: string; right: string; side: string; choice: string; ms: number; flips: number }[] = []
   for (const image of imageIds) {
     for (let i = 0; i < 3; i++) {
       for (let j = i + 1; j < 3; j++) {
@@ -35,13 +37,15 @@ function session(seed: number, careless: boolean) {
         const [left, right] = next() < 0.5 ? [pair[0], pair[1]] : [pair[1], pair[0]]
         const pLeft = careless ? 0.5 : truth[left] / (truth[left] + truth[right])
         const side = next() < pLeft ? 'left' : 'right'
-        ratings.push({ trial: ratings.length, image, pair, left, right, side, choice: side === 'left' ? left : right, ms: careless ? 150 + 200 * next() : 600 + 3000 * next(), flips: careless ? 0 : 1 + Math.floor(3 * next()) })
+        const t = (m: string) => token(image, m)
+        ratings.push({ image, pair: pair.map(t), left: t(left), right: t(right), side, choice: t(side === 'left' ? left : right), ms: careless ? 150 + 200 * next() : 600 + 3000 * next(), flips: careless ? 0 : 1 + Math.floor(3 * next()) })
       }
     }
   }
-  return { format: 'flowmo-ratings', version: 1, exportId: 'e-1', sessionId: `s${seed}`, rater: careless ? 'fast' : `r${seed}`, ratings }
+  return { format: ratingsFormat, version: ratingsVersion, exportId: 'e-1', sessionId: `s${seed}`, rater: careless ? 'fast' : `r${seed}`, ratings: ratings.map((r, trial) => ({ trial, ...r })) }
 }
 
+const methodOf = (t: string): string => methods[Number(t.split('x')[1])]
 const parse = (o: object, name = 'r.json') => parseRatingsFile(JSON.stringify(o), name, manifest)
 
 describe('ratingReport', () => {
@@ -85,11 +89,31 @@ describe('ratingReport', () => {
 })
 
 describe('parseRatingsFile', () => {
-  it('names every invalid record', () => {
+  it('maps every token back to its method', () => {
     const s = session(1, false)
-    const bad = { ...s, ratings: [{ ...s.ratings[0], choice: s.ratings[0].left === 'jpeg' ? 'webp' : 'jpeg', side: 'left' }, { ...s.ratings[1], image: 'nope', ms: -1 }, { ...s.ratings[2], pair: ['jpeg', 'png'] }] }
-    expect(() => parse(bad)).toThrow(/r.json: 4 invalid rating\(s\): ratings\[0\]: "choice" .* is not the method on the left; ratings\[1\]: unknown image "nope"; ratings\[1\]: "ms" must be a non-negative number, got -1; ratings\[2\]: "pair" must be two different methods/)
-    expect(() => parse({ ...s, exportId: 'other' })).toThrow(/belong to export other, not to this export \(e-1\)/)
+    const parsed = parse(s)
+    expect(parsed.ratings.length).toBe(60)
+    parsed.ratings.forEach((r, i) => {
+      const raw = s.ratings[i]
+      expect([r.pair, r.left, r.choice]).toEqual([raw.pair, raw.left, raw.choice].map((x) => (Array.isArray(x) ? x.map(methodOf) : methodOf(x))))
+    })
+  })
+
+  it('names every invalid record: unknown, misplaced or inconsistent tokens', () => {
+    const s = session(1, false)
+    const [r0, r1, r2, r3] = s.ratings
+    const other = r0.pair.find((t) => t !== r0.left)!
+    const bad = { ...s, ratings: [{ ...r0, choice: other, side: 'left' }, { ...r1, image: 'nope', ms: -1 }, { ...r2, pair: [r2.pair[0], 'forged'] }, { ...r3, image: 'img-5' }] }
+    expect(() => parse(bad)).toThrow(
+      /r.json: 5 invalid rating\(s\): ratings\[0\]: "choice" .* is not the token on the left; ratings\[1\]: unknown image "nope"; ratings\[1\]: "ms" must be a non-negative number, got -1; ratings\[2\]: token\(s\) "forged" are not reconstructions of this export; ratings\[3\]: "pair" holds reconstructions of another image than "img-5"/,
+    )
+    expect(() => parse({ ...s, ratings: [{ ...r0, pair: [manifest.images[0].token, r0.pair[1]] }] })).toThrow(/token\(s\) "o-img-0" are not reconstructions of this export/) // an original is not a candidate
+  })
+
+  it('refuses a file of another export, an older or foreign format, and broken JSON', () => {
+    const s = session(1, false)
+    expect(() => parse({ ...s, exportId: 'other' })).toThrow(/r.json: these ratings were made on another export \(export id other\), not on this one \(e-1\); import them with the export folder they came from/)
+    expect(() => parse({ ...s, format: 'flowmo-ratings', version: 1 })).toThrow(/not a ratings file of a blind rating page .*got "flowmo-ratings"/)
     expect(() => parse({ ratings: [] })).toThrow(/not a ratings file/)
     expect(() => parseRatingsFile('{', 'x.json', manifest)).toThrow(/^x.json: not valid JSON/)
   })

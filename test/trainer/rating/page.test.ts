@@ -1,21 +1,15 @@
 // The rating page without a browser: no external URLs, valid inline script, every element the script uses exists,
-// the trial data parses back, method labels stay out of the page, and injected text cannot close the script.
+// the trial data (tokens only) parses back, images are loaded by token, and injected text cannot close the script.
 import { describe, expect, it } from 'vitest'
-import type { RatingManifest } from '../../../src/trainer/rating/manifest'
-import { pageData, ratingPageHtml } from '../../../src/trainer/rating/page'
+import { ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
+import { ratingPageHtml, type PageData } from '../../../src/trainer/rating/page'
 import { ratingPageScript } from '../../../src/trainer/rating/page-script'
 
-const manifest: RatingManifest = {
-  format: 'flowmo-rating-export', version: 1, exportId: 'abc', createdAt: '', title: 'Study </script><b>1</b>', imageSizePx: 32,
-  metrics: { psnr: '', ssim: '' },
-  methods: [
-    { id: 'flowmo', label: 'FlowMo secret-label-1', bpp: 0.09, settings: {} },
-    { id: 'jpeg', label: 'JPEG secret-label-2', bpp: 0.09, settings: {} },
-  ],
-  images: [{ id: 'a', source: '/x/a.png', file: 'originals/a.png', sha256: '' }],
-  entries: ['flowmo', 'jpeg'].map((m) => ({ image: 'a', method: m, file: `recon/${m}/a.png`, sha256: '', bpp: 0.1, psnr: 20, ssim: 0.5, settings: {} })),
+const data: PageData = {
+  exportId: 'abc', title: 'Study </script><b>1</b>', imageSizePx: 32,
+  images: [{ id: 'a', original: '00aa', pairs: [['11bb', '22cc'], ['33dd', '11bb'], ['22cc', '33dd']] }],
 }
-const html = ratingPageHtml(manifest)
+const html = ratingPageHtml(data)
 
 describe('ratingPageHtml', () => {
   it('embeds no external URL and loads nothing from a network', () => {
@@ -25,12 +19,11 @@ describe('ratingPageHtml', () => {
     expect(html).toContain("default-src 'none'")
   })
 
-  it('carries the trial data as JSON with relative paths and method ids only', () => {
+  it('carries exactly the trial data as JSON, and loads images as images/<token>.png', () => {
     const json = /<script type="application\/json" id="export-data">([\s\S]*?)<\/script>/.exec(html)![1]
-    expect(JSON.parse(json)).toEqual(pageData(manifest))
-    expect(pageData(manifest).images[0].recon).toEqual({ flowmo: 'recon/flowmo/a.png', jpeg: 'recon/jpeg/a.png' })
-    expect(html).not.toContain('secret-label')
-    expect(html).not.toContain('/x/a.png')
+    expect(JSON.parse(json)).toEqual(data)
+    expect(ratingPageScript).toContain("'images/' + token + '.png'")
+    expect(ratingPageScript).toContain(`format: '${ratingsFormat}', version: ${ratingsVersion},`)
   })
 
   it('escapes the title in text and in the inline JSON', () => {
