@@ -184,6 +184,7 @@ describe('compare in Chromium', () => {
     expect(await rfid.textContent()).toMatch(/^rFID did not run: rFID\/KID needs pt_inception-2015-12-05-6726825d\.pth/)
     expect(await page.textContent('[data-testid=compare-column-fid_proxy]')).toBe('proxy FID')
     expect(await page.locator('[data-testid=compare-column-fid]').count()).toBe(0)
+    expect(await page.textContent('[data-testid=compare-networks]')).toMatch(/^networks: proxy: MobileNetV2/)
     const values = await page.$$eval('[data-testid=compare-summary-row] td[data-metric=fid_proxy]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))))
     expect(values).toHaveLength(3)
     for (const v of values) expect(v).toBeGreaterThan(0)

@@ -38,6 +38,7 @@ export interface CompareResult {
   readonly methods: readonly ComparedMethod[]
   readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
   readonly warnings: Readonly<Record<string, string>> // metric → why its value needs care
+  readonly networks: CompareReport['networks'] // behind LPIPS/FID/KID: name, weight file, SHA-256
 }
 
 /** MethodComparison as it crosses the wire. */
@@ -59,8 +60,8 @@ export function compareResult(report: CompareReport): CompareResult {
     nominalBpp: m.nominalBpp, meanBpp: m.meanBpp, meanPsnr: m.meanPsnr, meanSsim: m.meanSsim, metrics: m.metrics, details: m.details,
     tiles: m.reconstructions.map((r) => ({ image: { pixels: r.image.rgb, h: r.image.h, w: r.image.w }, bpp: r.bpp, psnr: r.psnr, ssim: r.ssim, lpips: r.lpips, settings: r.settings })),
   }))
-  const { imageSizePx, targetBpp, originals, unavailable, warnings } = report
-  return { imageSizePx, targetBpp, originals, methods, unavailable, warnings }
+  const { imageSizePx, targetBpp, originals, unavailable, warnings, networks } = report
+  return { imageSizePx, targetBpp, originals, methods, unavailable, warnings, networks }
 }
 
 /** Set and perceptual metrics in the order the summary shows them, with their names (proxies say so). */

@@ -11,7 +11,7 @@ const method = (id: string, metrics: Record<string, number>) => ({
   tiles: [tile(0.1, 20), tile(0.2, 22)],
 })
 const result = (unavailable: Record<string, string>, ...methods: ReturnType<typeof method>[]): CompareResult => ({
-  imageSizePx: 1, targetBpp: 0.1, originals: [pixels, pixels], methods, unavailable, warnings: {},
+  imageSizePx: 1, targetBpp: 0.1, originals: [pixels, pixels], methods, unavailable, warnings: {}, networks: [],
 })
 
 describe('scatter series', () => {
