@@ -1,7 +1,8 @@
 // Human eval in Chromium against `flowmo serve`: export two real photos × FlowMo (golden tiny-a), JPEG and WebP
-// through the UI, rate every trial on the exported page opened offline from file://, then import the saved ratings
-// through the UI with and without quality filters. Screenshots: test-results/screenshots/rating-*.png.
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+// through the UI, rate every trial on the blind page (rater/index.html) opened offline from file://, check the choices
+// through the researcher's manifest, then import the saved ratings through the UI with and without quality filters.
+// Screenshots: test-results/screenshots/rating-*.png.
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -17,13 +18,26 @@ const methods = ['flowmo', 'jpeg', 'webp']
 
 interface Rating {
   readonly image: string
-  readonly pair: [string, string]
-  readonly choice: string
+  readonly pair: [string, string] // rater tokens
+  readonly choice: string // a token
   readonly ms: number
   readonly flips: number
 }
 
-/** Mean squared error of a reconstruction against the original, both PNGs of the export folder. */
+interface ManifestFile {
+  readonly token: string
+  readonly file: string
+}
+interface Manifest {
+  readonly images: readonly (ManifestFile & { readonly id: string })[]
+  readonly entries: readonly (ManifestFile & { readonly image: string; readonly method: string; readonly psnr: number | 'inf' })[]
+}
+
+/** Every file below `dir`, relative to it. */
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile())
+
+/** Mean squared error of a reconstruction against the original, both PNGs of the rater folder. */
 async function mse(dir: string, a: string, b: string): Promise<number> {
   const [x, y] = await Promise.all([a, b].map((f) => sharp(join(dir, f)).removeAlpha().raw().toBuffer()))
   return x.reduce((sum, v, i) => sum + (v - y[i]) ** 2, 0) / x.length
@@ -86,10 +100,17 @@ describe('human eval in Chromium', () => {
     await page.click('[data-testid=rating-export-start]')
     await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 90_000 })
     expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 3 methods at 32 px,\s+6 trials per rater\. 8 files written\./)
-    expect(await page.textContent('[data-testid=rating-export-page]')).toBe(join(exportDir, 'index.html'))
+    expect(await page.textContent('[data-testid=rating-export-page]')).toBe(join(exportDir, 'rater', 'index.html'))
+    expect(await page.textContent('[data-testid=rating-export-handout]')).toMatch(/Hand out only the rater\/ folder/)
     expect(await page.locator('[data-testid=rating-export-methods] tbody tr').count()).toBe(3)
-    for (const f of ['index.html', 'manifest.json', 'manifest.csv']) expect(existsSync(join(exportDir, f))).toBe(true)
+    expect(readdirSync(exportDir).sort()).toEqual(['manifest.csv', 'manifest.json', 'originals', 'rater', 'recon'])
     for (const m of methods) expect(readdirSync(join(exportDir, 'recon', m)).sort()).toEqual(['val64_0003.png', 'val64_0017.png'])
+    const manifest = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as Manifest
+    const tokens = [...manifest.images, ...manifest.entries].map((f) => `images/${f.token}.png`)
+    expect(filesUnder(join(exportDir, 'rater')).sort()).toEqual(['index.html', ...tokens].sort())
+    for (const f of filesUnder(join(exportDir, 'rater'))) {
+      expect(readFileSync(join(exportDir, 'rater', f), 'latin1')).not.toMatch(/flowmo|jpeg|webp/i) // no byte names a method
+    }
     expect(existsSync(`${exportDir}.partial`)).toBe(false)
     const progress = (await recordedEvents(page)).map((e) => e.payload as { done: number; total: number })
     expect(progress.at(-1)).toMatchObject({ done: 8, total: 8 }) // 2 originals + 2 × 3 reconstructions
@@ -109,23 +130,28 @@ describe('human eval in Chromium', () => {
     await page.fill('[data-testid=rating-out-parent]', tmp)
   })
 
-  it('codecs only: the checkpoint still fixes the image size', async () => {
+  it('codecs only: no checkpoint, the image size comes from the form', async () => {
     await page.uncheck('[data-testid=rating-method-flowmo]')
+    await page.fill('[data-testid=rating-checkpoint]', '')
+    expect(await page.getAttribute('[data-testid=rating-size]', 'placeholder')).toMatch(/^\d+$/) // Inspect's model's size
+    await page.fill('[data-testid=rating-size]', '24')
     await page.fill('[data-testid=rating-out-name]', 'codecs')
     await page.click('[data-testid=rating-export-start]')
     await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 60_000 })
-    expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 2 methods at 32 px,\s+2 trials per rater\. 6 files written\./)
+    expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 2 methods at 24 px,\s+2 trials per rater\. 6 files written\./)
     expect(readdirSync(join(tmp, 'codecs', 'recon')).sort()).toEqual(['jpeg', 'webp'])
+    expect(readdirSync(join(tmp, 'codecs', 'rater', 'images')).length).toBe(6)
     await page.check('[data-testid=rating-method-flowmo]')
+    await page.fill('[data-testid=rating-checkpoint]', join(tinyA, 'checkpoint.pth'))
   })
 
-  it('rates every trial on the exported page, offline from file://, and saves the ratings as a download', async () => {
+  it('rates every trial on the blind page, offline from file://, and saves the ratings as a download', async () => {
     const rater = await app.browser.newPage({ viewport: { width: 1200, height: 760 } })
     const requests: string[] = []
     rater.on('request', (r) => requests.push(r.url()))
-    await rater.goto(pathToFileURL(join(exportDir, 'index.html')).href)
+    await rater.goto(pathToFileURL(join(exportDir, 'rater', 'index.html')).href)
     await rater.fill('#rater', 'tester')
-    expect(await rater.innerText('body')).not.toMatch(/flowmo|jpeg|webp/i) // the mapping stays hidden
+    expect(await rater.content()).not.toMatch(/flowmo|jpeg|webp|recon\//i) // neither the view nor the source maps images to methods
     expect(await rater.textContent('h1')).toBe('Browser test')
     const total = Number((await rater.textContent('#progress-text'))!.split('/')[1])
     expect(total).toBe(6)
@@ -140,7 +166,8 @@ describe('human eval in Chromium', () => {
       expect(await rater.textContent('#flip-count')).toBe(String(trial % 3))
       expect(await rater.textContent('#progress-text')).toBe(`${trial + 1} / ${total}`)
       if (trial === 1) await screenshot(rater, 'rating-page')
-      const [dl, dr] = await Promise.all([mse(exportDir, left, original), mse(exportDir, right, original)])
+      expect([left, right, original].every((f) => /^images\/[0-9a-f]{24}\.png$/.test(f))).toBe(true)
+      const [dl, dr] = await Promise.all([mse(join(exportDir, 'rater'), left, original), mse(join(exportDir, 'rater'), right, original)])
       expect(dl).not.toBe(dr)
       if (keys) await rater.keyboard.press(dl < dr ? '1' : '2') // the rater picks what is closer to the original
       else await rater.click(dl < dr ? '#choose-left' : '#choose-right')
@@ -167,13 +194,15 @@ describe('human eval in Chromium', () => {
     const saved = JSON.parse(readFileSync(ratingsFile, 'utf8')) as { rater: string; ratings: Rating[] }
     expect(saved.rater).toBe('tester')
     expect(saved.ratings.length).toBe(6)
-    const manifest = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as { entries: { image: string; method: string; psnr: number }[] }
-    const psnr = (image: string, method: string) => manifest.entries.find((e) => e.image === image && e.method === method)!.psnr
+    const manifest = JSON.parse(readFileSync(join(exportDir, 'manifest.json'), 'utf8')) as Manifest
+    const entry = (token: string) => manifest.entries.find((e) => e.token === token)! // the researcher's key to the tokens
+    const psnr = (token: string) => (entry(token).psnr === 'inf' ? Infinity : (entry(token).psnr as number))
     const expectedWins = new Map(methods.map((m) => [m, 0]))
     for (const r of saved.ratings) {
-      const winner = psnr(r.image, r.pair[0]) > psnr(r.image, r.pair[1]) ? r.pair[0] : r.pair[1]
+      expect(r.pair.every((t) => entry(t).image === r.image)).toBe(true)
+      const winner = psnr(r.pair[0]) > psnr(r.pair[1]) ? r.pair[0] : r.pair[1] // closer to the original: the higher PSNR
       expect(r.choice).toBe(winner)
-      expectedWins.set(winner, expectedWins.get(winner)! + 1)
+      expectedWins.set(entry(winner).method, expectedWins.get(entry(winner).method)! + 1)
     }
     await page.fill('[data-testid=rating-import-files]', ratingsFile)
     await page.fill('[data-testid=rating-import-out]', join(tmp, 'report.json'))

@@ -1,5 +1,6 @@
-// Human eval, export half: the form of a rating export (images × methods → a folder with an offline 2AFC page,
-// engine: src/trainer/rating/export.ts via `exportRatings`) and its last result. Defaults follow the inspector.
+// Human eval, export half: the form of a rating export (images × methods → a folder with the manifest and a blind
+// rater/ folder holding the offline 2AFC page, engine: src/trainer/rating/export.ts via `exportRatings`) and its last
+// result. Defaults follow the inspector.
 import type { ExportRatingsRequest, MethodChoice } from '../../../../shared/payloads/jobs'
 import { describeError, engine } from '../engine'
 import { inspector } from './inspector.svelte'
@@ -31,6 +32,7 @@ export function jobError(e: unknown): string {
 
 const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean)
 const joinPath = (parent: string, name: string): string => `${parent.trim().replace(/[/\\]+$/, '')}/${name.trim()}`
+const positive = (v: number | null | undefined): number | undefined => (typeof v === 'number' && v > 0 ? v : undefined)
 const stamp = (): string => new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')
 
 export class RatingExportState {
@@ -47,6 +49,7 @@ export class RatingExportState {
   inspectorSampling = $state(false) // false: each model's own sampler settings
   seed = $state(0)
   targetBpp = $state<number | null | undefined>(undefined) // codec target; empty: the model's (or tokenizer's) BPP
+  sizePx = $state<number | null | undefined>(undefined) // without FlowMo; empty: the tokenizer's, or for codecs alone Inspect's model's
   error = $state('')
   report = $state.raw<ExportReportView | null>(null)
   lastOut = $state('') // the folder of the last finished export (the import side starts from it)
@@ -79,14 +82,30 @@ export class RatingExportState {
     return this.parent.trim() && this.name.trim() ? joinPath(this.parent, this.name) : ''
   }
 
+  /** Only codecs: nothing fixes the image size or the codec target, so the form (or Inspect's open model) must. */
+  get codecsOnly(): boolean {
+    return !this.flowmo && this.onnx.length === 0
+  }
+
+  /** The image size sent without FlowMo: the one entered, else for codecs alone Inspect's model's; FlowMo fixes its own. */
+  get imageSizePx(): number | undefined {
+    if (this.flowmo) return undefined
+    return positive(this.sizePx) ?? (this.codecsOnly ? inspector.model?.imageSize : undefined)
+  }
+
+  /** The codec target sent: the one entered, else for codecs alone Inspect's model's BPP; else the engine picks. */
+  get codecBpp(): number | undefined {
+    return positive(this.targetBpp) ?? (this.codecsOnly ? inspector.model?.bitsPerPixel : undefined)
+  }
+
   /** Why the export cannot start yet, in one sentence; null when it can. */
   get problem(): string | null {
     const n = this.methods.length
     if (lines(this.images).length === 0) return 'Choose at least one image.'
     if (n < 2) return `Choose at least two methods to compare (${n} chosen).`
     if (this.flowmo && !this.checkpoint.trim()) return 'FlowMo needs a checkpoint.'
-    const codecsOnly = !this.flowmo && this.onnx.length === 0
-    if (codecsOnly && !this.checkpoint.trim()) return 'Codecs alone do not fix the image size: give a checkpoint (its size and BPP are used) or add an ONNX tokenizer.'
+    if (this.codecsOnly && this.imageSizePx === undefined) return 'Codecs alone do not fix the image size: enter one (px), or add FlowMo or an ONNX tokenizer.'
+    if (this.codecsOnly && this.codecBpp === undefined) return 'Codecs alone need a target BPP: enter one, or add FlowMo or an ONNX tokenizer.'
     if (!this.out) return 'Choose an output folder and a name for the new export folder.'
     return null
   }
@@ -95,17 +114,17 @@ export class RatingExportState {
     return jobs.isRunning(exportJobLabel)
   }
 
-  /** The request as the engine takes it; the checkpoint goes along when FlowMo needs it or fixes a codec-only size. */
+  /** The request as the engine takes it; the checkpoint goes along only for FlowMo, the size only without it. */
   request(): ExportRatingsRequest {
-    const useModel = this.flowmo || this.onnx.length === 0
-    const model = useModel && this.checkpoint.trim() ? { checkpoint: this.checkpoint.trim(), ...(this.config.trim() ? { config: this.config.trim() } : {}) } : undefined
-    const bpp = this.targetBpp
+    const model = this.flowmo ? { checkpoint: this.checkpoint.trim(), ...(this.config.trim() ? { config: this.config.trim() } : {}) } : undefined
+    const [size, bpp] = [this.imageSizePx, this.codecBpp]
     return {
       methods: $state.snapshot(this.methods), images: lines(this.images), out: this.out, seed: this.seed,
       ...(model ? { model } : {}),
       ...(this.title.trim() ? { title: this.title.trim() } : {}),
       ...(this.inspectorSampling ? { sampling: $state.snapshot(inspector.sampling) } : {}),
-      ...(typeof bpp === 'number' && bpp > 0 ? { targetBpp: bpp } : {}),
+      ...(bpp !== undefined ? { targetBpp: bpp } : {}),
+      ...(size !== undefined ? { imageSizePx: size } : {}),
     }
   }
 
