@@ -1,5 +1,5 @@
 // Training checkpoints: `step-N.safetensors` holds the raw weights (`model.`), the EMA (`ema.`) and the run state in
-// its metadata (total_steps, stage, config JSON in explicit sizes, loader state, seed); `step-N.optim.safetensors`
+// its metadata (total_steps, stage, config JSON in explicit sizes, loader state, seed, elapsed_s); `step-N.optim.safetensors`
 // holds the Adam moments. The optimiser file is written first, so a complete model file implies both exist.
 import * as tf from '@tensorflow/tfjs-core'
 import { stateDictPrefixes, totalStepsKey } from '../checkpoint/checkpoint'
@@ -18,6 +18,7 @@ export interface RunState {
   stage: '1a' | '1b'
   seed: number // step draws are keyed by (seed, step, chunk); data order and crops by (seed, item)
   loader: LoaderState | null
+  elapsedS?: number // training wall time up to this step over every segment of the run (absent in older checkpoints)
 }
 
 export interface SavedCheckpoint extends RunState {
@@ -44,6 +45,7 @@ export async function saveCheckpoint(
     seed: String(state.seed),
     config: JSON.stringify(explicitSizes(config)),
     loader: JSON.stringify(state.loader),
+    elapsed_s: String(state.elapsedS ?? 0),
     rng: JSON.stringify({ steps: 'xoshiro128** keyed (seed, 11, step, chunk)', data: 'xoshiro128** keyed (seed, stream, item)' }),
   })
 }
@@ -66,6 +68,7 @@ export async function loadCheckpoint(files: CheckpointFiles): Promise<SavedCheck
     stage: meta.stage === '1b' ? '1b' : '1a',
     seed: Number(meta.seed),
     loader: JSON.parse(meta.loader ?? 'null') as LoaderState | null,
+    ...(meta.elapsed_s !== undefined && { elapsedS: Number(meta.elapsed_s) }),
     config: configFromDocument(JSON.parse(meta.config) as Record<string, unknown>, `${files.model} metadata`),
     raw: pick(stateDictPrefixes.raw),
     ema: pick(stateDictPrefixes.ema),

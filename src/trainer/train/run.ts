@@ -21,7 +21,7 @@ export class TrainingRun {
   private lastSaved: { step: number; path: string } | null = null
   private data: RunData | null = null
   private loader: BatchLoader | null = null
-  private clock = { started: 0, lastStep: 0, lastTime: 0 }
+  private clock = { started: 0, lastStep: 0, lastTime: 0, before: 0 } // before: seconds trained by earlier segments (resume)
   corruptLossAtStep: number | null = null // test hook: that step's flow loss becomes NaN
 
   constructor(readonly opts: RunOptions, private readonly events: RunEvents = {}) {
@@ -78,6 +78,7 @@ export class TrainingRun {
       this.trainer.ema.load(start.resumed.ema)
       await this.dir.truncateMetricsAfter(start.step)
       this.lastSaved = { step: start.step, path: this.dir.checkpointFiles(start.step).model }
+      this.clock.before = start.resumed.elapsedS ?? 0
     }
     this.loader = new BatchLoader({
       paths: this.data.train.usable.map((e) => e.path), imageSizePx: S, batchSize: o.batchSize, seed: o.seed, split: 'train',
@@ -98,7 +99,7 @@ export class TrainingRun {
   private async loop(): Promise<RunSummary> {
     const trainer = this.trainer!
     const o = this.opts
-    this.clock = { started: Date.now(), lastStep: trainer.step, lastTime: Date.now() }
+    this.clock = { ...this.clock, started: Date.now(), lastStep: trainer.step, lastTime: Date.now() }
     this.events.onStart?.({ step: trainer.step, maxSteps: o.maxSteps, stage: o.stage })
     if (o.init && trainer.step === 0) await this.validation()
     while (trainer.step < o.maxSteps && !this.stopRequested) {
@@ -123,11 +124,16 @@ export class TrainingRun {
     this.clock.lastTime = now
     const event: StepEvent = {
       step: s, maxSteps: this.opts.maxSteps, stage: this.opts.stage, ...losses, lr: this.opts.lr, it_s: itS,
-      eta_s: (this.opts.maxSteps - s) / Math.max(itS, 1e-9), elapsed_s: (now - this.clock.started) / 1000,
+      eta_s: (this.opts.maxSteps - s) / Math.max(itS, 1e-9), elapsed_s: this.elapsedS(now),
     }
     const { maxSteps: _m, eta_s: _e, ...record } = event
     await this.dir.appendMetrics(record)
     this.events.onStep?.(event)
+  }
+
+  /** Seconds trained so far, earlier segments of a resumed run included. */
+  private elapsedS(now = Date.now()): number {
+    return this.clock.before + (now - this.clock.started) / 1000
   }
 
   private async validation(): Promise<void> {
@@ -151,7 +157,7 @@ export class TrainingRun {
     if (this.lastSaved?.step === t.step) return
     t.sync()
     const files = this.dir.checkpointFiles(t.step)
-    await saveCheckpoint(files, { step: t.step, stage: this.opts.stage, seed: this.opts.seed, loader: this.loader!.state() }, t.model.config, t.weights, t.ema.weights, t.adam)
+    await saveCheckpoint(files, { step: t.step, stage: this.opts.stage, seed: this.opts.seed, loader: this.loader!.state(), elapsedS: this.elapsedS() }, t.model.config, t.weights, t.ema.weights, t.adam)
     this.lastSaved = { step: t.step, path: files.model }
     this.events.onCheckpoint?.({ step: t.step, path: files.model })
     for (const removed of await this.dir.prune(this.opts.keepLast, this.opts.keepEvery)) this.log(`removed checkpoint step ${removed}`)

@@ -1,5 +1,6 @@
 // Pause and resume through TrainerService (issue 7): stopRun then startRun({ data, out, resume: true }) continues from
-// the stopped step with the run's own settings (run.json unchanged) and listRuns reports the checkpoint step at once;
+// the stopped step with the run's own settings (run.json unchanged), its elapsed time counting on from the checkpoint's,
+// and listRuns reports the checkpoint step at once;
 // a resume in a folder with no checkpoint yet starts over cleanly, from `init` when given; a fresh run in a used
 // folder is refused.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -56,6 +57,8 @@ describe('pause and resume of a run', () => {
     await e.ended(runId)
     expect(e.of('run:start', runId)).toEqual([{ runId, step: first.done.step, maxSteps: 100_000, stage: '1a' }])
     expect(e.of('run:step', runId)[0].step).toBe(first.done.step + 1)
+    const pausedAt = e.of('run:step', first.runId).at(-1)!.elapsedS
+    expect(e.of('run:step', runId)[0].elapsedS).toBeGreaterThan(pausedAt) // elapsed goes on from the paused segment's
     const after = runJson('paused')
     expect(after.run).toEqual(before.run) // same model, data, batch size, lr, schedule … as the run that was paused
     expect(after.startedAtStep).toBe(first.done.step)
