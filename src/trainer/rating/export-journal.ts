@@ -1,5 +1,6 @@
-// The resume journal of a rating export: one JSON line per file already written into `<out>.partial/`, plus the
-// request fingerprint, so an interrupted export continues where it stopped and never mixes two different requests.
+// The resume journal of a rating export: one JSON line per file already written into `<out>.partial/` (with its rater
+// token, so a resumed export keeps it), plus the request fingerprint, so an interrupted export continues where it
+// stopped and never mixes two different requests.
 import { appendFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ExportError, sha256File, writeFileAtomic } from './export-files'

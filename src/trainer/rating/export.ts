@@ -1,7 +1,6 @@
-// Batch export for human evaluation: images × methods → <out>/ with originals/<id>.png, recon/<method>/<id>.png,
-// manifest.json and manifest.csv for the researcher, and rater/ (rater-folder.ts: the page and token-named copies)
-// for raters. Built in <out>.partial/ and resumable (export-journal.ts keeps each file's token); rater/ and the
-// manifests are written last (manifest.json the very last, temp + rename), then the folder is renamed to <out>.
+// Batch export for human evaluation: images × methods → <out>/ with originals/, recon/<method>/ and manifest JSON/CSV
+// for the researcher, and the blind rater/ (rater-folder.ts). Built in <out>.partial/, resumable (export-journal.ts keeps
+// tokens); at the end rater/, manifest.csv and manifest.json (the last file, temp + rename), then the rename to <out>.
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
