@@ -1,8 +1,7 @@
 // Pause and resume through TrainerService (issue 7): stopRun then startRun({ data, out, resume: true }) continues from
-// the stopped step with the run's own settings (run.json unchanged), its elapsed time counting on from the checkpoint's,
-// and listRuns reports the checkpoint step at once;
-// a resume in a folder with no checkpoint yet starts over cleanly, from `init` when given; a fresh run in a used
-// folder is refused.
+// the stopped step with the run's own settings (run.json unchanged), elapsed time counting on, listRuns reporting the
+// checkpoint step at once; a finished run resumed with a larger maxSteps goes on to it; a resume with no checkpoint yet
+// starts over cleanly, from `init` when given; a fresh run in a used folder is refused.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -62,6 +61,17 @@ describe('pause and resume of a run', () => {
     const after = runJson('paused')
     expect(after.run).toEqual(before.run) // same model, data, batch size, lr, schedule … as the run that was paused
     expect(after.startedAtStep).toBe(first.done.step)
+  }, 120_000)
+
+  it('extends a finished run: a resume with a larger maxSteps continues from its last checkpoint to the new end', async () => {
+    const e = engine()
+    const first = await e.trainer.startRun(request('extended', { maxSteps: 2 }))
+    expect(await e.ended(first.runId)).toMatchObject(['run:done', { status: 'finished', step: 2 }])
+    const { runId } = await e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'extended'), resume: true, maxSteps: 4 })
+    expect(await e.ended(runId)).toMatchObject(['run:done', { status: 'finished', step: 4 }])
+    expect(e.of('run:start', runId)).toEqual([{ runId, step: 2, maxSteps: 4, stage: '1a' }])
+    expect(e.of('run:step', runId).map((s) => s.step)).toEqual([3, 4])
+    expect(runJson('extended').run.options).toMatchObject({ maxSteps: 4, batchSize: 2, lr: 1e-3 }) // the rest of the run's settings kept
   }, 120_000)
 
   it('starts over cleanly when resuming a folder with no checkpoint yet: the earlier attempt\'s records and samples go', async () => {
