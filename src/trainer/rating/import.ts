@@ -54,13 +54,19 @@ export function parseRatingsFile(text: string, source: string, manifest: RatingM
   const images = new Set(manifest.images.map((i) => i.id))
   const problems = raw.ratings.flatMap((r: unknown, i: number) => recordProblems(r, tokens, images).map((p) => `ratings[${i}]: ${p}`))
   if (problems.length > 0) throw new Error(`${source}: ${problems.length} invalid rating(s): ${problems.slice(0, 10).join('; ')}`)
-  const method = (token: unknown): string => tokens.get(token as string)!.method
   return {
     source, exportId: manifest.exportId, sessionId: String(raw.sessionId ?? source), rater: typeof raw.rater === 'string' ? raw.rater : '',
-    ratings: (raw.ratings as Record<string, unknown>[]).map((r) => ({
-      trial: r.trial as number, image: r.image as string, pair: [method((r.pair as unknown[])[0]), method((r.pair as unknown[])[1])],
-      left: method(r.left), right: method(r.right), side: r.side as 'left' | 'right', choice: method(r.choice), ms: r.ms as number, flips: r.flips as number,
-    })),
+    ratings: (raw.ratings as Record<string, unknown>[]).map((r) => withMethods(r, tokens)),
+  }
+}
+
+/** A validated record with each token replaced by the method it stands for. */
+function withMethods(r: Record<string, unknown>, tokens: Map<string, ManifestEntry>): RatingRecord {
+  const method = (token: unknown): string => tokens.get(token as string)!.method
+  const [a, b] = r.pair as [string, string]
+  return {
+    trial: r.trial as number, image: r.image as string, pair: [method(a), method(b)], left: method(r.left), right: method(r.right),
+    side: r.side as RatingRecord['side'], choice: method(r.choice), ms: r.ms as number, flips: r.flips as number,
   }
 }
 
