@@ -1,12 +1,14 @@
 // Runs the engine (src/trainer/index.ts) in an Electron utility process, restarts it when it crashes, ends the jobs
-// it was running with job:error 'engine-exited', resumes its training runs, and relays its events to every window
-// (electron-vite guide/dev.md, "Utility Process"; src/server/engine-supervisor.ts does the same for a Node child process).
+// it was running with job:error 'engine-exited', holds new calls until the restarted engine is ready, resumes its
+// training runs, and relays its events to every window (electron-vite guide/dev.md, "Utility Process";
+// src/server/engine-supervisor.ts does the same for a Node child process).
 import { delimiter } from 'node:path'
 import { BrowserWindow, utilityProcess, type UtilityProcess } from 'electron'
 import { isHostGrantReply, type HostGrant, type HostGrantReply } from '../shared/payloads/desktop'
 import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
 import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
 import { pushChannel } from '../shared/ipc-channels'
+import { ReadyGate } from '../server/ready-gate'
 import { RunningJobs } from '../server/running-jobs'
 import { RunningRuns } from '../server/running-runs'
 import { allowRootsVariable } from '../trainer/files'
@@ -40,8 +42,11 @@ export class TrainerHost implements RunHost {
   private readonly runs = new RunningRuns()
   private readonly runListeners = new Set<() => void>()
   private readonly policy = new RestartPolicy()
+  private readonly gate: ReadyGate
 
-  constructor(private readonly modulePath: string) {}
+  constructor(private readonly modulePath: string, readyTimeoutMs?: number) {
+    this.gate = new ReadyGate(readyTimeoutMs)
+  }
 
   start(): void {
     const env = { ...process.env, [allowRootsVariable]: [...this.granted].join(delimiter) }
@@ -52,8 +57,12 @@ export class TrainerHost implements RunHost {
     child.on('exit', (code) => this.onExit(child, code))
   }
 
-  /** Forwards one call to the engine; rejects with code 'engine-exited' when the engine is down or dies first. */
+  /**
+   * Forwards one call once the engine is ready, waiting through a restart (ready-gate.ts); rejects with code
+   * 'engine-exited' when the engine dies first, the restart policy gave up, or no engine was ready in time.
+   */
   async call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
+    await this.gate.whenReady()
     if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
     const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
     this.jobs.noteReply(value)
@@ -80,8 +89,9 @@ export class TrainerHost implements RunHost {
   }
 
   /** Lets the engine read `paths` (chosen in a native dialog) over the main-only port; resolves their real paths. */
-  allowRoots(paths: readonly string[]): Promise<string[]> {
-    if (!this.child) return Promise.reject(new RpcError('the engine is not running', 'engine-exited'))
+  async allowRoots(paths: readonly string[]): Promise<string[]> {
+    await this.gate.whenReady()
+    if (!this.child) throw new RpcError('the engine is not running', 'engine-exited')
     const grant: HostGrant = { kind: 'host-grant', id: this.nextGrant++, paths }
     const answer = new Promise<string[]>((resolve, reject) => this.grants.set(grant.id, { resolve, reject }))
     this.child.postMessage(grant)
@@ -90,6 +100,7 @@ export class TrainerHost implements RunHost {
 
   stop(): void {
     this.stopping = true
+    this.gate.close('the app is shutting down')
     this.child?.kill()
   }
 
@@ -100,6 +111,7 @@ export class TrainerHost implements RunHost {
     this.jobs.notePush(push)
     if (this.runs.notePush(push)) broadcast(push)
     if (push.name === 'run:done' || push.name === 'run:error') this.runsChanged()
+    if (push.name === 'engine:status') this.gate.set(push.payload)
     if (push.name === 'engine:status' && push.payload.state === 'ready') void this.resumeRuns()
   }
 
@@ -138,7 +150,8 @@ export class TrainerHost implements RunHost {
     const state: EngineStateEvent = decision.restart
       ? { state: 'restarting', message: `${message}; restarting (attempt ${decision.attempt})` }
       : { state: 'stopped', message: `${message} ${decision.attempt} times in a row; restart the app` }
+    this.gate.set(state)
     broadcast({ kind: 'push', name: 'engine:status', payload: state })
-    if (decision.restart) setTimeout(() => this.start(), decision.delayMs)
+    if (decision.restart) setTimeout(() => !this.stopping && this.start(), decision.delayMs)
   }
 }

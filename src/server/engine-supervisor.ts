@@ -8,6 +8,7 @@ import { RestartPolicy } from '../main/restart-policy'
 import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
 import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
 import { RunningJobs } from './running-jobs'
+import { ReadyGate } from './ready-gate'
 import { RunningRuns } from './running-runs'
 
 export type EnginePush = Push<TrainerEvents>
@@ -23,6 +24,7 @@ export interface EngineSupervisorOptions {
   readonly env?: NodeJS.ProcessEnv // added to this process's environment, e.g. FLOWMO_ALLOW_ROOTS
   readonly policy?: RestartPolicy // default: 3 restarts a minute, backing off from 250 ms
   readonly log?: (line: string) => void // one line per crash / restart
+  readonly readyTimeoutMs?: number // how long a call waits for a (re)starting engine (default 30 s)
 }
 
 const engineEntry = fileURLToPath(new URL('../trainer/index.ts', import.meta.url))
@@ -46,20 +48,20 @@ function childPort(child: ChildProcess): RpcPort {
 export class EngineSupervisor implements EngineLink {
   private child: ChildProcess | null = null
   private client: RpcClient<TrainerApi, TrainerEvents> | null = null
-  private current: EngineStateEvent | null = null
-  private waiters: { resolve(): void; reject(error: RpcError): void }[] = []
   private stopping = false
   private readonly jobs = new RunningJobs()
   private readonly runs = new RunningRuns()
   private readonly listeners = new Set<(push: EnginePush) => void>()
   private readonly policy: RestartPolicy
+  private readonly gate: ReadyGate
 
   constructor(private readonly options: EngineSupervisorOptions = {}) {
     this.policy = options.policy ?? new RestartPolicy()
+    this.gate = new ReadyGate(options.readyTimeoutMs)
   }
 
   get state(): EngineStateEvent | null {
-    return this.current
+    return this.gate.state
   }
 
   /** The engine's process id, while one runs. */
@@ -86,9 +88,9 @@ export class EngineSupervisor implements EngineLink {
     return () => void this.listeners.delete(listener)
   }
 
-  /** Forwards one call once the engine is ready; rejects with 'engine-exited' when it dies first or gave up. */
+  /** Forwards one call once the engine is ready (ready-gate.ts); rejects with 'engine-exited' when it dies first or gave up. */
   async call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
-    await this.whenReady()
+    await this.gate.whenReady()
     if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
     const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
     this.jobs.noteReply(value)
@@ -103,7 +105,7 @@ export class EngineSupervisor implements EngineLink {
   async stop(runsTimeoutMs = 60_000): Promise<void> {
     await this.stopRuns(runsTimeoutMs)
     this.stopping = true
-    this.flushWaiters(new RpcError('the server is shutting down', 'engine-exited'))
+    this.gate.close('the server is shutting down')
     const child = this.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -115,7 +117,7 @@ export class EngineSupervisor implements EngineLink {
 
   private async stopRuns(timeoutMs: number): Promise<void> {
     const runIds = this.runs.runIds
-    if (!runIds.length || this.current?.state !== 'ready') return
+    if (!runIds.length || this.gate.state?.state !== 'ready') return
     this.options.log?.(`stopping ${runIds.length} training run(s): each writes a checkpoint first`)
     const ended = new Promise<void>((resolve) => {
       const off = this.onPush(() => this.runs.runIds.length === 0 && (off(), resolve()))
@@ -125,16 +127,6 @@ export class EngineSupervisor implements EngineLink {
     await ended
   }
 
-  private whenReady(): Promise<void> {
-    if (this.current?.state === 'ready') return Promise.resolve()
-    if (this.stopping || this.current?.state === 'stopped') return Promise.reject(new RpcError('the engine has stopped', 'engine-exited'))
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
-  }
-
-  private flushWaiters(error?: RpcError): void {
-    for (const waiter of this.waiters.splice(0)) error ? waiter.reject(error) : waiter.resolve()
-  }
-
   private relay(push: EnginePush): void {
     this.jobs.notePush(push)
     if (push.name === 'engine:status') this.setState(push.payload)
@@ -142,11 +134,9 @@ export class EngineSupervisor implements EngineLink {
   }
 
   private setState(state: EngineStateEvent): void {
-    this.current = state
+    this.gate.set(state)
     this.broadcast({ kind: 'push', name: 'engine:status', payload: state })
-    if (state.state === 'ready') this.flushWaiters()
     if (state.state === 'ready') void this.runs.resumeAll((method, req) => this.call(method, req), (push) => this.broadcast(push))
-    if (state.state === 'stopped') this.flushWaiters(new RpcError(state.message, 'engine-exited'))
     if (state.state === 'stopped') this.runs.forgetInterrupted()
   }
 
