@@ -5,7 +5,7 @@ import type {
   ModelSummary, OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
-import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepRequest } from './payloads/jobs'
+import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -125,7 +125,7 @@ export interface TrainerApi {
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvalReport
-  sweep(req: SweepRequest): Promise<JobStarted> // sweep:cell per cell → SweepResult
+  sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
   openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
   exportRatings(req: ExportRatingsRequest): Promise<JobStarted> // → ExportReport
@@ -145,6 +145,7 @@ export interface TrainerEvents {
   'run:done': RunDoneEvent
   'run:error': RunErrorEvent
   'run:resumed': RunResumedEvent
+  'sweep:originals': SweepOriginalsEvent
   'sweep:cell': SweepCellEvent
   'engine:status': EngineStateEvent
   'inspect:sample': VarianceSampleEvent

@@ -198,7 +198,10 @@ export class TrainerService implements TrainerApi {
   async sweep(req: SweepRequest): Promise<JobStarted> {
     const started = this.jobs.start('sweep', async (signal, progress) => {
       await this.status()
-      return sweepJob(req, { signal, progress }, (cell, index) => this.emit('sweep:cell', { jobId: started.jobId, index, cell }))
+      return sweepJob(req, { signal, progress }, {
+        onOriginals: (images) => this.emit('sweep:originals', { jobId: started.jobId, images }),
+        onCell: (cell, index) => this.emit('sweep:cell', { jobId: started.jobId, index, cell }),
+      })
     })
     return started
   }

@@ -37,7 +37,8 @@ export interface SweepGridAxes {
   readonly interval?: readonly (readonly [lo: number, hi: number] | null)[] // EDM σ
 }
 
-/** A sampler sweep → SweepResult (src/trainer/sweep/sweep-result.ts), images inline; sweep:cell per scored cell. */
+/** A sampler sweep → SweepResult (src/trainer/sweep/sweep-result.ts), images inline; sweep:originals once the images
+ * are encoded, then sweep:cell per scored cell. */
 export interface SweepRequest {
   readonly model: ModelFile
   readonly data: string
@@ -50,6 +51,12 @@ export interface SweepRequest {
   readonly weightsDir?: string
   readonly out?: string // also write the sweep JSON here (flowmo sweep's format)
   readonly path?: InferencePath
+}
+
+/** The sweep's images with the grid's originals, pushed before the first cell (the result repeats them). */
+export interface SweepOriginalsEvent {
+  readonly jobId: string
+  readonly images: SweepReport['images']
 }
 
 export interface SweepCellEvent {
@@ -86,7 +93,7 @@ export interface SweepReport {
   readonly images: readonly { readonly index: number; readonly path: string; readonly original?: SweepImageRef }[]
   readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
   readonly best: Readonly<Record<string, { readonly cell: number; readonly value: number }>> // metric → best cell
-  readonly timing: { readonly encodeMsPerImage: number; readonly totalMs: number }
+  readonly timing: { readonly encodeMsPerImage: number; readonly totalMs: number; readonly note?: string } // note: how cells are timed
   readonly cells: readonly (SweepCellReport & { readonly best: readonly string[] })[]
 }
 

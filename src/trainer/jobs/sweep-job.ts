@@ -1,18 +1,18 @@
-// The sweep job: sweep/run-sweep.ts over a steps × ρ × CFG × interval grid, each scored cell pushed as it arrives,
+// The sweep job: sweep/run-sweep.ts over a steps × ρ × CFG × interval grid, the originals then each scored cell pushed as they arrive,
 // image grids inline in the result; with `out`, the same JSON as `flowmo sweep --out`.
 import type { SweepRequest } from '../../shared/payloads/jobs'
-import { runSweep } from '../sweep/run-sweep'
+import { runSweep, type SweepOptions } from '../sweep/run-sweep'
 import { writeSweep } from '../sweep/sweep-file'
-import type { SweepCell, SweepResult } from '../sweep/sweep-result'
+import type { SweepResult } from '../sweep/sweep-result'
 import { modelSource, type JobContext } from './job-work'
 import { readable, readableOrUndefined, writableTarget } from './paths'
 
-export async function sweepJob(req: SweepRequest, { signal, progress }: JobContext, onCell: (cell: Omit<SweepCell, 'best'>, index: number) => void): Promise<SweepResult> {
+export async function sweepJob(req: SweepRequest, { signal, progress }: JobContext, push: Pick<SweepOptions, 'onOriginals' | 'onCell'>): Promise<SweepResult> {
   const out = req.out === undefined ? undefined : await writableTarget(req.out)
   const result = await runSweep({
     source: await modelSource(req.model), dataDir: await readable(req.data), limit: req.limit, grid: req.grid, seed: req.seed,
     metrics: req.metrics, batchSize: req.batchSize, gridImages: req.gridImages, weightsDir: await readableOrUndefined(req.weightsDir),
-    inlineImages: true, path: req.path, signal, onProgress: progress, onCell,
+    inlineImages: true, path: req.path, signal, onProgress: progress, ...push,
   })
   if (out) await writeSweep(out, result)
   return result

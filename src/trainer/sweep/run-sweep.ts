@@ -1,5 +1,6 @@
 // The sweep job (issue 7 "Sweeps"): encode each image once, then sample every grid cell from the same code and the
 // same noise per image (initialNoise(seed, index)), scoring each cell and keeping a small image grid; best cells marked.
+// One untimed warm-up decode runs before the first cell, so no cell's time per image holds the engine's start-up cost.
 import { loadImageTensor } from '../data/images'
 import type { MetricName } from '../eval/networks'
 import { openFastModel, type FastPathOptions, type InferenceModel, type PathChoice } from '../inference/fast-path'
@@ -11,7 +12,7 @@ import { CellScores } from './cell-scores'
 import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGridRequest, type SweepSetting } from './grid'
 import { GridImages } from './grid-images'
 import { DEFAULT_SWEEP_METRICS, FEATURE_MIN_IMAGES, openSweepNetworks, sweepCard, sweepImagePaths, type SweepNetworks } from './sweep-setup'
-import { markBest, SWEEP_FORMAT, SWEEP_VERSION, type ImageRef, type SweepCell, type SweepImage, type SweepResult } from './sweep-result'
+import { markBest, SWEEP_FORMAT, SWEEP_VERSION, TIMING_NOTE, type ImageRef, type SweepCell, type SweepImage, type SweepResult } from './sweep-result'
 
 export interface SweepOptions {
   readonly source: ModelSource
@@ -30,6 +31,7 @@ export interface SweepOptions {
   readonly openTfjs?: FastPathOptions['openTfjs']
   readonly onNotice?: (line: string) => void
   readonly onProgress?: (done: number, total: number, message: string) => void // done/total in image passes
+  readonly onOriginals?: (images: readonly SweepImage[]) => void // once the images are encoded, before the first cell
   readonly onCell?: (cell: Omit<SweepCell, 'best'>, index: number) => void // each cell as soon as it is scored
   readonly signal?: AbortSignal // stops between batches (and inside the sampler); the sweep then throws
 }
@@ -58,11 +60,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const settings = gridSettings(grid)
       const ctx = sweepContext(o, fast.model, paths, nets, settings.length)
       const encoded = await encodeAll(ctx)
+      o.onOriginals?.(encoded.images)
+      await warmUp(ctx, encoded, settings[0])
       const { cells, best } = markBest(await runCells(ctx, encoded, settings))
       return {
         format: SWEEP_FORMAT, version: SWEEP_VERSION, protocol, grid, images: encoded.images, imagesDir: ctx.grid.dir,
         unavailable: nets.unavailable, best,
-        timing: { encodeMsPerImage: encoded.ms / paths.length, totalMs: performance.now() - started }, cells,
+        timing: { encodeMsPerImage: encoded.ms / paths.length, totalMs: performance.now() - started, note: TIMING_NOTE }, cells,
       }
     } finally {
       for (const m of nets.lpips) m.dispose()
@@ -147,8 +151,25 @@ async function storeImages(ctx: SweepContext, folder: string, indices: readonly 
   return refs
 }
 
-async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, index: number): Promise<Omit<SweepCell, 'best'>> {
+/** Batch `indices`' codes and their starting noise: image i's z0 whatever its batch, the same in every cell. */
+function decodeInputs(ctx: SweepContext, enc: Encoded, indices: readonly number[]): { code: Float32Array; z0: Float32Array } {
   const { codeLength: L, contextDim: C, imageSize: S } = ctx.model.config
+  const z0 = new Float32Array(indices.length * 3 * S * S)
+  indices.forEach((i, b) => z0.set(initialNoise(ctx.o.seed ?? 0, i, S), b * 3 * S * S))
+  return { code: enc.codes.subarray(indices[0] * L * C, (indices[0] + indices.length) * L * C), z0 }
+}
+
+/** An untimed decode of the first batch at the first cell's setting: the one-time cost of the engine's first decode
+ * (kernel set-up, session buffers) then counts in no cell's time per image. */
+async function warmUp(ctx: SweepContext, enc: Encoded, setting: SweepSetting): Promise<void> {
+  ctx.o.signal?.throwIfAborted()
+  const indices = ctx.batches[0]
+  const { code, z0 } = decodeInputs(ctx, enc, indices)
+  await ctx.model.decode(code, z0, indices.length, { sampling: settingSampling(setting), signal: ctx.o.signal })
+}
+
+async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, index: number): Promise<Omit<SweepCell, 'best'>> {
+  const S = ctx.model.config.imageSize
   const sampling = settingSampling(setting)
   const label = settingLabel(setting)
   const folder = `c${String(index).padStart(2, '0')}-${label}`
@@ -158,9 +179,7 @@ async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, i
   for (const indices of ctx.batches) {
     ctx.o.signal?.throwIfAborted()
     const B = indices.length
-    const z0 = new Float32Array(B * 3 * S * S) // image i's noise whatever its batch: the same in every cell
-    indices.forEach((i, b) => z0.set(initialNoise(ctx.o.seed ?? 0, i, S), b * 3 * S * S))
-    const code = enc.codes.subarray(indices[0] * L * C, (indices[0] + B) * L * C)
+    const { code, z0 } = decodeInputs(ctx, enc, indices)
     const t0 = performance.now()
     const res = await ctx.model.decode(code, z0, B, { sampling, signal: ctx.o.signal })
     ms += performance.now() - t0

@@ -19,6 +19,9 @@ export interface SweepCard extends Omit<EvalCard, 'sampler'> {
 
 export const NOISE_METHOD = 'initialNoise(seed, image index): the same z0 for an image in every cell'
 
+/** How a cell's timeMsPerImage is measured. */
+export const TIMING_NOTE = 'time per image: decoder wall time of the cell over its images, after one untimed warm-up decode before the first cell; encoding (once per image) is outside it'
+
 export interface SweepImage {
   readonly index: number // position in the sorted, limited image list; seeds its noise
   readonly path: string
@@ -33,7 +36,7 @@ export interface SweepCell {
   readonly schedule: string // e.g. 'pow_0.25'
   readonly cfgIntervalT: readonly [number, number] | null // the interval in flow time, as the sampler applies it
   readonly nfe: number // decoder calls per image (CFG steps cost two)
-  readonly timeMsPerImage: number // sampling wall time per image (the code is encoded once, outside this)
+  readonly timeMsPerImage: number // sampling wall time per image (the code is encoded once, outside this; see TIMING_NOTE)
   readonly metrics: Readonly<Record<string, number>> // psnr, ssim, lpips_alex, lpips_vgg, fid, kid: the ones that ran
   readonly perImage: Readonly<Record<string, readonly number[]>> // psnr, ssim, lpips_<net>: one value per image
   readonly best: readonly string[] // metrics in which this cell is the best cell
@@ -54,7 +57,7 @@ export interface SweepResult {
   readonly imagesDir: string | null // where the grid's PNG files are (absolute); null when inline or none
   readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run (weights missing, set too small)
   readonly best: Readonly<Record<string, BestCell>> // metric → best cell
-  readonly timing: { readonly encodeMsPerImage: number; readonly totalMs: number }
+  readonly timing: { readonly encodeMsPerImage: number; readonly totalMs: number; readonly note?: string } // note: TIMING_NOTE (absent in older files)
   readonly cells: readonly SweepCell[]
 }
 

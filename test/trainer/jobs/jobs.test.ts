@@ -1,5 +1,5 @@
 // The evaluation jobs through TrainerService on the golden tiny-a checkpoint and real photos: evaluate ends in
-// job:done with the report (and writes report.json), sweep pushes sweep:cell per cell then the result, a sweep
+// job:done with the report (and writes report.json), sweep pushes its originals, sweep:cell per cell, then the result, a sweep
 // is cancelled, and paths outside the allowed roots are refused.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,7 +19,8 @@ function engine() {
     events.filter(([n, p]) => n === name && 'jobId' in p && p.jobId === jobId).map(([, p]) => p as TrainerEvents[K])
   const ended = (jobId: string) =>
     vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
-  return { ofJob, ended, trainer: new TrainerService(emit, 'cpu') }
+  const namesOf = (jobId: string) => events.filter(([, p]) => 'jobId' in p && p.jobId === jobId).map(([n]) => n)
+  return { ofJob, namesOf, ended, trainer: new TrainerService(emit, 'cpu') }
 }
 
 const set = join(goldenDir(), 'tiny-a')
@@ -48,8 +49,8 @@ describe('evaluation jobs', () => {
     expect(existsSync(join(out, 'eval', 'per-image.csv'))).toBe(true)
   }, 60_000)
 
-  it('sweeps a grid: one sweep:cell per setting in order, then the result with best cells marked', async () => {
-    const { trainer, ofJob, ended } = engine()
+  it('sweeps a grid: the originals, one sweep:cell per setting in order, then the result with best cells marked', async () => {
+    const { trainer, ofJob, namesOf, ended } = engine()
     const grid = { steps: [2, 3], rho: [1, 4] }
     const { jobId } = await trainer.sweep({ model, data, grid, limit: 2, gridImages: 1, path: 'tfjs', out: join(out, 'sweep.json') })
     const [name, payload] = await ended(jobId)
@@ -57,6 +58,10 @@ describe('evaluation jobs', () => {
     const cells = ofJob('sweep:cell', jobId)
     expect(cells.map((c) => c.index)).toEqual([0, 1, 2, 3])
     expect(cells.map((c) => [c.cell.steps, c.cell.rho])).toEqual([[2, 1], [2, 4], [3, 1], [3, 4]])
+    const pushes = namesOf(jobId).filter((n) => n.startsWith('sweep:'))
+    expect(pushes).toEqual(['sweep:originals', ...cells.map(() => 'sweep:cell')])
+    const [originals] = ofJob('sweep:originals', jobId)
+    expect(originals.images.map((im) => [im.index, 'png' in (im.original ?? {})])).toEqual([[0, true], [1, false]]) // gridImages: 1
     const result = (payload as TrainerEvents['job:done']).result as { cells: { metrics: Record<string, number> }[]; best: Record<string, { cell: number }> }
     expect(result.cells.map((c) => c.metrics.psnr)).toEqual(cells.map((c) => c.cell.metrics.psnr))
     expect(result.best.psnr.cell).toBeGreaterThanOrEqual(0)

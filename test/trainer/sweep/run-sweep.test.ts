@@ -1,14 +1,17 @@
 // runSweep on the golden tiny-a checkpoint and real photos: one cell per setting in grid order, the same noise per
 // image in every cell (a repeated cell is identical, and a cell equals `evaluate` at its setting), ρ changes the
-// result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed), progress, cancellation.
+// result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed), progress, cancellation,
+// the originals before the first cell, and a warm-up decode that keeps a slow first decode out of the first cell's time.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../src/trainer/backend'
 import { evaluate } from '../../../src/trainer/eval/evaluate'
+import { TfModel, type ModelSource } from '../../../src/trainer/inference/tf-model'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { runSweep, type SweepOptions } from '../../../src/trainer/sweep/run-sweep'
-import type { SweepResult } from '../../../src/trainer/sweep/sweep-result'
+import { TIMING_NOTE, type SweepResult } from '../../../src/trainer/sweep/sweep-result'
 
 process.env.FLOWMO_BACKEND = 'wasm'
 const set = join(goldenDir(), 'tiny-a')
@@ -95,6 +98,36 @@ describe('runSweep', () => {
     })
     expect(ev.report!.metrics.psnr).toBeCloseTo(a.metrics.psnr, 10)
     expect(ev.report!.metrics.ssim).toBeCloseTo(a.metrics.ssim, 10)
+  }, 60_000)
+
+  it('decodes once untimed before the first cell: a slow first decode (a one-time cost) is in no cell\'s time', async () => {
+    const ONE_TIME_MS = 600
+    const calls: number[] = [] // wall ms of each decode call
+    const openSlowStart = async (src: ModelSource) => {
+      await initBackend()
+      const model = await TfModel.open(src)
+      const decode = model.decode.bind(model)
+      model.decode = async (...args) => {
+        const t0 = performance.now()
+        if (calls.length === 0) await new Promise((r) => setTimeout(r, ONE_TIME_MS))
+        const out = await decode(...args)
+        calls.push(performance.now() - t0)
+        return out
+      }
+      return model
+    }
+    const order: string[] = []
+    const timed = await runSweep(options({
+      grid: { steps: [2], rho: [1, 4] }, openTfjs: openSlowStart,
+      onOriginals: (images) => order.push(`originals ${images.filter((im) => im.original).length}`), onCell: (_, i) => order.push(`cell ${i}`),
+    }))
+    expect(calls).toHaveLength(1 + 2 * 2) // the warm-up, then 2 cells × 2 batches
+    expect(calls[0]).toBeGreaterThanOrEqual(ONE_TIME_MS)
+    const cellMs = timed.cells.map((c) => c.timeMsPerImage * 3)
+    expect(cellMs[0]).toBeLessThan(ONE_TIME_MS) // cell 0's decoder time holds none of it
+    expect(cellMs[0]).toBeCloseTo(calls[1] + calls[2], -1)
+    expect(timed.timing.note).toBe(TIMING_NOTE)
+    expect(order).toEqual(['originals 2', 'cell 0', 'cell 1']) // the grid's originals come before any cell
   }, 60_000)
 
   it('stops when cancelled, after the cells already done', async () => {
