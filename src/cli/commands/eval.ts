@@ -12,6 +12,7 @@ const optionSpecs = {
   data: { type: 'string' }, n: { type: 'string' }, metrics: { type: 'string' }, json: { type: 'string' }, csv: { type: 'string' },
   batch: { type: 'string' }, psnr: { type: 'string' }, quantise: { type: 'string' }, ssim: { type: 'string' },
   'weights-dir': { type: 'string' }, path: { type: 'string' }, diff: { type: 'boolean' },
+  'stats-cache': { type: 'string' }, 'no-stats-cache': { type: 'boolean' },
 } as const
 
 export const evalCommand: Command = {
@@ -31,6 +32,8 @@ export const evalCommand: Command = {
     '  --quantise <q>     uint8 step before PSNR/SSIM: truncate (default, as the reference) | round | none',
     '  --ssim <v>         skimage-default-7x7 (default, as the reference) | gaussian-11',
     '  --weights-dir <d>  folder holding the LPIPS/Inception weight files',
+    '  --stats-cache <d>  cache of the originals\' FID/KID features (default $FLOWMO_CACHE_DIR/fid-stats, else ~/.cache/flowmo/fid-stats)',
+    '  --no-stats-cache   compute the originals\' features afresh and do not store them',
     '  --path <p>         auto (default) | onnxruntime | tfjs',
     ...samplerUsage,
     '  --diff             print the protocol card fields in which two reports differ',
@@ -70,7 +73,7 @@ async function runEvalCommand(values: Values): Promise<number> {
     quantise: choice(values.quantise, 'quantise', ['truncate', 'round', 'none'] as const),
     ssim: choice(values.ssim, 'ssim', ['skimage-default-7x7', 'gaussian-11'] as const),
     batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 5,
-    weightsDir: values['weights-dir'], jsonPath: values.json, csvPath: values.csv,
+    weightsDir: values['weights-dir'], statsCacheDir: statsCacheDir(values), jsonPath: values.json, csvPath: values.csv,
     path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
     openTfjs: (src) => openModelForCli(src, requestedBackend()),
     onNotice: (line) => console.error(line),
@@ -83,6 +86,12 @@ async function runEvalCommand(values: Values): Promise<number> {
   const { printReport } = await import('../../trainer/eval/print-report')
   console.log(printReport(outcome.report))
   return 0
+}
+
+/** --stats-cache <dir> | --no-stats-cache (null: off) | neither (undefined: the default folder). */
+function statsCacheDir(values: Values): string | null | undefined {
+  if (values['no-stats-cache'] && values['stats-cache'] !== undefined) throw new UsageError('--stats-cache and --no-stats-cache exclude each other')
+  return values['no-stats-cache'] ? null : values['stats-cache']
 }
 
 /** The first Ctrl-C stops after the batch in flight (journalled); a second one ends the process at once. */

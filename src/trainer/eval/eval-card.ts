@@ -6,6 +6,7 @@ import { metricsVersion } from '../metrics/protocol'
 import type { PsnrConvention } from '../metrics/psnr'
 import type { SsimVariant } from '../metrics/ssim'
 import type { Quantise } from '../metrics/images'
+import type { ReferenceUse } from '../metrics/reference-stats-cache'
 import { cfgIntervalT } from '../sample/schedule'
 import { DATASET_HASH_METHOD } from './dataset-hash'
 
@@ -20,6 +21,7 @@ export interface EvalCard extends ProtocolCard {
   readonly lpips: readonly FeatureNetwork[] | null // LPIPS backbone + heads files; null when LPIPS did not run
   readonly inference: { readonly path: 'onnxruntime' | 'tfjs'; readonly device: string } // e.g. onnxruntime / cpu
   readonly metricNetsBackend: string | null // where LPIPS / feature networks ran, e.g. 'tfjs-wasm'; null when none did
+  readonly referenceStats?: ReferenceUse // on a report's card when FID/KID ran: were the originals' features cached; never on a journal's
 }
 
 export interface EvalCardInputs {

@@ -19,6 +19,7 @@ export interface EvalJob {
   readonly batchSize: number // e.g. 5, as the reference
   readonly lpips: readonly LpipsMetric[]
   readonly features: FeatureExtractor | null
+  readonly originalsCached: boolean // true: the originals' features come from the reference cache; only reconstructions' are computed
   readonly journal: Journal
   readonly onProgress?: (done: number, total: number) => void
   readonly signal?: AbortSignal // stops after the batch in flight is journalled
@@ -75,7 +76,10 @@ async function evalBatch(job: EvalJob, indices: readonly number[]): Promise<Imag
   const mse = perImageMse(rec, orig, job.quantise)
   const ssimPer = ssim(rec, orig, { variant: job.ssimVariant, quantise: job.quantise }).perImage
   const lpips = await Promise.all(job.lpips.map(async (m) => [m.net, await m.lpips(rec, orig)] as const))
-  const feats = job.features && { original: await job.features.features(orig), reconstruction: await job.features.features(rec) }
+  const feats = job.features && {
+    original: job.originalsCached ? null : await job.features.features(orig),
+    reconstruction: await job.features.features(rec),
+  }
   const codeSize = model.config.codeLength * model.config.contextDim
   const d = job.features?.featureDim ?? 0
   return indices.map((index, b) => ({
@@ -86,13 +90,14 @@ async function evalBatch(job: EvalJob, indices: readonly number[]): Promise<Imag
     lpips: Object.fromEntries(lpips.map(([net, v]) => [net, v[b]])),
     code: packCode(res.code.subarray(b * codeSize, (b + 1) * codeSize)),
     features: feats && {
-      original: encodeFloats(feats.original.slice(b * d, (b + 1) * d)),
+      original: feats.original && encodeFloats(feats.original.slice(b * d, (b + 1) * d)),
       reconstruction: encodeFloats(feats.reconstruction.slice(b * d, (b + 1) * d)),
     },
   }))
 }
 
-async function loadImage(path: string, S: number): Promise<Float32Array> {
+/** An original as the eval reads it (data/images.ts 'center': resize the shorter side, centre crop), NCHW [-1, 1]. */
+export async function loadImage(path: string, S: number): Promise<Float32Array> {
   try {
     return await loadImageTensor(path, S, 'center')
   } catch (e) {

@@ -1,5 +1,6 @@
 // `flowmo eval` as a function: scan the data, open the model on the fastest correct path and the metric networks,
-// write the protocol card, run (resuming from the journal), then the JSON report and the per-image CSV.
+// write the protocol card, look up the originals' cached features, run (resuming from the journal), then the JSON
+// report and the per-image CSV.
 import { existsSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,6 +12,7 @@ import { openFastModel, type FastModel, type FastPathOptions, type PathChoice } 
 import type { ModelSource } from '../inference/tf-model'
 import type { Quantise } from '../metrics/images'
 import { canonicalJson, hashFile } from '../metrics/protocol'
+import { defaultStatsCacheDir, lookupReference } from '../metrics/reference-stats-cache'
 import type { PsnrConvention } from '../metrics/psnr'
 import type { SsimVariant } from '../metrics/ssim'
 import type { SamplingConfig } from '../model/configs'
@@ -19,6 +21,7 @@ import { evalCard, type EvalCard } from './eval-card'
 import { runEval } from './eval-run'
 import { journalPath, openJournal } from './journal'
 import { openEvalNetworks, reportedMetrics, type EvalNetworks, type MetricName } from './networks'
+import { evalReferenceKey, finishReference } from './reference'
 import { buildReport, perImageCsv, reportJson, type EvalReport } from './report'
 
 export interface EvalOptions {
@@ -33,6 +36,7 @@ export interface EvalOptions {
   readonly ssim: SsimVariant // default skimage-default-7x7, as the reference
   readonly batchSize: number // default 5, as the reference
   readonly weightsDir?: string
+  readonly statsCacheDir?: string | null // the originals' FID/KID features cache; default defaultStatsCacheDir(); null: off
   readonly jsonPath?: string // the report; the journal sits beside it (else in the temp folder, keyed by the card)
   readonly csvPath?: string
   readonly path?: PathChoice // inference path, default auto
@@ -82,30 +86,38 @@ export async function evaluate(o: EvalOptions): Promise<EvalOutcome> {
   o.onNotice?.(fast.notice)
   const nets = await openEvalNetworks(o.metrics, o.weightsDir)
   try {
-    const images = await evalImages(o, fast.model.config.imageSize)
-    const card = await buildCard(o, fast, images, nets)
-    const journalFile = o.jsonPath ? journalPath(o.jsonPath) : defaultJournal(card)
-    const journal = await openJournal(journalFile, card)
-    const resumed = journal.done.size
-    if (resumed > 0) o.onNotice?.(`resuming: ${resumed} of ${images.length} images already in ${journalFile}`)
-    const records = await runEval({
-      model: fast.model, images, sampling: o.sampling, seed: o.seed, quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
-      lpips: nets.lpips, features: nets.features, journal, onProgress: o.onProgress, signal: o.signal,
-    })
-    if (records.length < images.length) return { report: null, journal: journalFile, resumed }
-    const { codeLength: tokens, contextDim: bits, imageSize: imageSizePx } = fast.model.config
-    const report = buildReport({
-      records, card, shape: { tokens, bits, imageSizePx }, wanted: reportedMetrics(o.metrics),
-      featuresAreProxy: nets.features?.isProxy ?? false, unavailable: nets.unavailable,
-    })
-    await writeOutputs(o, report, records)
-    if (existsSync(journalFile)) await rm(journalFile)
-    return { report, journal: journalFile, resumed }
+    return await evaluateOpened(o, fast, nets)
   } finally {
     for (const m of nets.lpips) m.dispose()
     nets.features?.dispose()
     await fast.model.dispose()
   }
+}
+
+async function evaluateOpened(o: EvalOptions, fast: FastModel, nets: EvalNetworks): Promise<EvalOutcome> {
+  const images = await evalImages(o, fast.model.config.imageSize)
+  const card = await buildCard(o, fast, images, nets)
+  const journalFile = o.jsonPath ? journalPath(o.jsonPath) : defaultJournal(card)
+  const journal = await openJournal(journalFile, card)
+  const resumed = journal.done.size
+  if (resumed > 0) o.onNotice?.(`resuming: ${resumed} of ${images.length} images already in ${journalFile}`)
+  const cache = { cacheDir: o.statsCacheDir === undefined ? defaultStatsCacheDir() : o.statsCacheDir, onNotice: o.onNotice }
+  const key = images.length >= 2 ? evalReferenceKey(card) : null // FID/KID need two images
+  const hit = key && (await lookupReference(key, cache))
+  const records = await runEval({
+    model: fast.model, images, sampling: o.sampling, seed: o.seed, quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
+    lpips: nets.lpips, features: nets.features, originalsCached: hit !== null, journal, onProgress: o.onProgress, signal: o.signal,
+  })
+  if (records.length < images.length) return { report: null, journal: journalFile, resumed }
+  const reference = key && nets.features && (await finishReference({ key, hit, records, images, extractor: nets.features, batchSize: o.batchSize, cache }))
+  const { codeLength: tokens, contextDim: bits, imageSize: imageSizePx } = fast.model.config
+  const report = buildReport({
+    records, card: reference ? { ...card, referenceStats: reference.use } : card, shape: { tokens, bits, imageSizePx },
+    wanted: reportedMetrics(o.metrics), featuresAreProxy: nets.features?.isProxy ?? false, reference: reference?.reference ?? null, unavailable: nets.unavailable,
+  })
+  await writeOutputs(o, report, records)
+  if (existsSync(journalFile)) await rm(journalFile)
+  return { report, journal: journalFile, resumed }
 }
 
 async function writeOutputs(o: EvalOptions, report: EvalReport, records: Parameters<typeof perImageCsv>[0]): Promise<void> {

@@ -13,7 +13,8 @@ export interface ImageRecord {
   readonly ssim: number
   readonly lpips: Readonly<Record<string, number>> // by net, e.g. { alex: 0.21 }; empty when LPIPS did not run
   readonly code: string // base64 of the packed ±1 code bits, [L, C] row-major, bit set when > 0
-  readonly features: { readonly original: string; readonly reconstruction: string } | null // base64 float32 rows (FID/KID)
+  readonly features: { readonly original: string | null; readonly reconstruction: string } | null // base64 float32 rows (FID/KID);
+  // original is null when the run read the originals' features from the reference-statistics cache
 }
 
 export const journalPath = (jsonPath: string): string => `${jsonPath}.partial.jsonl`
@@ -80,4 +81,15 @@ export const encodeFloats = (x: Float32Array): string => Buffer.from(x.buffer, x
 export function decodeFloats(text: string): Float32Array {
   const bytes = Buffer.from(text, 'base64')
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+}
+
+/** One side's feature rows of all records, [n, d] in record order; null when any record lacks them. */
+export function featureRows(records: readonly ImageRecord[], side: 'original' | 'reconstruction'): Float32Array | null {
+  const rows = records.map((r) => r.features?.[side] ?? null)
+  if (rows.length === 0 || rows.some((row) => row === null)) return null
+  const decoded = rows.map((row) => decodeFloats(row!))
+  const d = decoded[0].length
+  const out = new Float32Array(rows.length * d)
+  decoded.forEach((row, i) => out.set(row, i * d))
+  return out
 }

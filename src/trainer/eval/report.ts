@@ -1,10 +1,11 @@
 // The `flowmo eval` report from the journalled per-image records: headline metrics (the `metrics` object of the JSON
 // contract), how each was computed, code statistics, metrics that could not run and why, and the protocol card.
 import { bitBalance, bitsPerPixel, distinctCodes, tokenEntropy, type Codes } from '../metrics/codes'
-import { FeatureStatsAccumulator, frechetDistance } from '../metrics/frechet'
+import { featureStats, frechetDistance } from '../metrics/frechet'
 import { kernelInceptionDistance } from '../metrics/kid'
+import type { ReferenceFeatures } from '../metrics/reference-stats-cache'
 import type { EvalCard } from './eval-card'
-import { decodeFloats, unpackCode, type ImageRecord } from './journal'
+import { featureRows, unpackCode, type ImageRecord } from './journal'
 
 export interface CodeShape {
   readonly tokens: number // L
@@ -72,29 +73,21 @@ export function codeSummary(records: readonly ImageRecord[], shape: CodeShape): 
 export const singularCovarianceNote = (n: number, d: number): string =>
   `${n} images ≤ ${d} features: the covariances are singular; compare only runs with the same N`
 
-function featureMetrics(records: readonly ImageRecord[], isProxy: boolean, want: ReadonlySet<string>): [Record<string, number>, Record<string, Record<string, unknown>>] {
-  const rows = records.map((r) => r.features!)
-  const d = decodeFloats(rows[0].original).length
-  const concat = (side: 'original' | 'reconstruction'): Float32Array => {
-    const out = new Float32Array(rows.length * d)
-    rows.forEach((f, i) => out.set(decodeFloats(f[side]), i * d))
-    return out
-  }
-  const [fx, fy] = [concat('original'), concat('reconstruction')]
+function featureMetrics(records: readonly ImageRecord[], reference: ReferenceFeatures, isProxy: boolean, want: ReadonlySet<string>): [Record<string, number>, Record<string, Record<string, unknown>>] {
+  const { d, n } = reference.stats
+  const fy = featureRows(records, 'reconstruction')!
+  if (n !== records.length || fy.length !== n * d) throw new Error(`the reference has ${n} × ${d} features, the reconstructions ${records.length} × ${fy.length / records.length}`)
   const suffix = isProxy ? '_proxy' : ''
   const metrics: Record<string, number> = {}
   const details: Record<string, Record<string, unknown>> = {}
   if (want.has('fid')) {
-    const [ax, ay] = [new FeatureStatsAccumulator(d), new FeatureStatsAccumulator(d)]
-    ax.add(fx, rows.length)
-    ay.add(fy, rows.length)
-    const fid = frechetDistance(ax.result(), ay.result())
+    const fid = frechetDistance(reference.stats, featureStats(fy, n, d))
     metrics[`fid${suffix}`] = fid.value
     details[`fid${suffix}`] = { between: 'originals and their reconstructions', featureDim: d, meanTerm: fid.meanTerm, proxy: isProxy,
-      ...(rows.length <= d && { note: singularCovarianceNote(rows.length, d) }) }
+      ...(n <= d && { note: singularCovarianceNote(n, d) }) }
   }
   if (want.has('kid')) {
-    const kid = kernelInceptionDistance(fx, fy, d)
+    const kid = kernelInceptionDistance(reference.rows, fy, d)
     metrics[`kid${suffix}`] = kid.mean
     details[`kid${suffix}`] = { std: kid.std, subsets: kid.subsets, subsetSize: kid.subsetSize, seed: kid.seed, proxy: isProxy }
   }
@@ -107,6 +100,7 @@ export interface ReportInputs {
   readonly shape: CodeShape
   readonly wanted: ReadonlySet<string> // psnr ssim lpips fid kid
   readonly featuresAreProxy: boolean
+  readonly reference: ReferenceFeatures | null // the originals' features (eval/reference.ts); null when no feature metric ran
   readonly unavailable: Readonly<Record<string, string>>
 }
 
@@ -126,8 +120,8 @@ export function buildReport(i: ReportInputs): EvalReport {
   const unavailable = { ...i.unavailable }
   if (records[0]?.features && records.length < 2) {
     for (const m of ['fid', 'kid'].filter((k) => i.wanted.has(k))) unavailable[`${m}${i.featuresAreProxy ? '_proxy' : ''}`] = 'needs at least 2 images'
-  } else if (records[0]?.features) {
-    const [m, d] = featureMetrics(records, i.featuresAreProxy, i.wanted)
+  } else if (records[0]?.features && i.reference) {
+    const [m, d] = featureMetrics(records, i.reference, i.featuresAreProxy, i.wanted)
     Object.assign(metrics, m)
     Object.assign(details, d)
   }

@@ -1,5 +1,5 @@
-// NumPy `.npy` arrays (format 1.0, little-endian float64) inside a `.npz` zip (stored entries written, stored or deflated read),
-// enough to write and read pytorch-fid's statistics files (`mu`, `sigma`). Format: numpy/lib/format.py; zip: PKWARE APPNOTE 4.3.
+// NumPy `.npy` arrays (format 1.0, little-endian float64 or float32) inside a `.npz` zip (stored entries written, stored or
+// deflated read): pytorch-fid's statistics files (`mu`, `sigma`) and feature rows. Format: numpy/lib/format.py; zip: PKWARE APPNOTE 4.3.
 import { crc32, inflateRawSync } from 'node:zlib'
 
 export interface NpyArray {
@@ -7,27 +7,44 @@ export interface NpyArray {
   readonly shape: readonly number[]
 }
 
+/** Float32 rows kept as float32 ('<f4'): written and read without widening. */
+export interface NpyArrayF32 {
+  readonly data: Float32Array
+  readonly shape: readonly number[]
+}
+
 const npyMagic = [0x93, ...Buffer.from('NUMPY')]
 const arrayAlign = 64 // numpy pads magic + header to a multiple of 64
 
-export function encodeNpy(array: NpyArray): Uint8Array {
+/** '<f8' for Float64Array data, '<f4' for Float32Array. */
+export function encodeNpy(array: NpyArray | NpyArrayF32): Uint8Array {
   const size = array.shape.reduce((a, v) => a * v, 1)
   if (size !== array.data.length) throw new Error(`npy shape [${array.shape.join(', ')}] needs ${size} values, got ${array.data.length}`)
+  const wide = array.data instanceof Float64Array
   const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`
+  let header = `{'descr': '${wide ? '<f8' : '<f4'}', 'fortran_order': False, 'shape': ${shape}, }`
   header += ' '.repeat(arrayAlign - ((10 + header.length + 1) % arrayAlign)) + '\n'
-  const out = Buffer.alloc(10 + header.length + size * 8)
+  const width = wide ? 8 : 4
+  const out = Buffer.alloc(10 + header.length + size * width)
   out.set(npyMagic, 0)
   out.set([1, 0], 6)
   out.writeUInt16LE(header.length, 8)
   out.write(header, 10, 'latin1')
-  for (let i = 0; i < size; i++) out.writeDoubleLE(array.data[i], 10 + header.length + i * 8)
+  const start = 10 + header.length
+  for (let i = 0; i < size; i++) {
+    if (wide) out.writeDoubleLE(array.data[i], start + i * 8)
+    else out.writeFloatLE(array.data[i], start + i * 4)
+  }
   return out
 }
 
-/** Reads little-endian '<f8' or '<f4' C-order arrays (as float64). */
-export function decodeNpy(bytes: Uint8Array): NpyArray {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+interface NpyHeader {
+  readonly descr: '<f8' | '<f4'
+  readonly shape: number[]
+  readonly dataAt: number // byte offset of the first value
+}
+
+function readHeader(buf: Buffer): NpyHeader {
   if (!npyMagic.every((b, i) => buf[i] === b)) throw new Error('not an .npy file (bad magic)')
   const major = buf[6]
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8)
@@ -41,12 +58,28 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   }
   const shape = shapeText.split(',').filter((s) => s.trim() !== '').map((s) => Number(s))
   const size = shape.reduce((a, v) => a * v, 1)
-  const width = descr === '<f8' ? 8 : 4
-  const data = new Float64Array(size)
-  for (let i = 0; i < size; i++) {
-    const at = start + headerLen + i * width
-    data[i] = width === 8 ? buf.readDoubleLE(at) : buf.readFloatLE(at)
-  }
+  if (buf.length < start + headerLen + size * (descr === '<f8' ? 8 : 4)) throw new Error(`.npy data is shorter than its shape [${shape.join(', ')}]`)
+  return { descr, shape, dataAt: start + headerLen }
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+/** Reads little-endian '<f8' or '<f4' C-order arrays (as float64). */
+export function decodeNpy(bytes: Uint8Array): NpyArray {
+  const buf = asBuffer(bytes)
+  const { descr, shape, dataAt } = readHeader(buf)
+  const data = new Float64Array(shape.reduce((a, v) => a * v, 1))
+  for (let i = 0; i < data.length; i++) data[i] = descr === '<f8' ? buf.readDoubleLE(dataAt + i * 8) : buf.readFloatLE(dataAt + i * 4)
+  return { data, shape }
+}
+
+/** Reads a little-endian '<f4' C-order array as float32 (no widening: large feature matrices). */
+export function decodeNpyF32(bytes: Uint8Array): NpyArrayF32 {
+  const buf = asBuffer(bytes)
+  const { descr, shape, dataAt } = readHeader(buf)
+  if (descr !== '<f4') throw new Error(`expected a float32 ('<f4') array, got '${descr}'`)
+  const data = new Float32Array(shape.reduce((a, v) => a * v, 1))
+  for (let i = 0; i < data.length; i++) data[i] = buf.readFloatLE(dataAt + i * 4)
   return { data, shape }
 }
 

@@ -52,7 +52,7 @@ describe('eval loop', () => {
     const seen: number[] = []
     const records = await runEval({
       model: identity, images: photos, sampling: {}, seed: 0, quantise: 'truncate', ssimVariant: 'skimage-default-7x7',
-      batchSize: 2, lpips: [], features: null, journal, onProgress: (done) => seen.push(done),
+      batchSize: 2, lpips: [], features: null, originalsCached: false, journal, onProgress: (done) => seen.push(done),
     })
     expect(records.map((r) => r.index)).toEqual([0, 1, 2])
     expect(seen).toEqual([0, 2, 3])
@@ -60,7 +60,7 @@ describe('eval loop', () => {
       expect(r.mse).toBe(0)
       expect(r.ssim).toBeCloseTo(1, 12)
     }
-    const report = buildReport({ records, card, shape: { tokens: 4, bits: 6, imageSizePx: 32 }, wanted: new Set(['psnr', 'ssim']), featuresAreProxy: false, unavailable: {} })
+    const report = buildReport({ records, card, shape: { tokens: 4, bits: 6, imageSizePx: 32 }, wanted: new Set(['psnr', 'ssim']), featuresAreProxy: false, reference: null, unavailable: {} })
     expect(report.metrics.psnr).toBe(Infinity)
     expect(report.details.psnr.exactImages).toBe(3)
     expect(report.codes.distinctCodes.imageCodes).toBe(1)
@@ -72,7 +72,7 @@ describe('eval loop', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowmo-run-lpips-'))
     const lpips = await tinyLpipsAlex(dir)
     const run = async (model: InferenceModel, name: string) => runEval({
-      model, images: photos, sampling: {}, seed: 0, quantise: 'truncate', ssimVariant: 'gaussian-11', batchSize: 2, lpips: [lpips], features: null,
+      model, images: photos, sampling: {}, seed: 0, quantise: 'truncate', ssimVariant: 'gaussian-11', batchSize: 2, lpips: [lpips], features: null, originalsCached: false,
       journal: await openJournal(join(dir, `${name}.partial.jsonl`), evalCard(cardInputs)),
     })
     const exact = await run(identity, 'exact')

@@ -2,10 +2,11 @@
 // code statistics against metrics/codes.ts, FID/KID from journalled feature rows (proxy labelled), JSON and CSV.
 import { describe, expect, it } from 'vitest'
 import { evalCard } from '../../../src/trainer/eval/eval-card'
-import { decodeFloats, encodeFloats, packCode, type ImageRecord } from '../../../src/trainer/eval/journal'
+import { encodeFloats, featureRows, packCode, type ImageRecord } from '../../../src/trainer/eval/journal'
 import { batchPooledPsnr, buildReport, perImageCsv, reportJson } from '../../../src/trainer/eval/report'
 import { Rng } from '../../../src/trainer/data/rng'
 import { featureStats, frechetDistance } from '../../../src/trainer/metrics/frechet'
+import { referenceFromRows } from '../../../src/trainer/metrics/reference-stats-cache'
 import { psnr } from '../../../src/trainer/metrics/psnr'
 import type { ImagesNCHW } from '../../../src/trainer/metrics/images'
 import { perImageMse } from '../../../src/trainer/eval/eval-run'
@@ -37,7 +38,7 @@ describe('eval report', () => {
 
   it('handles reconstructions equal to their original: PSNR ∞, counted, written as "Infinity" and "inf"', () => {
     const rs = records(3).map((r, i) => (i === 1 ? { ...r, mse: 0 } : r))
-    const report = buildReport({ records: rs, card: evalCard(cardInputs), shape, wanted: new Set(['psnr', 'ssim']), featuresAreProxy: false, unavailable: {} })
+    const report = buildReport({ records: rs, card: evalCard(cardInputs), shape, wanted: new Set(['psnr', 'ssim']), featuresAreProxy: false, reference: null, unavailable: {} })
     expect(report.metrics.psnr).toBe(Infinity)
     expect(report.details.psnr.exactImages).toBe(1)
     expect(report.details.psnr.meanOverInexact).toBeCloseTo((10 * Math.log10(1 / rs[0].mse) + 10 * Math.log10(1 / rs[2].mse)) / 2, 10)
@@ -47,7 +48,7 @@ describe('eval report', () => {
 
   it('summarises the codes with metrics/codes.ts', () => {
     const rs = records(5)
-    const report = buildReport({ records: rs, card: evalCard(cardInputs), shape, wanted: new Set(['psnr']), featuresAreProxy: false, unavailable: {} })
+    const report = buildReport({ records: rs, card: evalCard(cardInputs), shape, wanted: new Set(['psnr']), featuresAreProxy: false, reference: null, unavailable: {} })
     expect(report.codes.bitsPerPixel).toBe((4 * 6) / 64)
     expect(report.codes.bitBalance.perBit).toHaveLength(6)
     const overall = report.codes.bitBalance.overall
@@ -60,20 +61,16 @@ describe('eval report', () => {
     const d = 3
     const rs = records(12, d)
     const card = evalCard(cardInputs)
-    const real = buildReport({ records: rs, card, shape, wanted: new Set(['fid', 'kid']), featuresAreProxy: false, unavailable: {} })
-    const rows = (side: 'original' | 'reconstruction') => {
-      const out = new Float32Array(12 * d)
-      rs.forEach((r, i) => out.set(decodeFloats(r.features![side]), i * d))
-      return out
-    }
-    const direct = frechetDistance(featureStats(rows('original'), 12, d), featureStats(rows('reconstruction'), 12, d)).value
+    const reference = referenceFromRows(featureRows(rs, 'original')!, 12, d)
+    const real = buildReport({ records: rs, card, shape, wanted: new Set(['fid', 'kid']), featuresAreProxy: false, reference, unavailable: {} })
+    const direct = frechetDistance(featureStats(featureRows(rs, 'original')!, 12, d), featureStats(featureRows(rs, 'reconstruction')!, 12, d)).value
     expect(real.metrics.fid).toBeCloseTo(direct, 9)
     expect(real.metrics.fid).toBeGreaterThan(0.2) // the 0.3 shift: mean term 3 × 0.09
     expect(real.metrics.kid).toBeTypeOf('number')
-    const proxy = buildReport({ records: rs, card, shape, wanted: new Set(['fid']), featuresAreProxy: true, unavailable: {} })
+    const proxy = buildReport({ records: rs, card, shape, wanted: new Set(['fid']), featuresAreProxy: true, reference, unavailable: {} })
     expect(Object.keys(proxy.metrics)).toEqual(['fid_proxy'])
     expect(proxy.details.fid_proxy.proxy).toBe(true)
-    const one = buildReport({ records: rs.slice(0, 1), card, shape, wanted: new Set(['fid', 'kid']), featuresAreProxy: false, unavailable: {} })
+    const one = buildReport({ records: rs.slice(0, 1), card, shape, wanted: new Set(['fid', 'kid']), featuresAreProxy: false, reference: null, unavailable: {} })
     expect(one.unavailable).toEqual({ fid: 'needs at least 2 images', kid: 'needs at least 2 images' })
   })
 
