@@ -100,13 +100,13 @@ export class Adam {
   }
 
   /** Moments by parameter and the step count, for an engine that keeps Adam's state itself (train/ort-trainer.ts). */
-  moments(): { m: Map<string, Float32Array>; v: Map<string, Float32Array>; step: number } {
+  async moments(): Promise<{ m: Map<string, Float32Array>; v: Map<string, Float32Array>; step: number }> {
     const m = new Map<string, Float32Array>()
     const v = new Map<string, Float32Array>()
     let step = 0
     for (const [name, s] of this.slots) {
-      m.set(name, s.m.dataSync() as Float32Array) // sync point: at engine start and checkpoints
-      v.set(name, s.v.dataSync() as Float32Array)
+      m.set(name, (await s.m.data()) as Float32Array) // sync point: at engine start
+      v.set(name, (await s.v.data()) as Float32Array)
       step = Math.max(step, s.step)
     }
     return { m, v, step }

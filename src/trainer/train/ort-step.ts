@@ -9,6 +9,7 @@ import { buildTrainGraph, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { FlowDraw } from './step-random'
+import { frobeniusOf } from './weight-norm'
 
 export type StepLosses = Record<(typeof LOSS_OUTPUTS)[number], number>
 
@@ -57,7 +58,7 @@ export class OrtTrainStep {
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     }
-    const norm0 = Float32Array.from(graph.projected, (n) => options.norms?.get(n) ?? frobenius(weights.get(n)!))
+    const norm0 = Float32Array.from(graph.projected, (n) => options.norms?.get(n) ?? frobeniusOf(weights.get(n)!))
     const P = [layout.size]
     const state = {
       params: float(layout.pack((n) => weights.get(n)), P),
@@ -125,11 +126,4 @@ export class OrtTrainStep {
 
 function float(data: Float32Array, dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data, [...dims])
-}
-
-/** ‖W‖_F accumulated in float64, rounded to float32, as train/weight-norm.ts `frobenius`. */
-function frobenius(w: Float32Array): number {
-  let s = 0
-  for (let i = 0; i < w.length; i++) s += w[i] * w[i]
-  return Math.fround(Math.sqrt(s))
 }

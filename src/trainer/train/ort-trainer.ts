@@ -18,7 +18,7 @@ export class OrtTrainer {
   readonly ema: Ema
   corruptLossAtStep: number | null = null // test hook, as Trainer's
   private engine: OrtTrainStep | null = null
-  private readonly norms: Map<string, number>
+  private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
 
   constructor(readonly model: FlowMo, readonly weights: WeightMap, readonly cfg: TrainerConfig, public step: number) {
     const unsupported = [
@@ -29,7 +29,6 @@ export class OrtTrainer {
     if (unsupported.length) throw new Error(`the onnxruntime training engine does not support ${unsupported.join(', ')}; use --engine tfjs`)
     this.adam = new Adam(this.groups())
     this.ema = new Ema(weights)
-    this.norms = captureNorms(weights) // at (re)start, as the reference
   }
 
   get encoderFrozen(): boolean {
@@ -44,6 +43,7 @@ export class OrtTrainer {
 
   /** One optimiser step; the first call builds the step graph (after a resume has restored `adam`). */
   async trainStep(x: Float32Array, batch: number): Promise<StepLosses> {
+    this.norms ??= await captureNorms(this.weights) // at (re)start, as the reference: nothing moves the weights before
     if (this.encoderFrozen && this.adam.groups.length === 2) await this.freezeEncoder()
     const engine = (this.engine ??= await this.startEngine(batch))
     const draw = drawFlow(new StepRandom(this.cfg.seed, this.step, 0), batch, this.model.config.imageSize, this.cfg.timeDistribution, this.cfg.cfgDropout)
@@ -80,12 +80,13 @@ export class OrtTrainer {
     this.adam = new Adam(this.groups())
   }
 
-  private startEngine(batch: number): Promise<OrtTrainStep> {
-    const plain = new Map([...this.weights].map(([name, v]) => [name, v.dataSync() as Float32Array]))
-    const moments = this.adam.moments()
+  private async startEngine(batch: number): Promise<OrtTrainStep> {
+    const plain = new Map<string, Float32Array>()
+    for (const [name, v] of this.weights) plain.set(name, (await v.data()) as Float32Array)
+    const moments = await this.adam.moments()
     const frozen = this.encoderFrozen
     return OrtTrainStep.create(this.model.config, plain, {
-      batch, norms: this.norms, intraOpNumThreads: 1, ...(moments.step > 0 && { moments }),
+      batch, norms: this.norms!, intraOpNumThreads: 1, ...(moments.step > 0 && { moments }),
       ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }),
     })
   }

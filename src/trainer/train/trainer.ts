@@ -1,6 +1,7 @@
 // One optimiser step of either stage (reference train.py loop): gradient accumulation over chunks (loss / n_acc
 // summed), a NaN/Inf guard before any weight changes, Adam with encoder/decoder groups, the encoder freeze
-// (optimiser rebuilt decoder-only), the weight-norm projection, then the EMA. All tensors of a step live in tidies.
+// (optimiser rebuilt decoder-only), the weight-norm projection, then the EMA. GPU data is only read with awaits (the
+// webgpu backend in Node has no synchronous read), so the chunk tidies end before each read and the sums are disposed by hand.
 import * as tf from '@tensorflow/tfjs-core'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
@@ -46,7 +47,7 @@ export class NonFiniteLossError extends Error {
 export class Trainer {
   adam: Adam
   readonly ema: Ema
-  private norms: Map<string, number>
+  private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
   probe?: MemoryProbe // test hook: samples memory inside the Stage-1B chain
   corruptLossAtStep: number | null = null // test hook: makes that step's flow loss NaN
 
@@ -56,7 +57,6 @@ export class Trainer {
   ) {
     this.adam = new Adam(this.groups())
     this.ema = new Ema(weights)
-    this.norms = captureNorms(weights) // at (re)start, as the reference
   }
 
   get encoderFrozen(): boolean {
@@ -70,12 +70,15 @@ export class Trainer {
     return [{ name: 'encoder', lr: this.cfg.lr, params: names.filter((n) => n.startsWith('encoder.')) }, decoder]
   }
 
-  /** One optimiser step on the batch x [B, 3, S, S]; throws NonFiniteLossError before any update. */
-  trainStep(x: Float32Array, batch: number): StepLosses {
+  /** One optimiser step on the batch x [B, 3, S, S]; rejects with NonFiniteLossError before any update. */
+  async trainStep(x: Float32Array, batch: number): Promise<StepLosses> {
     if (this.encoderFrozen && this.adam.groups.length === 2) this.rebuildOptimizer()
+    this.norms ??= await captureNorms(this.weights) // at (re)start, as the reference: nothing moves the weights before
     const trainable = this.adam.groups.flatMap((g) => g.params).map((n) => this.weights.get(n)!)
-    const { grads, losses } = this.accumulate(x, batch, trainable)
+    const grads = new Map<string, tf.Tensor>() // summed over chunks, outside any tidy
+    let losses: StepLosses
     try {
+      losses = await this.accumulate(x, batch, trainable, grads)
       this.guard(losses)
       this.adam.step(this.weights, grads)
     } finally {
@@ -93,27 +96,26 @@ export class Trainer {
     this.adam = new Adam(this.groups())
   }
 
-  private accumulate(x: Float32Array, batch: number, trainable: tf.Variable[]) {
+  /** Adds each chunk's gradients into `grads`; returns the chunk-mean losses. */
+  private async accumulate(x: Float32Array, batch: number, trainable: tf.Variable[], grads: Map<string, tf.Tensor>): Promise<StepLosses> {
     const n = this.cfg.gradAccumulation
     if (batch % n !== 0) throw new Error(`batch ${batch} does not split into ${n} gradient-accumulation chunks`)
     const chunk = batch / n
     const S = this.model.config.imageSize
     const byVar = new Map(trainable.map((v) => [v.name, v]))
     const nameOf = new Map([...this.weights].map(([name, v]) => [v.name, name]))
-    const grads = new Map<string, tf.Tensor>()
     const sums: StepLosses = { flow_loss: 0, quantizer_loss: 0, perceptual_loss: 0, total_loss: 0 }
     for (let c = 0; c < n; c++) {
       const xc = x.subarray(c * chunk * 3 * S * S, (c + 1) * chunk * 3 * S * S)
-      let pieces: LossPieces | null = null
-      tf.tidy(() => {
+      const pieces = tf.tidy(() => {
         const res = this.chunkGradients(xc, chunk, c, byVar)
         for (const [vn, gv] of Object.entries(res.grads)) addInto(grads, nameOf.get(vn)!, gv)
-        pieces = res.pieces
+        return stackPieces(res.pieces)
       })
-      const values = readPieces(pieces!) // sync point: one read of the loss pieces per chunk
+      const values = await readPieces(pieces) // sync point: one read of the loss pieces per chunk
       for (const k of Object.keys(sums) as (keyof StepLosses)[]) sums[k] += values[k] / n
     }
-    return { grads, losses: sums }
+    return sums
   }
 
   private chunkGradients(xc: Float32Array, chunk: number, c: number, byVar: Map<string, tf.Variable>) {
@@ -159,8 +161,20 @@ function addInto(grads: Map<string, tf.Tensor>, name: string, g: tf.Tensor): voi
   if (prev) prev.dispose()
 }
 
-function readPieces(p: LossPieces): StepLosses {
-  const [flow, quantizer, perceptual, total] = [p.flow, p.quantizer, p.perceptual, p.total].map((t) => t.dataSync()[0])
-  tf.dispose([p.flow, p.quantizer, p.perceptual, p.total])
-  return { flow_loss: flow, quantizer_loss: quantizer, perceptual_loss: perceptual, total_loss: total }
+/** [flow, quantizer, perceptual, total] as one tensor, so a chunk's losses cost one read; releases the kept scalars. */
+function stackPieces(p: LossPieces): tf.Tensor1D {
+  const scalars = [p.flow, p.quantizer, p.perceptual, p.total]
+  const stacked = tf.stack(scalars) as tf.Tensor1D
+  tf.dispose(scalars)
+  return stacked
+}
+
+/** Awaits the stacked loss pieces (no synchronous GPU read) and disposes them, whether or not the read succeeds. */
+async function readPieces(stacked: tf.Tensor1D): Promise<StepLosses> {
+  try {
+    const [flow, quantizer, perceptual, total] = await stacked.data()
+    return { flow_loss: flow, quantizer_loss: quantizer, perceptual_loss: perceptual, total_loss: total }
+  } finally {
+    stacked.dispose()
+  }
 }

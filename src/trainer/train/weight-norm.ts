@@ -7,16 +7,20 @@ export function isProjectedWeight(name: string): boolean {
   return /\.double_blocks\.\d+\.(img|txt)_(mod\.lin|attn\.qkv|attn\.proj|mlp\.0|mlp\.2)\.weight$/.test(name)
 }
 
-/** ‖W‖_F of each projected weight, captured at (re)start. */
-export function captureNorms(weights: ReadonlyMap<string, tf.Tensor>): Map<string, number> {
+/** ‖W‖_F of each projected weight, captured at (re)start: one awaited read per weight (works on every backend). */
+export async function captureNorms(weights: ReadonlyMap<string, tf.Tensor>): Promise<Map<string, number>> {
   const norms = new Map<string, number>()
-  for (const [name, w] of weights) if (isProjectedWeight(name)) norms.set(name, frobenius(w))
+  for (const [name, w] of weights) if (isProjectedWeight(name)) norms.set(name, frobeniusOf(await w.data()))
   return norms
 }
 
-/** ‖W‖_F accumulated in float64, rounded to float32 (torch's float32 norm). */
+/** ‖W‖_F of a tensor read synchronously (parity checks on cpu/wasm; the webgpu backend in Node cannot do this). */
 export function frobenius(w: tf.Tensor): number {
-  const d = w.dataSync() // sync point: one read per weight at (re)start
+  return frobeniusOf(w.dataSync())
+}
+
+/** ‖W‖_F of the values, accumulated in float64, rounded to float32 (torch's float32 norm). */
+export function frobeniusOf(d: ArrayLike<number>): number {
   let s = 0
   for (let i = 0; i < d.length; i++) s += d[i] * d[i]
   return Math.fround(Math.sqrt(s))

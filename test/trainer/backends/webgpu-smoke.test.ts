@@ -1,62 +1,84 @@
-// WebGPU smoke test: one Stage-1A step of the tiny config on Dawn over Mesa's software GL (compatibility level)
-// matches the same step on wasm. Without the GL stack this fails with the apt packages to install; never skipped.
+// WebGPU smoke test on Dawn over Mesa's software GL (compatibility level): one Stage-1A Trainer.trainStep of the tiny
+// config matches the same step on wasm with tf memory flat, and `flowmo train --backend webgpu` checkpoints and resumes
+// on the same losses as wasm. Without the GL stack this fails with the apt packages to install; never skipped.
+import { spawnSync } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, type BackendInfo } from '../../../src/trainer/backend'
 import { MESA_GL_PACKAGES, NO_SYNC_READ, webGpuAdapter } from '../../../src/trainer/backends/webgpu'
 import { FlowMo } from '../../../src/trainer/model/flowmo'
 import { initWeights } from '../../../src/trainer/model/init'
 import { disposeWeightMap } from '../../../src/trainer/model/weights'
-import { Adam } from '../../../src/trainer/train/optim'
-import { stage1aLoss } from '../../../src/trainer/train/stage1a'
-import { StepRandom, drawFlow } from '../../../src/trainer/train/step-random'
 import { Trainer } from '../../../src/trainer/train/trainer'
-import { captureNorms, projectNorms } from '../../../src/trainer/train/weight-norm'
+import { makeRunFixture, type RunFixture } from '../train/run-fixture'
 import { baseTrainer, smoothImages, tinyConfig } from '../train/tiny'
 
+const BIN = resolve(__dirname, '../../../bin/flowmo.mjs')
+const SOFTWARE_GL = 'backend=opengles' // Mesa's GLES through EGL (surfaceless), even where a GPU exists
+
 interface StepResult {
-  loss: number // total_loss
-  weights: Map<string, Float32Array>
+  loss: number // total_loss of the first step
+  weights: Map<string, Float32Array> // after the first step
+  tensors: number[] // tf.memory().numTensors after each step
 }
 
 let webgpu: BackendInfo
+let f: RunFixture
 
 beforeAll(async () => {
-  process.env.WGPU_FLAGS = 'backend=opengles' // Mesa's GLES through EGL (surfaceless), even where a GPU exists
+  process.env.WGPU_FLAGS = SOFTWARE_GL
   webgpu = await initBackend('webgpu')
+  f = await makeRunFixture()
 }, 30_000)
+afterAll(() => rmSync(f.root, { recursive: true, force: true }))
 
-/**
- * One Stage-1A step of the tiny config on `backend` from seed-0 weights, from the pieces Trainer.trainStep runs
- * (same draw, loss, Adam groups and norm projection; one chunk). Trainer.trainStep itself reads its losses with
- * dataSync, which Dawn in Node cannot do (see the last test); this reads them with await.
- */
-async function oneStep(backend: string): Promise<StepResult> {
+/** `steps` Stage-1A Trainer.trainStep calls of the tiny config on `backend` from seed-0 weights (one chunk). */
+async function trainSteps(backend: string, steps: number): Promise<StepResult> {
   await initBackend(backend)
   const model = new FlowMo(tinyConfig())
   const weights = initWeights(model, 0)
-  const names = [...weights.keys()]
-  const adam = new Adam(['encoder.', 'decoder.'].map((prefix) => ({ name: prefix, lr: baseTrainer.lr, params: names.filter((n) => n.startsWith(prefix)) })))
-  const norms = captureNorms(weights)
-  const x = tf.tensor4d(smoothImages(2, 16), [2, 3, 16, 16])
-  const draw = drawFlow(new StepRandom(baseTrainer.seed, 0, 0), 2, 16, baseTrainer.timeDistribution, baseTrainer.cfgDropout)
-  const ctx = { model, weights, perceptual: null, perceptualWeight: 0 }
-  const nameOf = new Map([...weights].map(([name, v]) => [v.name, name]))
-  const { value, grads } = tf.variableGrads(() => stage1aLoss(ctx, x, draw).total, [...weights.values()])
-  const loss = (await value.data())[0]
-  adam.step(weights, new Map(Object.entries(grads).map(([vn, g]) => [nameOf.get(vn)!, g])))
-  projectNorms(weights, norms)
+  const trainer = new Trainer(model, weights, baseTrainer, null, 0)
+  const x = smoothImages(2, 16)
+  const loss = (await trainer.trainStep(x, 2)).total_loss
   const values = new Map<string, Float32Array>()
   for (const [name, v] of weights) values.set(name, (await v.data()) as Float32Array)
-  tf.dispose([x, value, ...Object.values(grads)])
-  adam.dispose()
+  const tensors = [tf.memory().numTensors]
+  for (let i = 1; i < steps; i++) {
+    await trainer.trainStep(x, 2)
+    tensors.push(tf.memory().numTensors)
+  }
+  trainer.dispose()
   disposeWeightMap(weights)
-  return { loss, weights: values }
+  return { loss, weights: values, tensors }
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
+/** Largest |a − b| over every weight, relative to the largest |b|. */
+function relativeDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  let [diff, scale] = [0, 0]
+  for (const [name, w] of b) {
+    const other = a.get(name)!
+    w.forEach((v, i) => {
+      diff = Math.max(diff, Math.abs(other[i] - v))
+      scale = Math.max(scale, Math.abs(v))
+    })
+  }
+  return diff / scale
 }
+
+/** `flowmo train` of the run fixture; returns the process result. */
+function train(backend: string, out: string, maxSteps: number, extra: string[] = []) {
+  const args = [
+    BIN, 'train', '--backend', backend, '--data', f.data, '--config', f.configPath, '--out', out, '--max-steps', String(maxSteps),
+    '--checkpoint-every', '2', '--batch', '2', '--lr', '1e-3', '--perceptual', 'none', '--log-every', '1',
+    '--sample-every', '1000', '--val-every', '1000', '--val-images', '2', ...extra,
+  ]
+  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, WGPU_FLAGS: SOFTWARE_GL } })
+}
+
+const flowLosses = (out: string) => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => JSON.parse(l) as { step: number; flow_loss?: number }).filter((r) => r.flow_loss !== undefined)
 
 describe('webgpu backend (Dawn on Mesa software GL)', () => {
   it('starts on a compatibility-level adapter', () => {
@@ -66,31 +88,43 @@ describe('webgpu backend (Dawn on Mesa software GL)', () => {
     expect(webGpuAdapter()).toMatch(/, compatibility$/)
   })
 
-  it('one Stage-1A step of the tiny config matches wasm to 1e-3 (loss and updated weights)', async () => {
+  it('Trainer.trainStep: one Stage-1A step matches wasm to 1e-5 (loss and weights), tf memory stays flat', async () => {
     expect(webgpu.name, 'the webgpu backend did not start (see the test above)').toBe('webgpu')
-    const onGpu = await oneStep('webgpu')
-    const onWasm = await oneStep('wasm')
+    const onGpu = await trainSteps('webgpu', 3)
+    const onWasm = await trainSteps('wasm', 1)
     const init = initWeights(new FlowMo(tinyConfig()), 0)
-    expect(Number.isFinite(onGpu.loss) && onGpu.loss > 0).toBe(true)
-    expect(Math.abs(onGpu.loss - onWasm.loss)).toBeLessThanOrEqual(1e-3)
-    let [worst, moved] = [0, 0]
-    for (const [name, w] of onWasm.weights) {
-      worst = Math.max(worst, maxAbsDiff(onGpu.weights.get(name)!, w))
-      moved = Math.max(moved, maxAbsDiff(onGpu.weights.get(name)!, init.get(name)!.dataSync() as Float32Array))
-    }
+    const start = new Map([...init].map(([name, v]) => [name, v.dataSync() as Float32Array]))
     disposeWeightMap(init)
+    expect(Number.isFinite(onGpu.loss) && onGpu.loss > 0).toBe(true)
+    expect(Math.abs(onGpu.loss - onWasm.loss) / onWasm.loss).toBeLessThanOrEqual(1e-5) // 8e-7 measured
     expect(onGpu.weights.size).toBe(onWasm.weights.size)
-    expect(moved).toBeGreaterThan(5e-4) // Adam's first step moves weights by about lr = 1e-3
-    expect(worst).toBeLessThanOrEqual(1e-4) // 1.2e-6 measured; far below the step size, so the update itself agrees
+    expect(relativeDiff(onGpu.weights, start)).toBeGreaterThan(5e-4) // Adam's first step: about lr = 1e-3 (1.1e-3 measured)
+    expect(relativeDiff(onGpu.weights, onWasm.weights)).toBeLessThanOrEqual(1e-5) // 1.2e-6 measured: the update itself agrees
+    expect(new Set(onGpu.tensors.slice(1)).size).toBe(1) // flat once the first step created the Adam state
   }, 60_000)
 
-  it('Trainer.trainStep stops with a clear message: its dataSync loss read has no Node equivalent on WebGPU', async () => {
+  it('flowmo train --backend webgpu checkpoints and resumes, on the losses of an uninterrupted wasm run', () => {
+    const [gpu, cpu] = [join(f.root, 'webgpu'), join(f.root, 'wasm')]
+    const first = train('webgpu', gpu, 4)
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stderr).toMatch(/checkpoint \S+step-000004\.safetensors/)
+    const resumed = train('webgpu', gpu, 6, ['--resume'])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(/resuming from \S+step-000004\.safetensors \(step 4\)/)
+    expect(resumed.stdout).toMatch(/finished at step 6/)
+    expect(JSON.parse(readFileSync(join(gpu, 'run.json'), 'utf8')).backend.name).toBe('webgpu')
+    const straight = train('wasm', cpu, 6)
+    expect(straight.status, straight.stderr).toBe(0)
+    const [a, b] = [flowLosses(gpu), flowLosses(cpu)]
+    expect(a.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6])
+    a.forEach((r, i) => expect(Math.abs(r.flow_loss! - b[i].flow_loss!) / b[i].flow_loss!, `step ${r.step}`).toBeLessThan(1e-5))
+  }, 60_000)
+
+  it('a synchronous read of GPU data still fails with a message that says what to use instead', async () => {
     await initBackend('webgpu')
-    const model = new FlowMo(tinyConfig())
-    const weights = initWeights(model, 0)
-    const trainer = new Trainer(model, weights, baseTrainer, null, 0)
-    expect(() => trainer.trainStep(smoothImages(2, 16), 2)).toThrow(NO_SYNC_READ)
-    trainer.dispose()
-    disposeWeightMap(weights)
+    const y = tf.square(tf.tensor1d([1, 2, 3]))
+    expect(() => y.dataSync()).toThrow(NO_SYNC_READ)
+    expect(Array.from(await y.data())).toEqual([1, 4, 9])
+    y.dispose()
   })
 })

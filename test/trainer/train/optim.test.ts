@@ -78,10 +78,10 @@ describe('EMA', () => {
 })
 
 describe('weight-norm projection', () => {
-  it('restores the captured Frobenius norm of double-block weights only', () => {
+  it('restores the captured Frobenius norm of double-block weights only', async () => {
     const name = 'decoder.double_blocks.0.img_attn.qkv.weight'
     const vars = new Map([[name, tf.variable(tf.tensor2d([[3, 0], [0, 4]]))], ['decoder.img_in.weight', tf.variable(tf.tensor2d([[1, 1]]))]])
-    const norms = captureNorms(vars)
+    const norms = await captureNorms(vars)
     expect([...norms.keys()]).toEqual([name])
     vars.get(name)!.assign(tf.tensor2d([[6, 0], [0, 8]]))
     vars.get('decoder.img_in.weight')!.assign(tf.tensor2d([[2, 2]]))

@@ -22,7 +22,7 @@ describe('OrtTrainer', () => {
     const tfjs = new Trainer(model, wa, baseTrainer, null, 0)
     const ort = new OrtTrainer(model, wb, baseTrainer, 0)
     for (let i = 0; i < 3; i++) {
-      const [a, b] = [tfjs.trainStep(x, 4), await ort.trainStep(x, 4)]
+      const [a, b] = [await tfjs.trainStep(x, 4), await ort.trainStep(x, 4)]
       expect(Math.abs(a.flow_loss - b.flow_loss)).toBeLessThan(1e-4 * Math.abs(a.flow_loss))
       expect(Math.abs(a.quantizer_loss - b.quantizer_loss)).toBeLessThan(1e-4)
     }
@@ -37,7 +37,7 @@ describe('OrtTrainer', () => {
       }
     }
     expect(maxDiff).toBeLessThan(1e-4 * maxW)
-    const { m, step } = ort.adam.moments()
+    const { m, step } = await ort.adam.moments()
     expect(step).toBe(3)
     expect(m.size).toBeGreaterThan(0)
     tfjs.dispose()
@@ -82,7 +82,7 @@ describe('OrtTrainer encoder freeze', () => {
     expect(changed('encoder.')).toBe(false)
     expect(changed('decoder.')).toBe(true)
     expect(ort.adam.groups.map((g) => g.name)).toEqual(['decoder'])
-    expect(ort.adam.moments().step).toBe(1)
+    expect((await ort.adam.moments()).step).toBe(1)
     ort.dispose()
     disposeWeightMap(w)
   })

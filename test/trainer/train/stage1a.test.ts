@@ -39,7 +39,7 @@ describe('stage1aLoss', () => {
 })
 
 describe('Trainer (Stage 1A)', () => {
-  it('overfits one batch: the loss on a fixed draw falls a lot in 30 steps, and tf memory stays flat', () => {
+  it('overfits one batch: the loss on a fixed draw falls a lot in 30 steps, and tf memory stays flat', async () => {
     const model = new FlowMo(tinyConfig())
     const weights = initWeights(model, 0)
     const trainer = new Trainer(model, weights, { ...baseTrainer, lr: 1e-2, cfgDropout: 0 }, null, 0)
@@ -49,7 +49,7 @@ describe('Trainer (Stage 1A)', () => {
     const before = fixedLoss()
     const tensors: number[] = []
     for (let i = 0; i < 30; i++) {
-      trainer.trainStep(x, 4)
+      await trainer.trainStep(x, 4)
       tensors.push(tf.memory().numTensors)
     }
     expect(fixedLoss()).toBeLessThan(0.75 * before) // 1.50 → 0.98 measured
@@ -59,31 +59,31 @@ describe('Trainer (Stage 1A)', () => {
     disposeWeightMap(weights)
   })
 
-  it('freezes the encoder after N steps: optimiser rebuilt decoder-only, encoder weights stop moving', () => {
+  it('freezes the encoder after N steps: optimiser rebuilt decoder-only, encoder weights stop moving', async () => {
     const model = new FlowMo(tinyConfig())
     const weights = initWeights(model, 1)
     const trainer = new Trainer(model, weights, { ...baseTrainer, freezeEncoderAfter: 2 }, null, 0)
     const x = smoothImages(2, 16)
     const enc = () => Array.from(weights.get('encoder.txt_in.bias')!.dataSync())
-    trainer.trainStep(x, 2)
+    await trainer.trainStep(x, 2)
     const before = enc()
-    trainer.trainStep(x, 2)
+    await trainer.trainStep(x, 2)
     expect(enc()).not.toEqual(before)
     const frozen = enc()
-    trainer.trainStep(x, 2)
+    await trainer.trainStep(x, 2)
     expect(trainer.adam.groups.map((g) => g.name)).toEqual(['decoder'])
     expect(enc()).toEqual(frozen)
     trainer.dispose()
     disposeWeightMap(weights)
   })
 
-  it('gradient accumulation over 2 chunks reports the mean of the chunk losses, each chunk with its own draw', () => {
+  it('gradient accumulation over 2 chunks reports the mean of the chunk losses, each chunk with its own draw', async () => {
     const model = new FlowMo(tinyConfig())
     const weights = initWeights(model, 2)
     const x = smoothImages(4, 16)
     const cfg = { ...baseTrainer, gradAccumulation: 2, lr: 0, cfgDropout: 0 }
     const trainer = new Trainer(model, weights, cfg, null, 0)
-    const acc = trainer.trainStep(x, 4)
+    const acc = await trainer.trainStep(x, 4)
     trainer.dispose()
     const chunkLoss = (c: number) => tf.tidy(() => {
       const xc = tf.tensor4d(x.subarray(c * 2 * 768, (c + 1) * 2 * 768), [2, 3, 16, 16])
@@ -95,14 +95,16 @@ describe('Trainer (Stage 1A)', () => {
     disposeWeightMap(weights)
   })
 
-  it('stops on a NaN loss with the step and the piece named, before any weight changes', () => {
+  it('stops on a NaN loss with the step and the piece named, before any weight changes, leaking no tensor', async () => {
     const model = new FlowMo(tinyConfig())
     const weights = initWeights(model, 4)
     const trainer = new Trainer(model, weights, baseTrainer, null, 5)
     trainer.corruptLossAtStep = 5
     const before = Array.from(weights.get('decoder.img_in.weight')!.dataSync())
-    expect(() => trainer.trainStep(smoothImages(2, 16), 2)).toThrowError(NonFiniteLossError)
-    expect(() => trainer.trainStep(smoothImages(2, 16), 2)).toThrowError(/step 6: flow_loss is NaN/)
+    await expect(trainer.trainStep(smoothImages(2, 16), 2)).rejects.toThrowError(NonFiniteLossError)
+    const tensors = tf.memory().numTensors
+    await expect(trainer.trainStep(smoothImages(2, 16), 2)).rejects.toThrowError(/step 6: flow_loss is NaN/)
+    expect(tf.memory().numTensors).toBe(tensors) // the summed gradients and the loss pieces were released
     expect(Array.from(weights.get('decoder.img_in.weight')!.dataSync())).toEqual(before)
     trainer.dispose()
     disposeWeightMap(weights)

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   if (process.argv[6] === 'no') return
   const adam = new Adam([{ name: 'all', lr: 1e-4, params: [...vars.keys()] }])
-  const norms = captureNorms(vars)
+  const norms = await captureNorms(vars)
   const x = tf.tensor4d(batch.x, [B, 3, S, S])
   const ctx = { model, weights: vars, perceptual: null, perceptualWeight: 0 }
   await median(`tfjs ${info.name} (${info.threads} threads) step`, Number(repeatsArg), async () => {
