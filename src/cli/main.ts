@@ -3,6 +3,7 @@
 import { version } from '../../package.json'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
+import { compare } from './commands/compare'
 import { evalCommand } from './commands/eval'
 import { exportCommand } from './commands/export'
 import { exportRatings } from './commands/export-ratings'
@@ -14,7 +15,7 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -1,0 +1,45 @@
+// The terminal summary of a comparison (`flowmo compare`), as the Compare view's summary: one row per method with
+// its stated and mean actual BPP, PSNR, SSIM and each metric that ran (proxy FID/KID named so), then the notes.
+import type { MethodComparison } from './compare'
+import type { CompareResult } from './run-compare'
+
+/** Column titles for the report's metric keys; the proxies never read as rFID/KID. */
+const metricTitles: Readonly<Record<string, string>> = {
+  lpips_alex: 'LPIPS-alex', lpips_vgg: 'LPIPS-vgg', fid: 'rFID', kid: 'KID', fid_proxy: 'proxy FID', kid_proxy: 'proxy KID',
+}
+const metricOrder = Object.keys(metricTitles)
+
+const mean = (rows: readonly MethodComparison[], f: (m: MethodComparison) => number): string[] => rows.map((m) => f(m).toFixed(4))
+
+/** Images whose codec could not go as low as the target (the smallest file is used), per method. */
+function floorNotes(methods: readonly MethodComparison[]): string[] {
+  return methods.flatMap((m) => {
+    const n = m.reconstructions.filter((r) => r.settings.belowFloor === true).length
+    return n > 0 ? [`${m.id}: ${n} of ${m.reconstructions.length} images below the codec's lowest rate (its smallest file is used)`] : []
+  })
+}
+
+export function formatCompare(result: CompareResult): string {
+  const ms = result.methods
+  const keys = metricOrder.filter((k) => ms.some((m) => k in m.metrics))
+  const columns: [string, string[]][] = [
+    ['method', ms.map((m) => m.id)],
+    ['stated bpp', mean(ms, (m) => m.nominalBpp)],
+    ['bpp', mean(ms, (m) => m.meanBpp)],
+    ['psnr', ms.map((m) => Math.min(m.meanPsnr, 100).toFixed(2))],
+    ['ssim', mean(ms, (m) => m.meanSsim)],
+    ...keys.map((k): [string, string[]] => [metricTitles[k], ms.map((m) => (k in m.metrics ? m.metrics[k].toFixed(4) : '-'))]),
+  ]
+  const widths = columns.map(([title, cells]) => Math.max(title.length, ...cells.map((c) => c.length)))
+  const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ')
+  const target = result.targetBpp === null ? 'no codec target' : `codecs matched to ${result.targetBpp.toFixed(4)} bpp`
+  return [
+    line(columns.map(([title]) => title)),
+    ...ms.map((_, i) => line(columns.map(([, cells]) => cells[i]))),
+    `${result.originals.length} images at ${result.imageSizePx}px, ${target}; bpp = mean actual bits per pixel; psnr dB (capped at 100)`,
+    ...floorNotes(ms),
+    ...(keys.some((k) => k.endsWith('_proxy')) ? ['proxy FID/KID: offline MobileNetV2 features, not InceptionV3: not comparable with rFID'] : []),
+    ...Object.entries(result.warnings).map(([m, why]) => `note: ${m}: ${why}`),
+    ...Object.entries(result.unavailable).map(([m, why]) => `not computed: ${m}: ${why}`),
+  ].join('\n')
+}
