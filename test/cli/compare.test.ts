@@ -22,7 +22,7 @@ function flowmo(...args: string[]): { code: number; out: string; err: string } {
 }
 
 type Rec = { image: string; file: string; bpp: number; psnr: number; settings: Record<string, number | string | boolean | null> }
-type MethodJson = { id: string; nominalBpp: number; meanBpp: number; metrics: Record<string, number>; reconstructions: Rec[] }
+type MethodJson = { id: string; settings: Record<string, unknown>; nominalBpp: number; meanBpp: number; metrics: Record<string, number>; reconstructions: Rec[] }
 const readReport = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))
 const csvRows = (dir: string) => readFileSync(join(dir, 'per-image.csv'), 'utf8').trim().split('\n')
 
@@ -38,13 +38,15 @@ function expectInBracket(r: Rec): void {
 describe('flowmo compare', () => {
   it('compares FlowMo with JPEG and WebP: PNGs, report.json, per-image.csv, a table; proxy FID keyed and shown as proxy', async () => {
     const out = join(tmp, 'tiny-a')
-    const r = flowmo('compare', ...model, '--methods', 'flowmo,jpeg,webp', ...photos, '--metrics', 'psnr,ssim,fid-proxy,kid-proxy', '--out', out)
+    const sampler = ['--steps', '2', '--cfg', '1', '--seed', '3']
+    const r = flowmo('compare', ...model, ...sampler, '--methods', 'flowmo,jpeg,webp', ...photos, '--metrics', 'psnr,ssim,fid-proxy,kid-proxy', '--out', out)
     expect(r.code).toBe(0)
     const report = readReport(out)
     expect(report).toMatchObject({ format: 'flowmo-compare', imageSizePx: 32, protocol: { images: [{ id: 'val64_0000' }, { id: 'val64_0001' }], backend: 'wasm' } })
     const methods = report.methods as MethodJson[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo', 'jpeg', 'webp'])
     expect(report.targetBpp).toBe(methods[0].nominalBpp)
+    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { noiseIndex: 1 } }] })
     for (const rec of methods[0].reconstructions) expect(rec.bpp).toBe(methods[0].nominalBpp)
     for (const rec of [...methods[1].reconstructions, ...methods[2].reconstructions]) expectInBracket(rec)
     for (const m of methods) {

@@ -32,11 +32,13 @@ export function formatCompare(result: CompareResult): string {
   ]
   const widths = columns.map(([title, cells]) => Math.max(title.length, ...cells.map((c) => c.length)))
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ')
-  const target = result.targetBpp === null ? 'no codec target' : `codecs matched to ${result.targetBpp.toFixed(4)} bpp`
+  const codecs = result.targetBpp !== null && ms.some((m) => m.settings.codec !== undefined)
+  const n = result.originals.length
+  const target = codecs ? `, codecs matched to ${result.targetBpp!.toFixed(4)} bpp` : ''
   return [
     line(columns.map(([title]) => title)),
     ...ms.map((_, i) => line(columns.map(([, cells]) => cells[i]))),
-    `${result.originals.length} images at ${result.imageSizePx}px, ${target}; bpp = mean actual bits per pixel; psnr dB (capped at 100)`,
+    `${n} image${n === 1 ? '' : 's'} at ${result.imageSizePx}px${target}; bpp = mean actual bits per pixel; psnr dB (capped at 100)`,
     ...floorNotes(ms),
     ...(keys.some((k) => k.endsWith('_proxy')) ? ['proxy FID/KID: offline MobileNetV2 features, not InceptionV3: not comparable with rFID'] : []),
     ...Object.entries(result.warnings).map(([m, why]) => `note: ${m}: ${why}`),
