@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { decodeNpy, decodeZip, encodeNpy, encodeZip } from '../../../src/trainer/metrics/npz'
+import { decodeNpy, decodeNpyF32, decodeZip, encodeNpy, encodeZip } from '../../../src/trainer/metrics/npz'
 import { fixtureDir } from './reference-inputs'
 
 const numpyMu = [0.5, -1.25, 3.0]
@@ -23,6 +23,16 @@ describe('npy', () => {
     const bytes = encodeNpy({ data: new Float64Array(6), shape: [2, 3] })
     expect(Buffer.from(bytes).toString('latin1')).toContain("'shape': (2, 3), }")
     expect(() => encodeNpy({ data: new Float64Array(5), shape: [2, 3] })).toThrow(/needs 6/)
+  })
+
+  it('writes float32 rows as <f4 and reads them back without widening; a short array is refused', () => {
+    const rows = Float32Array.from([0.1, -2.5, 3e-8, 7])
+    const bytes = encodeNpy({ data: rows, shape: [2, 2] })
+    expect(Buffer.from(bytes).toString('latin1')).toContain("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }")
+    expect(decodeNpyF32(bytes)).toEqual({ data: rows, shape: [2, 2] })
+    expect(decodeNpy(bytes).data).toEqual(Float64Array.from(rows))
+    expect(() => decodeNpyF32(encodeNpy({ data: new Float64Array(2), shape: [2] }))).toThrow(/expected a float32/)
+    expect(() => decodeNpyF32(bytes.subarray(0, bytes.length - 1))).toThrow(/shorter than its shape \[2, 2\]/)
   })
 })
 
