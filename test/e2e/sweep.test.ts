@@ -1,5 +1,6 @@
 // The Sweeps section in Chromium against `flowmo serve`: a small sweep (golden tiny-a, 2 real photos, steps 2,4 × ρ 1,4)
-// run through the form, its live and finished views (table, curves per ρ, best marks, image grid), the JSON it saved,
+// run through the form, its live views (originals before any cell, table, curves) and finished ones (best marks, image
+// grid, timing note), the JSON it saved,
 // and the same JSON reopened through the view. Screenshots: test-results/screenshots/sweep-*.png.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -60,7 +61,12 @@ describe('sweeps in Chromium', () => {
     await page.fill('[data-testid=sweep-grid-images]', '2')
     expect(await page.textContent('[data-testid=sweep-run]')).toBe('Run sweep (16 cells)')
     await page.click('[data-testid=sweep-run]')
+    await page.locator('[data-testid=sweep-original]').waitFor({ timeout: 60_000 }) // sweep:originals, long before the end
+    expect(await page.locator('[data-testid=sweep-cell-row]').count()).toBeLessThan(16)
+    expect(await page.locator('[data-testid=sweep-image-pick] button').count()).toBe(2)
     await expect.poll(() => page.locator('[data-testid=sweep-cell-row]').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2)
+    expect(Math.max(...(await pixelStats(page, '[data-testid=sweep-original]')).std)).toBeGreaterThan(10) // a photo, while it runs
+    expect(await page.textContent('[data-testid=sweep-mosaic] figcaption')).toBe('original')
     expect(await page.textContent('[data-testid=sweep-status]')).toMatch(/^Running: \d+ of 16 cells scored/)
     expect(await page.locator('[data-testid=sweep-cell-pending]').count()).toBeGreaterThan(0)
     expect(await page.locator('[data-testid=sweep-chart-psnr]').count()).toBe(1) // curves grow while it runs
@@ -107,6 +113,7 @@ describe('sweeps in Chromium', () => {
     expect(await page.locator('[data-testid=sweep-cell-images] img').count()).toBe(4) // 2 originals + 2 reconstructions
     await page.click('[data-testid=sweep-protocol] summary')
     expect(JSON.parse((await page.textContent('[data-testid=sweep-protocol-json]'))!)).toMatchObject({ dataset: { nImages: 2 }, resolutionPx: 32 })
+    expect(await page.textContent('[data-testid=sweep-timing-note]')).toMatch(/after one untimed warm-up decode/)
     await screenshot(page, 'sweep-finished')
   })
 

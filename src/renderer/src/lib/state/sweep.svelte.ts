@@ -1,7 +1,7 @@
-// The Sweeps section's document (issue 7): the form, a running sweep's cells as sweep:cell pushes them (curves grow
-// while it runs), the finished SweepReport with its best marks, or one reopened from a saved JSON; the chosen cell
+// The Sweeps section's document (issue 7): the form, a running sweep's originals and cells as sweep:originals and
+// sweep:cell push them (mosaic and curves grow while it runs), the finished SweepReport with its best marks, or one reopened from a saved JSON; the chosen cell
 // and image of the image grid.
-import type { SweepCellEvent, SweepCellReport, SweepReport } from '../../../../shared/protocol'
+import type { SweepCellEvent, SweepCellReport, SweepOriginalsEvent, SweepReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { jobs } from './jobs.svelte'
 import { SweepFormState } from './sweep-form.svelte'
@@ -10,11 +10,13 @@ import { SweepFormState } from './sweep-form.svelte'
 export const SWEEP_JOB = 'sweep'
 
 export type SweepCell = SweepCellReport & { readonly best?: readonly string[] }
+type SweepPush = SweepCellEvent | SweepOriginalsEvent
 
 export class SweepState {
   readonly form = new SweepFormState()
   cells = $state.raw<(SweepCell | null)[]>([]) // grid order; null until scored
   result = $state.raw<SweepReport | null>(null) // the finished or reopened sweep
+  images = $state.raw<SweepReport['images']>([]) // the sweep's images with the grid's originals: live, then the result's
   origin = $state('') // where the shown sweep is: the JSON the run wrote, or the file reopened
   error = $state('')
   notices = $state.raw<string[]>([])
@@ -22,9 +24,10 @@ export class SweepState {
   cell = $state(0) // chosen cell of the image grid
   image = $state(0) // chosen image (index in the sweep) of the mosaic
   private jobId: string | null = null
-  private early: SweepCellEvent[] = [] // cells pushed before the job's id came back
+  private early: SweepPush[] = [] // pushes that came before the job's id
 
   constructor() {
+    engine.on('sweep:originals', (event) => this.receive(event))
     engine.on('sweep:cell', (event) => this.receive(event))
   }
 
@@ -60,7 +63,7 @@ export class SweepState {
 
   /** The original of image `index` as a data URL, when the sweep kept it. */
   original(index: number): string | null {
-    const ref = this.result?.images.find((i) => i.index === index)?.original
+    const ref = this.images.find((i) => i.index === index)?.original
     return ref && 'png' in ref ? `data:image/png;base64,${ref.png}` : null
   }
 
@@ -68,6 +71,7 @@ export class SweepState {
     this.error = ''
     this.notices = []
     this.result = null
+    this.images = []
     this.origin = origin
     this.cells = cells
     this.cell = 0
@@ -80,10 +84,11 @@ export class SweepState {
     this.early = []
   }
 
-  private receive(event: SweepCellEvent): void {
+  private receive(event: SweepPush): void {
     if (!this.running) return
     if (this.jobId === null) return void this.early.push(event)
     if (event.jobId !== this.jobId) return
+    if ('images' in event) return void (this.images = event.images)
     const cells = [...this.cells]
     cells[event.index] = event.cell
     this.cells = cells
@@ -91,6 +96,7 @@ export class SweepState {
 
   private show(report: SweepReport, origin: string): void {
     this.result = report
+    this.images = report.images
     this.cells = [...report.cells]
     this.origin = origin
     const best = report.best.psnr?.cell
