@@ -2,7 +2,7 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  ModelSummary, OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
+  OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
 import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
@@ -108,7 +108,7 @@ export interface TrainerApi {
   // inspector (src/trainer/inspect); jobs end in job:done with the report named after →
   listFiles(req: ListFilesRequest): Promise<FileListing>
   bundled(req: void): Promise<BundledFiles>
-  openModel(req: OpenModelRequest): Promise<ModelSummary>
+  openModel(req: OpenModelRequest): Promise<JobStarted> // a checkpoint's first open exports it to ONNX (job:progress per step) → ModelSummary
   closeModel(req: CloseModelRequest): Promise<CloseModelReport>
   openImages(req: OpenImagesRequest): Promise<ImageRef[]>
   reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
-  EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest, ModelSummary,
+  EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
@@ -126,9 +126,11 @@ export class TrainerService implements TrainerApi {
     return this.inspector.bundled()
   }
 
-  async openModel(req: OpenModelRequest): Promise<ModelSummary> {
-    const { backend } = await this.status() // the backend must be up before weights become tensors
-    return this.inspector.openModel(req, backend)
+  async openModel(req: OpenModelRequest): Promise<JobStarted> {
+    return this.jobs.start('open', async (signal, progress) => {
+      const { backend } = await this.status() // the backend must be up before weights become tensors
+      return this.inspector.openModel(req, backend, { signal, progress })
+    })
   }
 
   closeModel(req: CloseModelRequest): Promise<CloseModelReport> {

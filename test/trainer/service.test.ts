@@ -1,6 +1,11 @@
-// TrainerService in-process: status mapping, echo, jobs (progress → done / error), cancellation.
+// TrainerService in-process: status mapping, echo, jobs (progress → done / error), cancellation, openModel as a job.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import type { TrainerEvents } from '../../src/shared/protocol'
+import type { ModelSummary, TrainerEvents } from '../../src/shared/protocol'
+import { allowRoot } from '../../src/trainer/files'
+import { goldenDir } from '../../src/trainer/parity/golden-dir'
 
 vi.mock('../../src/trainer/backend', () => {
   const info = { name: 'wasm', requested: 'wasm', threads: 2, simd: true, notices: ['threads: 2 workers'], tfjsVersion: '4.22.0' }
@@ -53,5 +58,21 @@ describe('TrainerService', () => {
     expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
     expect(events.filter(([name]) => name === 'job:progress').length).toBeLessThan(1000)
     expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: false })
+  })
+
+  it('opens a model as a job: a fresh checkpoint reports its export steps, then job:done with the summary', async () => {
+    const tinyA = { path: join(goldenDir(), 'tiny-a', 'checkpoint.pth'), config: join(goldenDir(), 'tiny-a', 'config.json') }
+    vi.stubEnv('FLOWMO_CACHE_DIR', mkdtempSync(join(tmpdir(), 'flowmo-service-open-'))) // not exported yet
+    const { trainer, events, ended } = service()
+    const refused = await trainer.openModel(tinyA)
+    expect(await ended(refused.jobId)).toMatchObject(['job:error', { code: 'forbidden' }]) // the file policy still applies
+    await allowRoot(dirname(tinyA.path))
+    const { jobId } = await trainer.openModel(tinyA)
+    const [name, done] = (await ended(jobId)) as ['job:done', { result: ModelSummary }]
+    expect([name, done.result.inferencePath, done.result.codeLength]).toEqual(['job:done', 'onnxruntime', 16])
+    const progress = events.filter(([n, p]) => n === 'job:progress' && p.jobId === jobId).map(([, p]) => p as { message: string })
+    expect(progress[0]?.message).toBe('hashing the checkpoint… 1/4')
+    expect(progress.at(-1)?.message).toBe('loading the exported model… 4/4')
+    vi.unstubAllEnvs()
   })
 })

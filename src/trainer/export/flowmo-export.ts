@@ -19,10 +19,14 @@ import type { Sym, TraceOps } from './trace-ops'
 
 export const EXPORT_OPSET = 17
 
+/** What an export is doing, in order: 'hash' only when the checkpoint's hash is not known yet. */
+export type ExportStage = 'hash' | 'encoder' | 'decoder' | 'manifest'
+
 export interface FlowMoExportOptions extends OnnxWriteOptions {
   readonly fusedAttention?: boolean // default true: com.microsoft MultiHeadAttention
   readonly sha256?: string // the checkpoint's hash when already known (else it is computed)
-  readonly onProgress?: (message: string) => void
+  readonly onProgress?: (message: string, stage: ExportStage) => void
+  readonly signal?: AbortSignal // checked between tensors and graphs; the caller removes what was written
 }
 
 /** A checkpoint opened with the config it is exported under (as TfModel.open resolves it). */
@@ -49,8 +53,9 @@ export async function resolveSource(src: ModelSource): Promise<Resolved> {
 /** Writes encoder.onnx, decoder.onnx (+ .data files for big models) and flowmo.json into `outDir`. */
 export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowMoExportOptions = {}): Promise<FlowMoManifest> {
   const say = opts.onProgress ?? (() => {})
-  say(`hashing ${src.checkpoint}`)
+  if (!opts.sha256) say(`hashing ${src.checkpoint}`, 'hash')
   const sha256 = opts.sha256 ?? (await hashFile(src.checkpoint))
+  opts.signal?.throwIfAborted()
   const r = await resolveSource(src)
   try {
     const model = new FlowMo(r.config)
@@ -59,6 +64,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
     await mkdir(outDir, { recursive: true })
     const encoder = await exportGraph(model, r.weights, outDir, 'encoder', opts)
     const decoder = await exportGraph(model, r.weights, outDir, 'decoder', opts)
+    opts.signal?.throwIfAborted()
     const c = r.config
     const manifest: FlowMoManifest = {
       format: MANIFEST_FORMAT, config: explicitSizes(c), sampling: { ...c.sampling },
@@ -75,7 +81,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
     const tmp = join(outDir, `${MANIFEST_FILE}.tmp-${process.pid}`)
     await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`)
     await rename(tmp, join(outDir, MANIFEST_FILE))
-    say(`wrote ${join(outDir, MANIFEST_FILE)}`)
+    say(`wrote ${join(outDir, MANIFEST_FILE)}`, 'manifest')
     return manifest
   } finally {
     await r.weights.close()
@@ -110,12 +116,14 @@ async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part
   const say = opts.onProgress ?? (() => {})
   const refs = expectedParams(model, w).filter(([name]) => name.startsWith(`${part}.`))
   const data = new Map<string, Float32Array>()
+  say(`${part}: reading ${refs.length} tensors`, part)
   for (const [i, [name]] of refs.entries()) {
+    opts.signal?.throwIfAborted()
     data.set(name, await w.tensors.get(name)!.read())
-    if ((i + 1) % 32 === 0 || i + 1 === refs.length) say(`${part}: read ${i + 1}/${refs.length} tensors`)
+    if ((i + 1) % 32 === 0 || i + 1 === refs.length) say(`${part}: read ${i + 1}/${refs.length} tensors`, part)
   }
   const spec = graphSpec(model, part)
-  say(`${part}: tracing and writing ${part}.onnx`)
+  say(`${part}: tracing and writing ${part}.onnx`, part)
   const written = await traceToOnnx({
     inputs: spec.inputs,
     build: spec.build,
@@ -126,7 +134,7 @@ async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part
     fusedAttention: opts.fusedAttention,
     externalDataThresholdBytes: opts.externalDataThresholdBytes,
   })
-  say(`${part}: ${((written.modelBytes + written.dataBytes) / 2 ** 20).toFixed(1)} MiB${written.dataPath ? ' (weights in external data)' : ''}`)
+  say(`${part}: ${((written.modelBytes + written.dataBytes) / 2 ** 20).toFixed(1)} MiB${written.dataPath ? ' (weights in external data)' : ''}`, part)
   return {
     file: `${part}.onnx`,
     dataFile: written.dataPath ? `${part}.onnx.data` : null,

@@ -40,6 +40,7 @@ export async function openFastModel(src: ModelSource, opts: FastPathOptions = {}
     const notice = `inference path: onnxruntime (${model.device}${opts.path === 'onnxruntime' ? ', requested' : ''}; export ${model.dir})`
     return { model, path: 'onnxruntime', notice }
   } catch (e) {
+    opts.signal?.throwIfAborted() // cancelled: no fallback
     if (choice === 'onnxruntime') throw new Error(`onnxruntime path failed: ${(e as Error).message}`)
     return openTfjs(src, opts, `inference path: tfjs (onnxruntime unavailable: ${firstLine(e)})`)
   }

@@ -36,10 +36,11 @@ export class Inspector {
     return bundledFiles()
   }
 
-  async openModel(req: OpenModelRequest, backend: string): Promise<ModelSummary> {
+  /** `job` (the service's openModel job) sees a checkpoint's first export to ONNX and can cancel it. */
+  async openModel(req: OpenModelRequest, backend: string, job?: JobHooks): Promise<ModelSummary> {
     const path = await assertReadable(req.path)
     const config = req.config === undefined ? undefined : await assertReadable(req.config)
-    return this.ctx.models.open({ ...req, path, config }, backend)
+    return this.ctx.models.open({ ...req, path, config }, backend, job)
   }
 
   async closeModel(req: CloseModelRequest): Promise<CloseModelReport> {

@@ -1,13 +1,16 @@
 // The models the inspector has open, by id: the model on its fastest correct path (fast-path.ts: onnxruntime on an
 // export when it works, else tfjs; an exported ONNX folder opens on onnxruntime), its summary for the Open view, and
 // the codes of the images it has encoded (encoding is deterministic, so each image is encoded once per model).
+// A checkpoint's first open on onnxruntime exports it (export-cache.ts), reporting each step as job progress.
 import { existsSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { ModelSummary, OpenModelRequest } from '../../shared/payloads/inspect'
 import { RpcError } from '../../shared/rpc'
+import type { ExportStage } from '../export/flowmo-export'
 import { openFastModel, type PathChoice } from '../inference/fast-path'
 import type { OrtModel } from '../inference/ort-model'
 import { TfModel } from '../inference/tf-model'
+import type { JobHooks } from './context'
 import { samplingRequest } from './sampling'
 
 /** The model on the path it runs on: sample-codes.ts drives each one its own way. */
@@ -33,15 +36,35 @@ export function isExportFolder(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'flowmo.json'))
 }
 
+/** A first open's steps by export stage (a cache hit reports none): hashing, the two graphs, loading them. */
+const OPEN_STEPS: Record<ExportStage, readonly [step: number, title: string]> = {
+  hash: [1, 'hashing the checkpoint'],
+  encoder: [2, 'exporting the encoder to ONNX'],
+  decoder: [3, 'exporting the decoder to ONNX'],
+  manifest: [4, 'loading the exported model'],
+}
+const OPEN_STEP_COUNT = 4
+
+/** Export messages as job progress: done = steps finished, e.g. "exporting the encoder to ONNX… 2/4 (read 32/96 tensors)". */
+function openProgress(job: JobHooks): (message: string, stage: ExportStage) => void {
+  return (message, stage) => {
+    const [step, title] = OPEN_STEPS[stage]
+    const detail = stage === 'encoder' || stage === 'decoder' ? ` (${message.slice(stage.length + 2)})` : '' // drops "encoder: "
+    job.progress(step - 1, OPEN_STEP_COUNT, `${title}… ${step}/${OPEN_STEP_COUNT}${detail}`)
+  }
+}
+
 export class ModelRegistry {
   private readonly models = new Map<string, OpenedModel>()
   private nextId = 1
 
   constructor(private readonly options: ModelRegistryOptions = {}) {}
 
-  /** Opens a checkpoint or an export folder whose (real, allowed) paths the caller has checked. */
-  async open(req: OpenModelRequest, backend: string): Promise<ModelSummary> {
-    const loaded = await this.load(req)
+  /** Opens a checkpoint or an export folder whose (real, allowed) paths the caller has checked; `job` sees a first export. */
+  async open(req: OpenModelRequest, backend: string, job?: JobHooks): Promise<ModelSummary> {
+    const loaded = await this.load(req, job)
+    if (job?.signal.aborted) await loaded.model.dispose() // cancelled while the sessions loaded
+    job?.signal.throwIfAborted()
     const summary = summarise(`model-${this.nextId++}`, loaded, req.path, backend)
     this.models.set(summary.modelId, { ...loaded, summary, codes: new Map() })
     return summary
@@ -59,7 +82,7 @@ export class ModelRegistry {
     return this.models.delete(modelId)
   }
 
-  private async load(req: OpenModelRequest): Promise<PathModel> {
+  private async load(req: OpenModelRequest, job?: JobHooks): Promise<PathModel> {
     if (isExportFolder(req.path)) {
       if (req.config !== undefined) throw new RpcError('an exported ONNX folder carries its own config (flowmo.json); open it without one', 'invalid-request')
       const { OrtModel } = await import('../inference/ort-model') // loads onnxruntime-node's native binding
@@ -67,7 +90,10 @@ export class ModelRegistry {
       return { path: 'onnxruntime', model, notice: `inference path: onnxruntime (${model.device}; export folder)` }
     }
     const src = { checkpoint: req.path, config: req.config, stateDict: req.stateDict }
-    const fast = await openFastModel(src, { path: this.options.path, cacheDir: this.options.cacheDir, openTfjs: (s) => TfModel.open(s) })
+    const fast = await openFastModel(src, {
+      path: this.options.path, cacheDir: this.options.cacheDir, openTfjs: (s) => TfModel.open(s),
+      onProgress: job && openProgress(job), signal: job?.signal,
+    })
     const { notice } = fast
     return fast.path === 'onnxruntime' ? { path: 'onnxruntime', model: fast.model as OrtModel, notice } : { path: 'tfjs', model: fast.model as TfModel, notice }
   }

@@ -1,7 +1,7 @@
 // exportFlowMo and the export cache on a golden checkpoint: the manifest (config round trip, hashes, state dict,
-// graph signatures), external data, a config that does not fit, cache hits keyed by checkpoint and config, and the
-// full-size FlowMo-Lo graphs traced (not run).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// graph signatures), external data, a config that does not fit, cache hits keyed by checkpoint and config, a cancelled
+// export leaving nothing behind, and the full-size FlowMo-Lo graphs traced (not run).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,26 @@ describe('cachedExport', () => {
     expect(unfused.key).not.toBe(first.key)
     const memo = JSON.parse(readFileSync(join(cacheDir, 'hashes.json'), 'utf8')) as Record<string, string>
     expect(Object.values(memo)).toEqual([await hashFile(src.checkpoint)])
+  })
+
+  it('reports its stages only when it works, leaves nothing when cancelled, and clears exports of dead processes', async () => {
+    const cacheDir = join(work, 'cancel')
+    const controller = new AbortController()
+    const stages: string[] = []
+    const onProgress = (_: string, stage: string) => (stages.push(stage), stage === 'decoder' && controller.abort())
+    await expect(cachedExport(src, { cacheDir, signal: controller.signal, onProgress })).rejects.toMatchObject({ name: 'AbortError' })
+    expect(readdirSync(cacheDir)).toEqual(['hashes.json']) // no entry and no temporary folder
+    expect([...new Set(stages)]).toEqual(['hash', 'encoder', 'decoder'])
+    stages.length = 0
+    const { key, fresh } = await cachedExport(src, { cacheDir, onProgress })
+    expect([fresh, [...new Set(stages)]]).toEqual([true, ['encoder', 'decoder', 'manifest']]) // the hash is remembered
+    stages.length = 0
+    expect((await cachedExport(src, { cacheDir, onProgress })).fresh).toBe(false)
+    expect(stages).toEqual([]) // a cache hit is quiet
+    rmSync(join(cacheDir, key), { recursive: true })
+    mkdirSync(join(cacheDir, `${key}.tmp-2147483646-0badf00d`)) // left by an engine killed mid-export (no such pid)
+    expect((await cachedExport(src, { cacheDir })).fresh).toBe(true)
+    expect(readdirSync(cacheDir).sort()).toEqual([key, 'hashes.json'])
   })
 })
 

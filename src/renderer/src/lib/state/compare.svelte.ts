@@ -48,7 +48,7 @@ export class CompareState {
     const source = inspector.modelSource
     if (source && inspector.model && source.path === path && (source.config ?? '') === config) return void (this.model = inspector.model)
     try {
-      const summary = await engine.openModel(config ? { path, config } : { path })
+      const summary = await jobs.run<ModelSummary>('compare-model', () => engine.openModel(config ? { path, config } : { path })) // a job: a first open exports to ONNX
       void engine.closeModel({ modelId: summary.modelId }).catch(() => null) // only frees memory
       if (key === this.modelKey) this.model = summary
     } catch (e) {

@@ -1,8 +1,13 @@
 // The inspector's document: the open model, the open images, the selected image and the sampler knobs shared by
 // every view. Opens the bundled model and sample photos at startup when the app ships them, and opens everything
-// again on a restarted engine (ids are per engine process).
+// again on a restarted engine (ids are per engine process). Opening a model is a job: a checkpoint's first open
+// exports it to ONNX, step by step, and can be cancelled (OpenProgress.svelte).
 import type { DecodeRequest, ImageRef, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
+import { jobs } from './jobs.svelte'
+
+/** The label of the open-model job in `jobs`: its progress and Cancel show in the Open panel. */
+export const OPEN_MODEL_JOB = 'open-model'
 
 /** The knobs as the controls edit them. */
 export type SamplingKnobs = { -readonly [K in keyof SamplingRequest]: SamplingRequest[K] }
@@ -49,7 +54,7 @@ export class InspectorState {
     await this.attempt(`opening ${path}`, async () => {
       const source = config ? { path, config } : { path }
       const previous = this.model
-      this.model = await engine.openModel(source)
+      this.model = await openModelJob(source)
       this.source = source
       this.sampling = { ...this.model.sampling }
       if (previous) await engine.closeModel({ modelId: previous.modelId }).catch(() => null) // only frees memory
@@ -70,7 +75,7 @@ export class InspectorState {
     this.engineRestarted = false
     const selected = this.images.findIndex((i) => i.imageId === this.imageId)
     await this.attempt('opening the model and images again on the restarted engine', async () => {
-      if (this.source) this.model = await engine.openModel(this.source)
+      if (this.source) this.model = await openModelJob(this.source)
       const refs: ImageRef[] = []
       for (const source of this.imageSources) {
         refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { files: [source] })))
@@ -109,11 +114,16 @@ export class InspectorState {
     try {
       await work()
     } catch (error) {
-      this.error = describeError(error)
+      this.error = (error as { code?: string }).code === 'cancelled' ? `${what}: cancelled` : describeError(error)
     } finally {
       this.busy = ''
     }
   }
+}
+
+/** Opens a model and resolves with its summary once the job is done. */
+function openModelJob(source: OpenModelRequest): Promise<ModelSummary> {
+  return jobs.run<ModelSummary>(OPEN_MODEL_JOB, () => engine.openModel(source))
 }
 
 export const inspector = new InspectorState()
