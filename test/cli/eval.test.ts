@@ -104,7 +104,7 @@ describe('flowmo eval', () => {
 
   it('labels the offline proxy as proxy, never as rFID, and the batch-pooled PSNR as the reference convention', () => {
     const json = join(tmp, 'proxy.json')
-    const r = flowmo('eval', ...model, '--n', '4', '--steps', '1', '--metrics', 'psnr,fid-proxy', '--psnr', 'batch-pooled', '--json', json)
+    const r = flowmo('eval', ...model, '--n', '4', '--steps', '1', '--metrics', 'psnr,fid-proxy', '--psnr', 'batch-pooled', '--json', json, '--stats-cache', join(tmp, 'stats'))
     expect(r.code).toBe(0)
     const report = readJson(json)
     expect(Object.keys(report.metrics).sort()).toEqual(['fid_proxy', 'psnr'])
@@ -114,6 +114,24 @@ describe('flowmo eval', () => {
     expect(r.out).not.toMatch(/rFID \(/)
     expect(r.out).toMatch(/batch-pooled over 5, the reference evaluate\.py convention/)
   }, 60_000)
+
+  it('reads the originals\' features from --stats-cache on a second run; --no-stats-cache neither reads nor writes them', () => {
+    const cache = join(tmp, 'stats-cache')
+    const args = (name: string, ...extra: string[]) => ['eval', ...model, '--n', '3', '--steps', '1', '--metrics', 'kid-proxy', '--json', join(tmp, name), ...extra]
+    const first = flowmo(...args('c1.json', '--stats-cache', cache))
+    const second = flowmo(...args('c2.json', '--stats-cache', cache))
+    expect(first.err).toMatch(/reference statistics: computed, cached as .*stats-cache\/[0-9a-f]{16}\.npz/)
+    expect(second.err).toMatch(/reference statistics: read from the cache, .*stats-cache\/[0-9a-f]{16}\.npz/)
+    const [a, b] = [readJson(join(tmp, 'c1.json')), readJson(join(tmp, 'c2.json'))]
+    expect(b.metrics.kid_proxy).toBe(a.metrics.kid_proxy)
+    expect(b.protocol.referenceStats).toEqual({ ...a.protocol.referenceStats, cached: true })
+    expect(second.out).toMatch(/referenceStats\.cached\s+true/)
+    expect(flowmo('eval', '--diff', join(tmp, 'c1.json'), join(tmp, 'c2.json')).out.trim()).toMatch(/1 protocol field differs:\n  referenceStats\.cached: false \(a\) vs true \(b\)$/)
+    const off = flowmo(...args('c3.json', '--no-stats-cache'))
+    expect(off.err).not.toMatch(/reference statistics/)
+    expect(readJson(join(tmp, 'c3.json')).protocol.referenceStats).toEqual({ cached: false, key: a.protocol.referenceStats.key, file: null })
+    expect(flowmo(...args('c4.json', '--no-stats-cache', '--stats-cache', cache)).err).toMatch(/--stats-cache and --no-stats-cache exclude each other/)
+  }, 90_000)
 
   it('answers bad input with one clear line', () => {
     expect(flowmo('eval', ...model, '--metrics', 'psnr,bogus')).toMatchObject({ code: 2 })

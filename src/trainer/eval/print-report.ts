@@ -42,7 +42,7 @@ export function diffReportCards(a: unknown, b: unknown, nameA: string, nameB: st
   const metrics = (r: unknown): string => JSON.stringify((r as { metrics?: unknown }).metrics ?? {})
   const lines = [`a: ${nameA}  metrics ${metrics(a)}`, `b: ${nameB}  metrics ${metrics(b)}`, '']
   if (differences.length === 0) lines.push('the protocol cards are identical')
-  else lines.push(`${differences.length} protocol field${differences.length === 1 ? '' : 's'} differ:`)
+  else lines.push(`${differences.length} protocol ${differences.length === 1 ? 'field differs' : 'fields differ'}:`)
   for (const d of differences) lines.push(`  ${d.field}: ${JSON.stringify(d.a)} (a) vs ${JSON.stringify(d.b)} (b)`)
   return lines.join('\n')
 }
