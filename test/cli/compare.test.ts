@@ -63,7 +63,7 @@ describe('flowmo compare', () => {
     expect(r.out).toMatch(/proxy FID\/KID: offline MobileNetV2/)
     expect(r.out.split('\n').filter((l) => /^(flowmo|jpeg|webp) /.test(l))).toHaveLength(3)
     expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codecs matched to/)
-    expect(r.err).toMatch(/compare \[#+\] 3\/3 /)
+    expect(r.err).toMatch(/compare \[#+\] 6\/6 [\d.]+ img\/s .*webp\n/) // images × methods
   }, 60_000)
 
   it('compares codecs alone from a folder at --bpp 1 and --size 64', async () => {

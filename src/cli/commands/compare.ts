@@ -138,6 +138,7 @@ async function runCompareCommand(out: string, work: Awaited<ReturnType<typeof co
   if (!work.openModel && (work.metrics ?? []).length > 0) await printBanner()
   let paths: readonly string[] = []
   let bar: ProgressLine | null = null
+  let methodsDone = 0
   const controller = new AbortController()
   const stop = () => controller.abort(new Error('compare interrupted; nothing was written'))
   process.once('SIGINT', stop)
@@ -147,9 +148,10 @@ async function runCompareCommand(out: string, work: Awaited<ReturnType<typeof co
       onStart: (opened, images) => {
         paths = images
         console.error(startLine(opened, images.length))
-        bar = new ProgressLine('compare', opened.methods.length, 'method')
+        bar = new ProgressLine('compare', opened.methods.length * images.length, 'img')
       },
-      onProgress: (done, _total, method) => bar?.update(done, method),
+      onProgress: (done) => (methodsDone = done),
+      onImages: (done, total, method) => bar?.update(methodsDone * total + done, method),
     })
     const images = imageIds(paths).map((i) => ({ id: i.id, path: resolve(i.path) }))
     const preprocessing = `shorter side resized to ${result.imageSizePx} px, centre crop`
@@ -167,7 +169,8 @@ type Opened = Parameters<NonNullable<CompareWork['onStart']>>[0]
 function startLine(opened: Opened, nImages: number): string {
   const ids = opened.methods.map((m) => m.id).join(', ')
   const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''
-  return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${opened.methods.length} methods (${ids}) at ${opened.imageSizePx}px${target}`
+  const nMethods = opened.methods.length
+  return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${nMethods} method${nMethods === 1 ? '' : 's'} (${ids}) at ${opened.imageSizePx}px${target}`
 }
 
 /** The backend banner when metric networks run on tfjs but no checkpoint printed it. */

@@ -28,6 +28,7 @@ export interface MethodComparison {
 
 export interface CompareOptions {
   readonly onProgress?: (done: number, total: number, method: string) => void // after each method
+  readonly onImages?: (done: number, total: number, method: string) => void // within a method, after each chunk of images
   readonly signal?: AbortSignal
   readonly networks?: CompareNetworks // LPIPS and feature networks (openCompareNetworks); default none: PSNR/SSIM only
 }
@@ -44,6 +45,17 @@ export function reconstructionScores(rec: RgbImage, original: RgbImage): { psnr:
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 
+const CHUNK_IMAGES = 8 // images per reconstruct call; results do not depend on it (FlowMo seeds each image by its index)
+
+async function reconstructInChunks(m: Method, images: readonly RgbImage[], options: CompareOptions): Promise<Reconstruction[]> {
+  const out: Reconstruction[] = []
+  for (let first = 0; first < images.length; first += CHUNK_IMAGES) {
+    out.push(...(await m.reconstruct(images.slice(first, first + CHUNK_IMAGES), { firstIndex: first, signal: options.signal })))
+    options.onImages?.(out.length, images.length, m.id)
+  }
+  return out
+}
+
 /** Runs every method on all images (square, one size) and scores each reconstruction. */
 export async function compareMethods(images: readonly RgbImage[], methods: readonly Method[], options: CompareOptions = {}): Promise<MethodComparison[]> {
   if (images.length === 0) throw new Error('compare needs at least one image')
@@ -54,7 +66,7 @@ export async function compareMethods(images: readonly RgbImage[], methods: reado
   for (const m of methods) {
     options.signal?.throwIfAborted()
     const nominalBpp = m.bpp(images[0].h)
-    const recs = await m.reconstruct(images, { firstIndex: 0, signal: options.signal })
+    const recs = await reconstructInChunks(m, images, options)
     const { perImageLpips, metrics, details } = await methodMetrics(nets, originals, fx, recs.map((r) => r.image))
     const reconstructions = recs.map((r, i): Scored => ({
       ...r, ...reconstructionScores(r.image, images[i]), ...(nets.lpips.length > 0 && { lpips: perImageLpips[i] }),

@@ -26,6 +26,7 @@ export interface CompareWork extends MethodsSource {
   readonly signal?: AbortSignal
   readonly onStart?: (opened: OpenedMethods, images: readonly string[]) => void // methods open, images listed
   readonly onProgress?: (done: number, total: number, method: string) => void // after each method
+  readonly onImages?: (done: number, total: number, method: string) => void // within a method, after each chunk of images
 }
 
 /** CompareReport with the engine's own type for each method. */
@@ -61,7 +62,7 @@ export function runCompare(work: CompareWork): Promise<CompareResult> {
     const images = await Promise.all(paths.map((p) => loadSquare(p, opened.imageSizePx)))
     const networks = await openCompareNetworks(work.metrics ?? [], work.weightsDir)
     try {
-      const methods = await compareMethods(images, opened.methods, { signal: work.signal, networks, onProgress: work.onProgress })
+      const methods = await compareMethods(images, opened.methods, { signal: work.signal, networks, onProgress: work.onProgress, onImages: work.onImages })
       const notes = setSizeNotes(networks, images.length)
       return {
         imageSizePx: opened.imageSizePx, targetBpp: opened.targetBpp, originals: images.map((i) => ({ pixels: i.rgb, h: i.h, w: i.w })), methods,

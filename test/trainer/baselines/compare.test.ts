@@ -27,6 +27,22 @@ describe('compareMethods', () => {
     expect(res[1].meanSsim).toBeLessThan(1)
   })
 
+  it('reconstructs in chunks of 8 images, each call told its first index, with progress after each chunk', async () => {
+    const calls: [number, number][] = []
+    const indexed: Method = {
+      ...offset(0), id: 'indexed',
+      reconstruct: async (imgs, context = {}) => {
+        calls.push([context.firstIndex ?? 0, imgs.length])
+        return imgs.map((img, i) => ({ image: img, bpp: 1, settings: { index: (context.firstIndex ?? 0) + i } }))
+      },
+    }
+    const progress: string[] = []
+    const [res] = await compareMethods(Array.from({ length: 10 }, (_, i) => image(i + 1)), [indexed], { onImages: (d, t, m) => progress.push(`${d}/${t} ${m}`) })
+    expect(calls).toEqual([[0, 8], [8, 2]])
+    expect(progress).toEqual(['8/10 indexed', '10/10 indexed'])
+    expect(res.reconstructions.map((r) => r.settings.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
   it('an identical image scores PSNR ∞ and SSIM 1', () => {
     expect(reconstructionScores(image(3), image(3))).toEqual({ psnr: Infinity, ssim: 1 })
   })
