@@ -1,0 +1,89 @@
+// A checkpoint's first open in Chromium against `flowmo serve` with an empty export cache (FLOWMO_CACHE_DIR): the Open
+// panel shows each export step with a bar and Cancel while the engine reports the steps in order; opening it again
+// (a cache hit) shows and reports nothing. Screenshot: test-results/screenshots/open-progress.png.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goldenDir } from '../../src/trainer/parity/golden-dir'
+import { openApp, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+
+const tinyA = join(goldenDir(), 'tiny-a')
+const cacheDir = mkdtempSync(join(tmpdir(), 'flowmo-e2e-onnx-'))
+const stepPattern = /^(hashing the checkpoint|exporting the (en|de)coder to ONNX|loading the exported model)… ([1-4])\/4/
+
+/** Records, in the page, every text the open-progress step shows and whether Cancel was there with it. */
+function watchOpenProgress(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    type Node = { textContent: string | null } | null
+    const g = globalThis as unknown as {
+      document: { body: unknown; querySelector(selector: string): Node }
+      MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void }
+      __openSteps: { text: string; cancel: boolean }[]
+    }
+    g.__openSteps = []
+    new g.MutationObserver(() => {
+      const step = g.document.querySelector('[data-testid=open-progress-step]')?.textContent
+      if (step && g.__openSteps.at(-1)?.text !== step) g.__openSteps.push({ text: step, cancel: g.document.querySelector('[data-testid=open-cancel]') !== null })
+    }).observe(g.document.body, { subtree: true, childList: true, characterData: true })
+  })
+}
+
+const seenSteps = (page: Page) => page.evaluate(() => (globalThis as unknown as { __openSteps: { text: string; cancel: boolean }[] }).__openSteps)
+
+/** The open-model jobs' events, by job id, in arrival order. */
+async function openJobs(page: Page): Promise<Map<string, { name: string; message?: string }[]>> {
+  const byJob = new Map<string, { name: string; message?: string }[]>()
+  for (const { name, payload } of await recordedEvents(page)) {
+    const jobId = String(payload.jobId)
+    if (jobId.startsWith('open-')) byJob.set(jobId, [...(byJob.get(jobId) ?? []), { name, message: payload.message as string | undefined }])
+  }
+  return byJob
+}
+
+describe('opening a checkpoint that is not exported yet', () => {
+  let app: AppSession
+  let page: Page
+
+  beforeAll(async () => {
+    process.env.FLOWMO_CACHE_DIR = cacheDir // flowmo serve's engine inherits it
+    app = await openApp({ backend: 'cpu', allow: [tinyA] })
+    page = app.page
+  })
+  afterAll(async () => {
+    await app?.close()
+    delete process.env.FLOWMO_CACHE_DIR
+    rmSync(cacheDir, { recursive: true, force: true })
+  })
+
+  it('shows each export step with a bar and Cancel, in order; a second open (cache hit) shows and reports none', async () => {
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0) // the bundled model, if any
+    await watchOpenProgress(page)
+    await recordEvents(page, ['job:progress', 'job:done', 'job:error'])
+    await page.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
+    await page.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
+    await page.click('[data-testid=open-model]')
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await screenshot(page, 'open-progress')
+
+    const [first, events] = [...(await openJobs(page))].at(-1)!
+    expect(events.at(-1)?.name).toBe('job:done')
+    const steps = events.filter((e) => e.name === 'job:progress').map((e) => Number(stepPattern.exec(e.message!)?.[3]))
+    expect([...new Set(steps)]).toEqual([1, 2, 3, 4]) // every step, each message one of the four
+    expect(steps).toEqual([...steps].sort())
+    const shown = await seenSteps(page)
+    expect(shown.length).toBeGreaterThan(0)
+    expect(shown.every((s) => stepPattern.test(s.text) && s.cancel)).toBe(true)
+    expect(readdirSync(cacheDir).filter((name) => /^[0-9a-f]{16}$/.test(name))).not.toHaveLength(0)
+    expect(await page.locator('[data-testid=open-progress]').count()).toBe(0) // gone once open
+
+    const shownBefore = shown.length
+    await page.click('[data-testid=open-model]')
+    const second = async () => [...(await openJobs(page))].find(([id]) => id !== first)?.[1] ?? []
+    await expect.poll(async () => (await second()).at(-1)?.name, { timeout: 30_000 }).toBe('job:done')
+    expect((await second()).filter((e) => e.name === 'job:progress')).toEqual([])
+    expect((await seenSteps(page)).length).toBe(shownBefore)
+    expect(app.pageErrors).toEqual([])
+  })
+})
