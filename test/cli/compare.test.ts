@@ -97,7 +97,7 @@ describe('flowmo compare', () => {
     expect(csvRows(out)).toHaveLength(1 + 2)
   }, 60_000)
 
-  it('answers bad input with one line and exit code 2, before writing anything', () => {
+  it('answers bad input with one line (exit code 2; a missing image: 1), before writing anything', () => {
     const out = join(tmp, 'bad')
     const codecs = ['--data', data, '--bpp', '1', '--size', '64', '--out', out]
     const first = (r: { err: string }) => r.err.split('\n')[0]
@@ -109,6 +109,8 @@ describe('flowmo compare', () => {
     expect(flowmo('compare', '--methods', 'jpeg', '--metrics', 'fid,sharpness', ...codecs).err).toMatch(/unknown metric sharpness/)
     expect(flowmo('compare', '--methods', 'jpeg', ...codecs, photos[0]).err).toMatch(/give --data <dir> or image files, not both/)
     expect(flowmo('compare', '--methods', 'jpeg', '--data', data).err).toMatch(/--out is required/)
+    const missing = join(tmp, 'missing.png')
+    expect(flowmo('compare', '--methods', 'jpeg', '--bpp', '1', '--size', '32', missing, '--out', out)).toMatchObject({ code: 1, err: `flowmo compare: error: ${missing} does not exist\n(set FLOWMO_DEBUG=1 for the stack trace)\n` })
     expect(existsSync(out)).toBe(false)
   }, 60_000)
 

@@ -49,6 +49,8 @@ export const compare: Command = {
     if (values.data && positionals.length > 0) throw new UsageError('give --data <dir> or image files, not both')
     if (!values.data && positionals.length === 0) throw new UsageError('--data <dir> or image files are required')
     checkOutFolder(values.out, values.force === true)
+    const missing = [values.data ?? [], positionals].flat().find((f) => !existsSync(f))
+    if (missing) throw new Error(`${missing} does not exist`)
     const work = await compareWork(values, positionals)
     return runCompareCommand(values.out, work, protocolBase(values, work))
   },
@@ -89,7 +91,10 @@ function checkMethodNeeds(specs: readonly MethodSpec[], values: Values): void {
   if (!values.bpp) throw new UsageError('codecs alone need --bpp (no model or tokenizer sets the target rate)')
 }
 
-async function compareWork(values: Values, files: readonly string[]): Promise<Omit<CompareWork, 'signal' | 'onStart' | 'onProgress'>> {
+/** The comparison as the command line describes it; the run adds the signal and progress callbacks. */
+type CliWork = Omit<CompareWork, 'signal' | 'onStart' | 'onProgress' | 'onImages'>
+
+async function compareWork(values: Values, files: readonly string[]): Promise<CliWork> {
   const { parseMethodList } = await import('../../trainer/baselines/method-list')
   const specs = usage(() => parseMethodList(values.methods ?? 'flowmo,jpeg,webp'))
   checkMethodNeeds(specs, values)
@@ -109,11 +114,7 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Om
 
 /** The named files as given, or the folder's usable images (skipped ones reported on stderr); the first `limit`. */
 async function imageList(dir: string | undefined, files: readonly string[], sizePx: number, limit: number | undefined): Promise<string[]> {
-  if (!dir) {
-    const missing = files.find((f) => !existsSync(f))
-    if (missing) throw new Error(`image ${missing} does not exist`)
-    return files.slice(0, limit)
-  }
+  if (!dir) return files.slice(0, limit)
   const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
   const scan = await scanImageFolder(dir, { imageSizePx: sizePx })
   for (const line of formatSkipped(scan.skipped)) console.error(line)
@@ -122,14 +123,14 @@ async function imageList(dir: string | undefined, files: readonly string[], size
 
 type ProtocolBase = Omit<CompareProtocol, 'images' | 'preprocessing' | 'backend'>
 
-function protocolBase(values: Values, work: Awaited<ReturnType<typeof compareWork>>): ProtocolBase {
+function protocolBase(values: Values, work: CliWork): ProtocolBase {
   const checkpoint = values.checkpoint
     ? { path: resolve(values.checkpoint), config: values.config ? resolve(values.config) : (values.preset ?? null), stateDict: values['state-dict'] ?? 'ema' }
     : null
   return { checkpoint, metrics: work.metrics ?? [], weightsDir: values['weights-dir'] ? resolve(values['weights-dir']) : null, flowmoVersion: version }
 }
 
-async function runCompareCommand(out: string, work: Awaited<ReturnType<typeof compareWork>>, base: ProtocolBase): Promise<number> {
+async function runCompareCommand(out: string, work: CliWork, base: ProtocolBase): Promise<number> {
   const { runCompare } = await import('../../trainer/baselines/run-compare')
   const { writeCompareFolder } = await import('../../trainer/baselines/compare-folder')
   const { formatCompare } = await import('../../trainer/baselines/print-compare')
