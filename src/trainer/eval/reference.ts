@@ -1,13 +1,16 @@
 // The originals' FID/KID features of an eval (its reference set) through metrics/reference-stats-cache.ts: looked up
 // before the run (a hit spares the originals' feature pass), else taken from the journal's rows after it, and cached.
 import type { FeatureExtractor } from '../metrics/inception-features'
-import { referenceFromRows, storeReference, type ReferenceCacheOptions, type ReferenceKey, type ResolvedReference } from '../metrics/reference-stats-cache'
+import { storeComputedReference, type ReferenceCacheOptions, type ReferenceKey, type ResolvedReference } from '../metrics/reference-stats-cache'
 import type { EvalCard } from './eval-card'
 import { loadImage } from './eval-run'
 import { featureRows, type ImageRecord } from './journal'
 
+/** The card fields that decide the originals' features (an eval's card, or a sweep's). */
+export type ReferenceCardFields = Pick<EvalCard, 'metricsVersion' | 'dataset' | 'datasetHashMethod' | 'resolutionPx' | 'resize' | 'network' | 'metricNetsBackend'>
+
 /** The cache key of an eval's originals: the card's dataset, resolution, resize, feature network and where it ran. */
-export function evalReferenceKey(card: EvalCard): ReferenceKey | null {
+export function evalReferenceKey(card: ReferenceCardFields): ReferenceKey | null {
   if (!card.network) return null
   return {
     metricsVersion: card.metricsVersion,
@@ -51,6 +54,5 @@ export async function finishReference(i: FinishInputs): Promise<ResolvedReferenc
     i.cache.onNotice?.('reference statistics: the journal was begun with cached originals\' features that are no longer cached; computing them')
     rows = await originalFeatures(i.images, i.key.resolutionPx, i.extractor, i.batchSize)
   }
-  const reference = referenceFromRows(rows, i.records.length, i.extractor.featureDim)
-  return { reference, use: await storeReference(i.key, reference, i.cache) }
+  return storeComputedReference(i.key, rows, i.cache)
 }

@@ -150,12 +150,14 @@ export async function lookupReference(key: ReferenceKey, opts: ReferenceCacheOpt
   return { reference, use: { cached: true, key: referenceKeyHash(key), file } }
 }
 
-/** The reference for `key`: from the cache, else `compute()`d (rows [n, d]) and stored. For one-shot users (compare). */
-export async function cachedReference(key: ReferenceKey, compute: () => Promise<Float32Array>, opts: ReferenceCacheOptions): Promise<ResolvedReference> {
-  const hit = await lookupReference(key, opts)
-  if (hit) return hit
+/** A reference the caller computed (rows [n, d]) with its statistics, stored in the cache unless it is off. */
+export async function storeComputedReference(key: ReferenceKey, rows: Float32Array, opts: ReferenceCacheOptions): Promise<ResolvedReference> {
   const n = key.dataset.nImages
-  const rows = await compute()
   const reference = referenceFromRows(rows, n, rows.length / n)
   return { reference, use: await storeReference(key, reference, opts) }
+}
+
+/** The reference for `key`: from the cache, else `compute()`d (rows [n, d]) and stored. For one-shot users (compare). */
+export async function cachedReference(key: ReferenceKey, compute: () => Promise<Float32Array>, opts: ReferenceCacheOptions): Promise<ResolvedReference> {
+  return (await lookupReference(key, opts)) ?? storeComputedReference(key, await compute(), opts)
 }

@@ -2,6 +2,7 @@
 // skimage 7×7 SSIM after the uint8 truncation, LPIPS on [−1, 1]) plus FID/KID between original and cell features.
 import { perImageMse } from '../eval/eval-run'
 import { featureStats, frechetDistance } from '../metrics/frechet'
+import type { ReferenceFeatures } from '../metrics/reference-stats-cache'
 import type { ImagesNCHW, Quantise } from '../metrics/images'
 import type { FeatureExtractor } from '../metrics/inception-features'
 import { kernelInceptionDistance } from '../metrics/kid'
@@ -33,23 +34,24 @@ export class CellScores {
     if (this.nets.features) this.featureRows.push(await this.nets.features.features(rec))
   }
 
-  /** Means over images, FID/KID against the originals' features, and the per-image values. */
-  finish(originalFeatures: Float32Array | null): { metrics: Record<string, number>; perImage: Record<string, number[]> } {
+  /** Means over images, FID/KID against the originals' features and statistics (shared by all cells), and the per-image values. */
+  finish(reference: ReferenceFeatures | null): { metrics: Record<string, number>; perImage: Record<string, number[]> } {
     const metrics: Record<string, number> = {}
     for (const [k, xs] of Object.entries(this.perImage)) metrics[k] = mean(xs)
     const f = this.nets.features
-    if (f && originalFeatures) Object.assign(metrics, this.featureMetrics(f, originalFeatures))
+    if (f && reference) Object.assign(metrics, this.featureMetrics(f, reference))
     return { metrics, perImage: this.perImage }
   }
 
-  private featureMetrics(f: FeatureExtractor, fx: Float32Array): Record<string, number> {
+  private featureMetrics(f: FeatureExtractor, reference: ReferenceFeatures): Record<string, number> {
     const d = f.featureDim
+    const fx = reference.rows
     const fy = new Float32Array(fx.length)
     let offset = 0
     for (const rows of this.featureRows) fy.set(rows, (offset += rows.length) - rows.length)
     const suffix = f.isProxy ? '_proxy' : ''
     const out: Record<string, number> = {}
-    if (this.nets.wanted.has('fid')) out[`fid${suffix}`] = frechetDistance(featureStats(fx, fx.length / d, d), featureStats(fy, fy.length / d, d)).value
+    if (this.nets.wanted.has('fid')) out[`fid${suffix}`] = frechetDistance(reference.stats, featureStats(fy, fy.length / d, d)).value
     if (this.nets.wanted.has('kid')) out[`kid${suffix}`] = kernelInceptionDistance(fx, fy, d).mean
     return out
   }

@@ -3,16 +3,18 @@
 // One untimed warm-up decode runs before the first cell, so no cell's time per image holds the engine's start-up cost.
 import { loadImageTensor } from '../data/images'
 import type { MetricName } from '../eval/networks'
+import { evalReferenceKey } from '../eval/reference'
 import { openFastModel, type FastPathOptions, type InferenceModel, type PathChoice } from '../inference/fast-path'
 import type { ModelSource } from '../inference/tf-model'
 import type { ImagesNCHW } from '../metrics/images'
+import { defaultStatsCacheDir, lookupReference, storeComputedReference, type ResolvedReference } from '../metrics/reference-stats-cache'
 import { initialNoise } from '../sample/noise'
 import { cfgIntervalT } from '../sample/schedule'
 import { CellScores } from './cell-scores'
 import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGridRequest, type SweepSetting } from './grid'
 import { GridImages } from './grid-images'
 import { DEFAULT_SWEEP_METRICS, FEATURE_MIN_IMAGES, openSweepNetworks, sweepCard, sweepImagePaths, type SweepNetworks } from './sweep-setup'
-import { markBest, SWEEP_FORMAT, SWEEP_VERSION, TIMING_NOTE, type ImageRef, type SweepCell, type SweepImage, type SweepResult } from './sweep-result'
+import { markBest, SWEEP_FORMAT, SWEEP_VERSION, TIMING_NOTE, type ImageRef, type SweepCard, type SweepCell, type SweepImage, type SweepResult } from './sweep-result'
 
 export interface SweepOptions {
   readonly source: ModelSource
@@ -27,6 +29,7 @@ export interface SweepOptions {
   readonly inlineImages?: boolean // else keep them as base64 in the result
   readonly gridImages?: number // images in the grid, default 8
   readonly weightsDir?: string
+  readonly statsCacheDir?: string | null // the originals' FID/KID features cache (metrics/reference-stats-cache.ts); null: off
   readonly path?: PathChoice // inference path, default auto
   readonly openTfjs?: FastPathOptions['openTfjs']
   readonly onNotice?: (line: string) => void
@@ -59,12 +62,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const protocol = await sweepCard({ source: o.source, dataDir: o.dataDir, images: paths, seed: o.seed ?? 0, fast, nets })
       const settings = gridSettings(grid)
       const ctx = sweepContext(o, fast.model, paths, nets, settings.length)
-      const encoded = await encodeAll(ctx)
+      const { encoded, reference } = await encodeWithReference(ctx, protocol)
       o.onOriginals?.(encoded.images)
       await warmUp(ctx, encoded, settings[0])
       const { cells, best } = markBest(await runCells(ctx, encoded, settings))
       return {
-        format: SWEEP_FORMAT, version: SWEEP_VERSION, protocol, grid, images: encoded.images, imagesDir: ctx.grid.dir,
+        format: SWEEP_FORMAT, version: SWEEP_VERSION, protocol: reference ? { ...protocol, referenceStats: reference.use } : protocol, grid, images: encoded.images, imagesDir: ctx.grid.dir,
         unavailable: nets.unavailable, best,
         timing: { encodeMsPerImage: encoded.ms / paths.length, totalMs: performance.now() - started, note: TIMING_NOTE }, cells,
       }
@@ -114,15 +117,26 @@ async function loadBatch(ctx: SweepContext, indices: readonly number[]): Promise
 
 interface Encoded {
   readonly codes: Float32Array // [N, L, C] ±1
-  readonly features: Float32Array | null // the originals' FID/KID features, [N, d]
+  readonly reference: ResolvedReference['reference'] | null // the originals' FID/KID features and statistics, once per sweep
   readonly images: SweepImage[]
   readonly ms: number // encoder wall time
 }
 
-async function encodeAll(ctx: SweepContext): Promise<Encoded> {
+/** Encodes every image; the originals' features come from the reference-statistics cache, else are computed and cached. */
+async function encodeWithReference(ctx: SweepContext, protocol: SweepCard): Promise<{ encoded: Encoded; reference: ResolvedReference | null }> {
+  const cache = { cacheDir: ctx.o.statsCacheDir === undefined ? defaultStatsCacheDir() : ctx.o.statsCacheDir, onNotice: ctx.o.onNotice }
+  const key = evalReferenceKey(protocol) // null without a feature network
+  const hit = key && (await lookupReference(key, cache))
+  const { features, ...encoded } = await encodeAll(ctx, hit === null)
+  const reference = key && (hit ?? (await storeComputedReference(key, features!, cache)))
+  return { encoded: { ...encoded, reference: reference?.reference ?? null }, reference }
+}
+
+/** Codes of every image, and the originals' features [N, d] when `withFeatures` and a feature network is open. */
+async function encodeAll(ctx: SweepContext, withFeatures: boolean): Promise<Omit<Encoded, 'reference'> & { features: Float32Array | null }> {
   const { codeLength: L, contextDim: C } = ctx.model.config
   const codes = new Float32Array(ctx.paths.length * L * C)
-  const f = ctx.nets.features
+  const f = withFeatures ? ctx.nets.features : null
   const features = f ? new Float32Array(ctx.paths.length * f.featureDim) : null
   const images: SweepImage[] = []
   let ms = 0
@@ -189,7 +203,7 @@ async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, i
     for (const [i, ref] of await storeImages(ctx, folder, indices, rec)) images.push({ index: i, ...ref })
     ctx.tick(`cell ${index + 1}: ${label}`, B)
   }
-  const { metrics, perImage } = scores.finish(enc.features)
+  const { metrics, perImage } = scores.finish(enc.reference)
   const intervalT = sampling.cfgInterval === null ? null : cfgIntervalT(sampling.cfgInterval)
   return { ...setting, schedule: sampling.schedule, cfgIntervalT: intervalT, nfe, timeMsPerImage: ms / ctx.paths.length, metrics, perImage, images }
 }

@@ -1,6 +1,7 @@
 // runSweep on the golden tiny-a checkpoint and real photos: one cell per setting in grid order, the same noise per
 // image in every cell (a repeated cell is identical, and a cell equals `evaluate` at its setting), ρ changes the
-// result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed), progress, cancellation,
+// result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed; the next sweep reads the
+// originals' features from the reference-statistics cache), progress, cancellation,
 // the originals before the first cell, and a warm-up decode that keeps a slow first decode out of the first cell's time.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +22,7 @@ const dataDir = join(goldenDir(), '..', 'data', 'photos', 'val-64')
 
 const options = (extra: Partial<SweepOptions> = {}): SweepOptions => ({
   source, dataDir, limit: 3, grid: { steps: [2, 4], rho: [1, 4] }, seed: 0, batchSize: 2,
-  weightsDir: join(tmp, 'no-weights'), path: 'tfjs', inlineImages: true, gridImages: 2, ...extra,
+  weightsDir: join(tmp, 'no-weights'), statsCacheDir: join(tmp, 'stats'), path: 'tfjs', inlineImages: true, gridImages: 2, ...extra,
 })
 
 let sweep: SweepResult
@@ -79,6 +80,10 @@ describe('runSweep', () => {
     expect(kid.every(Number.isFinite)).toBe(true)
     expect(kid[0]).not.toBe(kid[1])
     expect(proxy.best.kid_proxy.value).toBe(Math.min(...kid))
+    const again = await runSweep(options({ grid: { steps: [2], rho: [1] }, metrics: ['psnr', 'kid-proxy'], featureMinImages: 3, inlineImages: false }))
+    expect(proxy.protocol.referenceStats?.cached).toBe(false)
+    expect(again.protocol.referenceStats).toEqual({ ...proxy.protocol.referenceStats, cached: true })
+    expect(again.cells[0].metrics.kid_proxy).toBe(kid[0])
   }, 60_000)
 
   it('reports progress over the encode pass and every cell', () => {
