@@ -1,6 +1,7 @@
 // The Training dashboard in Chromium against `flowmo serve`: a run of the tiny 16×16 model on 8 real photos started
-// from the form, watched until steps and a sample arrive; a new page reattaches to it; pause (a checkpoint) and resume;
-// the engine killed mid-run and the run resumed by the host; then the folder browsed as history and two runs compared.
+// from the form, watched until steps and a sample arrive (a drag-zoom kept while points arrive); a new page reattaches;
+// pause (a checkpoint) and resume, the engine killed mid-run and resumed by the host (elapsed time counting on); the
+// folder browsed as history, two runs compared, and a finished run continued to more steps.
 // Screenshots: test-results/screenshots/training-*.png.
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -15,6 +16,7 @@ const settings = { maxSteps: '3000', batchSize: '2', lr: '0.001', logEvery: '1',
 const step = async (page: Page) => Number(await page.textContent('[data-testid=run-step]'))
 const points = async (page: Page, loss = 'total_loss') => Number(await page.getAttribute(`[data-testid=loss-chart-${loss}]`, 'data-points'))
 const status = (page: Page) => page.textContent('[data-testid=run-status]')
+const elapsed = async (page: Page) => Number(await page.getAttribute('[data-testid=run-elapsed]', 'data-seconds'))
 
 /** A fresh page on the same server, showing the Training section. */
 async function newPage(app: AppSession): Promise<Page> {
@@ -30,6 +32,7 @@ describe('training dashboard in Chromium', () => {
   let app: AppSession
   let page: Page
   let pausedAt = 0 // the step of the run's only checkpoint (checkpointEvery is far away)
+  let elapsedAtPause = 0 // seconds trained when it paused
 
   beforeAll(async () => {
     app = await openApp({ backend: 'cpu', allow: [projectRoot, fixture.root] })
@@ -47,6 +50,8 @@ describe('training dashboard in Chromium', () => {
     await page.click('[data-testid=run-start]')
     await expect.poll(() => page.textContent('[data-testid=start-error]'), { timeout: 10_000 }).toMatch(/no-such-folder.*\(not-found\)/)
     expect(await page.locator('[data-testid=run-item]').count()).toBe(0)
+    await page.fill('[data-testid=run-data]', fixture.data) // the field fixed: the old error goes
+    expect(await page.locator('[data-testid=start-error]').count()).toBe(0)
   })
 
   it('starts a run from the form and shows its steps, loss curves and a sample grid as they arrive', async () => {
@@ -74,6 +79,26 @@ describe('training dashboard in Chromium', () => {
     await screenshot(page, 'training-running')
   })
 
+  it('keeps a drag-zoom on a live chart while points arrive; a double-click resets it', async () => {
+    const chart = page.locator('[data-testid=loss-chart-total_loss]')
+    const over = chart.locator('.u-over')
+    const box = (await over.boundingBox())!
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.8, { steps: 5 }) // a box: x and y
+    await page.mouse.up()
+    expect(await chart.getAttribute('data-zoomed')).toBe('true')
+    const zoomedRange = await chart.getAttribute('data-x-range')
+    const before = await points(page)
+    await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 2)
+    expect(await chart.getAttribute('data-x-range')).toBe(zoomedRange)
+    await screenshot(page, 'training-zoomed')
+    await over.dblclick()
+    expect(await chart.getAttribute('data-zoomed')).toBe('false')
+    const xMax = Number((await chart.getAttribute('data-x-range'))!.split(':')[1])
+    expect(xMax).toBeGreaterThanOrEqual(before + 2) // the whole run again, new points included
+  })
+
   it('reattaches in a new page: the run is listed, its curve has the earlier steps and keeps growing', async () => {
     const before = await step(page)
     await page.close()
@@ -90,12 +115,15 @@ describe('training dashboard in Chromium', () => {
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
     const paused = await step(page)
     pausedAt = paused
+    elapsedAtPause = await elapsed(page)
+    expect(elapsedAtPause).toBeGreaterThan(0)
     expect(await page.textContent('[data-testid=checkpoint-list]')).toContain(`step ${paused}`)
     const before = await points(page)
     await page.click('[data-testid=run-resume]')
     await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(paused + 1)
     expect(await status(page)).toBe('training')
     expect(await points(page)).toBeGreaterThan(before) // continued from the checkpoint, the curve kept
+    expect(await elapsed(page)).toBeGreaterThan(elapsedAtPause) // elapsed counts on from the paused segment
   })
 
   it('says so when the engine crashes and the host resumes the run from its last checkpoint', async () => {
@@ -107,6 +135,7 @@ describe('training dashboard in Chromium', () => {
     expect(await notice.textContent()).toMatch(new RegExp(`Engine crashed at step ${crashedAt}.*resumed from checkpoint step ${pausedAt}$`))
     await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(crashedAt)
     expect(await status(page)).toBe('training')
+    expect(await elapsed(page)).toBeGreaterThan(elapsedAtPause) // from the checkpoint's elapsed time, not from zero
     await screenshot(page, 'training-resumed-after-crash')
   })
 
@@ -137,6 +166,21 @@ describe('training dashboard in Chromium', () => {
     await page.selectOption('[data-testid=compare-run-2]', keys[2])
     await expect.poll(() => points(page, 'flow_loss'), { timeout: 10_000 }).toBe(stoppedAt) // the union of both runs' steps
     await screenshot(page, 'training-compare')
+  })
+
+  it('continues a finished run to more steps from its last checkpoint', async () => {
+    await page.locator('[data-testid=run-item]', { hasText: 'other-run' }).click()
+    expect(await page.textContent('[data-testid=run-continue]')).toBe('Continue from checkpoint 6')
+    await page.fill('[data-testid=run-continue-steps]', '5')
+    expect(await page.textContent('[data-testid=run-continue-problem]')).toBe('needs more than checkpoint step 6')
+    expect(await page.isDisabled('[data-testid=run-continue]')).toBe(true)
+    await page.fill('[data-testid=run-continue-steps]', '8')
+    await page.click('[data-testid=run-continue]')
+    await expect.poll(() => status(page), { timeout: 60_000 }).toBe('finished')
+    expect(await step(page)).toBe(8)
+    expect(await page.getAttribute('[data-testid=run-progress]', 'max')).toBe('8') // the new max steps
+    expect(await page.textContent('[data-testid=checkpoint-list]')).toContain('step 8')
+    await screenshot(page, 'training-continued')
     expect(app.pageErrors).toEqual([])
   })
 })

@@ -74,11 +74,13 @@ export class TrainingState {
     })
   }
 
-  async resume(run: TrainingRun): Promise<void> {
+  /** Resume from the newest checkpoint; with `maxSteps`, to that step (a finished run goes on, later resumes keep it). */
+  async resume(run: TrainingRun, maxSteps?: number): Promise<void> {
     const req = run.resumeRequest()
     if (!req) return void (run.error = 'run.json does not say where the training images are: start a new run on this folder instead')
     run.error = ''
-    await this.call('resuming', () => this.startProcess(run, req))
+    if (maxSteps !== undefined) run.request = { ...run.request!, maxSteps }
+    await this.call('resuming', () => this.startProcess(run, maxSteps === undefined ? req : { ...req, maxSteps }))
   }
 
   /** Opens a run folder read-only; when a run of this engine is writing to it, the dashboard follows it live. */
