@@ -139,7 +139,6 @@ async function runCompareCommand(out: string, work: CliWork, base: ProtocolBase)
   if (!work.openModel && (work.metrics ?? []).length > 0) await printBanner()
   let paths: readonly string[] = []
   let bar: ProgressLine | null = null
-  let methodsDone = 0
   const controller = new AbortController()
   const stop = () => controller.abort(new Error('compare interrupted; nothing was written'))
   process.once('SIGINT', stop)
@@ -151,8 +150,7 @@ async function runCompareCommand(out: string, work: CliWork, base: ProtocolBase)
         console.error(startLine(opened, images.length))
         bar = new ProgressLine('compare', opened.methods.length * images.length, 'img')
       },
-      onProgress: (done) => (methodsDone = done),
-      onImages: (done, total, method) => bar?.update(methodsDone * total + done, method),
+      onImages: (done, _total, method) => bar?.update(done, method),
     })
     const images = imageIds(paths).map((i) => ({ id: i.id, path: resolve(i.path) }))
     const preprocessing = `shorter side resized to ${result.imageSizePx} px, centre crop`

@@ -28,7 +28,7 @@ export interface MethodComparison {
 
 export interface CompareOptions {
   readonly onProgress?: (done: number, total: number, method: string) => void // after each method
-  readonly onImages?: (done: number, total: number, method: string) => void // within a method, after each chunk of images
+  readonly onImages?: (done: number, total: number, method: string) => void // after each chunk of images: reconstructions of all methods so far
   readonly signal?: AbortSignal
   readonly networks?: CompareNetworks // LPIPS and feature networks (openCompareNetworks); default none: PSNR/SSIM only
 }
@@ -47,11 +47,12 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 
 const CHUNK_IMAGES = 8 // images per reconstruct call; results do not depend on it (FlowMo seeds each image by its index)
 
-async function reconstructInChunks(m: Method, images: readonly RgbImage[], options: CompareOptions): Promise<Reconstruction[]> {
+/** Method number `index` of `count` on every image; onImages counts reconstructions over all methods. */
+async function reconstructInChunks(m: Method, index: number, count: number, images: readonly RgbImage[], options: CompareOptions): Promise<Reconstruction[]> {
   const out: Reconstruction[] = []
   for (let first = 0; first < images.length; first += CHUNK_IMAGES) {
     out.push(...(await m.reconstruct(images.slice(first, first + CHUNK_IMAGES), { firstIndex: first, signal: options.signal })))
-    options.onImages?.(out.length, images.length, m.id)
+    options.onImages?.(index * images.length + out.length, count * images.length, m.id)
   }
   return out
 }
@@ -66,7 +67,7 @@ export async function compareMethods(images: readonly RgbImage[], methods: reado
   for (const m of methods) {
     options.signal?.throwIfAborted()
     const nominalBpp = m.bpp(images[0].h)
-    const recs = await reconstructInChunks(m, images, options)
+    const recs = await reconstructInChunks(m, out.length, methods.length, images, options)
     const { perImageLpips, metrics, details } = await methodMetrics(nets, originals, fx, recs.map((r) => r.image))
     const reconstructions = recs.map((r, i): Scored => ({
       ...r, ...reconstructionScores(r.image, images[i]), ...(nets.lpips.length > 0 && { lpips: perImageLpips[i] }),

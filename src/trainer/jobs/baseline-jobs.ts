@@ -32,7 +32,7 @@ export async function compareJob(req: CompareRequest, { signal, progress }: JobC
   const images = await Promise.all(req.images.map((p) => readable(p)))
   return runCompare({
     ...(await methodsSource(req)), images: async () => images, metrics: req.metrics, weightsDir: await readableOrUndefined(req.weightsDir),
-    signal, onProgress: progress,
+    signal, onImages: (done, total, method) => progress(done, total, `${method}: ${done}/${total} reconstructions`),
   })
 }
 

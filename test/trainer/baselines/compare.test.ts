@@ -37,9 +37,10 @@ describe('compareMethods', () => {
       },
     }
     const progress: string[] = []
-    const [res] = await compareMethods(Array.from({ length: 10 }, (_, i) => image(i + 1)), [indexed], { onImages: (d, t, m) => progress.push(`${d}/${t} ${m}`) })
-    expect(calls).toEqual([[0, 8], [8, 2]])
-    expect(progress).toEqual(['8/10 indexed', '10/10 indexed'])
+    const second = { ...indexed, id: 'second' }
+    const [res] = await compareMethods(Array.from({ length: 10 }, (_, i) => image(i + 1)), [indexed, second], { onImages: (d, t, m) => progress.push(`${d}/${t} ${m}`) })
+    expect(calls).toEqual([[0, 8], [8, 2], [0, 8], [8, 2]])
+    expect(progress).toEqual(['8/20 indexed', '10/20 indexed', '18/20 second', '20/20 second']) // over all methods
     expect(res.reconstructions.map((r) => r.settings.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 

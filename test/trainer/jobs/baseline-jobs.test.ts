@@ -20,7 +20,8 @@ function engine() {
     if (name === 'job:error') throw new Error(`${jobId}: ${(payload as TrainerEvents['job:error']).message}`)
     return (payload as TrainerEvents['job:done']).result
   }
-  return { result, trainer: new TrainerService(emit, 'cpu') }
+  const progress = (jobId: string) => events.filter(([n, p]) => n === 'job:progress' && p.jobId === jobId).map(([, p]) => p as TrainerEvents['job:progress'])
+  return { result, progress, trainer: new TrainerService(emit, 'cpu') }
 }
 
 const set = join(goldenDir(), 'tiny-a')
@@ -35,10 +36,12 @@ beforeAll(async () => {
 })
 
 describe('baseline and rating jobs', () => {
-  it('compares FlowMo with JPEG and WebP at its bit rate', async () => {
-    const { trainer, result } = engine()
+  it('compares FlowMo with JPEG and WebP at its bit rate, with progress over all reconstructions', async () => {
+    const { trainer, result, progress } = engine()
     const { jobId } = await trainer.compare({ model, methods: ['flowmo', 'jpeg', 'webp'], images, seed: 0 })
     const report = (await result(jobId)) as CompareReport
+    expect(progress(jobId).map((p) => [p.done, p.total])).toEqual([[2, 6], [4, 6], [6, 6]])
+    expect(progress(jobId).at(-1)!.message).toBe('webp: 6/6 reconstructions')
     expect(report.imageSizePx).toBe(32)
     expect(report.originals.map((o) => o.pixels.length)).toEqual([32 * 32 * 3, 32 * 32 * 3])
     const methods = report.methods as { id: string; meanBpp: number; meanPsnr: number; reconstructions: unknown[] }[]
