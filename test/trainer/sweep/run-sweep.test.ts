@@ -106,7 +106,7 @@ describe('runSweep', () => {
   }, 60_000)
 
   it('decodes once untimed before the first cell: a slow first decode (a one-time cost) is in no cell\'s time', async () => {
-    const ONE_TIME_MS = 600
+    const ONE_TIME_MS = 1000
     const calls: number[] = [] // wall ms of each decode call
     const openSlowStart = async (src: ModelSource) => {
       await initBackend()
@@ -129,8 +129,8 @@ describe('runSweep', () => {
     expect(calls).toHaveLength(1 + 2 * 2) // the warm-up, then 2 cells × 2 batches
     expect(calls[0]).toBeGreaterThanOrEqual(ONE_TIME_MS)
     const cellMs = timed.cells.map((c) => c.timeMsPerImage * 3)
-    expect(cellMs[0]).toBeLessThan(ONE_TIME_MS) // cell 0's decoder time holds none of it
-    expect(cellMs[0]).toBeCloseTo(calls[1] + calls[2], -1)
+    expect(cellMs[0]).toBeCloseTo(calls[1] + calls[2], -2) // within 50 ms: its own two decodes, not the slow one
+    expect(cellMs[1]).toBeCloseTo(calls[3] + calls[4], -2)
     expect(timed.timing.note).toBe(TIMING_NOTE)
     expect(order).toEqual(['originals 2', 'cell 0', 'cell 1']) // the grid's originals come before any cell
   }, 60_000)
