@@ -33,7 +33,8 @@ export const exportRatings: Command = {
     })
     if (!values.data) throw new UsageError('--data is required')
     if (!values.out) throw new UsageError('--out is required')
-    const { parseMethodList, openMethods } = await import('../../trainer/baselines/method-list')
+    const { parseMethodList } = await import('../../trainer/baselines/method-list')
+    const { withMethods } = await import('../../trainer/baselines/run-compare')
     const specs = usage(() => parseMethodList(values.methods ?? 'flowmo,jpeg,webp'))
     if (specs.length < 2) throw new UsageError(`--methods needs at least two methods, got ${specs.length}`)
     const limit = integerOption(values.limit, 'limit', { min: 1 }) ?? 20
@@ -42,17 +43,12 @@ export const exportRatings: Command = {
     const targetBpp = numberOption(values.bpp, 'bpp')
     if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
     const { sampling, seed } = samplerFromArgs(values)
-    const model = values.checkpoint ? await openModelForCli(modelSourceFromArgs(values), requestedBackend()) : undefined
-    const opened = await openMethods(specs, { model, targetBpp, imageSizePx, flowmo: { sampling, seed, batch } }).catch((e: Error) => {
-      model?.dispose()
-      throw e
-    })
-    try {
-      return await runExport(values.data, values.out, limit, batch, values.title, opened)
-    } finally {
-      await Promise.all(opened.methods.map((m) => m.dispose()))
-      if (model && !specs.some((s) => s.kind === 'flowmo')) model.dispose()
-    }
+    const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
+    const { data, out, title } = values
+    return withMethods(
+      { specs, openModel: source && (() => openModelForCli(source, requestedBackend())), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
+      (opened) => runExport(data, out, limit, batch, title, opened),
+    )
   },
 }
 
@@ -65,7 +61,7 @@ function usage<T>(f: () => T): T {
   }
 }
 
-type Opened = Awaited<ReturnType<typeof import('../../trainer/baselines/method-list').openMethods>>
+type Opened = import('../../trainer/baselines/method-list').OpenedMethods
 
 async function runExport(data: string, out: string, limit: number, batch: number, title: string | undefined, opened: Opened): Promise<number> {
   const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
