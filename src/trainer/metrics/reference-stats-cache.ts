@@ -92,17 +92,10 @@ export function decodeReference(bytes: Uint8Array, key: ReferenceKey): Reference
 export async function loadReference(key: ReferenceKey, opts: ReferenceCacheOptions): Promise<ReferenceFeatures | null> {
   if (opts.cacheDir === null) return null
   const file = referenceFile(opts.cacheDir, key)
-  let bytes: Uint8Array
   try {
-    bytes = await readFile(file)
+    return decodeReference(await readFile(file), key)
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw e
-  }
-  try {
-    return decodeReference(bytes, key)
-  } catch (e) {
-    opts.onNotice?.(`reference statistics: ignoring ${file}: ${(e as Error).message}; recomputing`)
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') opts.onNotice?.(`reference statistics: ignoring ${file}: ${(e as Error).message}; recomputing`)
     return null
   }
 }
