@@ -1,11 +1,12 @@
-// The eval journal: code packing, append and reopen, a torn last line cut off, and a journal from another protocol refused.
+// The eval journal: code packing, feature rows by side, append and reopen, a torn last line cut off, and a journal from
+// another protocol refused.
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { evalCard } from '../../../src/trainer/eval/eval-card'
 import { cardInputs } from './card-inputs'
-import { decodeFloats, encodeFloats, JournalMismatchError, openJournal, packCode, unpackCode, type ImageRecord } from '../../../src/trainer/eval/journal'
+import { decodeFloats, encodeFloats, featureRows, JournalMismatchError, openJournal, packCode, unpackCode, type ImageRecord } from '../../../src/trainer/eval/journal'
 
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-journal-'))
 
@@ -20,6 +21,17 @@ describe('eval journal', () => {
     expect([...unpackCode(packCode(code), 96)]).toEqual([...code])
     const rows = Float32Array.from([0.1, -2.5, 3e-8, 1e6])
     expect([...decodeFloats(encodeFloats(rows))]).toEqual([...rows])
+  })
+
+  it('gathers one side\'s feature rows in record order; none when a record lacks them (originals read from the cache)', () => {
+    const withRows = (index: number, original: number[] | null): ImageRecord => ({
+      ...record(index), features: { original: original && encodeFloats(Float32Array.from(original)), reconstruction: encodeFloats(Float32Array.from([index, -index])) },
+    })
+    const records = [withRows(0, [1, 2]), withRows(1, [3, 4])]
+    expect(featureRows(records, 'original')).toEqual(Float32Array.from([1, 2, 3, 4]))
+    expect(featureRows(records, 'reconstruction')).toEqual(Float32Array.from([0, -0, 1, -1]))
+    expect(featureRows([records[0], withRows(1, null)], 'original')).toBeNull()
+    expect(featureRows([record(0)], 'reconstruction')).toBeNull()
   })
 
   it('keeps appended records across reopening and cuts a torn last line', async () => {
