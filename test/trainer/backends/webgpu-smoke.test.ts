@@ -1,6 +1,6 @@
-// WebGPU smoke test on Dawn over Mesa's software GL (compatibility level): one Stage-1A Trainer.trainStep of the tiny
-// config matches the same step on wasm with tf memory flat, and `flowmo train --backend webgpu` checkpoints and resumes
-// on the same losses as wasm. Without the GL stack this fails with the apt packages to install; never skipped.
+// WebGPU smoke test on Dawn over Mesa's software GL (compatibility level): Trainer.trainStep of the tiny config (Stage
+// 1A, and Stage 1B through its checkpointed chain) matches the same steps on wasm with tf memory flat, and `flowmo train
+// --backend webgpu` checkpoints and resumes on wasm's losses. Without the GL stack this fails naming the apt packages.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -11,15 +11,22 @@ import { MESA_GL_PACKAGES, NO_SYNC_READ, webGpuAdapter } from '../../../src/trai
 import { FlowMo } from '../../../src/trainer/model/flowmo'
 import { initWeights } from '../../../src/trainer/model/init'
 import { disposeWeightMap } from '../../../src/trainer/model/weights'
-import { Trainer } from '../../../src/trainer/train/trainer'
+import type { PerceptualLoss } from '../../../src/trainer/losses/perceptual'
+import { Trainer, type TrainerConfig } from '../../../src/trainer/train/trainer'
 import { makeRunFixture, type RunFixture } from '../train/run-fixture'
 import { baseTrainer, smoothImages, tinyConfig } from '../train/tiny'
 
 const BIN = resolve(__dirname, '../../../bin/flowmo.mjs')
 const SOFTWARE_GL = 'backend=opengles' // Mesa's GLES through EGL (surfaceless), even where a GPU exists
 
+const pixelDistance: PerceptualLoss = {
+  name: 'pixel-mse', label: 'pixel MSE (test stand-in)', isProxy: true,
+  distance: (x, y) => tf.mean(tf.square(tf.sub(x, y))) as tf.Scalar,
+  dispose: () => {},
+}
+
 interface StepResult {
-  loss: number // total_loss of the first step
+  losses: number[] // total_loss of each step
   weights: Map<string, Float32Array> // after the first step
   tensors: number[] // tf.memory().numTensors after each step
 }
@@ -34,24 +41,25 @@ beforeAll(async () => {
 }, 30_000)
 afterAll(() => rmSync(f.root, { recursive: true, force: true }))
 
-/** `steps` Stage-1A Trainer.trainStep calls of the tiny config on `backend` from seed-0 weights (one chunk). */
-async function trainSteps(backend: string, steps: number): Promise<StepResult> {
+/** `steps` Trainer.trainStep calls of the tiny config on `backend` from seed-0 weights, batch 2 per chunk. */
+async function trainSteps(backend: string, steps: number, cfg: TrainerConfig = baseTrainer, perceptual: PerceptualLoss | null = null): Promise<StepResult> {
   await initBackend(backend)
   const model = new FlowMo(tinyConfig())
   const weights = initWeights(model, 0)
-  const trainer = new Trainer(model, weights, baseTrainer, null, 0)
-  const x = smoothImages(2, 16)
-  const loss = (await trainer.trainStep(x, 2)).total_loss
+  const trainer = new Trainer(model, weights, cfg, perceptual, 0)
+  const batch = 2 * cfg.gradAccumulation
+  const x = smoothImages(batch, 16)
+  const losses = [(await trainer.trainStep(x, batch)).total_loss]
   const values = new Map<string, Float32Array>()
   for (const [name, v] of weights) values.set(name, (await v.data()) as Float32Array)
   const tensors = [tf.memory().numTensors]
   for (let i = 1; i < steps; i++) {
-    await trainer.trainStep(x, 2)
+    losses.push((await trainer.trainStep(x, batch)).total_loss)
     tensors.push(tf.memory().numTensors)
   }
   trainer.dispose()
   disposeWeightMap(weights)
-  return { loss, weights: values, tensors }
+  return { losses, weights: values, tensors }
 }
 
 /** Largest |a − b| over every weight, relative to the largest |b|. */
@@ -95,12 +103,22 @@ describe('webgpu backend (Dawn on Mesa software GL)', () => {
     const init = initWeights(new FlowMo(tinyConfig()), 0)
     const start = new Map([...init].map(([name, v]) => [name, v.dataSync() as Float32Array]))
     disposeWeightMap(init)
-    expect(Number.isFinite(onGpu.loss) && onGpu.loss > 0).toBe(true)
-    expect(Math.abs(onGpu.loss - onWasm.loss) / onWasm.loss).toBeLessThanOrEqual(1e-5) // 8e-7 measured
+    expect(Number.isFinite(onGpu.losses[0]) && onGpu.losses[0] > 0).toBe(true)
+    expect(Math.abs(onGpu.losses[0] - onWasm.losses[0]) / onWasm.losses[0]).toBeLessThanOrEqual(1e-5) // 8e-7 measured
     expect(onGpu.weights.size).toBe(onWasm.weights.size)
     expect(relativeDiff(onGpu.weights, start)).toBeGreaterThan(5e-4) // Adam's first step: about lr = 1e-3 (1.1e-3 measured)
     expect(relativeDiff(onGpu.weights, onWasm.weights)).toBeLessThanOrEqual(1e-5) // 1.2e-6 measured: the update itself agrees
     expect(new Set(onGpu.tensors.slice(1)).size).toBe(1) // flat once the first step created the Adam state
+  }, 60_000)
+
+  it('Trainer.trainStep: Stage-1B steps (checkpointed 2-step chain, 2 accumulation chunks) match wasm to 1e-5', async () => {
+    expect(webgpu.name, 'the webgpu backend did not start (see the first test)').toBe('webgpu')
+    const cfg: TrainerConfig = { ...baseTrainer, stage: '1b', chainSteps: 2, perceptualWeight: 0.01, gradAccumulation: 2 }
+    const onGpu = await trainSteps('webgpu', 2, cfg, pixelDistance)
+    const onWasm = await trainSteps('wasm', 2, cfg, pixelDistance)
+    onGpu.losses.forEach((l, i) => expect(Math.abs(l - onWasm.losses[i]) / onWasm.losses[i], `step ${i + 1}`).toBeLessThanOrEqual(1e-5))
+    expect(relativeDiff(onGpu.weights, onWasm.weights)).toBeLessThanOrEqual(1e-5)
+    expect(onGpu.tensors[1]).toBe(onGpu.tensors[0])
   }, 60_000)
 
   it('flowmo train --backend webgpu checkpoints and resumes, on the losses of an uninterrupted wasm run', () => {
