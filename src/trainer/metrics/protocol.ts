@@ -88,15 +88,3 @@ export function canonicalJson(value: unknown): string {
   const entries = Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1))
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
 }
-
-/** The card fields that decide Inception features of one side: originals need no checkpoint or sampler. */
-export function featureProtocol(card: ProtocolCard, side: 'originals' | 'reconstructions'): Record<string, unknown> {
-  const { metricsVersion: version, dataset, resolutionPx, resize, network } = card
-  const base = { side, metricsVersion: version, dataset, resolutionPx, resize, network }
-  return side === 'originals' ? base : { ...base, sampler: card.sampler, checkpoint: card.checkpoint, backend: card.backend }
-}
-
-/** Short key for a feature-statistics cache entry: sha256 of the canonical feature protocol, 16 hex digits. */
-export function statsKey(card: ProtocolCard, side: 'originals' | 'reconstructions'): string {
-  return createHash('sha256').update(canonicalJson(featureProtocol(card, side))).digest('hex').slice(0, 16)
-}

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { diffCards, formatCard, hashFile, metricsVersion, statsKey, type ProtocolCard } from '../../../src/trainer/metrics/protocol'
+import { diffCards, formatCard, hashFile, metricsVersion, type ProtocolCard } from '../../../src/trainer/metrics/protocol'
 
 const card: ProtocolCard = {
   metricsVersion,
@@ -47,13 +47,5 @@ describe('protocol card', () => {
     expect(lines.find((l) => l.startsWith('dataset.sha256 '))?.endsWith(' "aa11"')).toBe(true)
     expect(lines.length).toBe(24)
     expect(new Set(lines.map((l) => l.search(/ {2}\S/))).size).toBe(1) // values start in one column
-  })
-
-  it('keys feature statistics by what decides the features: originals ignore the checkpoint, reconstructions do not', () => {
-    const other = { ...card, checkpoint: { ...card.checkpoint, sha256: 'ee55' } }
-    expect(statsKey(card, 'originals')).toBe(statsKey(other, 'originals'))
-    expect(statsKey(card, 'reconstructions')).not.toBe(statsKey(other, 'reconstructions'))
-    expect(statsKey(card, 'originals')).not.toBe(statsKey({ ...card, resolutionPx: 128 }, 'originals'))
-    expect(statsKey(card, 'originals')).toMatch(/^[0-9a-f]{16}$/)
   })
 })
