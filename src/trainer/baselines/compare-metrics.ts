@@ -10,7 +10,7 @@ import type { FeatureExtractor } from '../metrics/inception-features'
 import { kernelInceptionDistance } from '../metrics/kid'
 import type { LpipsMetric } from '../metrics/lpips'
 import type { FeatureNetwork } from '../metrics/protocol'
-import { setFrechetDistance } from './compare-frechet'
+import { setFrechetDistance } from '../metrics/frechet-rows'
 
 /** A feature network and the set metrics it serves; `suffix` is '_proxy' for the proxy network. */
 export interface SetFeatures {

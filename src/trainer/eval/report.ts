@@ -1,7 +1,7 @@
 // The `flowmo eval` report from the journalled per-image records: headline metrics (the `metrics` object of the JSON
 // contract), how each was computed, code statistics, metrics that could not run and why, and the protocol card.
 import { bitBalance, bitsPerPixel, distinctCodes, tokenEntropy, type Codes } from '../metrics/codes'
-import { featureStats, frechetDistance } from '../metrics/frechet'
+import { setFrechetDistance } from '../metrics/frechet-rows'
 import { kernelInceptionDistance } from '../metrics/kid'
 import type { ReferenceFeatures } from '../metrics/reference-stats-cache'
 import type { EvalCard } from './eval-card'
@@ -81,7 +81,7 @@ function featureMetrics(records: readonly ImageRecord[], reference: ReferenceFea
   const metrics: Record<string, number> = {}
   const details: Record<string, Record<string, unknown>> = {}
   if (want.has('fid')) {
-    const fid = frechetDistance(reference.stats, featureStats(fy, n, d))
+    const fid = setFrechetDistance(reference.rows, fy, n, d, reference.stats)
     metrics[`fid${suffix}`] = fid.value
     details[`fid${suffix}`] = { between: 'originals and their reconstructions', featureDim: d, meanTerm: fid.meanTerm, proxy: isProxy,
       ...(n <= d && { note: singularCovarianceNote(n, d) }) }

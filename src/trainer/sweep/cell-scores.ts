@@ -1,7 +1,7 @@
 // One sweep cell's metrics, gathered batch by batch with the eval's conventions (eval-run.ts: per-image PSNR and
 // skimage 7×7 SSIM after the uint8 truncation, LPIPS on [−1, 1]) plus FID/KID between original and cell features.
 import { perImageMse } from '../eval/eval-run'
-import { featureStats, frechetDistance } from '../metrics/frechet'
+import { setFrechetDistance } from '../metrics/frechet-rows'
 import type { ReferenceFeatures } from '../metrics/reference-stats-cache'
 import type { ImagesNCHW, Quantise } from '../metrics/images'
 import type { FeatureExtractor } from '../metrics/inception-features'
@@ -51,7 +51,7 @@ export class CellScores {
     for (const rows of this.featureRows) fy.set(rows, (offset += rows.length) - rows.length)
     const suffix = f.isProxy ? '_proxy' : ''
     const out: Record<string, number> = {}
-    if (this.nets.wanted.has('fid')) out[`fid${suffix}`] = frechetDistance(reference.stats, featureStats(fy, fy.length / d, d)).value
+    if (this.nets.wanted.has('fid')) out[`fid${suffix}`] = setFrechetDistance(fx, fy, fy.length / d, d, reference.stats).value
     if (this.nets.wanted.has('kid')) out[`kid${suffix}`] = kernelInceptionDistance(fx, fy, d).mean
     return out
   }

@@ -1,9 +1,9 @@
-// The Fréchet distance of metrics/frechet.ts for the few images a comparison has (n ≤ d): with Σ1 = AᵀA and Σ2 = BᵀB
+// The Fréchet distance of frechet.ts for sets with no more images than features (n ≤ d): with Σ1 = AᵀA and Σ2 = BᵀB
 // (A, B the centred feature rows over √(n − 1)), tr √(Σ1Σ2) is the sum of the singular values of the n1×n2 matrix A·Bᵀ,
-// so the d×d eigenproblem (seconds at d = 2048) becomes an n×n one. Larger sets take metrics/frechet.ts as it is.
-import { symmetricEigen } from '../metrics/eigen'
-import { featureStats, frechetDistance, type FrechetResult } from '../metrics/frechet'
-import { rowDots } from '../metrics/row-dots'
+// so the d×d eigenproblem (seconds at d = 2048) becomes an n×n one. Larger sets take frechet.ts as it is.
+import { symmetricEigen } from './eigen'
+import { featureStats, frechetDistance, type FrechetResult, type GaussianStats } from './frechet'
+import { rowDots } from './row-dots'
 
 /** Rows minus their mean, over √(n − 1): [n, d] with AᵀA the sample covariance; and the mean. */
 function centredRows(features: Float32Array | Float64Array, n: number, d: number): { rows: Float64Array; mu: Float64Array } {
@@ -34,7 +34,7 @@ export function frechetFromRows(fx: Float32Array | Float64Array, nx: number, fy:
   return { value: meanTerm + trace(a.rows) + trace(b.rows) - 2 * traceSqrt, meanTerm, traceSqrt, epsOffset: 0 }
 }
 
-/** FID of two equally sized feature sets: from the rows when n ≤ d, else from the d×d covariances. */
-export function setFrechetDistance(fx: Float32Array, fy: Float32Array, n: number, d: number): FrechetResult {
-  return n <= d ? frechetFromRows(fx, n, fy, n, d) : frechetDistance(featureStats(fx, n, d), featureStats(fy, n, d))
+/** FID of two equally sized feature sets: from the rows when n ≤ d, else from the d×d covariances (`fxStats`: x's, when known). */
+export function setFrechetDistance(fx: Float32Array, fy: Float32Array, n: number, d: number, fxStats?: GaussianStats): FrechetResult {
+  return n <= d ? frechetFromRows(fx, n, fy, n, d) : frechetDistance(fxStats ?? featureStats(fx, n, d), featureStats(fy, n, d))
 }

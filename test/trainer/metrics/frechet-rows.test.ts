@@ -1,7 +1,7 @@
-// baselines/compare-frechet.ts: the Fréchet distance from feature rows equals metrics/frechet.ts's d×d computation
+// metrics/frechet-rows.ts: the Fréchet distance from feature rows equals frechet.ts's d×d computation
 // for few and for many rows, is 0 between a set and itself, and grows with the distance between the sets.
 import { describe, expect, it } from 'vitest'
-import { frechetFromRows, setFrechetDistance } from '../../../src/trainer/baselines/compare-frechet'
+import { frechetFromRows, setFrechetDistance } from '../../../src/trainer/metrics/frechet-rows'
 import { featureStats, frechetDistance } from '../../../src/trainer/metrics/frechet'
 import { fixtureImages } from '../../fixtures/nets/fixture-weights'
 
