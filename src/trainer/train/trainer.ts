@@ -1,7 +1,6 @@
-// One optimiser step of either stage (reference train.py loop): gradient accumulation over chunks (loss / n_acc
-// summed), a NaN/Inf guard before any weight changes, Adam with encoder/decoder groups, the encoder freeze
-// (optimiser rebuilt decoder-only), the weight-norm projection, then the EMA. GPU data is only read with awaits (the
-// webgpu backend in Node has no synchronous read), so the chunk tidies end before each read and the sums are disposed by hand.
+// One optimiser step of either stage (reference train.py loop): gradient accumulation over chunks (loss / n_acc summed),
+// a NaN/Inf guard before any weight changes, Adam with encoder/decoder groups, the encoder freeze (decoder-only optimiser),
+// the weight-norm projection, then the EMA. GPU data is read only with awaits (webgpu in Node has no synchronous read).
 import * as tf from '@tensorflow/tfjs-core'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
@@ -107,12 +106,13 @@ export class Trainer {
     const sums: StepLosses = { flow_loss: 0, quantizer_loss: 0, perceptual_loss: 0, total_loss: 0 }
     for (let c = 0; c < n; c++) {
       const xc = x.subarray(c * chunk * 3 * S * S, (c + 1) * chunk * 3 * S * S)
-      const pieces = tf.tidy(() => {
+      let pieces: LossPieces | null = null // kept through the tidy, disposed after the read
+      tf.tidy(() => {
         const res = this.chunkGradients(xc, chunk, c, byVar)
         for (const [vn, gv] of Object.entries(res.grads)) addInto(grads, nameOf.get(vn)!, gv)
-        return stackPieces(res.pieces)
+        pieces = res.pieces
       })
-      const values = await readPieces(pieces) // sync point: one read of the loss pieces per chunk
+      const values = await readPieces(pieces!) // sync point: one read of the loss pieces per chunk
       for (const k of Object.keys(sums) as (keyof StepLosses)[]) sums[k] += values[k] / n
     }
     return sums
@@ -161,20 +161,13 @@ function addInto(grads: Map<string, tf.Tensor>, name: string, g: tf.Tensor): voi
   if (prev) prev.dispose()
 }
 
-/** [flow, quantizer, perceptual, total] as one tensor, so a chunk's losses cost one read; releases the kept scalars. */
-function stackPieces(p: LossPieces): tf.Tensor1D {
+/** Awaits the four loss scalars together (no synchronous GPU read) and disposes them, whether or not the reads succeed. */
+async function readPieces(p: LossPieces): Promise<StepLosses> {
   const scalars = [p.flow, p.quantizer, p.perceptual, p.total]
-  const stacked = tf.stack(scalars) as tf.Tensor1D
-  tf.dispose(scalars)
-  return stacked
-}
-
-/** Awaits the stacked loss pieces (no synchronous GPU read) and disposes them, whether or not the read succeeds. */
-async function readPieces(stacked: tf.Tensor1D): Promise<StepLosses> {
   try {
-    const [flow, quantizer, perceptual, total] = await stacked.data()
+    const [flow, quantizer, perceptual, total] = (await Promise.all(scalars.map((t) => t.data()))).map((d) => d[0])
     return { flow_loss: flow, quantizer_loss: quantizer, perceptual_loss: perceptual, total_loss: total }
   } finally {
-    stacked.dispose()
+    tf.dispose(scalars)
   }
 }
