@@ -26,3 +26,12 @@ export async function createPerceptualLoss(
   const { createNetPerceptualLoss } = await import('./perceptual-nets')
   return createNetPerceptualLoss(kind, opts)
 }
+
+/** The smallest image side the offline proxy takes (MobileNetV2's last tap has stride 32; nets/mobilenet-v2-proxy.ts). */
+export const PROXY_MIN_SIZE_PX = 32
+
+/** Why `kind` cannot train on `imageSizePx` images, or null: the proxy's deepest features vanish below 32 px. */
+export function perceptualSizeProblem(kind: PerceptualKind, imageSizePx: number): string | null {
+  if (kind !== 'proxy' || imageSizePx >= PROXY_MIN_SIZE_PX) return null
+  return `the perceptual proxy needs images of at least ${PROXY_MIN_SIZE_PX} px, this model's are ${imageSizePx} px: use --perceptual none (or lpips-vgg)`
+}

@@ -3,6 +3,7 @@
 // uint8-quantised weights). Read from node_modules, never fetched. NOT an ImageNet classifier, NOT LPIPS.
 import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs-core'
+import { PROXY_MIN_SIZE_PX } from '../losses/perceptual'
 import { KerasGraph, type KerasLayer } from './keras-graph'
 
 export const PROXY_NETWORK = 'MobileNetV2 (nsfwjs 4.3.0, ImageNet-initialised, fine-tuned for content filtering)'
@@ -37,5 +38,9 @@ async function bundledModel(): Promise<{ json: TfjsLayersModelJson; bytes: Buffe
 
 /** `[B, 3, H, W]` in [−1, 1] (exactly Keras MobileNetV2's `preprocess_input` range) → the PROXY_TAPS features. */
 export function proxyFeatures(graph: KerasGraph, x: tf.Tensor4D): tf.Tensor4D[] {
+  const [, , h, w] = x.shape
+  if (Math.min(h, w) < PROXY_MIN_SIZE_PX) {
+    throw new Error(`the proxy network (${PROXY_NETWORK}) needs images of at least ${PROXY_MIN_SIZE_PX} px a side, got ${h}×${w}`)
+  }
   return graph.run(tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D, PROXY_TAPS)
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { RunRequest } from '../../shared/payloads/runs'
 import { RpcError } from '../../shared/rpc'
 import { readable, readableOrUndefined, writableTarget } from '../jobs/paths'
+import { perceptualSizeProblem } from '../losses/perceptual'
 import { loadConfigFile } from '../model/config-file'
 import { buildConfig, preset, type FlowMoConfig } from '../model/configs'
 import { defaultRunOptions, type RunOptions } from '../train/run-options'
@@ -24,11 +25,14 @@ export async function runOptionsFrom(req: RunRequest): Promise<RunOptions> {
   const stage = req.stage ?? saved?.options?.stage ?? '1a'
   const { data: _d, val: _v, out: _o, preset: _p, config: _c, init: _i, weightsDir: _w, ...overrides } = req
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
-  return {
+  const options: RunOptions = {
     ...savedKnobs(stage, saved), ...defined, stage, resume: req.resume ?? false, out,
     data: await readable(req.data), val: await readableOrUndefined(req.val), init: await readableOrUndefined(req.init),
     weightsDir: await readableOrUndefined(req.weightsDir), config: await modelConfig(req, saved),
   }
+  const sizeProblem = perceptualSizeProblem(options.perceptual, options.config.imageSize)
+  if (sizeProblem) throw new RpcError(sizeProblem, 'invalid-request')
+  return options
 }
 
 /** defaultRunOptions(stage), with the knobs run.json recorded when the stage matches (a resume keeps the run's settings). */

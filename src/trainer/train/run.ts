@@ -2,7 +2,7 @@
 // until max steps or stop(). Resume restores weights, EMA, Adam and the loader; NaN/Inf stops without saving.
 // The CLI and the engine's protocol drive it through `start()`, `stop()` and the RunEvents callbacks.
 import { BatchLoader } from '../data/loader'
-import { createPerceptualLoss, type PerceptualLoss } from '../losses/perceptual'
+import { createPerceptualLoss, perceptualSizeProblem, type PerceptualLoss } from '../losses/perceptual'
 import { disposeWeightMap } from '../model/weights'
 import { rename, writeFile } from 'node:fs/promises'
 import { explicitSizes, saveCheckpoint } from './checkpointing'
@@ -62,6 +62,8 @@ export class TrainingRun {
     this.data = await prepareData(o, S, (l) => this.log(l)) // a folder with no usable image fails here
     await this.dir.create()
     this.perceptual = await createPerceptualLoss(o.perceptual, { weightsDir: o.weightsDir, allowFallback: o.allowPerceptualFallback })
+    const sizeProblem = this.perceptual?.isProxy ? perceptualSizeProblem('proxy', S) : null // also a fallback to the proxy
+    if (sizeProblem) throw new Error(sizeProblem)
     this.log(`perceptual loss: ${this.perceptual ? `${this.perceptual.label}, weight ${o.perceptualWeight}` : 'none'}`)
     const cfg = {
       stage: o.stage, lr: o.lr, gradAccumulation: o.gradAccumulation, freezeEncoderAfter: o.freezeEncoderAfter,

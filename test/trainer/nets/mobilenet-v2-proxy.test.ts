@@ -26,6 +26,11 @@ describe('MobileNetV2 proxy from the nsfwjs package', () => {
     expect(PROXY_TAPS).toHaveLength(5)
   })
 
+  it('refuses images smaller than its stride-32 tap with a clear error (the backends would crash on empty maps)', () => {
+    expect(() => proxyFeatures(graph, smooth(1, 16))).toThrow(/needs images of at least 32 px a side, got 16×16/)
+    expect(proxyFeatures(graph, smooth(1, 32)).at(-1)!.shape).toEqual([1, 1, 1, 1280])
+  })
+
   it('equals tfjs-layers running the same model.json and weights', async () => {
     const layers = await import('@tensorflow/tfjs-layers')
     const { MobileNetV2Model } = await import('nsfwjs/models/mobilenet_v2')

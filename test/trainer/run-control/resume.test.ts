@@ -102,6 +102,14 @@ describe('pause and resume of a run', () => {
     expect(existsSync(join(fixture.root, 'stage1b', 'checkpoints', 'step-000002.safetensors'))).toBe(true)
   }, 120_000)
 
+  it('refuses the perceptual proxy on images smaller than its deepest features (16 px here) before a worker starts', async () => {
+    const e = engine()
+    await expect(e.trainer.startRun(request('tiny-proxy', { perceptual: 'proxy' }))).rejects.toMatchObject({
+      code: 'invalid-request', message: expect.stringMatching(/perceptual proxy needs images of at least 32 px, this model's are 16 px/),
+    })
+    expect(existsSync(join(fixture.root, 'tiny-proxy'))).toBe(false)
+  })
+
   it('refuses a fresh run in a folder an earlier run wrote to, before any file changes', async () => {
     const e = engine()
     await trainThenStop(e, request('used'), 1)
