@@ -1,5 +1,6 @@
-// Worker-thread entry of one training run: the tfjs step is synchronous and would block the engine's event loop for a
-// whole step, so the run lives here and posts its RunEvents to the engine (run-registry.ts); 'stop' ends it with a checkpoint.
+// Worker-thread entry of one training run: a step's kernels run on the thread that calls them (wasm, cpu) and would block
+// the engine's event loop for a whole step, so the run lives here and posts its RunEvents to the engine
+// (run-registry.ts); 'stop' ends it with a checkpoint.
 import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend } from '../backend'
 import { TrainingRun } from '../train/run'
