@@ -35,6 +35,7 @@ describe('PathField in web mode', () => {
   it('uses the folder it was browsed to', async () => {
     await browseToRoot(page, 'sweep-data')
     await popover(page).getByRole('button', { name: '▸ photos' }).click()
+    await popover(page).locator('.dir', { hasText: join(root, 'photos') }).waitFor()
     await page.click('[data-testid=browse-use-folder]')
     expect(await page.inputValue('[data-testid=sweep-data]')).toBe(join(root, 'photos'))
     expect(await popover(page).count()).toBe(0)
