@@ -202,7 +202,7 @@ export class TrainerService implements TrainerApi {
       await this.status()
       return sweepJob(req, { signal, progress }, {
         onOriginals: (images) => this.emit('sweep:originals', { jobId: started.jobId, images }),
-        onCell: (cell, index) => this.emit('sweep:cell', { jobId: started.jobId, index, cell }),
+        onCell: (cell, index, resumed) => this.emit('sweep:cell', { jobId: started.jobId, index, cell, resumed }),
       })
     })
     return started

@@ -1,5 +1,6 @@
 // `flowmo sweep`: a grid of sampler settings (steps × ρ × CFG scale × guidance interval) over a set of images, the
-// same noise per image in every cell; writes the sweep JSON (trainer/sweep/sweep-result.ts) the app reopens.
+// same noise per image in every cell; writes the sweep JSON (trainer/sweep/sweep-result.ts) the app reopens. Scored
+// cells are journalled beside it (trainer/sweep/sweep-journal.ts): after Ctrl-C or a crash the same command resumes.
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
@@ -23,7 +24,9 @@ export const sweep: Command = {
     ...modelUsage,
     '  --data <dir>        image folder (recursive, sorted by path); resized (shorter side) and centre-cropped',
     '  --limit <n>         the first n images (default all)',
-    '  --out <file.json>   the sweep result: {"protocol": {…}, "cells": [{"steps", "rho", "metrics", …}, …]}',
+    '  --out <file.json>   the sweep result: {"protocol": {…}, "cells": [{"steps", "rho", "metrics", …}, …]};',
+    '                      until it is written, scored cells are kept in <file.json>.partial/ and the same',
+    '                      command resumes from them (Ctrl-C stops after discarding the cell in flight)',
     '  --steps <list>      Euler steps per cell, e.g. 5,10,25,50 (default: the config\'s)',
     '  --rho <list>        time shifts ρ, t_i = ((n−i)/n)^ρ, e.g. 1,2,4,8 (default: the config\'s)',
     '  --cfg <list>        guidance scales, e.g. 1,1.5 (default: the config\'s)',
@@ -46,23 +49,31 @@ export const sweep: Command = {
     if (values['images-dir'] && values['inline-images']) throw new UsageError('give --images-dir or --inline-images, not both')
     const options = await sweepOptions(values)
     const { runSweep } = await import('../../trainer/sweep/run-sweep')
-    const { writeSweep } = await import('../../trainer/sweep/sweep-file')
     const { formatSweep } = await import('../../trainer/sweep/print-sweep')
+    const { partialDir } = await import('../../trainer/sweep/sweep-journal')
     let bar: ProgressLine | null = null
+    let scored = 0
     const controller = new AbortController()
-    const stop = () => controller.abort(new Error('sweep interrupted'))
+    const stop = () => {
+      console.error('\nstopping: the cell in flight is discarded (Ctrl-C again to quit now)')
+      controller.abort(new Error('sweep interrupted'))
+    }
     process.once('SIGINT', stop)
     try {
       const result = await runSweep({
-        ...options, signal: controller.signal,
+        ...options, signal: controller.signal, out: values.out,
         openTfjs: (src) => openModelForCli(src, requestedBackend()),
         onNotice: (line) => console.error(line),
         onProgress: (done, total, message) => (bar ??= new ProgressLine('sweep', total, 'img')).update(done, message),
+        onCell: (_, index) => (scored = index + 1),
       })
-      await writeSweep(values.out, result)
       console.log(formatSweep(result))
       console.log(`wrote ${values.out}`)
       return 0
+    } catch (e) {
+      if (!controller.signal.aborted) throw e
+      console.error(`stopped after ${scored} cells; they are kept in ${partialDir(values.out)}: run the same command again to resume`)
+      return 130
     } finally {
       process.off('SIGINT', stop)
     }

@@ -49,7 +49,7 @@ export interface SweepRequest {
   readonly batchSize?: number
   readonly gridImages?: number // images kept per cell for the image grid (default 8)
   readonly weightsDir?: string
-  readonly out?: string // also write the sweep JSON here (flowmo sweep's format)
+  readonly out?: string // also write the sweep JSON here (flowmo sweep's format); the same request resumes an interrupted run
   readonly path?: InferencePath
 }
 
@@ -63,6 +63,7 @@ export interface SweepCellEvent {
   readonly jobId: string
   readonly index: number // in grid order
   readonly cell: SweepCellReport // SweepCell without `best` (src/trainer/sweep/sweep-result.ts)
+  readonly resumed: boolean // taken from the journal of an earlier, interrupted run of the same sweep (not sampled again)
 }
 
 /** A PNG of a sweep's image grid: a file under the sweep's imagesDir, or the PNG itself in base64. */

@@ -1,19 +1,17 @@
 // The sweep job: sweep/run-sweep.ts over a steps × ρ × CFG × interval grid, the originals then each scored cell pushed as they arrive,
-// image grids inline in the result; with `out`, the same JSON as `flowmo sweep --out`.
+// image grids inline in the result; with `out`, the same JSON as `flowmo sweep --out`, resumable: a cancelled or crashed
+// sweep leaves its journal beside `out` and the same request again skips the cells scored (sweep-journal.ts).
 import type { SweepRequest } from '../../shared/payloads/jobs'
 import { runSweep, type SweepOptions } from '../sweep/run-sweep'
-import { writeSweep } from '../sweep/sweep-file'
 import type { SweepResult } from '../sweep/sweep-result'
 import { modelSource, type JobContext } from './job-work'
 import { readable, readableOrUndefined, writableTarget } from './paths'
 
 export async function sweepJob(req: SweepRequest, { signal, progress }: JobContext, push: Pick<SweepOptions, 'onOriginals' | 'onCell'>): Promise<SweepResult> {
   const out = req.out === undefined ? undefined : await writableTarget(req.out)
-  const result = await runSweep({
+  return runSweep({
     source: await modelSource(req.model), dataDir: await readable(req.data), limit: req.limit, grid: req.grid, seed: req.seed,
     metrics: req.metrics, batchSize: req.batchSize, gridImages: req.gridImages, weightsDir: await readableOrUndefined(req.weightsDir),
-    inlineImages: true, path: req.path, signal, onProgress: progress, ...push,
+    inlineImages: true, path: req.path, signal, onProgress: progress, out, ...push,
   })
-  if (out) await writeSweep(out, result)
-  return result
 }

@@ -70,6 +70,11 @@ function diffValues(a: unknown, b: unknown, field: string, out: CardDifference[]
 
 /** Differences at the deepest field where both cards still have objects (a null network differs as a whole). */
 export function diffCards(a: ProtocolCard, b: ProtocolCard): CardDifference[] {
+  return diffFields(a, b)
+}
+
+/** The same field-by-field difference for any two plain objects (e.g. a sweep journal's identity). */
+export function diffFields(a: object, b: object): CardDifference[] {
   const out: CardDifference[] = []
   diffValues(a, b, '', out)
   return out

@@ -1,6 +1,8 @@
 // The sweep job (issue 7 "Sweeps"): encode each image once, then sample every grid cell from the same code and the
 // same noise per image (initialNoise(seed, index)), scoring each cell and keeping a small image grid; best cells marked.
 // One untimed warm-up decode runs before the first cell, so no cell's time per image holds the engine's start-up cost.
+// With an output JSON, scored cells go to a resume journal beside it (sweep-journal.ts) and a rerun skips them.
+import { resolve } from 'node:path'
 import { loadImageTensor } from '../data/images'
 import type { MetricName } from '../eval/networks'
 import { evalReferenceKey } from '../eval/reference'
@@ -11,10 +13,12 @@ import { defaultStatsCacheDir, lookupReference, storeComputedReference, type Res
 import { initialNoise } from '../sample/noise'
 import { cfgIntervalT } from '../sample/schedule'
 import { CellScores } from './cell-scores'
-import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGridRequest, type SweepSetting } from './grid'
+import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGrid, type SweepGridRequest, type SweepSetting } from './grid'
 import { GridImages } from './grid-images'
+import { writeSweep } from './sweep-file'
+import { openSweepJournal, type ScoredCell, type SweepJournal } from './sweep-journal'
 import { DEFAULT_SWEEP_METRICS, FEATURE_MIN_IMAGES, openSweepNetworks, sweepCard, sweepImagePaths, type SweepNetworks } from './sweep-setup'
-import { markBest, SWEEP_FORMAT, SWEEP_VERSION, TIMING_NOTE, type ImageRef, type SweepCard, type SweepCell, type SweepImage, type SweepResult } from './sweep-result'
+import { markBest, SWEEP_FORMAT, SWEEP_VERSION, TIMING_NOTE, type ImageRef, type SweepCard, type SweepImage, type SweepResult } from './sweep-result'
 
 export interface SweepOptions {
   readonly source: ModelSource
@@ -35,8 +39,9 @@ export interface SweepOptions {
   readonly onNotice?: (line: string) => void
   readonly onProgress?: (done: number, total: number, message: string) => void // done/total in image passes
   readonly onOriginals?: (images: readonly SweepImage[]) => void // once the images are encoded, before the first cell
-  readonly onCell?: (cell: Omit<SweepCell, 'best'>, index: number) => void // each cell as soon as it is scored
-  readonly signal?: AbortSignal // stops between batches (and inside the sampler); the sweep then throws
+  readonly onCell?: (cell: ScoredCell, index: number, resumed: boolean) => void // each cell as soon as it is scored (resumed: from the journal)
+  readonly signal?: AbortSignal // stops between batches (and inside the sampler), the cell in flight discarded; the sweep then throws
+  readonly out?: string // write the result JSON here (atomically); until then scored cells are journalled beside it
 }
 
 /** What every cell reuses: the model, the images in batches, their codes and the originals' features. */
@@ -61,16 +66,19 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     try {
       const protocol = await sweepCard({ source: o.source, dataDir: o.dataDir, images: paths, seed: o.seed ?? 0, fast, nets })
       const settings = gridSettings(grid)
-      const ctx = sweepContext(o, fast.model, paths, nets, settings.length)
+      const journal = await openJournal(o, protocol, grid)
+      const ctx = sweepContext(o, fast.model, paths, nets, settings.length - (journal?.done.size ?? 0))
       const { encoded, reference } = await encodeWithReference(ctx, protocol)
       o.onOriginals?.(encoded.images)
-      await warmUp(ctx, encoded, settings[0])
-      const { cells, best } = markBest(await runCells(ctx, encoded, settings))
-      return {
+      const { cells, best } = markBest(await runCells(ctx, encoded, settings, journal))
+      const result: SweepResult = {
         format: SWEEP_FORMAT, version: SWEEP_VERSION, protocol: reference ? { ...protocol, referenceStats: reference.use } : protocol, grid, images: encoded.images, imagesDir: ctx.grid.dir,
         unavailable: nets.unavailable, best,
         timing: { encodeMsPerImage: encoded.ms / paths.length, totalMs: performance.now() - started, note: TIMING_NOTE }, cells,
       }
+      if (o.out) await writeSweep(o.out, result)
+      await journal?.remove()
+      return result
     } finally {
       for (const m of nets.lpips) m.dispose()
       nets.features?.dispose()
@@ -80,11 +88,31 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   }
 }
 
-async function runCells(ctx: SweepContext, encoded: Encoded, settings: readonly SweepSetting[]): Promise<Omit<SweepCell, 'best'>[]> {
-  const cells: Omit<SweepCell, 'best'>[] = []
+/** The journal beside `o.out` (none without it), after checking it was begun by this very sweep. */
+async function openJournal(o: SweepOptions, protocol: SweepCard, grid: SweepGrid): Promise<SweepJournal | null> {
+  if (!o.out) return null
+  const gridImages = { count: o.gridImages ?? 8, dir: o.imagesDir ? resolve(o.imagesDir) : null, inline: o.inlineImages === true }
+  const journal = await openSweepJournal(o.out, {
+    protocol, grid, metrics: o.metrics ?? DEFAULT_SWEEP_METRICS, featureMinImages: o.featureMinImages ?? FEATURE_MIN_IMAGES,
+    batchSize: o.batchSize ?? 5, gridImages,
+  })
+  const cells = gridSettings(grid).length
+  if (journal.done.size > 0) o.onNotice?.(`resuming: ${journal.done.size} of ${cells} cells already scored (${journal.dir})`)
+  return journal
+}
+
+/** Every cell in grid order: a journalled one as it was scored, the others sampled (after one warm-up) and journalled. */
+async function runCells(ctx: SweepContext, encoded: Encoded, settings: readonly SweepSetting[], journal: SweepJournal | null): Promise<ScoredCell[]> {
+  const cells: ScoredCell[] = []
+  let warm = false
   for (const [index, setting] of settings.entries()) {
-    cells.push(await runCell(ctx, encoded, setting, index))
-    ctx.o.onCell?.(cells[index], index)
+    const kept = journal?.done.get(index)
+    if (!kept && !warm) await warmUp(ctx, encoded, setting)
+    warm ||= !kept
+    const cell = kept ? await journal!.restore(kept) : await runCell(ctx, encoded, setting, index)
+    if (!kept) await journal?.append(index, cell)
+    cells.push(cell)
+    ctx.o.onCell?.(cell, index, kept !== undefined)
   }
   return cells
 }
@@ -182,7 +210,7 @@ async function warmUp(ctx: SweepContext, enc: Encoded, setting: SweepSetting): P
   await ctx.model.decode(code, z0, indices.length, { sampling: settingSampling(setting), signal: ctx.o.signal })
 }
 
-async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, index: number): Promise<Omit<SweepCell, 'best'>> {
+async function runCell(ctx: SweepContext, enc: Encoded, setting: SweepSetting, index: number): Promise<ScoredCell> {
   const S = ctx.model.config.imageSize
   const sampling = settingSampling(setting)
   const label = settingLabel(setting)
