@@ -2,8 +2,9 @@
 // image in every cell (a repeated cell is identical, and a cell equals `evaluate` at its setting), ρ changes the
 // result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed; the next sweep reads the
 // originals' features from the reference-statistics cache), progress, cancellation,
-// the originals before the first cell, and a warm-up decode that keeps a slow first decode out of the first cell's time.
-import { mkdtempSync } from 'node:fs'
+// the originals before the first cell, a warm-up decode that keeps a slow first decode out of the first cell's time,
+// and resuming an interrupted sweep from its journal.
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +13,8 @@ import { evaluate } from '../../../src/trainer/eval/evaluate'
 import { TfModel, type ModelSource } from '../../../src/trainer/inference/tf-model'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { runSweep, type SweepOptions } from '../../../src/trainer/sweep/run-sweep'
+import { loadSweep } from '../../../src/trainer/sweep/sweep-file'
+import { partialDir } from '../../../src/trainer/sweep/sweep-journal'
 import { TIMING_NOTE, type SweepResult } from '../../../src/trainer/sweep/sweep-result'
 
 process.env.FLOWMO_BACKEND = 'wasm'
@@ -141,5 +144,23 @@ describe('runSweep', () => {
     const run = runSweep(options({ signal: stop.signal, onCell: (_, index) => (done.push(index), stop.abort(new Error('stop'))) }))
     await expect(run).rejects.toThrow('stop')
     expect(done).toEqual([0])
+  }, 60_000)
+
+  it('resumes a sweep stopped after 2 cells: another seed is refused, the same request skips them and equals an uninterrupted run', async () => {
+    const out = join(tmp, 'resumed.json')
+    const stop = new AbortController()
+    const interrupted = runSweep(options({ out, signal: stop.signal, onCell: (_, index) => index === 1 && stop.abort(new Error('stop')) }))
+    await expect(interrupted).rejects.toThrow('stop')
+    expect(existsSync(out)).toBe(false)
+    await expect(runSweep(options({ out, seed: 1 }))).rejects.toThrow(/protocol\.sampler\.seed: 0 → 1.*delete .*resumed\.json\.partial/)
+    const notices: string[] = []
+    const resumed: boolean[] = []
+    const result = await runSweep(options({ out, onNotice: (line) => notices.push(line), onCell: (_, index, r) => resumed.push(r) }))
+    expect(notices).toContain(`resuming: 2 of 4 cells already scored (${partialDir(out)})`)
+    expect(resumed).toEqual([true, true, false, false])
+    const untimed = (r: SweepResult) => JSON.stringify({ ...r, timing: null, cells: r.cells.map((c) => ({ ...c, timeMsPerImage: 0 })) })
+    expect(untimed(result)).toBe(untimed(sweep)) // every cell, metric, per-image value and PNG to the last bit
+    expect(untimed(await loadSweep(out))).toBe(untimed(sweep))
+    expect(existsSync(partialDir(out))).toBe(false)
   }, 60_000)
 })
