@@ -1,6 +1,7 @@
 // `flowmo sweep` end to end through the real bin on the golden tiny-a checkpoint and real photos: the JSON contract
-// (one cell per setting), the image grid as PNG files, guidance axes, the file reopened by loadSweep, bad input.
-import { spawnSync } from 'node:child_process'
+// (one cell per setting), the image grid as PNG files, guidance axes, the file reopened by loadSweep, bad input, and
+// resuming from the journal after Ctrl-C or a killed process (the same cells, to the last bit, as an uninterrupted run).
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { loadSweep } from '../../src/trainer/sweep/sweep-file'
+import { partialDir } from '../../src/trainer/sweep/sweep-journal'
 
 const set = join(goldenDir(), 'tiny-a')
 const data = join(goldenDir(), '..', 'data', 'photos', 'val-64')
@@ -18,6 +20,23 @@ const model = ['--checkpoint', join(set, 'checkpoint.pth'), '--config', join(set
 function flowmo(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ['bin/flowmo.mjs', ...args], { encoding: 'utf8', env })
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr }
+}
+
+/** Runs flowmo until its stderr shows `cells` newly scored cells, then sends `signal`; resolves with its exit and stderr. */
+function flowmoUntilCells(cells: number, signal: NodeJS.Signals, ...args: string[]): Promise<{ code: number | null; signal: string | null; err: string }> {
+  const child = spawn(process.execPath, ['bin/flowmo.mjs', ...args], { env })
+  let err = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString()
+    if ((err.match(/^cell \d+ scored/gm)?.length ?? 0) >= cells && child.exitCode === null && !child.killed) child.kill(signal)
+  })
+  return new Promise((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig, err })))
+}
+
+/** A sweep file's text without its measured fields (time per cell and totals), which differ from run to run. */
+const untimed = (file: string): string => {
+  const json = JSON.parse(readFileSync(file, 'utf8'))
+  return JSON.stringify({ ...json, timing: null, cells: json.cells.map((c: object) => ({ ...c, timeMsPerImage: 0 })) })
 }
 
 describe('flowmo sweep', () => {
@@ -58,5 +77,29 @@ describe('flowmo sweep', () => {
     expect(flowmo('sweep', ...model, ...out, '--interval', '1.02,.17').err).toMatch(/0 ≤ lo ≤ hi/)
     expect(flowmo('sweep', ...model, ...out, '--metrics', 'psnr,sharpness').err).toMatch(/unknown metric sharpness/)
     expect(existsSync(join(tmp, 'x.json'))).toBe(false)
+  }, 60_000)
+
+  it('resumes after Ctrl-C and after a killed process: the same cells and metrics as an uninterrupted run', async () => {
+    // 40–80 steps: a cell takes a few hundred ms, so the signal lands long before the sweep could end
+    const grid = ['--steps', '40,80', '--rho', '1,4', '--limit', '3', '--batch', '2', '--inline-images', '--grid-images', '2']
+    const out = join(tmp, 'resumed.json')
+    const stopped = await flowmoUntilCells(1, 'SIGINT', 'sweep', ...model, ...grid, '--out', out)
+    expect(stopped.code).toBe(130)
+    expect(stopped.err).toMatch(/stopped after [1-3] cells; they are kept in .*resumed\.json\.partial: run the same command again to resume/)
+    const killed = await flowmoUntilCells(1, 'SIGKILL', 'sweep', ...model, ...grid, '--out', out)
+    expect(killed.signal).toBe('SIGKILL')
+    expect(killed.err).toMatch(/resuming: [1-3] of 4 cells already scored/)
+    expect(existsSync(out)).toBe(false)
+    const other = flowmo('sweep', ...model, ...grid, '--seed', '1', '--out', out)
+    expect(other.err).toMatch(/protocol\.sampler\.seed: 0 → 1.*to start over delete .*resumed\.json\.partial, or choose another output file/)
+    const resumed = flowmo('sweep', ...model, ...grid, '--out', out)
+    expect(resumed.code).toBe(0)
+    const journalled = Number(/resuming: (\d) of 4 cells already scored/.exec(resumed.err)?.[1])
+    expect(journalled).toBeGreaterThanOrEqual(2) // one cell at least from each interrupted run
+    expect(resumed.err.match(/^cell \d scored/gm)).toHaveLength(4 - journalled)
+    expect(existsSync(partialDir(out))).toBe(false)
+    const fresh = join(tmp, 'fresh.json')
+    expect(flowmo('sweep', ...model, ...grid, '--out', fresh).code).toBe(0)
+    expect(untimed(out)).toBe(untimed(fresh)) // PSNR/SSIM per cell and image, NFE and image grid PNGs, bit for bit
   }, 60_000)
 })

@@ -5,6 +5,7 @@ import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageE
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
+import type { SweepResult } from '../../trainer/sweep/sweep-result'
 
 const optionSpecs = {
   ...modelOptionSpecs,
@@ -48,36 +49,47 @@ export const sweep: Command = {
     if (!values.out) throw new UsageError('--out is required')
     if (values['images-dir'] && values['inline-images']) throw new UsageError('give --images-dir or --inline-images, not both')
     const options = await sweepOptions(values)
-    const { runSweep } = await import('../../trainer/sweep/run-sweep')
     const { formatSweep } = await import('../../trainer/sweep/print-sweep')
-    const { partialDir } = await import('../../trainer/sweep/sweep-journal')
-    let bar: ProgressLine | null = null
-    let scored = 0
-    const controller = new AbortController()
-    const stop = () => {
-      console.error('\nstopping: the cell in flight is discarded (Ctrl-C again to quit now)')
-      controller.abort(new Error('sweep interrupted'))
-    }
-    process.once('SIGINT', stop)
-    try {
-      const result = await runSweep({
-        ...options, signal: controller.signal, out: values.out,
-        openTfjs: (src) => openModelForCli(src, requestedBackend()),
-        onNotice: (line) => console.error(line),
-        onProgress: (done, total, message) => (bar ??= new ProgressLine('sweep', total, 'img')).update(done, message),
-        onCell: (_, index) => (scored = index + 1),
-      })
-      console.log(formatSweep(result))
-      console.log(`wrote ${values.out}`)
-      return 0
-    } catch (e) {
-      if (!controller.signal.aborted) throw e
-      console.error(`stopped after ${scored} cells; they are kept in ${partialDir(values.out)}: run the same command again to resume`)
-      return 130
-    } finally {
-      process.off('SIGINT', stop)
-    }
+    const result = await sweepUntilCtrlC(options, values.out)
+    if (!result) return 130
+    console.log(formatSweep(result))
+    console.log(`wrote ${values.out}`)
+    return 0
   },
+}
+
+/** Runs the sweep, each scored cell journalled beside `out`; the first Ctrl-C stops it, discarding the cell in flight
+ * (null then, with how to resume); a second one ends the process at once. */
+async function sweepUntilCtrlC(options: Awaited<ReturnType<typeof sweepOptions>>, out: string): Promise<SweepResult | null> {
+  const { runSweep } = await import('../../trainer/sweep/run-sweep')
+  const { partialDir } = await import('../../trainer/sweep/sweep-journal')
+  const { settingLabel } = await import('../../trainer/sweep/grid')
+  let bar: ProgressLine | null = null
+  let scored = 0
+  const controller = new AbortController()
+  const stop = () => {
+    console.error('\nstopping: the cell in flight is discarded (Ctrl-C again to quit now)')
+    controller.abort(new Error('sweep interrupted'))
+  }
+  process.once('SIGINT', stop)
+  try {
+    return await runSweep({
+      ...options, signal: controller.signal, out,
+      openTfjs: (src) => openModelForCli(src, requestedBackend()),
+      onNotice: (line) => console.error(line),
+      onProgress: (done, total, message) => (bar ??= new ProgressLine('sweep', total, 'img')).update(done, message),
+      onCell: (cell, index, resumed) => {
+        scored = index + 1
+        if (!resumed) console.error(`${process.stderr.isTTY ? '\r\x1b[K' : ''}cell ${index + 1} scored (${settingLabel(cell)}), kept in ${partialDir(out)}`)
+      },
+    })
+  } catch (e) {
+    if (!controller.signal.aborted) throw e
+    console.error(`stopped after ${scored} cells; they are kept in ${partialDir(out)}: run the same command again to resume`)
+    return null
+  } finally {
+    process.off('SIGINT', stop)
+  }
 }
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
