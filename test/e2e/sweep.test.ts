@@ -1,8 +1,8 @@
 // The Sweeps section in Chromium against `flowmo serve`: a small sweep (golden tiny-a, 2 real photos, steps 2,4 × ρ 1,4)
 // run through the form, its live views (originals before any cell, table, curves) and finished ones (best marks, image
-// grid, timing note), the JSON it saved,
+// grid, timing note), the JSON it saved, a cancelled sweep resumed by running it again,
 // and the same JSON reopened through the view. Screenshots: test-results/screenshots/sweep-*.png.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -25,6 +25,7 @@ describe('sweeps in Chromium', () => {
   let page: Page
   let finishedPsnr: string[]
   let bundled: BundledFiles
+  let cancelledAfter: number // cells the cancelled long sweep had scored
 
   beforeAll(async () => {
     mkdirSync(data)
@@ -59,6 +60,7 @@ describe('sweeps in Chromium', () => {
     await page.fill('[data-testid=sweep-rho]', '1, 2, 4, 8')
     await page.fill('[data-testid=sweep-limit]', '2')
     await page.fill('[data-testid=sweep-grid-images]', '2')
+    await page.fill('[data-testid=sweep-out]', join(tmp, 'long.json'))
     expect(await page.textContent('[data-testid=sweep-run]')).toBe('Run sweep (16 cells)')
     await page.click('[data-testid=sweep-run]')
     await page.locator('[data-testid=sweep-original]').waitFor({ timeout: 60_000 }) // sweep:originals, long before the end
@@ -72,8 +74,20 @@ describe('sweeps in Chromium', () => {
     expect(await page.locator('[data-testid=sweep-chart-psnr]').count()).toBe(1) // curves grow while it runs
     await screenshot(page, 'sweep-running')
     await page.locator('[data-testid=progress-sweep] button', { hasText: 'Cancel' }).click()
-    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep cancelled/)
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep cancelled after \d+ of 16 cells — run the same sweep again to resume$/)
     expect(await page.isDisabled('[data-testid=sweep-run]')).toBe(false)
+    cancelledAfter = Number(/after (\d+) of/.exec((await page.textContent('[data-testid=sweep-error]'))!)![1])
+  })
+
+  it('resumes the cancelled sweep when run again: the cells scored before come back at once, marked resumed', async () => {
+    await page.click('[data-testid=sweep-run]')
+    await expect.poll(() => page.textContent('[data-testid=sweep-resumed]').catch(() => ''), { timeout: 60_000 }).toBe(`· resumed: ${cancelledAfter} taken from an earlier run`)
+    expect(await page.textContent('[data-testid=sweep-status]')).toMatch(/^Running: \d+ of 16 cells scored/)
+    expect(await page.locator('[data-testid=sweep-cell-row]').count()).toBeGreaterThanOrEqual(cancelledAfter)
+    await screenshot(page, 'sweep-resumed')
+    await page.locator('[data-testid=progress-sweep] button', { hasText: 'Cancel' }).click()
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep cancelled after/)
+    expect(existsSync(join(tmp, 'long.json.partial', 'journal.jsonl'))).toBe(true)
   })
 
   it('runs a small sweep: 4 scored cells with best marks and curves per ρ, saved as JSON', async () => {

@@ -1,6 +1,7 @@
 // The Sweeps section's document (issue 7): the form, a running sweep's originals and cells as sweep:originals and
 // sweep:cell push them (mosaic and curves grow while it runs), the finished SweepReport with its best marks, or one reopened from a saved JSON; the chosen cell
-// and image of the image grid.
+// and image of the image grid. A sweep saved to a JSON resumes: cancelled, it keeps its scored cells in a journal and
+// the same request again takes them from it (sweep:cell `resumed`).
 import type { SweepCellEvent, SweepCellReport, SweepOriginalsEvent, SweepReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { jobs } from './jobs.svelte'
@@ -15,6 +16,7 @@ type SweepPush = SweepCellEvent | SweepOriginalsEvent
 export class SweepState {
   readonly form = new SweepFormState()
   cells = $state.raw<(SweepCell | null)[]>([]) // grid order; null until scored
+  resumed = $state(0) // cells of the running or finished sweep taken from an earlier run's journal
   result = $state.raw<SweepReport | null>(null) // the finished or reopened sweep
   images = $state.raw<SweepReport['images']>([]) // the sweep's images with the grid's originals: live, then the result's
   origin = $state('') // where the shown sweep is: the JSON the run wrote, or the file reopened
@@ -41,7 +43,7 @@ export class SweepState {
       this.show(report, request.out ? `saved to ${request.out}` : 'not saved (no output JSON given)')
     } catch (e) {
       const cancelled = (e as { code?: string } | null)?.code === 'cancelled'
-      this.error = cancelled ? 'sweep cancelled: the cells scored so far stay shown' : `sweep failed: ${describeError(e)}`
+      this.error = cancelled ? this.cancelledText(request.out !== undefined) : `sweep failed: ${describeError(e)}`
       if (this.cells.every((c) => c === null)) this.cells = [] // nothing to show but the error
     } finally {
       this.running = false
@@ -61,6 +63,12 @@ export class SweepState {
     }
   }
 
+  private cancelledText(journalled: boolean): string {
+    const scored = this.cells.filter((c) => c !== null).length
+    if (!journalled || scored === 0) return 'sweep cancelled: the cells scored so far stay shown'
+    return `sweep cancelled after ${scored} of ${this.cells.length} cells — run the same sweep again to resume`
+  }
+
   /** The original of image `index` as a data URL, when the sweep kept it. */
   original(index: number): string | null {
     const ref = this.images.find((i) => i.index === index)?.original
@@ -69,6 +77,7 @@ export class SweepState {
 
   private reset(origin: string, cells: (SweepCell | null)[]): void {
     this.error = ''
+    this.resumed = 0
     this.notices = []
     this.result = null
     this.images = []
@@ -91,6 +100,7 @@ export class SweepState {
     if ('images' in event) return void (this.images = event.images)
     const cells = [...this.cells]
     cells[event.index] = event.cell
+    if (event.resumed) this.resumed++
     this.cells = cells
   }
 
