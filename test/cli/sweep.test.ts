@@ -85,7 +85,7 @@ describe('flowmo sweep', () => {
     const out = join(tmp, 'resumed.json')
     const stopped = await flowmoUntilCells(1, 'SIGINT', 'sweep', ...model, ...grid, '--out', out)
     expect(stopped.code).toBe(130)
-    expect(stopped.err).toMatch(/stopped after [1-3] cells; they are kept in .*resumed\.json\.partial: run the same command again to resume/)
+    expect(stopped.err).toMatch(/stopped after [1-3] of 4 cells; they are kept in .*resumed\.json\.partial: run the same command again to resume/)
     const killed = await flowmoUntilCells(1, 'SIGKILL', 'sweep', ...model, ...grid, '--out', out)
     expect(killed.signal).toBe('SIGKILL')
     expect(killed.err).toMatch(/resuming: [1-3] of 4 cells already scored/)

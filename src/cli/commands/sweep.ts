@@ -63,7 +63,7 @@ export const sweep: Command = {
 async function sweepUntilCtrlC(options: Awaited<ReturnType<typeof sweepOptions>>, out: string): Promise<SweepResult | null> {
   const { runSweep } = await import('../../trainer/sweep/run-sweep')
   const { partialDir } = await import('../../trainer/sweep/sweep-journal')
-  const { settingLabel } = await import('../../trainer/sweep/grid')
+  const { gridCellCount, settingLabel } = await import('../../trainer/sweep/grid')
   let bar: ProgressLine | null = null
   let scored = 0
   const controller = new AbortController()
@@ -85,7 +85,7 @@ async function sweepUntilCtrlC(options: Awaited<ReturnType<typeof sweepOptions>>
     })
   } catch (e) {
     if (!controller.signal.aborted) throw e
-    console.error(`stopped after ${scored} cells; they are kept in ${partialDir(out)}: run the same command again to resume`)
+    console.error(`stopped after ${scored} of ${gridCellCount(options.grid)} cells; they are kept in ${partialDir(out)}: run the same command again to resume`)
     return null
   } finally {
     process.off('SIGINT', stop)

@@ -58,6 +58,10 @@ export function gridSettings(grid: SweepGrid): SweepSetting[] {
     grid.rho.flatMap((rho) => grid.cfg.flatMap((cfg) => grid.interval.map((interval) => ({ steps, rho, cfg, interval })))))
 }
 
+/** How many cells a requested grid has (a missing axis is the config's single value). */
+export const gridCellCount = (request: SweepGridRequest): number =>
+  (request.steps?.length ?? 1) * (request.rho?.length ?? 1) * (request.cfg?.length ?? 1) * (request.interval?.length ?? 1)
+
 /** The sampler configuration of one cell. */
 export function settingSampling(s: SweepSetting): SamplingConfig {
   return { steps: s.steps, schedule: powSchedule(s.rho), cfg: s.cfg, cfgInterval: sigmaText(s.interval) }

@@ -1,7 +1,7 @@
 // The sweep grid: axes default to the model's sampler, one setting per cell in a fixed order (repeats kept),
 // each setting maps to the sampler config, and bad values are refused with the axis named.
 import { describe, expect, it } from 'vitest'
-import { completeGrid, gridSettings, parseSigmaInterval, settingLabel, settingSampling } from '../../../src/trainer/sweep/grid'
+import { completeGrid, gridCellCount, gridSettings, parseSigmaInterval, settingLabel, settingSampling } from '../../../src/trainer/sweep/grid'
 
 const base = { steps: 25, schedule: 'pow_0.25', cfg: 1.5, cfgInterval: '(.17,1.02)' }
 
@@ -21,6 +21,7 @@ describe('sweep grid', () => {
       { steps: 2, rho: 4, cfg: 1, interval: null },
     ])
     expect(settings[8]).toEqual(settings[0]) // the repeated steps value gives the same settings again
+    expect(gridCellCount({ steps: [2, 4, 2], rho: [1, 4], interval: [null, [0.17, 1.02]] })).toBe(settings.length) // cfg: the config's one
   })
 
   it('maps a setting to the sampler config and a file-safe label', () => {
