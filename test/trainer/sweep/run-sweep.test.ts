@@ -163,4 +163,17 @@ describe('runSweep', () => {
     expect(untimed(await loadSweep(out))).toBe(untimed(sweep))
     expect(existsSync(partialDir(out))).toBe(false)
   }, 60_000)
+
+  it('resumes feature metrics too: a journalled cell keeps its KID, the rest score against the same originals', async () => {
+    const proxy = (extra: Partial<SweepOptions>) => options({ grid: { steps: [2], rho: [1, 4] }, metrics: ['psnr', 'kid-proxy'], featureMinImages: 3, inlineImages: false, ...extra })
+    const whole = await runSweep(proxy({}))
+    const out = join(tmp, 'kid.json')
+    const stop = new AbortController()
+    await expect(runSweep(proxy({ out, signal: stop.signal, onCell: () => stop.abort(new Error('stop')) }))).rejects.toThrow('stop')
+    const flags: boolean[] = []
+    const resumed = await runSweep(proxy({ out, onCell: (_, __, r) => flags.push(r) }))
+    expect(flags).toEqual([true, false])
+    expect(resumed.cells.map((c) => c.metrics)).toEqual(whole.cells.map((c) => c.metrics))
+    expect(resumed.cells.every((c) => Number.isFinite(c.metrics.kid_proxy))).toBe(true)
+  }, 60_000)
 })
