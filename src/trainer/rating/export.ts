@@ -31,7 +31,7 @@ export interface ExportRequest {
   readonly methods: readonly Method[] // at least two
   readonly imageSizePx: number // e.g. the tokenizer's 256
   readonly out: string // final folder; must not exist yet
-  readonly title?: string // shown on the rating page
+  readonly title?: string // shown on the rating page; must not name a method (assertNeutralTitle)
   readonly batch?: number // images per reconstruct call, default 4
   readonly onProgress?: (p: ExportProgress) => void
   readonly signal?: AbortSignal
@@ -85,8 +85,21 @@ export async function exportForRating(req: ExportRequest): Promise<ExportReport>
   return { out: req.out, manifest, written: run.written, reused: run.reused }
 }
 
-/** Methods' nominal BPP at the export size; throws on fewer than two methods or repeated ids. */
+/**
+ * Refuses a page title that names a method (its id or label, any case): raters see the title, so "FlowMo vs JPEG"
+ * would tell them what is being compared.
+ */
+export function assertNeutralTitle(title: string | undefined, methods: readonly Pick<Method, 'id' | 'label'>[]): void {
+  const text = (title ?? '').toLowerCase()
+  const named = methods.filter((m) => [m.id, m.label].some((name) => name.trim() !== '' && text.includes(name.trim().toLowerCase())))
+  if (named.length > 0) {
+    throw new ExportError(`the title names methods (${named.map((m) => m.id).join(', ')}): raters would see them; choose a neutral title`)
+  }
+}
+
+/** Methods' nominal BPP at the export size; throws on a title naming methods, fewer than two methods or repeated ids. */
 function validateRequest(req: ExportRequest): number[] {
+  assertNeutralTitle(req.title, req.methods)
   if (req.methods.length < 2) throw new ExportError(`a rating export compares at least two methods, got ${req.methods.length}`)
   if (req.images.length === 0) throw new ExportError('a rating export needs at least one image')
   const ids = req.methods.map((m) => assertMethodId(m.id))

@@ -1,11 +1,13 @@
 // The blind half of a rating export: `rater/` holds only index.html and images/<token>.png, every file under a random
-// token, so neither the folder nor the page source tells which method made which image (the manifest beside it does).
+// token and padded to one byte size (png-padding.ts), so neither the folder, the file sizes nor the page source tell
+// which method made which image (the manifest beside it does).
 import { randomBytes, randomInt } from 'node:crypto'
-import { copyFile, mkdir, rm, utimes } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from './export-files'
 import type { RatingManifest } from './manifest'
 import { ratingPageHtml, type PageData } from './page'
+import { paddedSize, padPng } from './png-padding'
 
 export const raterDir = 'rater'
 
@@ -38,17 +40,29 @@ export function raterPageData(m: RatingManifest): PageData {
   return { exportId: m.exportId, title: m.title, imageSizePx: m.imageSizePx, images: shuffled(images) }
 }
 
+/** padPng with the source file named in its error. */
+function padRaterCopy(png: Buffer, size: number, from: string): Buffer {
+  try {
+    return padPng(png, size)
+  } catch (e) {
+    throw new Error(`${from}: ${(e as Error).message}`)
+  }
+}
+
 /**
- * (Re)builds `<dir>/rater/` from the files the manifest lists. Copies are made in random order and all get one
- * timestamp, so creation order, inode numbers and modification times do not group the images by method either.
+ * (Re)builds `<dir>/rater/` from the files the manifest lists. Each copy is padded to the size of the largest file plus
+ * one chunk, so byte sizes do not group the images by method; the listed files themselves stay as they are (the
+ * manifest's hashes are theirs). Copies are made in random order and all get one timestamp, so creation order, inode
+ * numbers and modification times do not group them either.
  */
 export async function writeRaterFolder(dir: string, m: RatingManifest): Promise<void> {
   await rm(join(dir, raterDir), { recursive: true, force: true })
   await mkdir(join(dir, raterDir, 'images'), { recursive: true })
   const files = shuffled([...m.images, ...m.entries].map((f) => ({ from: join(dir, f.file), to: join(dir, raterImage(f.token)) })))
+  const size = paddedSize(await Promise.all(files.map(async (f) => (await stat(f.from)).size)))
   const stamp = new Date()
   for (const f of files) {
-    await copyFile(f.from, f.to)
+    await writeFile(f.to, padRaterCopy(await readFile(f.from), size, f.from))
     await utimes(f.to, stamp, stamp)
   }
   await writeFileAtomic(join(dir, raterDir, 'index.html'), ratingPageHtml(raterPageData(m)))

@@ -72,10 +72,14 @@ describe('exportForRating', () => {
     const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest.json')
     expect(m.images.map((i) => i.id)).toEqual(['photo', 'photo-2', 'gray', 'alpha'])
     expect(m.entries.length).toBe(8)
+    const raterSizes = new Set<number>()
     for (const f of [...m.images, ...m.entries]) {
-      expect(sha256(await readFile(join(out, f.file)))).toBe(f.sha256)
-      expect(sha256(await readFile(join(out, 'rater', 'images', `${f.token}.png`)))).toBe(f.sha256) // the rater's copy
+      const [file, copy] = [await readFile(join(out, f.file)), await readFile(join(out, 'rater', 'images', `${f.token}.png`))]
+      expect(sha256(file)).toBe(f.sha256)
+      expect(copy.subarray(0, file.length - 12).equals(file.subarray(0, file.length - 12))).toBe(true) // the rater's copy, padded
+      raterSizes.add(copy.length)
     }
+    expect(raterSizes.size).toBe(1) // file sizes do not group the rater's images by method
     expect(new Set([...m.images, ...m.entries].map((f) => f.token)).size).toBe(12)
     const jpeg = m.entries.filter((e) => e.method === 'jpeg')
     jpeg.forEach((e) => expect(e.bpp).toBe(e.settings.bytes as number * 8 / 1024))
@@ -177,6 +181,17 @@ describe('exportForRating', () => {
     await expect(exportForRating(request([codecMethod('jpeg', () => 2), identity([])], { out: join(dir, 'file', 'export') }))).rejects.toThrow(
       /cannot write .*file\/export\.partial.*: a part of the path is a file, not a folder \(ENOTDIR\)/,
     )
+  })
+
+  it('refuses a title that names a method (id or label, any case) before making anything', async () => {
+    const methods = [codecMethod('jpeg', () => 2), identity([])]
+    await expect(exportForRating(request(methods, { title: 'Identity vs jpeg' }))).rejects.toThrow(
+      'the title names methods (jpeg, identity): raters would see them; choose a neutral title',
+    )
+    await expect(exportForRating(request(methods, { title: 'A JPEG AT MATCHED BIT RATE study' }))).rejects.toThrow(/the title names methods \(jpeg\)/)
+    expect(await readdir(dir)).toEqual([])
+    await exportForRating(request(methods, { title: 'Which is closer to the original?' }))
+    expect(parseManifest(await readFile(join(dir, 'export', 'manifest.json'), 'utf8'), 'm').title).toBe('Which is closer to the original?')
   })
 
   it('refuses an existing output, a partial folder of another request, and fewer than two methods', async () => {

@@ -1,8 +1,10 @@
 // The blind rater folder: page data with every pair of an image's tokens in random order and nothing about methods,
-// token-named copies of exactly the listed files with one shared timestamp, and a rebuild that leaves no stale file.
+// token-named copies of exactly the listed files, padded to one byte size (sources untouched), with one shared
+// timestamp, and a rebuild that leaves no stale file.
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RatingManifest } from '../../../src/trainer/rating/manifest'
 import { newToken, raterImage, raterPageData, writeRaterFolder } from '../../../src/trainer/rating/rater-folder'
@@ -40,28 +42,51 @@ describe('raterPageData', () => {
   })
 })
 
+/** A PNG whose size depends on `seed`: more seed, more noise, a bigger file. */
+function png(seed: number): Promise<Buffer> {
+  const rgb = Buffer.alloc(16 * 16 * 3, 100)
+  for (let i = 0; i < seed * 40; i++) rgb[i] = (i * 7919 + seed) % 253
+  return sharp(rgb, { raw: { width: 16, height: 16, channels: 3 } }).png().toBuffer()
+}
+
 describe('writeRaterFolder', () => {
   let dir: string
+  const sources = new Map<string, Buffer>()
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rater-folder-'))
-    for (const f of [...manifest.images, ...manifest.entries]) {
+    for (const [n, f] of [...manifest.images, ...manifest.entries].entries()) {
+      sources.set(f.file, await png(n))
       await mkdir(join(dir, f.file, '..'), { recursive: true })
-      await writeFile(join(dir, f.file), `bytes of ${f.file}`)
+      await writeFile(join(dir, f.file), sources.get(f.file)!)
     }
   })
   afterEach(() => rm(dir, { recursive: true, force: true }))
 
-  it('copies exactly the listed files under their tokens, with one timestamp, beside index.html', async () => {
+  it('copies exactly the listed files under their tokens, padded to one size, with one timestamp, beside index.html', async () => {
     await mkdir(join(dir, 'rater', 'images'), { recursive: true })
     await writeFile(join(dir, 'rater', 'images', 'stale.png'), 'from an earlier attempt')
     await writeRaterFolder(dir, manifest)
     expect((await readdir(join(dir, 'rater'))).sort()).toEqual(['images', 'index.html'])
     const files = [...manifest.images, ...manifest.entries]
     expect((await readdir(join(dir, 'rater', 'images'))).sort()).toEqual(files.map((f) => `${f.token}.png`).sort())
-    for (const f of files) expect(await readFile(join(dir, raterImage(f.token)), 'utf8')).toBe(`bytes of ${f.file}`)
+    expect(new Set([...sources.values()].map((b) => b.length)).size).toBeGreaterThan(3)
+    const sizes = new Set<number>()
+    for (const f of files) {
+      const [source, copy] = [sources.get(f.file)!, await readFile(join(dir, raterImage(f.token)))]
+      expect((await readFile(join(dir, f.file))).equals(source)).toBe(true) // the source is left as it was
+      expect(copy.subarray(0, source.length - 12).equals(source.subarray(0, source.length - 12))).toBe(true) // all but IEND
+      expect((await sharp(copy).raw().toBuffer()).equals(await sharp(source).raw().toBuffer())).toBe(true)
+      sizes.add(copy.length)
+    }
+    expect([...sizes]).toEqual([Math.max(...[...sources.values()].map((b) => b.length)) + 12])
     const mtimes = await Promise.all(files.map(async (f) => (await stat(join(dir, raterImage(f.token)))).mtimeMs))
     expect(new Set(mtimes).size).toBe(1)
     expect(await readFile(join(dir, 'rater', 'index.html'), 'utf8')).toContain('"exportId":"e-1"')
+  })
+
+  it('a listed file that is not a PNG is refused, naming it', async () => {
+    await writeFile(join(dir, 'recon', 'jpeg', 'b.png'), 'not an image')
+    await expect(writeRaterFolder(dir, manifest)).rejects.toThrow(/recon\/jpeg\/b\.png: not a PNG file/)
   })
 })
 
