@@ -20,7 +20,7 @@ export const exportRatings: Command = {
     '  --out <dir>        the export folder (must not exist; built in <dir>.partial, resumable)',
     '  --size <px>        image size when no method fixes it (FlowMo and ONNX tokenizers do): needed for codecs only',
     '  --bpp <rate>       codec target bits per pixel (default: the checkpoint\'s, else the first tokenizer\'s)',
-    '  --title <text>     shown on the rating page',
+    '  --title <text>     shown on the rating page; must not name a method (raters would see it)',
     '  --batch <n>        images per reconstruct call (default 4)',
     ...modelUsage,
     ...samplerUsage,

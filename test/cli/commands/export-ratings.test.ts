@@ -1,8 +1,9 @@
 // `flowmo export-ratings` and `flowmo import-ratings` through the real bin: a codec against the fixture ONNX tokenizer
 // (no tfjs needed) and codecs alone at --size, then ratings made with the rater tokens read back (a foreign file
-// refused); usage errors exit 2 with one line.
+// refused); usage errors exit 2 with one line, a title naming methods exits 1.
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -55,22 +56,27 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(foreign.stderr).toMatch(/foreign\.json: these ratings were made on another export \(export id another-export\)/)
   }, 120_000)
 
-  it('codecs alone: --size and --bpp, no checkpoint', async () => {
+  it('codecs alone: --size and --bpp, no checkpoint; the rater images all have one byte size', async () => {
     const out = join(dir, 'codecs')
     const exp = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--limit', '2', '--size', '24', '--bpp', '1', '--out', out])
     expect(exp.stderr).toContain('exporting 2 images × 2 methods (jpeg, webp) at 24px, codecs matched to 1.0000 bpp')
     expect(exp.code).toBe(0)
     expect(parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest').imageSizePx).toBe(24)
-    expect((await readdir(join(out, 'rater', 'images'))).length).toBe(2 + 4)
+    const raterImages = await readdir(join(out, 'rater', 'images'))
+    expect(raterImages.length).toBe(2 + 4)
+    expect(new Set(await Promise.all(raterImages.map(async (f) => (await stat(join(out, 'rater', 'images', f))).size))).size).toBe(1)
   }, 60_000)
 
-  it('usage errors: one line, exit 2; a method that needs a checkpoint: exit 1', () => {
+  it('usage errors: one line, exit 2; a method that needs a checkpoint or a title naming methods: exit 1', () => {
     const noOut = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp'])
     expect([noOut.code, noOut.stderr.split('\n')[0]]).toEqual([2, 'flowmo export-ratings: --out is required'])
     const bad = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,png', '--out', join(dir, 'x')])
     expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, "flowmo export-ratings: unknown method 'png' (methods: flowmo, jpeg, webp, avif, onnx:<tokenizer folder>)"])
     const noCkpt = flowmo(['export-ratings', '--data', photos, '--methods', 'flowmo,jpeg', '--out', join(dir, 'x')])
     expect([noCkpt.code, noCkpt.stderr.split('\n')[0]]).toEqual([1, 'flowmo export-ratings: error: the method flowmo needs a checkpoint'])
+    const named = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--size', '24', '--bpp', '1', '--title', 'Jpeg or WEBP', '--out', join(dir, 'named')])
+    expect([named.code, named.stderr.split('\n').find((l) => l.startsWith('flowmo'))]).toEqual([1, 'flowmo export-ratings: error: the title names methods (jpeg, webp): raters would see them; choose a neutral title'])
+    expect(existsSync(join(dir, 'named.partial'))).toBe(false)
     const noExport = flowmo(['import-ratings', 'r.json', '--out', 'x.json'])
     expect([noExport.code, noExport.stderr.split('\n')[0]]).toEqual([2, 'flowmo import-ratings: --export is required'])
   }, 60_000)

@@ -1,5 +1,6 @@
 // Baselines and human ratings through TrainerService on the golden tiny-a model: compare FlowMo with codecs at its
-// BPP, export a rating folder (and a codecs-only one, sized by the request), import ratings made with its rater tokens.
+// BPP, export a rating folder (and a codecs-only one, sized by the request; one whose title names methods is refused),
+// import ratings made with its rater tokens.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -109,5 +110,13 @@ describe('baseline and rating jobs', () => {
     const exported = (await result(jobId)) as { manifest: { imageSizePx: number; entries: unknown[] } }
     expect(exported.manifest).toMatchObject({ imageSizePx: 48 })
     expect(exported.manifest.entries.length).toBe(4)
+  }, 60_000)
+
+  it('a title that names a method fails the job with one sentence, and nothing is written', async () => {
+    const { trainer, result } = engine()
+    const exportDir = join(out, 'named')
+    const { jobId } = await trainer.exportRatings({ methods: ['jpeg', 'webp'], images, out: exportDir, imageSizePx: 48, targetBpp: 1, title: 'WebP or JPEG?' })
+    await expect(result(jobId)).rejects.toThrow('the title names methods (jpeg, webp): raters would see them; choose a neutral title')
+    expect([existsSync(exportDir), existsSync(`${exportDir}.partial`)]).toEqual([false, false])
   }, 60_000)
 })
