@@ -1,6 +1,7 @@
 // Human eval in Chromium against `flowmo serve`: export two real photos × FlowMo (golden tiny-a), JPEG and WebP
-// through the UI, rate every trial on the blind page (rater/index.html) opened offline from file://, check the choices
-// through the researcher's manifest, then import the saved ratings through the UI with and without quality filters.
+// through the UI (a title naming methods refused inline; rater images of one byte size that Chromium displays), rate
+// every trial on the blind page (rater/index.html) opened offline from file://, check the choices through the
+// researcher's manifest, then import the saved ratings through the UI with and without quality filters.
 // Screenshots: test-results/screenshots/rating-*.png.
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -93,6 +94,11 @@ describe('human eval in Chromium', () => {
     expect(await page.textContent('[data-testid=rating-export-problem]')).toMatch(/output folder/)
     await page.fill('[data-testid=rating-out-parent]', tmp)
     await page.fill('[data-testid=rating-out-name]', 'export')
+    await page.fill('[data-testid=rating-title]', 'FlowMo vs JPEG')
+    await page.click('[data-testid=rating-export-start]') // raters would see the method names
+    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 })
+      .toBe('the title names methods (flowmo, jpeg): raters would see them; choose a neutral title')
+    expect(readdirSync(tmp).sort()).toEqual([...photos].sort())
     await page.fill('[data-testid=rating-title]', 'Browser test')
     await page.fill('[data-testid=rating-target-bpp]', '1.5')
     expect(await page.textContent('[data-testid=rating-out-path]')).toBe(exportDir)
@@ -111,6 +117,7 @@ describe('human eval in Chromium', () => {
     for (const f of filesUnder(join(exportDir, 'rater'))) {
       expect(readFileSync(join(exportDir, 'rater', f), 'latin1')).not.toMatch(/flowmo|jpeg|webp/i) // no byte names a method
     }
+    expect(new Set(tokens.map((f) => statSync(join(exportDir, 'rater', f)).size)).size).toBe(1) // nor any file size
     expect(existsSync(`${exportDir}.partial`)).toBe(false)
     const progress = (await recordedEvents(page)).map((e) => e.payload as { done: number; total: number })
     expect(progress.at(-1)).toMatchObject({ done: 8, total: 8 }) // 2 originals + 2 × 3 reconstructions
@@ -159,8 +166,8 @@ describe('human eval in Chromium', () => {
       if (trial === 5) await rater.reload() // progress is kept in the browser
       const src = (id: string) => rater.getAttribute(`#${id}`, 'src') as Promise<string>
       const [left, right, original] = await Promise.all([src('left'), src('right'), src('original')])
-      const loaded = () => rater.locator('#left').evaluate((e) => ((img) => img.complete && img.naturalWidth > 0)(e as unknown as { complete: boolean; naturalWidth: number }))
-      await expect.poll(loaded).toBe(true)
+      const loaded = (id: string) => rater.locator(`#${id}`).evaluate((e) => ((img) => img.complete && img.naturalWidth > 0)(e as unknown as { complete: boolean; naturalWidth: number }))
+      for (const id of ['left', 'right', 'original']) await expect.poll(() => loaded(id)).toBe(true) // padded PNGs display
       const keys = trial >= 3 // the second half by keyboard, with the focus left on a button by the clicks before
       for (let f = 0; f < trial % 3; f++) await (keys ? rater.keyboard.press('Space') : rater.click('#flip-button')) // trials 0, 3: never flipped
       expect(await rater.textContent('#flip-count')).toBe(String(trial % 3))
