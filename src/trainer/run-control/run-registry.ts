@@ -16,6 +16,8 @@ interface ActiveRun {
   readonly worker: Worker
 }
 
+const WORKER_EXIT_GRACE_MS = 10_000 // a finished worker that has not exited by then is terminated
+
 export class RunRegistry {
   private readonly runs = new Map<string, ActiveRun>()
   private nextId = 1
@@ -96,7 +98,11 @@ export class RunRegistry {
     const run = this.runs.get(runId)
     if (!run) return
     this.runs.delete(runId)
-    void run.worker.terminate()
+    // The worker has closed its sessions before it reported the end and then exits by itself; terminating it at once
+    // could cut a native finaliser short (onnxruntime then aborts the whole engine), so only a stuck one is ended.
+    const stuck = setTimeout(() => void run.worker.terminate(), WORKER_EXIT_GRACE_MS)
+    stuck.unref()
+    run.worker.once('exit', () => clearTimeout(stuck))
     if (m.kind === 'done') this.emit('run:done', { runId, ...m.summary })
     else this.emit('run:error', { runId, message: m.message, code: m.code, lastCheckpoint: run.info.lastCheckpoint })
   }

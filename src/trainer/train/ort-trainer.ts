@@ -91,8 +91,10 @@ export class OrtTrainer {
     })
   }
 
-  dispose(): void {
-    void this.engine?.release()
+  /** Closes the onnxruntime session (awaited: a thread ended while it closes takes the process down) and frees tensors. */
+  async dispose(): Promise<void> {
+    await this.engine?.release()
+    this.engine = null
     this.adam.dispose()
     this.ema.dispose()
   }

@@ -41,13 +41,13 @@ export class TrainingRun {
     try {
       await this.prepare()
       const summary = await this.loop()
+      await this.dispose() // before onDone: the engine may end this thread once it hears of it (native sessions must be closed)
       this.events.onDone?.(summary)
       return summary
     } catch (e) {
+      await this.dispose()
       this.events.onError?.(e as Error)
       throw e
-    } finally {
-      this.dispose()
     }
   }
 
@@ -165,11 +165,15 @@ export class TrainingRun {
     for (const removed of await this.dir.prune(this.opts.keepLast, this.opts.keepEvery)) this.log(`removed checkpoint step ${removed}`)
   }
 
-  private dispose(): void {
-    if (this.trainer) {
-      this.trainer.dispose()
-      disposeWeightMap(this.trainer.weights)
+  /** Frees tensors and native sessions once (a failed dispose is not retried). */
+  private async dispose(): Promise<void> {
+    const { trainer, perceptual } = this
+    this.trainer = null
+    this.perceptual = null
+    if (trainer) {
+      await trainer.dispose()
+      disposeWeightMap(trainer.weights)
     }
-    this.perceptual?.dispose()
+    perceptual?.dispose()
   }
 }
