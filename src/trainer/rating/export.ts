@@ -86,12 +86,13 @@ export async function exportForRating(req: ExportRequest): Promise<ExportReport>
 }
 
 /**
- * Refuses a page title that names a method (its id or label, any case): raters see the title, so "FlowMo vs JPEG"
- * would tell them what is being compared.
+ * Refuses a page title that names a method (its id, its label, or the label's name before a parenthesis, as in
+ * "TiTok (ONNX, …)"; any case): raters see the title, so "FlowMo vs JPEG" would tell them what is being compared.
  */
 export function assertNeutralTitle(title: string | undefined, methods: readonly Pick<Method, 'id' | 'label'>[]): void {
   const text = (title ?? '').toLowerCase()
-  const named = methods.filter((m) => [m.id, m.label].some((name) => name.trim() !== '' && text.includes(name.trim().toLowerCase())))
+  const names = (m: Pick<Method, 'id' | 'label'>) => [m.id, m.label, m.label.split(' (')[0]].map((n) => n.trim().toLowerCase()).filter((n) => n !== '')
+  const named = methods.filter((m) => names(m).some((name) => text.includes(name)))
   if (named.length > 0) {
     throw new ExportError(`the title names methods (${named.map((m) => m.id).join(', ')}): raters would see them; choose a neutral title`)
   }

@@ -183,12 +183,14 @@ describe('exportForRating', () => {
     )
   })
 
-  it('refuses a title that names a method (id or label, any case) before making anything', async () => {
+  it('refuses a title that names a method (id, label or a tokenizer\'s bare name; any case) before making anything', async () => {
     const methods = [codecMethod('jpeg', () => 2), identity([])]
     await expect(exportForRating(request(methods, { title: 'Identity vs jpeg' }))).rejects.toThrow(
       'the title names methods (jpeg, identity): raters would see them; choose a neutral title',
     )
     await expect(exportForRating(request(methods, { title: 'A JPEG AT MATCHED BIT RATE study' }))).rejects.toThrow(/the title names methods \(jpeg\)/)
+    const tokenizer = { ...identity([]), id: 'onnx-titok', label: 'TiTok (ONNX, 32 tokens × 12 bits)' }
+    await expect(exportForRating(request([methods[0], tokenizer], { title: 'titok study' }))).rejects.toThrow(/the title names methods \(onnx-titok\)/)
     expect(await readdir(dir)).toEqual([])
     await exportForRating(request(methods, { title: 'Which is closer to the original?' }))
     expect(parseManifest(await readFile(join(dir, 'export', 'manifest.json'), 'utf8'), 'm').title).toBe('Which is closer to the original?')
