@@ -9,7 +9,7 @@ import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatin
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
-  RunSampleRequest, RunStartEvent, RunStarted, RunStepEvent, RunValidationEvent, StopRunReport, StopRunRequest,
+  RunSampleRequest, RunStartEvent, RunStarted, RunStepEvent, RunValidationEvent, StopRunReport, StopRunRequest, TrainingDefaults,
 } from './payloads/runs'
 import { runSchemas } from './payloads/runs-schemas'
 import type { Schemas } from './rpc'
@@ -123,6 +123,7 @@ export interface TrainerApi {
   listRuns(req: void): Promise<RunInfo[]>
   openRunFolder(req: OpenRunFolderRequest): Promise<RunHistory>
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
+  trainingDefaults(req: void): Promise<TrainingDefaults> // presets, defaultRunOptions per stage, perceptual kinds, engines
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvalReport
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
@@ -173,6 +174,7 @@ export const trainerMethods = {
   listRuns: true,
   openRunFolder: true,
   runSample: true,
+  trainingDefaults: true,
   evaluate: true,
   sweep: true,
   openSweep: true,

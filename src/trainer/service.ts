@@ -8,7 +8,7 @@ import type {
   EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
-  StopRunRequest, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
+  StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
@@ -18,6 +18,7 @@ import { evaluateJob } from './jobs/evaluate-job'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
 import { RunRegistry } from './run-control/run-registry'
+import { trainingDefaults } from './run-control/training-defaults'
 import { openSweep } from './sweep/open-sweep'
 
 /** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
@@ -189,6 +190,10 @@ export class TrainerService implements TrainerApi {
 
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> {
     return runSample(req.dir, req.step)
+  }
+
+  async trainingDefaults(): Promise<TrainingDefaults> {
+    return trainingDefaults()
   }
 
   // ── evaluation jobs (src/trainer/jobs) ──

@@ -28,4 +28,5 @@ export const runSchemas = {
   listRuns: s.none,
   openRunFolder: s.object({ dir: path }),
   runSample: s.object({ dir: path, step: s.integer({ min: 0 }) }),
+  trainingDefaults: s.none,
 }

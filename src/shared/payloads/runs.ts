@@ -170,3 +170,64 @@ export interface RunResumedEvent {
   readonly fromCheckpoint: string | null // null when the engine died before the first checkpoint: the run starts over
   readonly reason: string // e.g. "the engine exited (code 1)"
 }
+
+// ── trainingDefaults: what the start form offers, from the engine's own tables ──
+
+export type RunPerceptual = NonNullable<RunRequest['perceptual']>
+export type RunEngine = NonNullable<RunRequest['engine']>
+
+/** A model preset (src/trainer/model/configs.ts) as the start form lists it. */
+export interface PresetInfo {
+  readonly name: string // e.g. 'tiny-64'
+  readonly imageSize: number // S px
+  readonly patchSize: number // P px
+  readonly encoder: StackSummary
+  readonly decoder: StackSummary
+  readonly tokens: number // L latent tokens
+  readonly bits: number // C bits per token
+  readonly bitsPerPixel: number // L·C / S², e.g. 0.1875 for tiny-64
+  readonly parameters: number // counted from the model's declared parameters
+  readonly gpuScale: boolean // too big to train on a CPU; listed, with `note` saying so
+  readonly note: string | null // e.g. 'GPU-scale: 945 M parameters'
+}
+
+export interface StackSummary {
+  readonly width: number // hidden size
+  readonly depth: number // double-stream blocks
+}
+
+/** defaultRunOptions(stage), the fields the start form shows. */
+export interface RunDefaults {
+  readonly maxSteps: number
+  readonly batchSize: number
+  readonly lr: number
+  readonly logEvery: number
+  readonly sampleEvery: number
+  readonly valEvery: number
+  readonly checkpointEvery: number
+  readonly perceptual: RunPerceptual
+  readonly perceptualWeight: number
+  readonly engine: RunEngine
+}
+
+export interface PerceptualInfo {
+  readonly kind: RunPerceptual
+  readonly label: string // e.g. 'LPIPS-VGG (reference 1A; weight files)'
+  readonly weightFiles: readonly string[] // file names it needs in the weights folder; empty: none
+}
+
+export interface EngineInfo {
+  readonly name: RunEngine
+  readonly label: string
+  readonly stages: readonly RunStage[] // stages it trains
+  readonly perceptual: boolean // has a perceptual term
+  readonly gradAccumulation: boolean
+  readonly note: string | null // its limits in a sentence
+}
+
+export interface TrainingDefaults {
+  readonly presets: readonly PresetInfo[] // CPU-sized first, then the GPU-scale ones
+  readonly defaults: Readonly<Record<RunStage, RunDefaults>>
+  readonly perceptuals: readonly PerceptualInfo[]
+  readonly engines: readonly EngineInfo[]
+}
