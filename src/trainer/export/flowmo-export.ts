@@ -1,6 +1,6 @@
 // Exports a FlowMo checkpoint as encoder.onnx (x → code_pre) and decoder.onnx (x_t, code_in, t → v) traced
 // from the one model definition (model/flowmo.ts on TraceOps), plus flowmo.json (manifest.ts).
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { version } from '../../../package.json'
 import { expectedParams } from '../model/weights'
@@ -18,6 +18,7 @@ import { traceToOnnx, type TraceInput } from './to-onnx'
 import type { Sym, TraceOps } from './trace-ops'
 
 export const EXPORT_OPSET = 17
+const PROGRESS_MIB = 256 // a progress line per this much written (FlowMo-Hi's decoder is about 2.9 GiB)
 
 /** What an export is doing, in order: 'hash' only when the checkpoint's hash is not known yet. */
 export type ExportStage = 'hash' | 'encoder' | 'decoder' | 'manifest'
@@ -26,7 +27,7 @@ export interface FlowMoExportOptions extends OnnxWriteOptions {
   readonly fusedAttention?: boolean // default true: com.microsoft MultiHeadAttention
   readonly sha256?: string // the checkpoint's hash when already known (else it is computed)
   readonly onProgress?: (message: string, stage: ExportStage) => void
-  readonly signal?: AbortSignal // checked between tensors and graphs; the caller removes what was written
+  readonly signal?: AbortSignal // checked between tensors read and written; the caller removes the graphs already written
 }
 
 /** A checkpoint opened with the config it is exported under (as TfModel.open resolves it). */
@@ -62,6 +63,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
     const report = compareStateDict(expectedParams(model, r.weights), r.weights.tensors)
     if (!isExactMatch(report)) throw new CheckpointError(`${src.checkpoint} does not fit the ${r.config.name} config:\n${formatStateDictReport(report)}`)
     await mkdir(outDir, { recursive: true })
+    await rm(join(outDir, MANIFEST_FILE), { force: true }) // an earlier export here stops being one until this one is whole
     const encoder = await exportGraph(model, r.weights, outDir, 'encoder', opts)
     const decoder = await exportGraph(model, r.weights, outDir, 'decoder', opts)
     opts.signal?.throwIfAborted()
@@ -124,6 +126,7 @@ async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part
   }
   const spec = graphSpec(model, part)
   say(`${part}: tracing and writing ${part}.onnx`, part)
+  let reported = 0
   const written = await traceToOnnx({
     inputs: spec.inputs,
     build: spec.build,
@@ -133,6 +136,11 @@ async function exportGraph(model: FlowMo, w: LoadedWeights, outDir: string, part
     graphName: `flowmo_${part}`,
     fusedAttention: opts.fusedAttention,
     externalDataThresholdBytes: opts.externalDataThresholdBytes,
+    signal: opts.signal,
+    onWrite: (bytes) => {
+      const mib = Math.floor(bytes / 2 ** 20)
+      if (mib >= reported + PROGRESS_MIB) say(`${part}: written ${(reported = mib - (mib % PROGRESS_MIB))} MiB`, part)
+    },
   })
   say(`${part}: ${((written.modelBytes + written.dataBytes) / 2 ** 20).toFixed(1)} MiB${written.dataPath ? ' (weights in external data)' : ''}`, part)
   return {

@@ -1,7 +1,7 @@
 // The generic export entry: run a forward written against `Ops` on `TraceOps`, name its outputs, and
 // write the ONNX file (external data for large weights). Used for the FlowMo encoder and decoder.
 import { OnnxGraph } from './onnx-graph'
-import { writeOnnxFile, type OnnxFileReport, type OnnxWriteOptions } from './onnx-file'
+import { writeOnnxFile, type OnnxFileReport, type OnnxWriteControl, type OnnxWriteOptions } from './onnx-file'
 import type { ModelDef } from './onnx-proto'
 import { TraceOps, type Sym, type TraceOptions, type WeightSource } from './trace-ops'
 
@@ -18,7 +18,7 @@ export interface TraceSpec extends TraceOptions {
   readonly graphName?: string // default "flowmo"
 }
 
-export interface ExportSpec extends TraceSpec, OnnxWriteOptions {
+export interface ExportSpec extends TraceSpec, OnnxWriteOptions, OnnxWriteControl {
   readonly path: string // e.g. exports/lo/decoder.onnx; external data goes to decoder.onnx.data beside it
 }
 
@@ -36,7 +36,13 @@ export function traceModel(spec: TraceSpec): ModelDef {
   return graph.toModel()
 }
 
-/** Traces `build` and writes it to `spec.path`. */
+/**
+ * Traces `build` and writes it to `spec.path`. `spec.signal` is checked before and after tracing (milliseconds even
+ * for FlowMo-Hi, and synchronous) and before every write call, the long part; a cancelled write leaves no file.
+ */
 export async function traceToOnnx(spec: ExportSpec): Promise<OnnxFileReport> {
-  return writeOnnxFile(traceModel(spec), spec.path, spec)
+  spec.signal?.throwIfAborted()
+  const model = traceModel(spec)
+  spec.signal?.throwIfAborted()
+  return writeOnnxFile(model, spec.path, spec)
 }

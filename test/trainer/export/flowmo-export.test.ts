@@ -1,7 +1,7 @@
 // exportFlowMo and the export cache on a golden checkpoint: the manifest (config round trip, hashes, state dict,
 // graph signatures), external data, a config that does not fit, cache hits keyed by checkpoint and config, a cancelled
-// export leaving nothing behind, and the full-size FlowMo-Lo graphs traced (not run).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+// export leaving nothing behind (also when cancelled while a graph is written), and the full-size FlowMo-Lo graphs traced (not run).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -54,6 +54,18 @@ describe('exportFlowMo', () => {
     const [a, b] = [await OrtModel.load(out), await OrtModel.load(join(work, 'plain'))]
     expect((await a.encode(x, 2)).codePre).toEqual((await b.encode(x, 2)).codePre)
     await Promise.all([a.dispose(), b.dispose()])
+  })
+
+  it('a cancel during tracing and writing stops that graph: no .onnx file, and an earlier export there is no longer one', async () => {
+    const out = join(work, 'plain-again')
+    await exportFlowMo(src, out, { sha256: 'earlier' })
+    const written = statSync(join(out, 'encoder.onnx')).mtimeMs
+    const controller = new AbortController()
+    const onProgress = (message: string) => /^encoder: tracing/.test(message) && controller.abort()
+    await expect(exportFlowMo(src, out, { signal: controller.signal, onProgress })).rejects.toMatchObject({ name: 'AbortError' })
+    expect(readdirSync(out).sort()).toEqual(['decoder.onnx', 'encoder.onnx']) // the earlier graphs; no temp file
+    expect(statSync(join(out, 'encoder.onnx')).mtimeMs).toBe(written) // not rewritten
+    await expect(readManifest(out)).rejects.toThrow(/not a FlowMo ONNX export/) // its manifest went first
   })
 
   it('rejects a config the checkpoint does not fit, naming the tensors', async () => {

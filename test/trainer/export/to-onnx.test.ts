@@ -1,6 +1,6 @@
 // traceToOnnx end to end: a toy two-layer MLP-with-attention written against Ops is exported to a file
-// (inline and as external data), loaded by path in onnxruntime-node and checked against the TS reference.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+// (inline and as external data; a cancelled write leaves no file), loaded by path in onnxruntime-node and checked against the TS reference.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -87,6 +87,24 @@ describe('traceToOnnx', () => {
     expect(report.modelBytes).toBeLessThan(inline - 4 * 4 * D * D * 4)
     expect(readFileSync(path).includes(Buffer.from('toy-external.onnx.data'))).toBe(true)
     await checkAgainstReference(path)
+  })
+
+  it('stops a cancelled write at once, leaving no half-written file and an earlier file as it was', async () => {
+    const stopped = async (path: string) => {
+      const controller = new AbortController()
+      let writes = 0
+      const onWrite = () => (writes++, controller.abort())
+      await expect(traceToOnnx({ ...spec, path, externalDataThresholdBytes: 4096, signal: controller.signal, onWrite })).rejects.toMatchObject({ name: 'AbortError' })
+      expect(writes).toBe(1) // the next write call saw the signal
+    }
+    await stopped(join(dir, 'toy-cancelled.onnx'))
+    expect(readdirSync(dir).filter((f) => f.startsWith('toy-cancelled'))).toEqual([])
+    const earlier = readFileSync(join(dir, 'toy.onnx'))
+    await stopped(join(dir, 'toy.onnx'))
+    expect(readdirSync(dir).filter((f) => f.startsWith('toy.onnx'))).toEqual(['toy.onnx'])
+    expect(readFileSync(join(dir, 'toy.onnx')).equals(earlier)).toBe(true)
+    await expect(traceToOnnx({ ...spec, path: join(dir, 'never.onnx'), signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' })
+    expect(existsSync(join(dir, 'never.onnx'))).toBe(false)
   })
 
   it('names initializers by PyTorch key; linear weights are stored transposed as <key>.T', () => {
