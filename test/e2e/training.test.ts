@@ -1,8 +1,8 @@
-// The Training dashboard in Chromium against `flowmo serve`: a run of the tiny 16×16 model on 8 real photos started
-// from the form, watched until steps and a sample arrive (a drag-zoom kept while points arrive); a new page reattaches;
-// pause (a checkpoint) and resume, the engine killed mid-run and resumed by the host (elapsed time counting on); the
-// folder browsed as history, two runs compared, and a finished run continued to more steps.
-// Screenshots: test-results/screenshots/training-*.png.
+// The Training dashboard in Chromium against `flowmo serve`: the form offers the engine's presets and defaults; a run
+// of the tiny 16×16 model on 8 real photos started from the form, watched until steps and a sample arrive (a drag-zoom
+// kept while points arrive); a new page reattaches; pause (a checkpoint) and resume, the engine killed mid-run and
+// resumed by the host (elapsed time counting on); the folder browsed as history, two runs compared, and a finished
+// run continued to more steps. Screenshots: test-results/screenshots/training-*.png.
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -41,6 +41,38 @@ describe('training dashboard in Chromium', () => {
     await page.click('[data-testid=section-training]')
   })
   afterAll(() => app?.close())
+
+  it("offers the engine's presets with their size and BPP, and its defaults of the stage as greyed placeholders", async () => {
+    const offer = await callEngine(page, 'trainingDefaults', undefined)
+    const options = page.locator('[data-testid=run-preset] option')
+    await expect.poll(() => options.count(), { timeout: 10_000 }).toBe(offer.presets.length)
+    const listed = await options.evaluateAll((o) => o.map((e) => [(e as unknown as { value: string }).value, e.textContent ?? '']))
+    expect(listed.map(([value]) => value)).toEqual(offer.presets.map((p) => p.name))
+    for (const [[, text], p] of listed.map((row, i) => [row, offer.presets[i]] as const)) {
+      expect(text).toContain(`${p.imageSize} px, ${p.tokens} × ${p.bits} bits, ${p.bitsPerPixel.toFixed(4)} BPP`)
+      expect(text.includes('GPU-scale')).toBe(p.gpuScale)
+    }
+    expect(listed.find(([value]) => value === 'tiny-64')![1]).toContain('0.1875 BPP')
+    expect(await page.inputValue('[data-testid=run-preset]')).toBe(offer.presets.find((p) => !p.gpuScale)!.name)
+    await page.selectOption('[data-testid=run-preset]', 'flowmo-lo')
+    expect(await page.textContent('[data-testid=run-preset-detail]')).toMatch(/GPU-scale: 9\d\d M parameters/)
+    await screenshot(page, 'training-form-presets')
+    await page.selectOption('[data-testid=run-preset]', 'tiny-64')
+    expect(await page.getAttribute('[data-testid=run-lr]', 'placeholder')).toBe(String(offer.defaults['1a'].lr))
+    await page.selectOption('[data-testid=run-stage]', '1b')
+    expect(await page.getAttribute('[data-testid=run-lr]', 'placeholder')).toBe(String(offer.defaults['1b'].lr))
+    expect(await page.getAttribute('[data-testid=run-perceptualWeight]', 'placeholder')).toBe(String(offer.defaults['1b'].perceptualWeight))
+    await page.selectOption('[data-testid=run-engine]', 'onnxruntime') // the engine's own limits refuse it on the client
+    expect(await page.textContent('[data-testid=start-problems]')).toMatch(/onnxruntime trains Stage 1A only: pick tfjs for Stage 1B/)
+    await page.selectOption('[data-testid=run-engine]', 'tfjs')
+    await page.selectOption('[data-testid=run-stage]', '1a')
+    await page.selectOption('[data-testid=run-perceptual]', 'lpips-vgg')
+    const files = offer.perceptuals.find((p) => p.kind === 'lpips-vgg')!.weightFiles
+    expect(await page.locator('label.field', { has: page.locator('[data-testid=run-weights]') }).textContent()).toContain(files.join(', '))
+    await page.selectOption('[data-testid=run-perceptual]', 'none')
+    expect(await page.locator('[data-testid=run-weights]').count()).toBe(0)
+    await page.selectOption('[data-testid=run-perceptual]', offer.defaults['1a'].perceptual)
+  })
 
   it('shows the engine refusing a request next to the form', async () => {
     await page.fill('[data-testid=run-data]', join(fixture.root, 'no-such-folder'))
