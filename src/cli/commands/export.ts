@@ -1,5 +1,8 @@
 // `flowmo export`: a checkpoint → encoder.onnx, decoder.onnx and flowmo.json (config, sampler defaults, hashes).
+// The first Ctrl-C stops the export within one write call and removes the graphs written so far; a second quits at once.
 import { existsSync, statSync } from 'node:fs'
+import { rm, rmdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { integerOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage } from '../model-options'
@@ -27,11 +30,13 @@ export const exportCommand: Command = {
     const externalMb = integerOption(values['external-data-mb'], 'external-data-mb', { min: 0, max: 1900 })
     const { exportFlowMo } = await import('../../trainer/export/flowmo-export')
     const started = Date.now()
-    const m = await exportFlowMo(src, values.out, {
+    const m = await untilCtrlC(values.out, (signal) => exportFlowMo(src, values.out!, {
       fusedAttention: !values['unfused-attention'],
       externalDataThresholdBytes: externalMb === undefined ? undefined : externalMb * 2 ** 20,
       onProgress: (message) => console.error(`export: ${message}`),
-    })
+      signal,
+    }))
+    if (!m) return 130
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
     console.log([
       `exported ${m.config.name} (${m.parameters.toLocaleString('en-US')} parameters, ${m.bitsPerPixel.toFixed(4)} bpp) to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -40,4 +45,28 @@ export const exportCommand: Command = {
     ].join('\n'))
     return 0
   },
+}
+
+const GRAPH_FILES = ['encoder.onnx', 'encoder.onnx.data', 'decoder.onnx', 'decoder.onnx.data']
+
+/** Runs the export until it ends or Ctrl-C stops it (null then): the graphs in `out` are removed, and `out` when empty.
+ * An export removes the folder's flowmo.json first, so those graphs belong to no export any more. */
+async function untilCtrlC<T>(out: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+  const controller = new AbortController()
+  const stop = (): void => {
+    console.error('\nstopping the export (Ctrl-C again to quit now)')
+    controller.abort(new Error('export interrupted'))
+  }
+  process.once('SIGINT', stop)
+  try {
+    return await work(controller.signal)
+  } catch (e) {
+    if (!controller.signal.aborted) throw e
+    await Promise.all(GRAPH_FILES.map((file) => rm(join(out, file), { force: true })))
+    await rmdir(out).catch(() => {}) // kept when it holds other files (or was never made)
+    console.error(`export stopped; ${out} holds no export`)
+    return null
+  } finally {
+    process.off('SIGINT', stop)
+  }
 }
