@@ -1,14 +1,14 @@
 // The built renderer that web mode serves (out/renderer, as `npm run build` makes it). When it is missing or older
 // than its sources, it is rebuilt here with electron-vite's renderer config (resolveConfig + vite build), under a lock.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { withLock } from '../trainer/process-lock'
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
 const sourceDirs = ['src/renderer', 'src/shared', 'src/preload/index.d.ts', 'electron.vite.config.ts']
-const lockStaleMs = 5 * 60_000
+const lockStaleMs = 5 * 60_000 // a build lock this old is taken over even when its holder lives
 
 /** Newest modification time (ms) of the files under `path`. */
 function newestMtimeMs(path: string): number {
@@ -39,49 +39,6 @@ async function buildRenderer(root: string): Promise<void> {
   await build({ ...renderer, root: join(root, 'src/renderer') }) // its preset would take the root from process.cwd()
 }
 
-/** Whether the process that holds `lockDir` is gone (killed mid-build) or the lock is very old. */
-function lockIsStale(lockDir: string): boolean {
-  const info = statSync(lockDir, { throwIfNoEntry: false })
-  if (!info) return false // just released
-  let owner = 0
-  try {
-    owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'))
-  } catch {
-    // not written yet, or released meanwhile
-  }
-  if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) return true
-  return Date.now() - info.mtimeMs > lockStaleMs
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' // alive, someone else's
-  }
-}
-
-/** Runs `work` holding `lockDir` (mkdir is atomic); takes over a lock whose holder died. */
-export async function withLock<T>(lockDir: string, work: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(lockDir)
-      writeFileSync(join(lockDir, 'pid'), String(process.pid))
-      break
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      if (lockIsStale(lockDir)) rmSync(lockDir, { recursive: true, force: true })
-      else await sleep(200)
-    }
-  }
-  try {
-    return await work()
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true })
-  }
-}
-
 /** Real path of a current renderer build, building it first when needed; `log` gets one progress line. */
 export async function ensureRendererBuild(log: (line: string) => void, root = projectRoot): Promise<string> {
   const outDir = join(root, 'out', 'renderer')
@@ -96,7 +53,7 @@ export async function ensureRendererBuild(log: (line: string) => void, root = pr
         throw new Error(`building the renderer failed (${error.message}); build it with \`npm run build\``)
       })
       log(`built the app in ${((Date.now() - startMs) / 1000).toFixed(1)} s`)
-    })
+    }, { staleAfterMs: lockStaleMs })
   }
   return realpath(outDir)
 }

@@ -1,10 +1,9 @@
-// When web mode rebuilds the renderer (missing or older than its sources), and the build lock between servers.
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+// When web mode rebuilds the renderer (missing or older than its sources); its build lock is trainer/process-lock.ts.
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { staleReason, withLock } from '../../src/server/renderer-build'
+import { staleReason } from '../../src/server/renderer-build'
 
 describe('renderer build', () => {
   let root: string
@@ -32,24 +31,5 @@ describe('renderer build', () => {
   it('serves what ships when there are no sources (an installed app)', () => {
     rmSync(join(root, 'src'), { recursive: true })
     expect(staleReason(root, outDir())).toBeNull()
-  })
-
-  it('takes over a lock whose holder died, and waits for a live holder', async () => {
-    const lockDir = join(root, 'lock')
-    mkdirSync(lockDir)
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid // exited already
-    writeFileSync(join(lockDir, 'pid'), String(dead))
-    expect(await withLock(lockDir, async () => 'ran')).toBe('ran')
-    expect(existsSync(lockDir)).toBe(false)
-
-    mkdirSync(lockDir)
-    writeFileSync(join(lockDir, 'pid'), String(process.pid)) // alive: this process
-    let ran = false
-    const waiting = withLock(lockDir, async () => (ran = true))
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(ran).toBe(false)
-    rmSync(lockDir, { recursive: true })
-    await waiting
-    expect(ran).toBe(true)
   })
 })
