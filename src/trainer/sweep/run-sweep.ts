@@ -16,7 +16,7 @@ import { CellScores } from './cell-scores'
 import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGrid, type SweepGridRequest, type SweepSetting } from './grid'
 import { GridImages } from './grid-images'
 import { writeSweep } from './sweep-file'
-import { openSweepJournal, type ScoredCell, type SweepJournal } from './sweep-journal'
+import { lockSweepOutput, openSweepJournal, type ScoredCell, type SweepJournal } from './sweep-journal'
 import { DEFAULT_SWEEP_METRICS, FEATURE_MIN_IMAGES, openSweepNetworks, sweepCard, sweepImagePaths, type SweepNetworks } from './sweep-setup'
 import { markBest, SWEEP_FORMAT, SWEEP_VERSION, TIMING_NOTE, type ImageRef, type SweepCard, type SweepImage, type SweepResult } from './sweep-result'
 
@@ -55,7 +55,17 @@ interface SweepContext {
   readonly tick: (message: string, images: number) => void
 }
 
+/** Runs the sweep; with an output file, while holding its journal folder's lock (another sweep writing it is refused). */
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  const release = o.out ? await lockSweepOutput(o.out, o.onNotice) : null
+  try {
+    return await sweep(o)
+  } finally {
+    await release?.()
+  }
+}
+
+async function sweep(o: SweepOptions): Promise<SweepResult> {
   const started = performance.now()
   const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
   o.onNotice?.(fast.notice)

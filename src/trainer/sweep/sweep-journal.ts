@@ -1,9 +1,11 @@
 // The resume journal of a sweep with an output JSON, the folder `<out>.partial/` (after eval/journal.ts): journal.jsonl
 // holds the sweep's identity on line 1, then one line per scored cell; grid images kept inline sit beside it as PNGs.
+// A sweep holds the folder's lock file (process-lock.ts) while it runs, so two sweeps never write one output.
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm, rmdir, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { diffFields, type CardDifference } from '../metrics/protocol'
+import { tryLock, type LockHolder } from '../process-lock'
 import type { SweepGrid } from './grid'
 import type { SweepCard, SweepCell } from './sweep-result'
 
@@ -32,6 +34,30 @@ export class SweepJournalMismatchError extends Error {
   constructor(readonly dir: string, readonly differences: readonly CardDifference[]) {
     const fields = differences.map((d) => `${d.field}: ${JSON.stringify(d.a)} → ${JSON.stringify(d.b)}`).join('; ')
     super(`${dir} holds the journal of another sweep (${fields}); to start over delete ${dir}, or choose another output file`)
+  }
+}
+
+export class SweepLockedError extends Error {
+  override readonly name = 'SweepLockedError'
+  constructor(readonly out: string, readonly holder: LockHolder) {
+    super(`another sweep (pid ${holder.pid}, started ${holder.startedAt}) is writing ${out}; wait for it or choose another --out`)
+  }
+}
+
+/**
+ * Takes `<out>.partial/lock` for this sweep and returns its release: a live holder is refused (SweepLockedError), the
+ * lock of a sweep that is gone is taken over with a notice. Releasing also removes the folder when it holds nothing else.
+ */
+export async function lockSweepOutput(out: string, onNotice?: (line: string) => void): Promise<() => Promise<void>> {
+  const dir = partialDir(out)
+  await mkdir(dir, { recursive: true })
+  const lock = await tryLock(join(dir, 'lock'))
+  if ('holder' in lock) throw new SweepLockedError(out, lock.holder)
+  const gone = lock.tookOverFrom
+  if (gone) onNotice?.(`took over ${lock.path}: the sweep that held it (pid ${gone.pid}, started ${gone.startedAt}) is no longer running`)
+  return async () => {
+    await lock.release()
+    await rmdir(dir).catch(() => {}) // kept while it holds a journal
   }
 }
 

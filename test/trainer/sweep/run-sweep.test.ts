@@ -3,8 +3,8 @@
 // result, best cells marked, FID/KID and LPIPS left out with a reason (proxy KID once allowed; the next sweep reads the
 // originals' features from the reference-statistics cache), progress, cancellation,
 // the originals before the first cell, a warm-up decode that keeps a slow first decode out of the first cell's time,
-// and resuming an interrupted sweep from its journal.
-import { existsSync, mkdtempSync } from 'node:fs'
+// resuming an interrupted sweep from its journal, and a second sweep on the same output refused.
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -161,6 +161,21 @@ describe('runSweep', () => {
     const untimed = (r: SweepResult) => JSON.stringify({ ...r, timing: null, cells: r.cells.map((c) => ({ ...c, timeMsPerImage: 0 })) })
     expect(untimed(result)).toBe(untimed(sweep)) // every cell, metric, per-image value and PNG to the last bit
     expect(untimed(await loadSweep(out))).toBe(untimed(sweep))
+    expect(existsSync(partialDir(out))).toBe(false)
+  }, 60_000)
+
+  it('refuses a second sweep writing the same output while one runs; the lock is gone after a cancel and after success', async () => {
+    const out = join(tmp, 'locked.json')
+    const stop = new AbortController()
+    let started = (): void => {}
+    const holding = new Promise<void>((resolve) => (started = resolve))
+    const first = runSweep(options({ out, signal: stop.signal, onProgress: () => started(), onCell: () => stop.abort(new Error('stop')) }))
+    await holding // the first sweep has taken the lock
+    await expect(runSweep(options({ out }))).rejects.toThrow(/another sweep \(pid \d+, started .*\) is writing .*locked\.json; wait for it or choose another --out/)
+    await expect(first).rejects.toThrow('stop')
+    expect(readdirSync(partialDir(out))).not.toContain('lock') // the journal stays for a resume
+    expect(readdirSync(partialDir(out))).toContain('journal.jsonl')
+    await runSweep(options({ out }))
     expect(existsSync(partialDir(out))).toBe(false)
   }, 60_000)
 

@@ -1,10 +1,12 @@
 // The sweep's resume journal: cells round-trip exactly (∞ PSNR, inline PNGs through files), another sweep's journal is
-// refused naming the field, a line cut short by a crash is ignored and cut off, and the folder goes once removed.
+// refused naming the field, a line cut short by a crash is ignored and cut off, and the folder goes once removed;
+// the folder's lock: a second sweep on one output refused, a dead sweep's lock taken over, the lock gone on release.
+import { spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openSweepJournal, partialDir, SweepJournalMismatchError, type ScoredCell, type SweepIdentity } from '../../../src/trainer/sweep/sweep-journal'
+import { lockSweepOutput, openSweepJournal, partialDir, SweepJournalMismatchError, type ScoredCell, type SweepIdentity } from '../../../src/trainer/sweep/sweep-journal'
 import type { SweepCard } from '../../../src/trainer/sweep/sweep-result'
 
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-sweep-journal-'))
@@ -66,6 +68,34 @@ describe('openSweepJournal', () => {
     expect(journal.done.size).toBe(0)
     expect(JSON.parse(readFileSync(join(journal.dir, 'journal.jsonl'), 'utf8')).sweep.grid.steps).toEqual([2, 4])
     await journal.remove()
+    expect(existsSync(partialDir(out))).toBe(false)
+  })
+})
+
+describe('lockSweepOutput', () => {
+  it('refuses a second sweep writing the same output, naming the holder; release removes the lock and an empty folder', async () => {
+    const out = join(tmp, 'locked.json')
+    const release = await lockSweepOutput(out)
+    await expect(lockSweepOutput(out)).rejects.toThrow(`another sweep (pid ${process.pid}, started `)
+    await expect(lockSweepOutput(out)).rejects.toThrow(/is writing .*locked\.json; wait for it or choose another --out$/)
+    await release()
+    expect(existsSync(partialDir(out))).toBe(false)
+    const again = await lockSweepOutput(out)
+    const journal = await openSweepJournal(out, identity())
+    await again()
+    expect(readdirSync(journal.dir)).toEqual(['journal.jsonl']) // a journal keeps its folder; the lock is gone
+  })
+
+  it('takes over the lock of a sweep that is no longer running, with a notice', async () => {
+    const out = join(tmp, 'stale.json')
+    mkdirSync(partialDir(out))
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid // exited already
+    writeFileSync(join(partialDir(out), 'lock'), JSON.stringify({ pid: dead, startedAt: '2026-01-01T00:00:00.000Z' }))
+    const notices: string[] = []
+    const release = await lockSweepOutput(out, (line) => notices.push(line))
+    expect(notices).toEqual([`took over ${join(partialDir(out), 'lock')}: the sweep that held it (pid ${dead}, started 2026-01-01T00:00:00.000Z) is no longer running`])
+    expect(JSON.parse(readFileSync(join(partialDir(out), 'lock'), 'utf8')).pid).toBe(process.pid)
+    await release()
     expect(existsSync(partialDir(out))).toBe(false)
   })
 })
