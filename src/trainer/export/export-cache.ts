@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import { version } from '../../../package.json'
 import type { ModelSource } from '../inference/tf-model'
 import { hashFile } from '../metrics/protocol'
+import { isProcessAlive } from '../process-lock'
 import { exportFlowMo, resolveSource, type ExportStage } from './flowmo-export'
 import { explicitSizes, MANIFEST_FILE } from './manifest'
 
@@ -59,16 +60,7 @@ export async function cachedExport(src: ModelSource, opts: CachedExportOptions =
 async function removeAbandoned(cacheDir: string, key: string): Promise<void> {
   for (const name of await readdir(cacheDir)) {
     const match = /^([0-9a-f]+)\.tmp-(\d+)/.exec(name)
-    if (match?.[1] === key && !isRunning(Number(match[2]))) await rm(join(cacheDir, name), { recursive: true, force: true })
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0) // signal 0: only checks that the process exists
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' // exists, owned by someone else
+    if (match?.[1] === key && !isProcessAlive(Number(match[2]))) await rm(join(cacheDir, name), { recursive: true, force: true })
   }
 }
 
