@@ -2,6 +2,7 @@
 // engine's backend; killing the engine mid-job is reported in the page and the app recovers on a new engine process.
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isProcessAlive } from '../../src/trainer/process-lock'
 import { callEngine, openApp, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
 
 describe('flowmo serve in Chromium', () => {
@@ -56,15 +57,6 @@ describe('flowmo serve in Chromium', () => {
     const { pid } = await callEngine(page, 'echo', { text: 'last' })
     await callEngine(page, 'demoJob', { steps: 1, stepMs: 60_000 }) // a quiet minute-long timer would keep the engine alive
     served.process.kill('SIGKILL') // no chance to stop its engine: the engine notices the closed IPC channel
-    await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
+    await expect.poll(() => isProcessAlive(pid), { timeout: 10_000 }).toBe(false)
   })
 })
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}

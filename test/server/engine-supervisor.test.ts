@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RestartPolicy } from '../../src/main/restart-policy'
 import { EngineSupervisor, type EnginePush } from '../../src/server/engine-supervisor'
 import type { EchoReport, JobStarted } from '../../src/shared/protocol'
+import { isProcessAlive } from '../../src/trainer/process-lock'
 
 function waitForPush(engine: EngineSupervisor, match: (push: EnginePush) => boolean, timeoutMs = 20_000): Promise<EnginePush> {
   return new Promise((resolve, reject) => {
@@ -75,17 +76,8 @@ describe('EngineSupervisor without its server', () => {
       const match = /engine pid (\d+)/.exec(String(data))
       if (match) resolve(Number(match[1]))
     }))
-    expect(isAlive(pid)).toBe(true)
+    expect(isProcessAlive(pid)).toBe(true)
     server.kill('SIGKILL')
-    await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
+    await expect.poll(() => isProcessAlive(pid), { timeout: 10_000 }).toBe(false)
   })
 })
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
