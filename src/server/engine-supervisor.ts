@@ -1,17 +1,16 @@
 // Runs the engine (src/trainer/index.ts) in a Node child process for `flowmo serve` and restarts it when it dies,
-// with the desktop host's RestartPolicy, resuming the training runs it was running (src/main/trainer-host.ts does the
-// same for Electron's utility process).
+// with the desktop host's RestartPolicy, resuming the training runs it was running; jobs, runs, the ready gate and the
+// restart decision are engine-books.ts, shared with src/main/trainer-host.ts (the same for Electron's utility process).
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RestartPolicy } from '../main/restart-policy'
 import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
-import { createClient, isPush, RpcError, type Push, type RpcClient, type RpcPort } from '../shared/rpc'
-import { RunningJobs } from './running-jobs'
-import { ReadyGate } from './ready-gate'
-import { RunningRuns } from './running-runs'
+import { createClient, isPush, RpcError, type RpcClient, type RpcPort } from '../shared/rpc'
+import { EngineBooks } from './engine-books'
+import type { EnginePush } from './running-runs'
 
-export type EnginePush = Push<TrainerEvents>
+export type { EnginePush } from './running-runs'
 
 /** What the web server needs from an engine: calls, events and its current state. */
 export interface EngineLink {
@@ -49,19 +48,15 @@ export class EngineSupervisor implements EngineLink {
   private child: ChildProcess | null = null
   private client: RpcClient<TrainerApi, TrainerEvents> | null = null
   private stopping = false
-  private readonly jobs = new RunningJobs()
-  private readonly runs = new RunningRuns()
   private readonly listeners = new Set<(push: EnginePush) => void>()
-  private readonly policy: RestartPolicy
-  private readonly gate: ReadyGate
+  private readonly books: EngineBooks
 
   constructor(private readonly options: EngineSupervisorOptions = {}) {
-    this.policy = options.policy ?? new RestartPolicy()
-    this.gate = new ReadyGate(options.readyTimeoutMs)
+    this.books = new EngineBooks(options.policy ?? new RestartPolicy(), 'times within a minute; restart flowmo serve', options.readyTimeoutMs)
   }
 
   get state(): EngineStateEvent | null {
-    return this.gate.state
+    return this.books.gate.state
   }
 
   /** The engine's process id, while one runs. */
@@ -89,13 +84,8 @@ export class EngineSupervisor implements EngineLink {
   }
 
   /** Forwards one call once the engine is ready (ready-gate.ts); rejects with 'engine-exited' when it dies first or gave up. */
-  async call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
-    await this.gate.whenReady()
-    if (!this.client) throw new RpcError('the engine is not running', 'engine-exited')
-    const value = await (this.client[method] as (req: unknown) => Promise<unknown>)(req)
-    this.jobs.noteReply(value)
-    this.runs.noteCall(method, req, value)
-    return value
+  call(method: keyof TrainerApi, req: unknown): Promise<unknown> {
+    return this.books.call(() => this.client, method, req)
   }
 
   /**
@@ -105,7 +95,7 @@ export class EngineSupervisor implements EngineLink {
   async stop(runsTimeoutMs = 60_000): Promise<void> {
     await this.stopRuns(runsTimeoutMs)
     this.stopping = true
-    this.gate.close('the server is shutting down')
+    this.books.gate.close('the server is shutting down')
     const child = this.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -116,11 +106,11 @@ export class EngineSupervisor implements EngineLink {
   }
 
   private async stopRuns(timeoutMs: number): Promise<void> {
-    const runIds = this.runs.runIds
-    if (!runIds.length || this.gate.state?.state !== 'ready') return
+    const runIds = this.books.runs.runIds
+    if (!runIds.length || this.state?.state !== 'ready') return
     this.options.log?.(`stopping ${runIds.length} training run(s): each writes a checkpoint first`)
     const ended = new Promise<void>((resolve) => {
-      const off = this.onPush(() => this.runs.runIds.length === 0 && (off(), resolve()))
+      const off = this.onPush(() => this.books.runs.runIds.length === 0 && (off(), resolve()))
       setTimeout(() => (off(), resolve()), timeoutMs).unref()
     })
     await Promise.allSettled(runIds.map((runId) => this.call('stopRun', { runId })))
@@ -128,16 +118,10 @@ export class EngineSupervisor implements EngineLink {
   }
 
   private relay(push: EnginePush): void {
-    this.jobs.notePush(push)
-    if (push.name === 'engine:status') this.setState(push.payload)
-    else if (this.runs.notePush(push)) this.broadcast(push)
-  }
-
-  private setState(state: EngineStateEvent): void {
-    this.gate.set(state)
-    this.broadcast({ kind: 'push', name: 'engine:status', payload: state })
-    if (state.state === 'ready') void this.runs.resumeAll((method, req) => this.call(method, req), (push) => this.broadcast(push))
-    if (state.state === 'stopped') this.runs.forgetInterrupted()
+    if (this.books.notePush(push)) this.broadcast(push)
+    if (push.name === 'engine:status' && push.payload.state === 'ready') {
+      void this.books.runs.resumeAll((method, req) => this.call(method, req), (resumed) => this.broadcast(resumed))
+    }
   }
 
   private broadcast(push: EnginePush): void {
@@ -150,16 +134,9 @@ export class EngineSupervisor implements EngineLink {
     this.client?.close(new RpcError(message, 'engine-exited'))
     this.client = null
     this.child = null
-    for (const payload of this.jobs.abandon(`${message} while the job was running`)) this.broadcast({ kind: 'push', name: 'job:error', payload })
-    for (const payload of this.runs.abandon(message)) this.broadcast({ kind: 'push', name: 'run:error', payload })
-    if (this.stopping) return this.runs.forgetInterrupted()
-    const decision = this.policy.onCrash(Date.now())
-    this.options.log?.(`${message}; ${decision.restart ? `restarting in ${decision.delayMs} ms` : 'giving up'}`)
-    this.setState(
-      decision.restart
-        ? { state: 'restarting', message: `${message}; restarting (attempt ${decision.attempt})` }
-        : { state: 'stopped', message: `${message} ${decision.attempt} times within a minute; restart flowmo serve` },
-    )
-    if (decision.restart) setTimeout(() => !this.stopping && this.start(), decision.delayMs)
+    const { pushes, restartInMs } = this.books.exited(message, this.stopping)
+    if (!this.stopping) this.options.log?.(`${message}; ${restartInMs !== null ? `restarting in ${restartInMs} ms` : 'giving up'}`)
+    for (const push of pushes) this.broadcast(push)
+    if (restartInMs !== null) setTimeout(() => !this.stopping && this.start(), restartInMs)
   }
 }
