@@ -18,6 +18,8 @@ const optionSpecs = {
   'eval-weights': { type: 'string' }, 'freeze-encoder-after': { type: 'string' }, 'time-dist': { type: 'string' },
   'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
   'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' }, engine: { type: 'string' },
+  quantizer: { type: 'string' }, 'fsq-levels': { type: 'string' }, 'noise-sync': { type: 'string' }, 'patch-size': { type: 'string' },
+  'sampler-rho': { type: 'string' }, guidance: { type: 'string' }, 'mse-encoder-steps': { type: 'string' },
 } as const
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
@@ -58,6 +60,16 @@ export const train: Command = {
     '  --allow-perceptual-fallback  use the proxy when the asked-for network\'s weight files are missing',
     '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
     '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
+    '',
+    'Ablation toggles (paper Tables 3-5; docs/ablations.md). Model options apply to a new run (a resume keeps its config):',
+    '  --quantizer lfq|fsq|continuous  lfq: sign bits (default); fsq: finite scalar quantisation at the same bits',
+    '                           (C/3 channels of 8 levels unless --fsq-levels); continuous: LayerNorm latent, no BPP',
+    '  --fsq-levels <a,b,..>    FSQ level count per channel, e.g. 8,8,8,8 (sets the channel count)',
+    '  --noise-sync <p>         continuous: DiTo noise-sync probability (default 0.1; 0 turns it off)',
+    '  --patch-size <p>         patch size instead of the preset\'s (e.g. doubled)',
+    '  --sampler-rho <r>        the config\'s sampler shift rho (default 4; 1 = unshifted), used by validation and eval',
+    '  --guidance on|off        off: the config samples without CFG (scale 1, no interval)',
+    '  --mse-encoder-steps <n>  the first n steps regress x from the code (MSE, t = 1), then the encoder is frozen',
   ].join('\n'),
   async run(argv) {
     const { values: v } = parseCommandArgs(argv, optionSpecs)
@@ -118,7 +130,7 @@ async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
   const d = defaultRunOptions(stage)
   const int = (name: keyof Values & string, min = 1) => integerOption(v[name] as string | undefined, name, { min })
   return {
-    ...d, data: v.data, val: v.val, out: v.out, config: await modelConfig(v), stage, init: v.init,
+    ...d, data: v.data, val: v.val, out: v.out, config: await toggledConfig(await modelConfig(v), v), stage, init: v.init,
     initStateDict: choice(v['init-state-dict'], 'init-state-dict', ['raw', 'ema'] as const), resume: v.resume ?? false,
     maxSteps: int('max-steps') ?? d.maxSteps, checkpointEvery: int('checkpoint-every') ?? d.checkpointEvery,
     keepLast: int('keep-last') ?? d.keepLast, keepEvery: int('keep-every') ?? d.keepEvery,
@@ -126,7 +138,7 @@ async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
     lr: numberOption(v.lr, 'lr') ?? d.lr, seed: int('seed', 0) ?? d.seed,
     logEvery: int('log-every') ?? d.logEvery, sampleEvery: int('sample-every') ?? d.sampleEvery, valEvery: int('val-every') ?? d.valEvery,
     valImages: int('val-images') ?? d.valImages, evalWeights: choice(v['eval-weights'], 'eval-weights', ['raw', 'ema'] as const) ?? d.evalWeights,
-    freezeEncoderAfter: int('freeze-encoder-after', 0) ?? d.freezeEncoderAfter,
+    freezeEncoderAfter: int('freeze-encoder-after', 0) ?? d.freezeEncoderAfter, mseEncoderSteps: int('mse-encoder-steps') ?? d.mseEncoderSteps,
     timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const) ?? d.timeDistribution,
     chainSteps: int('chain-steps') ?? d.chainSteps,
     perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const) ?? d.perceptual,
@@ -140,6 +152,24 @@ function choice<const T extends readonly string[]>(value: string | undefined, na
   if (value === undefined) return undefined
   if (!allowed.includes(value)) throw new UsageError(`--${name} expects ${allowed.join(' | ')}, got '${value}'`)
   return value as T[number]
+}
+
+/** The model-side ablation toggles on top of the preset or config. */
+async function toggledConfig(c: FlowMoConfig, v: Values): Promise<FlowMoConfig> {
+  const { withPatchSize, withQuantizer, withSampler } = await import('../../trainer/model/config-variants')
+  const kind = choice(v.quantizer, 'quantizer', ['lfq', 'fsq', 'continuous'] as const)
+  const levels = v['fsq-levels']?.split(',').map((s) => integerOption(s.trim(), 'fsq-levels', { min: 2 })!)
+  if (levels && kind !== 'fsq') throw new UsageError('--fsq-levels needs --quantizer fsq')
+  const noiseSync = numberOption(v['noise-sync'], 'noise-sync')
+  if (noiseSync !== undefined && kind !== 'continuous') throw new UsageError('--noise-sync needs --quantizer continuous')
+  const patchSize = integerOption(v['patch-size'], 'patch-size', { min: 1 })
+  const rho = numberOption(v['sampler-rho'], 'sampler-rho')
+  const guidance = choice(v.guidance, 'guidance', ['on', 'off'] as const)
+  let out = c
+  if (kind) out = withQuantizer(out, { kind, levels, noiseSync })
+  if (patchSize !== undefined) out = withPatchSize(out, patchSize)
+  if (rho !== undefined || guidance !== undefined) out = withSampler(out, { rho, guidance: guidance === undefined ? undefined : guidance === 'on' })
+  return out
 }
 
 /** --preset / --config; a --resume without either takes the config recorded in the run's run.json. */
