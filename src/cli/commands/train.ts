@@ -16,6 +16,7 @@ const optionSpecs = {
   'eval-weights': { type: 'string' }, 'freeze-encoder-after': { type: 'string' }, 'time-dist': { type: 'string' },
   'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
   'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' }, engine: { type: 'string' },
+  augment: { type: 'boolean' },
 } as const
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
@@ -55,6 +56,8 @@ export const train: Command = {
     '  --perceptual-weight <x>  default 0.1 in 1a, 0.01 in 1b',
     '  --weights-dir <dir>      folder with vgg16-397923af.pth + vgg.pth (lpips-vgg) or resnet50-0676ba61.pth',
     '  --allow-perceptual-fallback  use the proxy when the asked-for network\'s weight files are missing',
+    '  --augment                training crops of ½–1 of the shorter side resized to the model size, mirrored half',
+    '                           of the time (for small photo sets; the reference only crops at the model size)',
     '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
     '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
   ].join('\n'),
@@ -75,7 +78,7 @@ export const train: Command = {
       onStep: (e) => {
         bar?.update(e.step - first, `step ${e.step}/${e.maxSteps} ${e.it_s.toFixed(2)} it/s flow ${e.flow_loss.toFixed(4)} q ${e.quantizer_loss.toFixed(4)} perc ${e.perceptual_loss.toFixed(4)}`)
       },
-      onValidation: (e) => console.error(`step ${e.step}: val PSNR ${e.val_psnr.toFixed(2)} dB (mean-colour baseline ${e.val_baseline_psnr.toFixed(2)}), SSIM ${e.val_ssim.toFixed(4)}`),
+      onValidation: (e) => console.error(`step ${e.step}: val PSNR ${e.val_psnr.toFixed(2)} dB (per-image mean-colour baseline ${e.val_baseline_psnr.toFixed(2)}), SSIM ${e.val_ssim.toFixed(4)}`),
       onCheckpoint: (e) => console.error(`checkpoint ${e.path}`),
     })
     const stop = onStopSignals(() => run.stop())
@@ -124,7 +127,7 @@ async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
     timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const), chainSteps: int('chain-steps'),
     perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const),
     perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight'),
-    allowPerceptualFallback: v['allow-perceptual-fallback'], engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const),
+    allowPerceptualFallback: v['allow-perceptual-fallback'], augment: v.augment, engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const),
   }
   const { resolveRunRequest, localPaths, RunRequestError } = await import('../../trainer/run-control/run-request')
   try {

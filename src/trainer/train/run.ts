@@ -2,6 +2,7 @@
 // until max steps or stop(). Resume restores weights, EMA, Adam and the loader; NaN/Inf stops without saving.
 // The CLI and the engine's protocol drive it through `start()`, `stop()` and the RunEvents callbacks.
 import { BatchLoader } from '../data/loader'
+import { PHOTO_AUGMENTATION } from '../data/augment'
 import { createPerceptualLoss, perceptualSizeProblem, type PerceptualLoss } from '../losses/perceptual'
 import { disposeWeightMap } from '../model/weights'
 import { rename, writeFile } from 'node:fs/promises'
@@ -89,6 +90,7 @@ export class TrainingRun {
     }
     this.loader = new BatchLoader({
       paths: this.data.train.usable.map((e) => e.path), imageSizePx: S, batchSize: o.batchSize, seed: o.seed, split: 'train',
+      augment: o.augment ? PHOTO_AUGMENTATION : undefined,
       resume: start.resumed?.loader ?? undefined, onSkip: (s) => this.log(`skipped ${s.path}: ${s.reason} (${s.detail})`),
     })
     await this.writeRunJson()
