@@ -151,10 +151,17 @@ export interface TensorToWrite {
   readonly data: Float32Array // converted to F16 on write when dtype is F16
 }
 
+/** A tensor read only at its turn in the write, so a file larger than memory can be streamed out. */
+export interface LazyTensorToWrite extends Omit<TensorToWrite, 'data'> {
+  read(): Promise<Float32Array>
+}
+
+type AnyTensorToWrite = TensorToWrite | LazyTensorToWrite
+
 /** Writes tensors in the given order, streaming to a temp file that is renamed over `path` when complete. */
 export async function writeSafetensors(
   path: string,
-  tensors: readonly TensorToWrite[],
+  tensors: readonly AnyTensorToWrite[],
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const header = encodeHeader(tensors, metadata, path)
@@ -165,7 +172,7 @@ export async function writeSafetensors(
     new DataView(length.buffer).setBigUint64(0, BigInt(header.byteLength), true)
     await writeAll(handle, length)
     await writeAll(handle, header)
-    for (const t of tensors) await writeAll(handle, encodeTensor(t))
+    for (const t of tensors) await writeAll(handle, encodeTensor(t, 'read' in t ? await t.read() : t.data, path))
     await handle.sync()
     await handle.close()
     await rename(tmpPath, path)
@@ -183,7 +190,7 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Record<string, string>>, path: string): Uint8Array {
+function encodeHeader(tensors: readonly AnyTensorToWrite[], metadata: Readonly<Record<string, string>>, path: string): Uint8Array {
   const header: Record<string, unknown> = {}
   if (Object.keys(metadata).length > 0) header['__metadata__'] = { ...metadata }
   let offset = 0
@@ -191,7 +198,7 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
     const at = `${path}: tensor ${JSON.stringify(t.name)}`
     if (t.name === '__metadata__' || Object.hasOwn(header, t.name)) throw new CheckpointError(`${at}: duplicate or reserved name`)
     const numel = numelOf(t.shape, at)
-    if (t.data.length !== numel) throw new CheckpointError(`${at}: shape [${t.shape.join(', ')}] needs ${numel} values, got ${t.data.length}`)
+    if ('data' in t) checkLength(t, t.data, path)
     const bytes = numel * dtypeBytes[t.dtype]
     header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] }
     offset += bytes
@@ -202,13 +209,19 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
   return padded
 }
 
-function encodeTensor(t: TensorToWrite): Uint8Array {
-  if (t.dtype === 'F32' && hostLittleEndian) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
-  const out = new Uint8Array(t.data.length * dtypeBytes[t.dtype])
+function checkLength(t: AnyTensorToWrite, data: Float32Array, path: string): void {
+  const numel = numelOf(t.shape, path)
+  if (data.length !== numel) throw new CheckpointError(`${path}: tensor ${JSON.stringify(t.name)}: shape [${t.shape.join(', ')}] needs ${numel} values, got ${data.length}`)
+}
+
+function encodeTensor(t: AnyTensorToWrite, data: Float32Array, path: string): Uint8Array {
+  checkLength(t, data, path)
+  if (t.dtype === 'F32' && hostLittleEndian) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  const out = new Uint8Array(data.length * dtypeBytes[t.dtype])
   const view = new DataView(out.buffer)
-  for (let i = 0; i < t.data.length; i++) {
-    if (t.dtype === 'F32') view.setFloat32(i * 4, t.data[i]!, true)
-    else view.setUint16(i * 2, floatToHalf(t.data[i]!), true)
+  for (let i = 0; i < data.length; i++) {
+    if (t.dtype === 'F32') view.setFloat32(i * 4, data[i]!, true)
+    else view.setUint16(i * 2, floatToHalf(data[i]!), true)
   }
   return out
 }
