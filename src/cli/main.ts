@@ -5,6 +5,8 @@ import { parseDevice } from '../trainer/export/ort-device'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
 import { compare } from './commands/compare'
+import { decode } from './commands/decode'
+import { encode } from './commands/encode'
 import { evalCommand } from './commands/eval'
 import { exportCommand } from './commands/export'
 import { exportRatings } from './commands/export-ratings'
@@ -16,7 +18,7 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

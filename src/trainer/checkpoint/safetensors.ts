@@ -144,12 +144,21 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
-export interface TensorToWrite {
+export interface FloatTensorToWrite {
   readonly name: string
   readonly shape: readonly number[]
   readonly dtype: 'F32' | 'F16'
   readonly data: Float32Array // converted to F16 on write when dtype is F16
 }
+
+export interface IntTensorToWrite {
+  readonly name: string
+  readonly shape: readonly number[]
+  readonly dtype: 'I8' | 'I32'
+  readonly data: Int8Array | Int32Array // the array of that dtype
+}
+
+export type TensorToWrite = FloatTensorToWrite | IntTensorToWrite
 
 /** Writes tensors in the given order, streaming to a temp file that is renamed over `path` when complete. */
 export async function writeSafetensors(
@@ -203,11 +212,15 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
 }
 
 function encodeTensor(t: TensorToWrite): Uint8Array {
-  if (t.dtype === 'F32' && hostLittleEndian) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
+  const integer = t.dtype === 'I8' || t.dtype === 'I32'
+  if (integer !== !(t.data instanceof Float32Array)) throw new CheckpointError(`tensor ${JSON.stringify(t.name)}: ${t.dtype} needs ${integer ? 'an Int8Array/Int32Array' : 'a Float32Array'}`)
+  if ((t.dtype === 'F32' || integer) && hostLittleEndian) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
   const out = new Uint8Array(t.data.length * dtypeBytes[t.dtype])
   const view = new DataView(out.buffer)
   for (let i = 0; i < t.data.length; i++) {
     if (t.dtype === 'F32') view.setFloat32(i * 4, t.data[i]!, true)
+    else if (t.dtype === 'I32') view.setInt32(i * 4, t.data[i]!, true)
+    else if (t.dtype === 'I8') view.setInt8(i, t.data[i]!)
     else view.setUint16(i * 2, floatToHalf(t.data[i]!), true)
   }
   return out
