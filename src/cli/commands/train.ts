@@ -4,6 +4,7 @@ import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageE
 import type { Command } from '../command'
 import { backendBanner } from '../banner'
 import { ProgressLine } from '../progress'
+import { stage2Usage } from './train-stage2'
 import type { RunRequestInput } from '../../trainer/run-control/run-request'
 import type { RunOptions } from '../../trainer/train/run-options'
 
@@ -60,8 +61,10 @@ export const train: Command = {
     '                           of the time (for small photo sets; the reference only crops at the model size)',
     '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
     '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
+    ...stage2Usage,
   ].join('\n'),
   async run(argv) {
+    if (argv.some((a, i) => a === '--stage=2' || (a === '--stage' && argv[i + 1] === '2'))) return (await import('./train-stage2')).trainStage2(argv)
     const { values: v } = parseCommandArgs(argv, optionSpecs)
     const opts = await runOptionsFromArgs(v)
     const { engineStatus } = await import('../../trainer/service')
