@@ -2,10 +2,12 @@
 // write the protocol card, look up the originals' cached features, run (resuming from the journal), then the JSON
 // report and the per-image CSV.
 import { existsSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createHash } from 'node:crypto'
+import { writeFileAtomic } from '../atomic-file'
+import { lockOutput } from '../output-lock'
 import { backendInfo } from '../backend'
 import { scanImageFolder, formatSkipped } from '../data/dataset'
 import { openFastModel, type FastModel, type FastPathOptions, type PathChoice } from '../inference/fast-path'
@@ -98,6 +100,16 @@ async function evaluateOpened(o: EvalOptions, fast: FastModel, nets: EvalNetwork
   const images = await evalImages(o, fast.model.config.imageSize)
   const card = await buildCard(o, fast, images, nets)
   const journalFile = o.jsonPath ? journalPath(o.jsonPath) : defaultJournal(card)
+  const unlock = await lockOutput(`${journalFile}.lock`, o.jsonPath ?? journalFile, { what: 'eval', alternative: '--json', onNotice: o.onNotice })
+  try {
+    return await evaluateLocked(o, fast, nets, images, card, journalFile)
+  } finally {
+    await unlock()
+  }
+}
+
+/** The eval holding its output's lock: the journal, the images not in it yet, then report.json and per-image.csv. */
+async function evaluateLocked(o: EvalOptions, fast: FastModel, nets: EvalNetworks, images: string[], card: EvalCard, journalFile: string): Promise<EvalOutcome> {
   const journal = await openJournal(journalFile, card)
   const resumed = journal.done.size
   if (resumed > 0) o.onNotice?.(`resuming: ${resumed} of ${images.length} images already in ${journalFile}`)
@@ -121,6 +133,6 @@ async function evaluateOpened(o: EvalOptions, fast: FastModel, nets: EvalNetwork
 }
 
 async function writeOutputs(o: EvalOptions, report: EvalReport, records: Parameters<typeof perImageCsv>[0]): Promise<void> {
-  if (o.jsonPath) await writeFile(o.jsonPath, reportJson(report))
-  if (o.csvPath) await writeFile(o.csvPath, perImageCsv(records))
+  if (o.csvPath) await writeFileAtomic(o.csvPath, perImageCsv(records))
+  if (o.jsonPath) await writeFileAtomic(o.jsonPath, reportJson(report)) // last: a report.json means a complete eval
 }
