@@ -37,3 +37,22 @@ export async function openModelForCli(src: ModelSource, backend: string | undefi
   const { TfModel } = await import('../trainer/inference/tf-model')
   return TfModel.open(src)
 }
+
+/** Opens a command's models (the --checkpoint one, flowmo:<checkpoint> methods) with the backend banner before the first. */
+export function modelOpenerForCli(backend: string | undefined): (src: ModelSource) => Promise<TfModel> {
+  let first = true
+  return async (src) => {
+    if (first) {
+      first = false
+      return openModelForCli(src, backend)
+    }
+    const { TfModel } = await import('../trainer/inference/tf-model')
+    return TfModel.open(src)
+  }
+}
+
+/** A flowmo:<checkpoint> method's file must exist before anything opens. */
+export function checkMethodCheckpoints(specs: readonly { kind: string; checkpoint?: string }[]): void {
+  const missing = specs.find((s) => s.kind === 'flowmo' && s.checkpoint !== undefined && !existsSync(s.checkpoint))
+  if (missing) throw new Error(`checkpoint ${missing.checkpoint} does not exist`)
+}

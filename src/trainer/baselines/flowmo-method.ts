@@ -11,6 +11,7 @@ export interface FlowMoMethodOptions {
   readonly seed?: number // noise seed, default 0
   readonly batch?: number // images per forward, default 4
   readonly id?: string // default 'flowmo'
+  readonly label?: string // the user's name for this checkpoint, e.g. 'step-20k'; shown before the config name
 }
 
 export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}): Method {
@@ -20,7 +21,7 @@ export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}):
   const batch = options.batch ?? 4
   return {
     id: options.id ?? 'flowmo',
-    label: `FlowMo ${model.config.name}`,
+    label: options.label === undefined ? `FlowMo ${model.config.name}` : `FlowMo ${options.label} (${model.config.name})`,
     settings: { checkpoint: model.info.checkpoint, config: model.config.name, ...sampling, seed },
     bpp(imageSizePx) {
       if (imageSizePx !== S) throw new Error(`FlowMo ${model.config.name} takes ${S}×${S} images, not ${imageSizePx}×${imageSizePx}`)
