@@ -1,13 +1,12 @@
 // `flowmo train`: a Stage-1A or Stage-1B run from the command line, with a progress bar, metrics.jsonl, sample
 // grids and checkpoints in the run directory; Ctrl-C (or SIGTERM) finishes the step and writes a checkpoint.
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { backendBanner } from '../banner'
 import { ProgressLine } from '../progress'
-import type { FlowMoConfig } from '../../trainer/model/configs'
+import type { RunRequestInput } from '../../trainer/run-control/run-request'
 import type { RunOptions } from '../../trainer/train/run-options'
+import type { FlowMoConfig } from '../../trainer/model/configs'
 
 const optionSpecs = {
   data: { type: 'string' }, val: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' }, config: { type: 'string' },
@@ -19,6 +18,8 @@ const optionSpecs = {
   'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
   'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' }, engine: { type: 'string' },
   augment: { type: 'boolean' },
+  quantizer: { type: 'string' }, 'fsq-levels': { type: 'string' }, 'noise-sync': { type: 'string' }, 'patch-size': { type: 'string' },
+  'sampler-rho': { type: 'string' }, guidance: { type: 'string' }, 'mse-encoder-steps': { type: 'string' },
 } as const
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
@@ -34,7 +35,8 @@ export const train: Command = {
     '  --preset <name>          tiny-64 | small-128 | flowmo-lo | flowmo-hi | flowmo-small',
     '  --config <file>          model config (explicit sizes or the reference layout) instead of a preset',
     '  --out <run-dir>          run directory: run.json, checkpoints/, metrics.jsonl, samples/',
-    '  --resume                 continue from the newest complete checkpoint in <run-dir>',
+    '  --resume                 continue from the newest complete checkpoint in <run-dir>: its stage, model and',
+    '                           settings (run.json); flags that contradict them are refused, --data may be left out',
     '  --stage 1a|1b            1a: flow + quantiser + perceptual on the one-step estimate (default);',
     '                           1b: encoder frozen, perceptual on an 8-step chain sample, backpropagated',
     '  --init <ckpt>            start from these weights (Stage 1B from a 1A run); fresh EMA and Adam',
@@ -61,6 +63,16 @@ export const train: Command = {
     '                           of the time (for small photo sets; the reference only crops at the model size)',
     '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
     '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
+    '',
+    'Ablation toggles (paper Tables 3-5; docs/ablations.md). Model options apply to a new run (a resume keeps its config):',
+    '  --quantizer lfq|fsq|continuous  lfq: sign bits (default); fsq: finite scalar quantisation at the same bits',
+    '                           (C/3 channels of 8 levels unless --fsq-levels); continuous: LayerNorm latent, no BPP',
+    '  --fsq-levels <a,b,..>    FSQ level count per channel, e.g. 8,8,8,8 (sets the channel count)',
+    '  --noise-sync <p>         continuous: DiTo noise-sync probability (default 0.1; 0 turns it off)',
+    '  --patch-size <p>         patch size instead of the preset\'s (e.g. doubled)',
+    '  --sampler-rho <r>        the config\'s sampler shift rho (default 4; 1 = unshifted), used by validation and eval',
+    '  --guidance on|off        off: the config samples without CFG (scale 1, no interval)',
+    '  --mse-encoder-steps <n>  the first n steps regress x from the code (MSE, t = 1), then the encoder is frozen',
   ].join('\n'),
   async run(argv) {
     const { values: v } = parseCommandArgs(argv, optionSpecs)
@@ -110,51 +122,60 @@ function onStopSignals(stop: () => void): () => void {
   }
 }
 
+/** The flags as a run request (only those given), resolved by the engine's one resolver; its refusals are usage errors. */
 async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
-  if (!v.data) throw new UsageError('--data <dir> is required')
+  if (!v.data && !v.resume) throw new UsageError('--data <dir> is required')
   if (!v.out) throw new UsageError('--out <run-dir> is required')
-  if (v.preset && v.config) throw new UsageError('give --preset or --config, not both')
   if (v.resume && v.init) throw new UsageError('give --resume or --init, not both')
-  const stage = v.stage ?? '1a'
-  if (stage !== '1a' && stage !== '1b') throw new UsageError(`--stage expects 1a or 1b, got '${stage}'`)
-  const { defaultRunOptions } = await import('../../trainer/train/run-options')
-  const d = defaultRunOptions(stage)
+  if (!v.resume && !v.preset && !v.config) throw new UsageError('give --preset <name> or --config <file>')
   const int = (name: keyof Values & string, min = 1) => integerOption(v[name] as string | undefined, name, { min })
-  return {
-    ...d, data: v.data, val: v.val, out: v.out, config: await modelConfig(v), stage, init: v.init,
-    initStateDict: choice(v['init-state-dict'], 'init-state-dict', ['raw', 'ema'] as const), resume: v.resume ?? false,
-    maxSteps: int('max-steps') ?? d.maxSteps, checkpointEvery: int('checkpoint-every') ?? d.checkpointEvery,
-    keepLast: int('keep-last') ?? d.keepLast, keepEvery: int('keep-every') ?? d.keepEvery,
-    batchSize: int('batch') ?? d.batchSize, gradAccumulation: int('grad-acc') ?? d.gradAccumulation,
-    lr: numberOption(v.lr, 'lr') ?? d.lr, seed: int('seed', 0) ?? d.seed,
-    logEvery: int('log-every') ?? d.logEvery, sampleEvery: int('sample-every') ?? d.sampleEvery, valEvery: int('val-every') ?? d.valEvery,
-    valImages: int('val-images') ?? d.valImages, evalWeights: choice(v['eval-weights'], 'eval-weights', ['raw', 'ema'] as const) ?? d.evalWeights,
-    freezeEncoderAfter: int('freeze-encoder-after', 0) ?? d.freezeEncoderAfter,
-    timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const) ?? d.timeDistribution,
-    chainSteps: int('chain-steps') ?? d.chainSteps,
-    perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const) ?? d.perceptual,
-    perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight') ?? d.perceptualWeight,
-    weightsDir: v['weights-dir'], allowPerceptualFallback: v['allow-perceptual-fallback'] ?? false,
-    augment: v.augment ?? d.augment, engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const) ?? d.engine,
+  const request: RunRequestInput = {
+    data: v.data, val: v.val, out: v.out, preset: v.preset, config: v.config, init: v.init, weightsDir: v['weights-dir'],
+    stage: choice(v.stage, 'stage', ['1a', '1b'] as const), resume: v.resume ?? false,
+    initStateDict: choice(v['init-state-dict'], 'init-state-dict', ['raw', 'ema'] as const),
+    maxSteps: int('max-steps'), checkpointEvery: int('checkpoint-every'), keepLast: int('keep-last'), keepEvery: int('keep-every'),
+    batchSize: int('batch'), gradAccumulation: int('grad-acc'), lr: numberOption(v.lr, 'lr'), seed: int('seed', 0),
+    logEvery: int('log-every'), sampleEvery: int('sample-every'), valEvery: int('val-every'), valImages: int('val-images'),
+    evalWeights: choice(v['eval-weights'], 'eval-weights', ['raw', 'ema'] as const), freezeEncoderAfter: int('freeze-encoder-after', 0),
+    timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const), chainSteps: int('chain-steps'),
+    perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const),
+    perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight'),
+    allowPerceptualFallback: v['allow-perceptual-fallback'], augment: v.augment, engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const),
   }
+  const { resolveRunRequest, localPaths, RunRequestError } = await import('../../trainer/run-control/run-request')
+  let options: RunOptions
+  try {
+    options = await resolveRunRequest(request, localPaths)
+  } catch (e) {
+    throw e instanceof RunRequestError ? new UsageError(e.message) : e
+  }
+  const toggles = ['quantizer', 'fsq-levels', 'noise-sync', 'patch-size', 'sampler-rho', 'guidance', 'mse-encoder-steps'] as const
+  const given = toggles.filter((k) => v[k] !== undefined)
+  if (!given.length) return options
+  if (v.resume) throw new UsageError(`--${given[0]} applies to a new run; a resume keeps what the run was started with`)
+  return { ...options, config: await toggledConfig(options.config, v), mseEncoderSteps: int('mse-encoder-steps') ?? options.mseEncoderSteps }
+}
+
+/** The model-side ablation toggles on top of the preset or config. */
+async function toggledConfig(c: FlowMoConfig, v: Values): Promise<FlowMoConfig> {
+  const { withPatchSize, withQuantizer, withSampler } = await import('../../trainer/model/config-variants')
+  const kind = choice(v.quantizer, 'quantizer', ['lfq', 'fsq', 'continuous'] as const)
+  const levels = v['fsq-levels']?.split(',').map((s) => integerOption(s.trim(), 'fsq-levels', { min: 2 })!)
+  if (levels && kind !== 'fsq') throw new UsageError('--fsq-levels needs --quantizer fsq')
+  const noiseSync = numberOption(v['noise-sync'], 'noise-sync')
+  if (noiseSync !== undefined && kind !== 'continuous') throw new UsageError('--noise-sync needs --quantizer continuous')
+  const patchSize = integerOption(v['patch-size'], 'patch-size', { min: 1 })
+  const rho = numberOption(v['sampler-rho'], 'sampler-rho')
+  const guidance = choice(v.guidance, 'guidance', ['on', 'off'] as const)
+  let out = c
+  if (kind) out = withQuantizer(out, { kind, levels, noiseSync })
+  if (patchSize !== undefined) out = withPatchSize(out, patchSize)
+  if (rho !== undefined || guidance !== undefined) out = withSampler(out, { rho, guidance: guidance === undefined ? undefined : guidance === 'on' })
+  return out
 }
 
 function choice<const T extends readonly string[]>(value: string | undefined, name: string, allowed: T): T[number] | undefined {
   if (value === undefined) return undefined
   if (!allowed.includes(value)) throw new UsageError(`--${name} expects ${allowed.join(' | ')}, got '${value}'`)
   return value as T[number]
-}
-
-/** --preset / --config; a --resume without either takes the config recorded in the run's run.json. */
-async function modelConfig(v: Values): Promise<FlowMoConfig> {
-  if (v.config) {
-    if (!existsSync(v.config)) throw new Error(`config ${v.config} does not exist`)
-    const { loadConfigFile } = await import('../../trainer/model/config-file')
-    return loadConfigFile(v.config)
-  }
-  const { preset, buildConfig } = await import('../../trainer/model/configs')
-  if (v.preset) return preset(v.preset)
-  const runJson = join(v.out!, 'run.json')
-  if (v.resume && existsSync(runJson)) return buildConfig((JSON.parse(readFileSync(runJson, 'utf8')) as { config: Parameters<typeof buildConfig>[0] }).config)
-  throw new UsageError('give --preset <name> or --config <file>')
 }

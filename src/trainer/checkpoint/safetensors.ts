@@ -1,8 +1,8 @@
 // safetensors reader and writer (huggingface/safetensors format): u64 LE header length N, N bytes of JSON
 // {"__metadata__": {str: str}, name: {dtype, shape, data_offsets: [begin, end]}, …} padded with spaces to a
 // multiple of 8, then the data buffer. Offsets are relative to the buffer; tensors are read lazily by range.
-import { randomBytes } from 'node:crypto'
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { type FileHandle } from 'node:fs/promises'
+import { writeAtomicWith } from '../atomic-file'
 import { CheckpointError } from './checkpoint-error'
 import { RandomAccessFile } from './random-access-file'
 import {
@@ -160,29 +160,27 @@ export interface IntTensorToWrite {
 
 export type TensorToWrite = FloatTensorToWrite | IntTensorToWrite
 
+/** A float tensor read only at its turn in the write, so a file larger than memory can be streamed out. */
+export interface LazyTensorToWrite extends Omit<FloatTensorToWrite, 'data'> {
+  read(): Promise<Float32Array>
+}
+
+type AnyTensorToWrite = TensorToWrite | LazyTensorToWrite
+
 /** Writes tensors in the given order, streaming to a temp file that is renamed over `path` when complete. */
 export async function writeSafetensors(
   path: string,
-  tensors: readonly TensorToWrite[],
+  tensors: readonly AnyTensorToWrite[],
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const header = encodeHeader(tensors, metadata, path)
-  const tmpPath = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-  const handle = await open(tmpPath, 'w')
-  try {
+  await writeAtomicWith(path, async (handle) => {
     const length = new Uint8Array(8)
     new DataView(length.buffer).setBigUint64(0, BigInt(header.byteLength), true)
     await writeAll(handle, length)
     await writeAll(handle, header)
-    for (const t of tensors) await writeAll(handle, encodeTensor(t))
-    await handle.sync()
-    await handle.close()
-    await rename(tmpPath, path)
-  } catch (err) {
-    await handle.close().catch(() => undefined)
-    await unlink(tmpPath).catch(() => undefined)
-    throw err
-  }
+    for (const t of tensors) await writeAll(handle, encodeTensor('read' in t ? loaded(t, await t.read(), path) : t))
+  })
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
@@ -192,7 +190,7 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Record<string, string>>, path: string): Uint8Array {
+function encodeHeader(tensors: readonly AnyTensorToWrite[], metadata: Readonly<Record<string, string>>, path: string): Uint8Array {
   const header: Record<string, unknown> = {}
   if (Object.keys(metadata).length > 0) header['__metadata__'] = { ...metadata }
   let offset = 0
@@ -200,7 +198,7 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
     const at = `${path}: tensor ${JSON.stringify(t.name)}`
     if (t.name === '__metadata__' || Object.hasOwn(header, t.name)) throw new CheckpointError(`${at}: duplicate or reserved name`)
     const numel = numelOf(t.shape, at)
-    if (t.data.length !== numel) throw new CheckpointError(`${at}: shape [${t.shape.join(', ')}] needs ${numel} values, got ${t.data.length}`)
+    if ('data' in t) checkLength(t.data.length, numel, t, at)
     const bytes = numel * dtypeBytes[t.dtype]
     header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] }
     offset += bytes
@@ -209,6 +207,16 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
   const padded = new Uint8Array(Math.ceil(json.byteLength / 8) * 8).fill(0x20) // spaces, as torch/safetensors pad
   padded.set(json)
   return padded
+}
+
+function checkLength(length: number, numel: number, t: AnyTensorToWrite, at: string): void {
+  if (length !== numel) throw new CheckpointError(`${at}: shape [${t.shape.join(', ')}] needs ${numel} values, got ${length}`)
+}
+
+function loaded(t: LazyTensorToWrite, data: Float32Array, path: string): FloatTensorToWrite {
+  const at = `${path}: tensor ${JSON.stringify(t.name)}`
+  checkLength(data.length, numelOf(t.shape, at), t, at)
+  return { name: t.name, shape: t.shape, dtype: t.dtype, data }
 }
 
 function encodeTensor(t: TensorToWrite): Uint8Array {
