@@ -42,6 +42,7 @@ describe('flowmo compare', () => {
     const sampler = ['--steps', '2', '--cfg', '1', '--seed', '3']
     const r = flowmo('compare', ...model, ...sampler, '--methods', 'flowmo,jpeg,webp', ...photos, '--metrics', 'psnr,ssim,fid-proxy,kid-proxy', '--out', out)
     expect(r.code).toBe(0)
+    expect(r.err).toMatch(/^inference path: onnxruntime \(cpu; export /m) // FlowMo runs on onnxruntime at any size, not in tfjs
     const report = readReport(out)
     expect(report).toMatchObject({ format: 'flowmo-compare', imageSizePx: 32, protocol: { images: [{ id: 'val64_0000' }, { id: 'val64_0001' }], backend: 'wasm' } })
     const methods = report.methods as MethodJson[]
@@ -83,7 +84,7 @@ describe('flowmo compare', () => {
     const [a, b] = [methods[0], methods[1]].map((m) => readFileSync(join(out, m.reconstructions[0].file)))
     expect(a.equals(b)).toBe(false) // the scaled decoder weight changes the picture
     expect(csvRows(out).slice(1).map((row) => row.split(',')[2])).toEqual(['flowmo-bundled', 'flowmo-step-2', 'jpeg'])
-    expect(r.err.match(/^backend /gm)).toHaveLength(1) // one banner for both models
+    expect(r.err.match(/^inference path: /gm)).toHaveLength(2) // each model says how it runs
   }, 120_000)
 
   it('compares codecs alone from a folder at --bpp 1 and --size 64', async () => {

@@ -9,7 +9,7 @@ import type { MethodSpec } from '../../trainer/baselines/method-list'
 import type { CompareWork } from '../../trainer/baselines/run-compare'
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { checkMethodCheckpoints, modelOpenerForCli, modelOptionSpecs, modelSourceFromArgs, modelUsage } from '../model-options'
+import { checkMethodCheckpoints, modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -106,11 +106,10 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Cl
   const { sampling, seed } = samplerFromArgs(values)
   const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
   const limit = integerOption(values.limit, 'limit', { min: 1 })
-  const open = modelOpenerForCli(requestedBackend())
   return {
     specs, targetBpp, imageSizePx: integerOption(values.size, 'size', { min: 8, max: 4096 }),
     flowmo: { sampling, seed, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
-    openModel: source && (() => open(source)), openCheckpoint: (checkpoint) => open({ checkpoint }),
+    openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }),
     images: (sizePx) => imageList(values.data, files, sizePx, limit),
     metrics: metricsOption(values.metrics), weightsDir: values['weights-dir'],
   }
@@ -140,8 +139,7 @@ async function runCompareCommand(out: string, work: CliWork, base: ProtocolBase)
   const { formatCompare } = await import('../../trainer/baselines/print-compare')
   const { imageIds } = await import('../../trainer/rating/export')
   const { backendInfo } = await import('../../trainer/backend')
-  const opensModel = work.openModel !== undefined || work.specs.some((s) => s.kind === 'flowmo')
-  if (!opensModel && (work.metrics ?? []).length > 0) await printBanner()
+  if ((work.metrics ?? []).length > 0) await printBanner() // the metric networks run on tfjs; flowmo on onnxruntime
   let paths: readonly string[] = []
   let bar: ProgressLine | null = null
   const controller = new AbortController()
@@ -177,7 +175,7 @@ function startLine(opened: Opened, nImages: number): string {
   return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${nMethods} method${nMethods === 1 ? '' : 's'} (${ids}) at ${opened.imageSizePx}px${target}`
 }
 
-/** The backend banner when metric networks run on tfjs but no checkpoint printed it. */
+/** The tfjs backend banner, for the metric networks. */
 async function printBanner(): Promise<void> {
   const { engineStatus } = await import('../../trainer/service')
   const { backendBanner } = await import('../banner')

@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { parseCommandArgs, integerOption, numberOption, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { checkMethodCheckpoints, modelOpenerForCli, modelOptionSpecs, modelSourceFromArgs, modelUsage } from '../model-options'
+import { checkMethodCheckpoints, modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -47,9 +47,8 @@ export const exportRatings: Command = {
     const { sampling, seed } = samplerFromArgs(values)
     const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
     const { data, out, title } = values
-    const open = modelOpenerForCli(requestedBackend())
     return withMethods(
-      { specs, openModel: source && (() => open(source)), openCheckpoint: (checkpoint) => open({ checkpoint }), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
+      { specs, openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
       (opened) => runExport(data, out, limit, batch, title, opened),
     )
   },

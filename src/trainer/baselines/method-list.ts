@@ -2,7 +2,7 @@
 // and opening it: the codecs' target rate and the image size come from FlowMo (the --checkpoint model, else the first
 // listed checkpoint) or the first ONNX tokenizer unless given.
 import { basename } from 'node:path'
-import type { TfModel } from '../inference/tf-model'
+import type { InferenceModel } from '../inference/fast-path'
 import { codecMethod, isCodecName, type CodecName } from './codecs'
 import { flowmoMethod, type FlowMoMethodOptions } from './flowmo-method'
 import type { Method } from './method'
@@ -56,8 +56,8 @@ export function checkRepeats(specs: readonly MethodSpec[]): void {
 }
 
 export interface OpenMethodsOptions {
-  readonly model?: TfModel // required when the list has flowmo; also sets the target rate and size
-  readonly openCheckpoint?: (path: string) => Promise<TfModel> // required when the list has flowmo:<checkpoint>
+  readonly model?: InferenceModel // required when the list has flowmo; also sets the target rate and size
+  readonly openCheckpoint?: (path: string) => Promise<InferenceModel> // required when the list has flowmo:<checkpoint>
   readonly flowmo?: FlowMoMethodOptions
   readonly targetBpp?: number // codec target; default FlowMo's BPP, else the first ONNX tokenizer's
   readonly imageSizePx?: number // default FlowMo's or the first tokenizer's size
@@ -72,7 +72,7 @@ export interface OpenedMethods {
 /** Opens every listed method; on failure the ones already opened are disposed. */
 export async function openMethods(specs: readonly MethodSpec[], options: OpenMethodsOptions): Promise<OpenedMethods> {
   const tokenizers: OnnxTokenizer[] = []
-  const models: TfModel[] = [] // one per flowmo:<checkpoint>, in list order
+  const models: InferenceModel[] = [] // one per flowmo:<checkpoint>, in list order
   const release = () => Promise.all([...tokenizers.map((t) => t.release()), ...models.map((m) => m.dispose())])
   try {
     const early = openProblem(specs, options)
@@ -83,7 +83,7 @@ export async function openMethods(specs: readonly MethodSpec[], options: OpenMet
     await release()
     throw e
   }
-  const flowmoModels = [options.model, ...models].filter((m): m is TfModel => m !== undefined)
+  const flowmoModels = [options.model, ...models].filter((m): m is InferenceModel => m !== undefined)
   const sizes = [...flowmoModels.map((m) => m.config.imageSize), ...tokenizers.map((t) => t.spec.imageSize)]
   const imageSizePx = options.imageSizePx ?? sizes[0]
   const targetBpp = options.targetBpp ?? flowmoModels[0]?.info.bitsPerPixel ?? tokenizers[0]?.bitsPerPixel ?? null

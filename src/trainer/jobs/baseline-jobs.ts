@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../atomic-file'
 import type { CompareReport, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, MethodChoice } from '../../shared/payloads/jobs'
 import { checkRepeats, checkpointLabel, type MethodSpec } from '../baselines/method-list'
 import { runCompare, withMethods, type MethodsSource } from '../baselines/run-compare'
-import { TfModel } from '../inference/tf-model'
+import { openFastModel } from '../inference/fast-path'
 import { samplingConfig } from '../inspect/sampling'
 import { exportForRating, imageIds, type ExportReport } from '../rating/export'
 import { importRatings, type RatingReport } from '../rating/import'
@@ -24,7 +24,7 @@ async function methodsSource(req: CompareRequest | ExportRatingsRequest): Promis
   checkRepeats(specs)
   const source = req.model && (await modelSource(req.model))
   return {
-    specs, openModel: source && (() => TfModel.open(source)), openCheckpoint: (checkpoint) => TfModel.open({ checkpoint }),
+    specs, openModel: source && (async () => (await openFastModel(source)).model), openCheckpoint: async (checkpoint) => (await openFastModel({ checkpoint })).model,
     targetBpp: req.targetBpp, imageSizePx: req.imageSizePx,
     flowmo: { sampling: req.sampling && samplingConfig(req.sampling), seed: req.seed, batch: 4 },
   }

@@ -81,6 +81,15 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(report.methods.map((x: { id: string; wins: number }) => [x.id, x.wins])).toEqual([['flowmo-a', 2], ['flowmo-scaled', 0]])
   }, 120_000)
 
+  it('FlowMo (golden tiny-a) beside a codec runs on onnxruntime', () => {
+    const set = join(goldenDir(), 'tiny-a')
+    const model = ['--checkpoint', join(set, 'checkpoint.pth'), '--config', join(set, 'config.json'), '--steps', '2', '--cfg', '1']
+    const exp = flowmo(['--device', 'cpu', 'export-ratings', ...model, '--data', photos, '--methods', 'flowmo,jpeg', '--limit', '2', '--out', join(dir, 'flowmo')])
+    expect(exp.code, exp.stderr).toBe(0)
+    expect(exp.stderr).toMatch(/^inference path: onnxruntime \(cpu; export /m)
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (flowmo, jpeg) at 32px')
+  })
+
   it('codecs alone: --size and --bpp, no checkpoint; the rater images all have one byte size', async () => {
     const out = join(dir, 'codecs')
     const exp = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--limit', '2', '--size', '24', '--bpp', '1', '--out', out])
