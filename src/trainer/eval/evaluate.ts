@@ -146,7 +146,7 @@ async function finishShard(o: EvalOptions, shard: Shard, f: Finished): Promise<E
     format: SHARD_FORMAT, shard, protocol: { ...f.card, shard }, shape: { tokens, bits, imageSizePx }, wanted: [...reportedMetrics(o.metrics)],
     featuresAreProxy: f.nets.features?.isProxy ?? false, unavailable: f.nets.unavailable, nImages: f.records.length,
   }, f.records)
-  if (o.csvPath) await writeFile(o.csvPath, perImageCsv(f.records))
+  if (o.csvPath) await writeFileAtomic(o.csvPath, perImageCsv(f.records))
   if (existsSync(f.journalFile)) await rm(f.journalFile)
   return { report: null, journal: f.journalFile, resumed: f.resumed, shardFile: o.jsonPath }
 }
