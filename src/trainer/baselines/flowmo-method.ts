@@ -18,13 +18,15 @@ export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}):
   const sampling = { ...model.config.sampling, ...options.sampling }
   const seed = options.seed ?? 0
   const batch = options.batch ?? 4
+  const bpp = model.info.bitsPerPixel
+  if (bpp === null) throw new Error(`${model.info.checkpoint}: a continuous latent has no bits per pixel, so it cannot be compared at a matched bit rate`)
   return {
     id: options.id ?? 'flowmo',
     label: `FlowMo ${model.config.name}`,
     settings: { checkpoint: model.info.checkpoint, config: model.config.name, ...sampling, seed },
     bpp(imageSizePx) {
       if (imageSizePx !== S) throw new Error(`FlowMo ${model.config.name} takes ${S}×${S} images, not ${imageSizePx}×${imageSizePx}`)
-      return model.info.bitsPerPixel
+      return bpp
     },
     async reconstruct(images, context = {}) {
       const size = commonSquareSize(images)
@@ -38,7 +40,7 @@ export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}):
         const res = await model.reconstruct(x, chunk.length, { sampling, seed, firstIndex, signal: context.signal })
         for (let i = 0; i < chunk.length; i++) {
           const rgb = fromModelOutput(res.images.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S, S)
-          out.push({ image: { rgb, h: S, w: S }, bpp: model.info.bitsPerPixel, settings: { noiseIndex: firstIndex + i, nfe: res.nfe } })
+          out.push({ image: { rgb, h: S, w: S }, bpp, settings: { noiseIndex: firstIndex + i, nfe: res.nfe } })
         }
       }
       return out

@@ -6,6 +6,7 @@ import { fusedAttentionOn, resolveDevice, type OrtDevice } from '../export/ort-d
 import { readManifest, type FlowMoManifest } from '../export/manifest'
 import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
 import type { FlowMoConfig } from '../model/configs'
+import { quantizerFor } from '../model/quantizer'
 import { initialNoiseBatch } from '../sample/noise'
 import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
 import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
@@ -79,11 +80,11 @@ export class OrtModel {
     return OrtModel.load(dir, { ...opts, device })
   }
 
-  /** x [B, 3, S, S] in [−1, 1] → continuous code and its ±1 quantisation, [B, L, C] each. */
+  /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */
   async encode(x: Float32Array, batch: number): Promise<{ codePre: Float32Array; code: Float32Array }> {
     const S = this.config.imageSize
     const { code_pre } = await this.encoder.run({ x: { data: x, shape: [batch, 3, S, S] } })
-    const code = code_pre.data.map((v) => (v > 0 ? 1 : -1)) // lfq.ts `quantize`: 0 → −1
+    const code = quantizerFor(this.config).values(code_pre.data)
     return { codePre: code_pre.data, code }
   }
 

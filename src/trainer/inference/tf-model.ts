@@ -5,7 +5,7 @@ import { openWeights } from '../checkpoint/checkpoint'
 import { loadConfigFile } from '../model/config-file'
 import { preset, type FlowMoConfig, type SamplingConfig } from '../model/configs'
 import { FlowMo, codeInput } from '../model/flowmo'
-import { quantize } from '../model/lfq'
+import { codeSize, quantizerFor } from '../model/quantizer'
 import { TfOps } from '../model/tf-ops'
 import { disposeWeightMap, loadWeightMap, type WeightMap } from '../model/weights'
 import { initialNoiseBatch } from '../sample/noise'
@@ -28,7 +28,7 @@ export interface ModelInfo {
   configSource: string // "file …", "preset …", "checkpoint metadata", "checkpoint shapes"
   assumed: string[]
   parameters: number
-  bitsPerPixel: number
+  bitsPerPixel: number | null // null: a continuous latent
 }
 
 export interface ReconstructOptions {
@@ -55,7 +55,7 @@ export class TfModel {
       const weights = await loadWeightMap(model, w)
       const configSource = src.config ? `file ${src.config}` : src.preset ? `preset ${src.preset}` : `checkpoint ${implied!.source}`
       const parameters = model.parameters().reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0)
-      const bitsPerPixel = (config.codeLength * config.contextDim) / (config.imageSize * config.imageSize)
+      const { bitsPerPixel } = codeSize(config)
       const info: ModelInfo = {
         checkpoint: src.checkpoint, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
         configSource, assumed: implied?.assumed ?? [], parameters, bitsPerPixel,
@@ -66,12 +66,12 @@ export class TfModel {
     }
   }
 
-  /** x [B, 3, S, S] in [−1, 1] → continuous code and its ±1 quantisation, [B, L, C] each. */
+  /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */
   async encode(x: Float32Array, batch: number): Promise<{ codePre: Float32Array; code: Float32Array }> {
     const S = this.config.imageSize
     const [pre, q] = tf.tidy(() => {
       const codePre = this.model.encode(new TfOps(this.weights), tf.tensor4d(x, [batch, 3, S, S]))
-      return [codePre, quantize(codePre)]
+      return [codePre, quantizerFor(this.config).quantize(codePre, false)]
     })
     const out = { codePre: (await pre.data()) as Float32Array, code: (await q.data()) as Float32Array }
     tf.dispose([pre, q])
