@@ -44,11 +44,11 @@ export function otherShardsImages(total: number, batchSize: number, shard: Shard
   return skip
 }
 
-/** Writes a shard file atomically: the header line, then one record per line in image order. */
+/** Writes a shard file atomically (atomic-file.ts): the header line, then one record per line in image order. */
 export async function writeShardFile(path: string, header: ShardHeader, records: readonly ImageRecord[]): Promise<void> {
-  await writeAtomicWith(path, async (file) => {
-    await file.write(`${JSON.stringify(header)}\n`)
-    for (const r of records) await file.write(`${JSON.stringify(r)}\n`)
+  await writeAtomicWith(path, async (handle) => {
+    await handle.write(`${JSON.stringify(header)}\n`)
+    for (const r of records) await handle.write(`${JSON.stringify(r)}\n`)
   })
 }
 
