@@ -1,9 +1,9 @@
-// FlowMo itself (an opened TfModel) as a compared method: RGB → [−1, 1] → encode → quantise → sample → RGB,
+// FlowMo itself (an opened model, onnxruntime or tfjs) as a compared method: RGB → [−1, 1] → encode → quantise → sample → RGB,
 // with the noise of image i seeded by (seed, firstIndex + i) as `flowmo reconstruct` does, so a result does not
 // depend on batching or on which images an interrupted export already wrote.
 import type { SamplingConfig } from '../model/configs'
 import { fromModelOutput, toModelInput } from '../data/images'
-import type { TfModel } from '../inference/tf-model'
+import type { InferenceModel } from '../inference/fast-path'
 import { commonSquareSize, type Method, type Reconstruction } from './method'
 
 export interface FlowMoMethodOptions {
@@ -13,7 +13,7 @@ export interface FlowMoMethodOptions {
   readonly id?: string // default 'flowmo'
 }
 
-export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}): Method {
+export function flowmoMethod(model: InferenceModel, options: FlowMoMethodOptions = {}): Method {
   const S = model.config.imageSize
   const sampling = { ...model.config.sampling, ...options.sampling }
   const seed = options.seed ?? 0
@@ -46,7 +46,7 @@ export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}):
       return out
     },
     async dispose() {
-      model.dispose()
+      await model.dispose()
     },
   }
 }
