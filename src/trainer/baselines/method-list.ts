@@ -2,7 +2,7 @@
 // and opening it: the codecs' target rate and the image size come from FlowMo (the --checkpoint model, else the first
 // listed checkpoint) or the first ONNX tokenizer unless given.
 import { basename } from 'node:path'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import { codecMethod, isCodecName, type CodecName } from './codecs'
 import { flowmoMethod, type FlowMoMethodOptions } from './flowmo-method'
 import type { Method } from './method'
