@@ -1,7 +1,8 @@
 // Options that name a model (--checkpoint, --config, --preset, --state-dict) and opening it for a CLI command:
 // backend banner first, then the checkpoint, with every failure as one clear line.
 import { existsSync } from 'node:fs'
-import type { InferenceModel, PathChoice } from '../trainer/inference/fast-path'
+import type { PathChoice } from '../trainer/inference/fast-path'
+import type { InferenceModel } from '../trainer/inference/inference-model'
 import type { ModelSource, TfModel } from '../trainer/inference/tf-model'
 import { requestedBackend, UsageError } from './args'
 import { backendBanner } from './banner'

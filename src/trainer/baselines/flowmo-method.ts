@@ -3,7 +3,7 @@
 // depend on batching or on which images an interrupted export already wrote.
 import type { SamplingConfig } from '../model/configs'
 import { fromModelOutput, toModelInput } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import { commonSquareSize, type Method, type Reconstruction } from './method'
 
 export interface FlowMoMethodOptions {

@@ -1,6 +1,6 @@
 // A list of methods as the CLI and the app name them ("flowmo,jpeg,webp,avif,onnx:<dir>") and opening it: the
 // codecs' target rate and the image size come from FlowMo or the first ONNX tokenizer unless given.
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import { codecMethod, isCodecName, type CodecName } from './codecs'
 import { flowmoMethod, type FlowMoMethodOptions } from './flowmo-method'
 import type { Method } from './method'

@@ -3,7 +3,7 @@
 // (jobs/baseline-jobs.ts) and `flowmo compare` both run this; they differ only in how paths and the model are opened.
 import type { CompareMetric, CompareReport } from '../../shared/payloads/jobs'
 import { centerCrop, decodeImage, resizeShorterSide, type RgbImage } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import { compareMethods, type MethodComparison } from './compare'
 import { compareNetworkFiles, disposeCompareNetworks, openCompareNetworks, setSizeNotes } from './compare-metrics'
 import type { FlowMoMethodOptions } from './flowmo-method'

@@ -9,6 +9,7 @@ import type { FlowMoConfig } from '../model/configs'
 import { quantizerFor } from '../model/quantizer'
 import { initialNoiseBatch } from '../sample/noise'
 import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
+import type { InferenceModel, SampleRequest } from './inference-model'
 import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
 
 /** rfSample's ops on float32 arrays; each result is rounded to float32 as tfjs rounds it. */
@@ -35,11 +36,7 @@ function axpy(a: FloatTensor, sign: 1 | -1, b: FloatTensor): FloatTensor {
 
 export interface OrtOpenOptions extends OrtRunnerOptions, CachedExportOptions {}
 
-export interface SampleRequest extends ReconstructOptions {
-  keepTrajectory?: boolean
-}
-
-export class OrtModel {
+export class OrtModel implements InferenceModel {
   private constructor(
     readonly config: FlowMoConfig,
     readonly info: ModelInfo,
