@@ -1,7 +1,8 @@
 // Options that name a model (--checkpoint, --config, --preset, --state-dict) and opening it for a CLI command:
 // backend banner first, then the checkpoint, with every failure as one clear line.
 import { existsSync } from 'node:fs'
-import type { InferenceModel, PathChoice } from '../trainer/inference/fast-path'
+import type { PathChoice } from '../trainer/inference/fast-path'
+import type { InferenceModel } from '../trainer/inference/inference-model'
 import type { ModelSource, TfModel } from '../trainer/inference/tf-model'
 import { requestedBackend, UsageError } from './args'
 import { backendBanner } from './banner'
@@ -45,4 +46,11 @@ export async function openModelForCli(src: ModelSource, backend: string | undefi
   console.error(backendBanner(await engineStatus(backend)))
   const { TfModel } = await import('../trainer/inference/tf-model')
   return TfModel.open(src)
+}
+
+
+/** A flowmo:<checkpoint> method's file must exist before anything opens. */
+export function checkMethodCheckpoints(specs: readonly { kind: string; checkpoint?: string }[]): void {
+  const missing = specs.find((s) => s.kind === 'flowmo' && s.checkpoint !== undefined && !existsSync(s.checkpoint))
+  if (missing) throw new Error(`checkpoint ${missing.checkpoint} does not exist`)
 }
