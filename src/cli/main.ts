@@ -1,6 +1,7 @@
 // `flowmo` command line: the engine without a window. Registry of commands, global options, exit codes
 // (0 ok, 1 failure, 2 usage error). Started by bin/flowmo.mjs through tsx; each command is src/cli/commands/<name>.ts.
 import { version } from '../../package.json'
+import { parseDevice } from '../trainer/export/ort-device'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
 import { compare } from './commands/compare'
@@ -15,12 +16,15 @@ import { exportRatings } from './commands/export-ratings'
 import { importRatings } from './commands/import-ratings'
 import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
+import { runs } from './commands/runs'
+import { watch } from './commands/watch'
 import { train } from './commands/train'
+import { ablate } from './commands/ablate'
 import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, generate, genEval]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, generate, genEval, ablate, runs, watch]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
@@ -35,6 +39,8 @@ function overview(): string {
     'global options:',
     '  --backend <name>  compute backend: webgpu | tensorflow-gpu | tensorflow | wasm | cpu',
     '                    (default: best available; also FLOWMO_BACKEND)',
+    '  --device <name>   onnxruntime execution provider: auto | cpu | webgpu | cuda (default: auto, which',
+    '                    takes webgpu on a hardware adapter, else cpu; also FLOWMO_DEVICE)',
     '  -h, --help        show help',
     '  --version         print the version',
   ].join('\n')
@@ -45,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const global = takeGlobalOptions(argv)
     if (global.backend) process.env.FLOWMO_BACKEND = global.backend // seen by commands and child processes
+    if (global.device) process.env.FLOWMO_DEVICE = deviceOption(global.device)
     const [first, ...rest] = global.rest
     if (first === '--version') {
       console.log(version)
@@ -63,6 +70,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0
   } catch (error) {
     return reportError(name, error)
+  }
+}
+
+function deviceOption(value: string): string {
+  try {
+    return parseDevice(value)
+  } catch (e) {
+    throw new UsageError((e as Error).message)
   }
 }
 

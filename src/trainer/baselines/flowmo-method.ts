@@ -1,9 +1,9 @@
-// FlowMo itself (an opened TfModel) as a compared method: RGB → [−1, 1] → encode → quantise → sample → RGB,
+// FlowMo itself (an opened model, onnxruntime or tfjs) as a compared method: RGB → [−1, 1] → encode → quantise → sample → RGB,
 // with the noise of image i seeded by (seed, firstIndex + i) as `flowmo reconstruct` does, so a result does not
 // depend on batching or on which images an interrupted export already wrote.
 import type { SamplingConfig } from '../model/configs'
 import { fromModelOutput, toModelInput } from '../data/images'
-import type { TfModel } from '../inference/tf-model'
+import type { InferenceModel } from '../inference/inference-model'
 import { commonSquareSize, type Method, type Reconstruction } from './method'
 
 export interface FlowMoMethodOptions {
@@ -11,20 +11,23 @@ export interface FlowMoMethodOptions {
   readonly seed?: number // noise seed, default 0
   readonly batch?: number // images per forward, default 4
   readonly id?: string // default 'flowmo'
+  readonly label?: string // the user's name for this checkpoint, e.g. 'step-20k'; shown before the config name
 }
 
-export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}): Method {
+export function flowmoMethod(model: InferenceModel, options: FlowMoMethodOptions = {}): Method {
   const S = model.config.imageSize
   const sampling = { ...model.config.sampling, ...options.sampling }
   const seed = options.seed ?? 0
   const batch = options.batch ?? 4
+  const bpp = model.info.bitsPerPixel
+  if (bpp === null) throw new Error(`${model.info.checkpoint}: a continuous latent has no bits per pixel, so it cannot be compared at a matched bit rate`)
   return {
     id: options.id ?? 'flowmo',
-    label: `FlowMo ${model.config.name}`,
+    label: options.label === undefined ? `FlowMo ${model.config.name}` : `FlowMo ${options.label} (${model.config.name})`,
     settings: { checkpoint: model.info.checkpoint, config: model.config.name, ...sampling, seed },
     bpp(imageSizePx) {
       if (imageSizePx !== S) throw new Error(`FlowMo ${model.config.name} takes ${S}×${S} images, not ${imageSizePx}×${imageSizePx}`)
-      return model.info.bitsPerPixel
+      return bpp
     },
     async reconstruct(images, context = {}) {
       const size = commonSquareSize(images)
@@ -38,13 +41,13 @@ export function flowmoMethod(model: TfModel, options: FlowMoMethodOptions = {}):
         const res = await model.reconstruct(x, chunk.length, { sampling, seed, firstIndex, signal: context.signal })
         for (let i = 0; i < chunk.length; i++) {
           const rgb = fromModelOutput(res.images.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S, S)
-          out.push({ image: { rgb, h: S, w: S }, bpp: model.info.bitsPerPixel, settings: { noiseIndex: firstIndex + i, nfe: res.nfe } })
+          out.push({ image: { rgb, h: S, w: S }, bpp, settings: { noiseIndex: firstIndex + i, nfe: res.nfe } })
         }
       }
       return out
     },
     async dispose() {
-      model.dispose()
+      await model.dispose()
     },
   }
 }

@@ -1,7 +1,7 @@
 // The eval loop (reference evaluate.py): load → reconstruct with noise seeded per image index → clamp → per-image
 // MSE/SSIM after the uint8 step, LPIPS, feature rows for FID/KID, the code bits; each batch appended to the journal.
 import { loadImageTensor } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import type { FeatureExtractor } from '../metrics/inception-features'
 import { toUnitPixels, type ImagesNCHW, type Quantise } from '../metrics/images'
 import type { LpipsMetric } from '../metrics/lpips'
@@ -21,12 +21,13 @@ export interface EvalJob {
   readonly features: FeatureExtractor | null
   readonly originalsCached: boolean // true: the originals' features come from the reference cache; only reconstructions' are computed
   readonly journal: Journal
+  readonly skip?: ReadonlySet<number> // images other shards evaluate (eval/shard.ts)
   readonly onProgress?: (done: number, total: number) => void
   readonly signal?: AbortSignal // stops after the batch in flight is journalled
 }
 
 /** Runs of consecutive indices not in the journal, cut into batches of at most `size` (noise stays per index). */
-export function pendingBatches(total: number, done: ReadonlyMap<number, unknown>, size: number): number[][] {
+export function pendingBatches(total: number, done: { has(index: number): boolean }, size: number): number[][] {
   const batches: number[][] = []
   let current: number[] = []
   for (let i = 0; i < total; i++) {
@@ -51,11 +52,13 @@ export function perImageMse(rec: ImagesNCHW, orig: ImagesNCHW, quantise: Quantis
   })
 }
 
-/** Evaluates every image the journal does not hold yet; returns all records in image order. */
+/** Evaluates every image the journal does not hold yet (and no other shard takes); returns all records in image order. */
 export async function runEval(job: EvalJob): Promise<ImageRecord[]> {
-  const total = job.images.length
+  const skip = job.skip ?? new Set<number>()
+  const total = job.images.length - skip.size
+  const settled = { has: (i: number) => job.journal.done.has(i) || skip.has(i) }
   job.onProgress?.(job.journal.done.size, total)
-  for (const batch of pendingBatches(total, job.journal.done, job.batchSize)) {
+  for (const batch of pendingBatches(job.images.length, settled, job.batchSize)) {
     if (job.signal?.aborted) break
     await job.journal.append(await evalBatch(job, batch))
     job.onProgress?.(job.journal.done.size, total)

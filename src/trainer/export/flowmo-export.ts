@@ -1,8 +1,9 @@
 // Exports a FlowMo checkpoint as encoder.onnx (x → code_pre) and decoder.onnx (x_t, code_in, t → v) traced
 // from the one model definition (model/flowmo.ts on TraceOps), plus flowmo.json (manifest.ts).
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { version } from '../../../package.json'
+import { writeFileAtomic } from '../atomic-file'
 import { expectedParams } from '../model/weights'
 import { CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, type LoadedWeights } from '../checkpoint/checkpoint'
 import type { ModelSource } from '../inference/tf-model'
@@ -11,6 +12,7 @@ import { hashFile } from '../metrics/protocol'
 import { loadConfigFile } from '../model/config-file'
 import { preset, type FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
+import { codeSize } from '../model/quantizer'
 import { numel } from '../model/params'
 import type { OnnxWriteOptions } from './onnx-file'
 import { explicitSizes, MANIFEST_FILE, MANIFEST_FORMAT, type FlowMoManifest, type GraphEntry } from './manifest'
@@ -70,7 +72,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
     const c = r.config
     const manifest: FlowMoManifest = {
       format: MANIFEST_FORMAT, config: explicitSizes(c), sampling: { ...c.sampling },
-      bitsPerPixel: (c.codeLength * c.contextDim) / (c.imageSize * c.imageSize),
+      bitsPerPixel: codeSize(c).bitsPerPixel,
       parameters: model.parameters().reduce((n, p) => n + numel(p.shape), 0),
       opset: EXPORT_OPSET, domainOpsets: opts.fusedAttention === false ? {} : { 'com.microsoft': 1 }, fusedAttention: opts.fusedAttention !== false,
       checkpoint: {
@@ -80,9 +82,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
       configSource: r.configSource, assumed: r.assumed, tool: { name: 'flowmo-studio', version }, createdAt: new Date().toISOString(),
       encoder, decoder,
     }
-    const tmp = join(outDir, `${MANIFEST_FILE}.tmp-${process.pid}`)
-    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`)
-    await rename(tmp, join(outDir, MANIFEST_FILE))
+    await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`)
     say(`wrote ${join(outDir, MANIFEST_FILE)}`, 'manifest')
     return manifest
   } finally {

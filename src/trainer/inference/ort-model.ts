@@ -2,11 +2,14 @@
 // and the whole sampler (sample/rf-sample.ts over float32 arrays; the CFG null code is a separate decoder call).
 import { join } from 'node:path'
 import { cachedExport, type CachedExportOptions } from '../export/export-cache'
+import { fusedAttentionOn, resolveDevice, type OrtDevice } from '../export/ort-device'
 import { readManifest, type FlowMoManifest } from '../export/manifest'
 import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
 import type { FlowMoConfig } from '../model/configs'
+import { quantizerFor } from '../model/quantizer'
 import { initialNoiseBatch } from '../sample/noise'
 import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
+import type { InferenceModel, SampleRequest } from './inference-model'
 import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
 
 /** rfSample's ops on float32 arrays; each result is rounded to float32 as tfjs rounds it. */
@@ -33,11 +36,7 @@ function axpy(a: FloatTensor, sign: 1 | -1, b: FloatTensor): FloatTensor {
 
 export interface OrtOpenOptions extends OrtRunnerOptions, CachedExportOptions {}
 
-export interface SampleRequest extends ReconstructOptions {
-  keepTrajectory?: boolean
-}
-
-export class OrtModel {
+export class OrtModel implements InferenceModel {
   private constructor(
     readonly config: FlowMoConfig,
     readonly info: ModelInfo,
@@ -48,19 +47,28 @@ export class OrtModel {
   ) {}
 
   /** The execution provider in use ('cuda' only when asked for and available). */
-  get device(): 'cpu' | 'cuda' {
+  get device(): OrtDevice {
     return this.decoder.device
   }
 
-  /** Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). */
-  static async load(dir: string, opts: OrtRunnerOptions = {}): Promise<OrtModel> {
+  /**
+   * Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). `openedAs`: the
+   * checkpoint path the user gave, reported instead of the manifest's (a cached export is keyed by the file's content
+   * and may have been made from another copy of it).
+   */
+  static async load(dir: string, opts: OrtRunnerOptions = {}, openedAs?: string): Promise<OrtModel> {
     const { manifest, config } = await readManifest(dir)
-    const encoder = await OrtRunner.load(join(dir, manifest.encoder.file), opts)
-    const quiet = encoder.device !== (opts.device ?? 'cpu') // the encoder already gave the fallback notice
-    const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, onNotice: quiet ? () => {} : opts.onNotice })
+    let device = await resolveDevice(opts.device)
+    if (manifest.fusedAttention && !fusedAttentionOn(device)) {
+      device = 'cpu' // the CPU provider runs fused attention exactly
+      ;(opts.onNotice ?? console.warn)(`onnxruntime: ${dir} was exported with fused attention, which the WebGPU provider computes wrongly; running on cpu (export with --unfused-attention for webgpu)`)
+    }
+    const encoder = await OrtRunner.load(join(dir, manifest.encoder.file), { ...opts, device })
+    const quiet = encoder.device !== device // the encoder already gave the fallback notice
+    const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, device, onNotice: quiet ? () => {} : opts.onNotice })
     const c = manifest.checkpoint
     const info: ModelInfo = {
-      checkpoint: c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
+      checkpoint: openedAs ?? c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
       configSource: manifest.configSource, assumed: [...manifest.assumed], parameters: manifest.parameters, bitsPerPixel: manifest.bitsPerPixel,
     }
     return new OrtModel(config, info, manifest, dir, encoder, decoder)
@@ -68,15 +76,16 @@ export class OrtModel {
 
   /** Opens a checkpoint: exports it into the cache first (keyed by checkpoint hash and config) unless it is there. */
   static async open(src: ModelSource, opts: OrtOpenOptions = {}): Promise<OrtModel> {
-    const { dir } = await cachedExport(src, opts)
-    return OrtModel.load(dir, opts)
+    const device = await resolveDevice(opts.device)
+    const { dir } = await cachedExport(src, { ...opts, fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device) })
+    return OrtModel.load(dir, { ...opts, device }, src.checkpoint)
   }
 
-  /** x [B, 3, S, S] in [−1, 1] → continuous code and its ±1 quantisation, [B, L, C] each. */
+  /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */
   async encode(x: Float32Array, batch: number): Promise<{ codePre: Float32Array; code: Float32Array }> {
     const S = this.config.imageSize
     const { code_pre } = await this.encoder.run({ x: { data: x, shape: [batch, 3, S, S] } })
-    const code = code_pre.data.map((v) => (v > 0 ? 1 : -1)) // lfq.ts `quantize`: 0 → −1
+    const code = quantizerFor(this.config).values(code_pre.data)
     return { codePre: code_pre.data, code }
   }
 

@@ -2,7 +2,7 @@
 // ±1 codes and decode them with the tokenizer; returns uint8 RGB images and the protocol card of the generation.
 import * as tf from '@tensorflow/tfjs-core'
 import { fromModelOutput } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import type { SamplingConfig } from '../model/configs'
 import { initialNoiseBatch } from '../sample/noise'
 import { loadGeneratorCheckpoint } from './generator-checkpoint'
