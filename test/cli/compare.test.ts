@@ -46,7 +46,7 @@ describe('flowmo compare', () => {
     const methods = report.methods as MethodJson[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo', 'jpeg', 'webp'])
     expect(report.targetBpp).toBe(methods[0].nominalBpp)
-    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { noiseIndex: 1 } }] })
+    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { nfe: 2 } }] })
     for (const rec of methods[0].reconstructions) expect(rec.bpp).toBe(methods[0].nominalBpp)
     for (const rec of [...methods[1].reconstructions, ...methods[2].reconstructions]) expectInBracket(rec)
     for (const m of methods) {

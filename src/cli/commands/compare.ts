@@ -100,12 +100,12 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Cl
   checkMethodNeeds(specs, values)
   const targetBpp = numberOption(values.bpp, 'bpp')
   if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
-  const { sampling, seed } = samplerFromArgs(values)
+  const { sampling, seed, noise } = samplerFromArgs(values)
   const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
   const limit = integerOption(values.limit, 'limit', { min: 1 })
   return {
     specs, targetBpp, imageSizePx: integerOption(values.size, 'size', { min: 8, max: 4096 }),
-    flowmo: { sampling, seed, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
+    flowmo: { sampling, seed, noise, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
     openModel: source && (() => openModelForCli(source, requestedBackend())),
     images: (sizePx) => imageList(values.data, files, sizePx, limit),
     metrics: metricsOption(values.metrics), weightsDir: values['weights-dir'],

@@ -42,11 +42,11 @@ export const exportRatings: Command = {
     const imageSizePx = integerOption(values.size, 'size', { min: 8, max: 4096 })
     const targetBpp = numberOption(values.bpp, 'bpp')
     if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
-    const { sampling, seed } = samplerFromArgs(values)
+    const { sampling, seed, noise } = samplerFromArgs(values)
     const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
     const { data, out, title } = values
     return withMethods(
-      { specs, openModel: source && (() => openModelForCli(source, requestedBackend())), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
+      { specs, openModel: source && (() => openModelForCli(source, requestedBackend())), targetBpp, imageSizePx, flowmo: { sampling, seed, noise, batch } },
       (opened) => runExport(data, out, limit, batch, title, opened),
     )
   },

@@ -77,7 +77,7 @@ export interface ImageRef {
   readonly thumbnail: Uint8Array // PNG, longer side ≤ 96 px
 }
 
-/** One decode of one opened image through one opened model; the noise z0 is initialNoise(seed, 0, S). */
+/** One decode of one opened image through one opened model; z0 is the image's own noise for `seed` (keyed by its content). */
 export interface DecodeRequest {
   readonly modelId: string
   readonly imageId: string

@@ -8,7 +8,7 @@ import { FlowMo, codeInput } from '../model/flowmo'
 import { quantize } from '../model/lfq'
 import { TfOps } from '../model/tf-ops'
 import { disposeWeightMap, loadWeightMap, type WeightMap } from '../model/weights'
-import { initialNoiseBatch } from '../sample/noise'
+import { initialNoiseFor, type NoiseOptions } from '../sample/noise'
 import { tfSample } from '../sample/tf-sample'
 import { impliedConfig } from './infer-config'
 
@@ -31,10 +31,8 @@ export interface ModelInfo {
   bitsPerPixel: number
 }
 
-export interface ReconstructOptions {
+export interface ReconstructOptions extends NoiseOptions {
   sampling?: Partial<SamplingConfig>
-  seed?: number // noise of image i is seeded by (seed, firstIndex + i)
-  firstIndex?: number
   onStep?: (step: number, steps: number) => void
   signal?: AbortSignal
 }
@@ -96,10 +94,10 @@ export class TfModel {
     }
   }
 
-  /** encode → quantise → sample, with seeded noise per image. */
+  /** encode → quantise → sample, with seeded noise per image (keyed by the image unless `noise: 'index'`). */
   async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
     const { code } = await this.encode(x, batch)
-    const z0 = initialNoiseBatch(opts.seed ?? 0, opts.firstIndex ?? 0, batch, this.config.imageSize)
+    const z0 = initialNoiseFor(x, batch, this.config.imageSize, opts)
     const { images, nfe } = await this.decode(code, z0, batch, opts)
     return { images, code, nfe }
   }

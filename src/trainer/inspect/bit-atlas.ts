@@ -2,7 +2,7 @@
 // ΔPSNR (and ΔLPIPS with weights) against the unflipped decode's, per (token, bit). Decodes run in batches.
 import type { BitAtlasReport, BitAtlasRequest } from '../../shared/payloads/inspect'
 import type { InspectContext, JobHooks } from './context'
-import { codeOf, decodeSameNoise, flipCode } from './decode'
+import { codeOf, decodeSameNoise, flipCode, noiseOfImage } from './decode'
 import { psnrEach } from './image-metrics'
 
 const BATCH = 8
@@ -18,7 +18,8 @@ export async function bitAtlas(ctx: InspectContext, req: BitAtlasRequest, job: J
   const { imageSize: S, codeLength: L, contextDim: C } = opened.model.config
   const original = ctx.images.modelInput(req.imageId, S)
   const code = await codeOf(opened, ctx.images, req.imageId)
-  const base = (await decodeSameNoise(opened, code, req, { signal: job.signal })).images
+  const noise = noiseOfImage(opened, ctx.images, req.imageId, req.seed)
+  const base = (await decodeSameNoise(opened, code, noise, req, { signal: job.signal })).images
   const basePsnr = psnrEach(base, original, S)[0]
   const baseLpips = (await ctx.lpips.each(base, original, S))?.[0] ?? null
   const bits = atlasBits(L * C, req.subset)
@@ -28,7 +29,7 @@ export async function bitAtlas(ctx: InspectContext, req: BitAtlasRequest, job: J
     const chunk = bits.slice(start, start + BATCH)
     const codes = new Float32Array(chunk.length * code.length)
     chunk.forEach((b, i) => codes.set(flipCode(code, C, [{ token: Math.floor(b / C), bit: b % C }]), i * code.length))
-    const { images } = await decodeSameNoise(opened, codes, req, { signal: job.signal })
+    const { images } = await decodeSameNoise(opened, codes, noise, req, { signal: job.signal })
     psnrEach(images, original, S).forEach((p, i) => (deltaPsnr[chunk[i]] = p - basePsnr))
     if (deltaLpips) (await ctx.lpips.each(images, original, S))?.forEach((d, i) => (deltaLpips[chunk[i]] = d - baseLpips!))
     job.progress(start + chunk.length, bits.length, `${start + chunk.length}/${bits.length} bits`)

@@ -3,7 +3,7 @@
 import type { DecodeRequest, ReconstructReport } from '../../shared/payloads/inspect'
 import { heatPixels } from './colour-maps'
 import type { InspectContext, JobHooks } from './context'
-import { codeOf, decodeSameNoise } from './decode'
+import { codeOf, decodeSameNoise, noiseOfImage } from './decode'
 import { psnrEach, ssimOne } from './image-metrics'
 import { absDiffMap, maxOf, rgbPixels } from './pixel-stats'
 
@@ -14,7 +14,7 @@ export async function reconstructImage(ctx: InspectContext, req: DecodeRequest, 
   const original = ctx.images.modelInput(req.imageId, S)
   const code = await codeOf(opened, ctx.images, req.imageId)
   const onStep = (step: number, steps: number) => job.progress(step, steps, `step ${step}/${steps}`)
-  const { images, nfe } = await decodeSameNoise(opened, code, req, { signal: job.signal, onStep })
+  const { images, nfe } = await decodeSameNoise(opened, code, noiseOfImage(opened, ctx.images, req.imageId, req.seed), req, { signal: job.signal, onStep })
   const ms = performance.now() - started
   const error = absDiffMap(images, original, S * S)
   const errorMax = maxOf(error)
