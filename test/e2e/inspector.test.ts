@@ -50,6 +50,7 @@ describe('inspector in Chromium', () => {
       await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
       expect(await page.textContent('[data-testid=model-summary] h3')).toBe(basename(bundled.models[0]))
       await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+      expect(await page.inputValue('[data-testid=model-path]')).toBe(bundled.models[0]) // the field names the open model
     }
   })
 
@@ -86,7 +87,7 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=reconstruct]')
     await page.locator('[data-testid=psnr]').waitFor({ timeout: 60_000 })
     expect(await page.textContent('[data-testid=psnr]')).toMatch(/^\d+\.\d\d dB$/)
-    expect(await page.textContent('[data-testid=lpips]')).toMatch(/^(\d\.\d{4}|LPIPS: needs weights.*)$/)
+    expect(await page.textContent('[data-testid=lpips]')).toMatch(/^(\d\.\d{4}|needs weights.*)$/) // the row is labelled LPIPS once
     const [original, recon, error] = await Promise.all(['original', 'reconstruction', 'error-map'].map((id) => canvasRgb(page, id)))
     expect(original.length).toBe(32 * 32 * 3)
     expect(std(original)).toBeGreaterThan(10) // a photo, not a flat field
@@ -100,6 +101,23 @@ describe('inspector in Chromium', () => {
     expect(new Set(transforms).size).toBe(1)
     await screenshot(page, 'inspector-reconstruction')
     await page.dblclick('[role=img][aria-label=reconstruction]')
+  })
+
+  it('another thumbnail shows its own original at once and none of the previous reconstruction; names under thumbnails', async () => {
+    const names = await page.locator('[data-testid=thumb-name]').allTextContents()
+    expect(names).toContain('photo.jpg')
+    const before = await canvasRgb(page, 'original')
+    const psnr = await page.textContent('[data-testid=psnr]')
+    await page.locator('.thumb').nth(1).click()
+    await expect.poll(() => page.locator('[data-testid=psnr]').count()).toBe(0)
+    expect(await page.locator('[data-testid=reconstruction]').count()).toBe(0) // the pane is empty, not the old image
+    await expect.poll(async () => (await canvasRgb(page, 'original').catch(() => before)).join() !== before.join(), { timeout: 30_000 }).toBe(true)
+    expect((await canvasRgb(page, 'original')).length).toBe(32 * 32 * 3) // at the model size before any decode
+    await expect.poll(() => page.textContent('[data-testid=resize-note]')).toMatch(/resized \(shorter side\) and centre-cropped to the model's 32×32/)
+    await screenshot(page, 'inspector-other-thumbnail')
+    await page.locator('.thumb').first().click() // back: its reconstruction is still there
+    await expect.poll(() => page.textContent('[data-testid=psnr]')).toBe(psnr)
+    expect(await canvasRgb(page, 'original')).toEqual(before)
   })
 
   it('exports a pane as a PNG with the pane’s pixels', async () => {
