@@ -4,8 +4,12 @@ import { version } from '../../package.json'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
 import { compare } from './commands/compare'
+import { convert } from './commands/convert'
+import { decode } from './commands/decode'
+import { encode } from './commands/encode'
 import { evalCommand } from './commands/eval'
 import { exportCommand } from './commands/export'
+import { genEval } from './commands/gen-eval'
 import { exportRatings } from './commands/export-ratings'
 import { importRatings } from './commands/import-ratings'
 import { info } from './commands/info'
@@ -15,7 +19,7 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

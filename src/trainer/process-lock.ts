@@ -1,11 +1,15 @@
 // A lock file held by a live process: created with open(…, 'wx') so exactly one process makes it, it records the
-// holder's pid and start time. A lock whose holder's pid is gone (killed mid-work) is stale and taken over.
-// Used by a sweep's journal folder (sweep/sweep-journal.ts) and web mode's renderer build (server/renderer-build.ts).
+// holder's pid, the holder process's own start time and when it took the lock. A lock whose holder is gone (killed
+// mid-work) is stale and taken over — also when its pid now belongs to another process (started at another time).
+// Used by run folders, sweep and eval outputs, and web mode's renderer build (server/renderer-build.ts).
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { open, readFile, rm, stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface LockHolder {
   readonly pid: number
+  readonly processStart?: string | null // the holder process's start (processStartOf); absent in older locks
   readonly startedAt: string // ISO time the holder took the lock
 }
 
@@ -32,13 +36,42 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` started, as an opaque string that changes when the pid is reused: Linux's start time in clock
+ * ticks since boot (/proc/<pid>/stat field 22), elsewhere `ps -o lstart`; null when it cannot be read.
+ */
+export function processStartOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return `ticks:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}` // fields after "pid (comm) ": state is 3, starttime 22
+  } catch {
+    if (process.platform === 'linux' || process.platform === 'win32') return null
+  }
+  try {
+    return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null
+  } catch {
+    return null
+  }
+}
+
+/** Whether the lock's holder still runs: its pid exists and, where both are known, started when the holder did. */
+export function isHolderAlive(holder: LockHolder): boolean {
+  if (!isProcessAlive(holder.pid)) return false
+  if (!holder.processStart) return true
+  const now = processStartOf(holder.pid)
+  return now === null || now === holder.processStart
+}
+
+let ownStart: string | null | undefined
+
 type Found = { live: LockHolder } | { stale: LockHolder | null; text: string | null } | 'gone' | 'unwritten'
 
 /** Takes the lock at `path`, or names the live process that holds it; a stale lock is removed and taken. */
 export async function tryLock(path: string, opts: LockOptions = {}): Promise<HeldLock | { readonly holder: LockHolder }> {
   let tookOverFrom: LockHolder | null = null
   for (;;) {
-    const me: LockHolder = { pid: process.pid, startedAt: new Date().toISOString() }
+    ownStart ??= processStartOf(process.pid)
+    const me: LockHolder = { pid: process.pid, processStart: ownStart, startedAt: new Date().toISOString() }
     if (await create(path, me)) return { path, tookOverFrom, release: () => removeIf(path, JSON.stringify(me)) }
     const found = await inspect(path, opts)
     if (found === 'unwritten') await sleep(20)
@@ -48,6 +81,12 @@ export async function tryLock(path: string, opts: LockOptions = {}): Promise<Hel
       tookOverFrom = found.stale
     }
   }
+}
+
+/** The live process holding the lock at `path`, or null (no lock, a stale one, or one being written). */
+export async function liveHolder(path: string): Promise<LockHolder | null> {
+  const found = await inspect(path, {})
+  return typeof found === 'object' && 'live' in found ? found.live : null
 }
 
 /** Runs `work` holding the lock at `path`, waiting (polling) while a live process holds it. */
@@ -91,14 +130,15 @@ async function inspect(path: string, opts: LockOptions): Promise<Found> {
   const text = await readFile(path, 'utf8').catch(() => null) // null: unreadable (an old lock folder, say)
   const holder = parseHolder(text)
   if (!holder) return ageMs > UNWRITTEN_GRACE_MS ? { stale: null, text } : 'unwritten'
-  if (!isProcessAlive(holder.pid) || (opts.staleAfterMs !== undefined && ageMs > opts.staleAfterMs)) return { stale: holder, text }
+  if (!isHolderAlive(holder) || (opts.staleAfterMs !== undefined && ageMs > opts.staleAfterMs)) return { stale: holder, text }
   return { live: holder }
 }
 
 function parseHolder(text: string | null): LockHolder | null {
   try {
     const h = JSON.parse(text ?? '') as Partial<LockHolder>
-    return Number.isInteger(h.pid) && (h.pid as number) > 0 && typeof h.startedAt === 'string' ? { pid: h.pid!, startedAt: h.startedAt } : null
+    if (!Number.isInteger(h.pid) || (h.pid as number) <= 0 || typeof h.startedAt !== 'string') return null
+    return { pid: h.pid!, ...(typeof h.processStart === 'string' && { processStart: h.processStart }), startedAt: h.startedAt }
   } catch {
     return null
   }

@@ -65,7 +65,47 @@ describe('flowmo train', () => {
     const out = join(f.root, 'bad')
     const res = spawnSync(process.execPath, args(out, 5).map((a) => (a === f.data ? f.root + '/empty-nothing' : a)), { encoding: 'utf8' })
     expect(res.status).toBe(1)
-    expect(res.stderr).toMatch(/flowmo train: error: no usable image in \S+empty-nothing: not a folder/)
+    expect(res.stderr).toMatch(/^flowmo train: error: \S+empty-nothing does not exist$/m)
     expect(existsSync(out)).toBe(false)
   }, 60_000)
+
+  it('--resume continues a Stage-1B run as Stage 1B without --stage, and refuses --stage 1a or another model', () => {
+    const out = join(f.root, 'stage-1b')
+    const first = spawnSync(process.execPath, args(out, 2, ['--stage', '1b', '--chain-steps', '2', '--checkpoint-every', '2']), { encoding: 'utf8' })
+    expect(first.status, first.stderr).toBe(0)
+    const resumed = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume', '--max-steps', '3'], { encoding: 'utf8' })
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(resumed.stdout).toMatch(/finished at step 3/)
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; stage?: string })
+    expect(steps.filter((r) => r.stage !== undefined).map((r) => [r.step, r.stage])).toEqual([[1, '1b'], [2, '1b'], [3, '1b']])
+    const runJson = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: Record<string, unknown> }
+    expect(runJson.options).toMatchObject({ stage: '1b', chainSteps: 2, batchSize: 2, lr: 1e-3, maxSteps: 3 })
+    const contradicting = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume', '--stage', '1a'], { encoding: 'utf8' })
+    expect(contradicting.status).toBe(2)
+    expect(contradicting.stderr).toMatch(/flowmo train: \S+stage-1b is a run with stage 1b \(\S+step-000003\.safetensors\); a resume continues it as such, so stage 1a is refused/)
+    const otherModel = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume', '--preset', 'tiny-64'], { encoding: 'utf8' })
+    expect(otherModel.status).toBe(2)
+    expect(otherModel.stderr).toMatch(/is a run with model 'test-tiny' \(16 px.*so model 'tiny-64'.* is refused/)
+    const otherLr = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume', '--lr', '0.5'], { encoding: 'utf8' })
+    expect(otherLr.status).toBe(2)
+    expect(otherLr.stderr).toMatch(/is a run with lr 0\.001 .* so lr 0\.5 is refused/)
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(steps.length) // the refusals wrote nothing
+  }, 120_000)
+
+  it('a second process on a training run folder is refused, naming the process that holds it; its files stay untouched', async () => {
+    const out = join(f.root, 'locked')
+    const child = spawn(process.execPath, args(out, 100_000), { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      await new Promise<void>((done) => child.stderr.on('data', (chunk: Buffer) => { if (/training engine:/.test(chunk.toString())) done() }))
+      const second = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume'], { encoding: 'utf8' })
+      expect(second.status).toBe(1)
+      expect(second.stderr).toMatch(new RegExp(`flowmo train: error: another training run \\(pid ${child.pid}, started \\S+\\) is writing \\S+locked; wait for it or choose another run folder`))
+    } finally {
+      child.kill('SIGKILL')
+    }
+    await new Promise((done) => child.on('exit', done))
+    const resumed = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume', '--max-steps', '1'], { encoding: 'utf8' })
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(/took over \S+lock: the training run that held it \(pid \d+, started \S+\) is no longer running/)
+  }, 120_000)
 })

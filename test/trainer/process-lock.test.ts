@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isProcessAlive, tryLock, withLock, type HeldLock } from '../../src/trainer/process-lock'
+import { isProcessAlive, processStartOf, tryLock, withLock, type HeldLock } from '../../src/trainer/process-lock'
 
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-lock-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -38,6 +38,21 @@ describe('tryLock', () => {
     const lock = await held(path)
     expect(lock.tookOverFrom).toEqual(dead)
     expect(JSON.parse(readFileSync(path, 'utf8')).pid).toBe(process.pid)
+    await lock.release()
+  })
+
+  it('records the holder process\'s start, and takes over a lock whose pid now belongs to a process started at another time', async () => {
+    const path = join(tmp, 'reused.lock')
+    const mine = await held(path)
+    const recorded = JSON.parse(readFileSync(path, 'utf8'))
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    expect(recorded.processStart).toBe(`ticks:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`) // field 22, from proc(5)
+    expect(processStartOf(process.pid)).toBe(recorded.processStart)
+    await mine.release()
+    const reused = { pid: process.pid, processStart: 'ticks:1', startedAt: '2026-01-01T00:00:00.000Z' } // a dead sweep's pid, now ours
+    writeFileSync(path, JSON.stringify(reused))
+    const lock = await held(path)
+    expect(lock.tookOverFrom).toEqual(reused)
     await lock.release()
   })
 

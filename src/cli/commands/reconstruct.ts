@@ -63,7 +63,7 @@ export const reconstruct: Command = {
   },
 }
 
-async function inputImages(images: string[], data: string | undefined): Promise<string[]> {
+export async function inputImages(images: string[], data: string | undefined): Promise<string[]> {
   if (images.length === 0 && !data) throw new UsageError('give --image <file> or --data <dir>')
   for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`cannot read image ${p}: no such file`)
   if (!data) return images
@@ -73,7 +73,8 @@ async function inputImages(images: string[], data: string | undefined): Promise<
   return [...images, ...scan.usable.map((e) => e.path)]
 }
 
-function outputPaths(inputs: string[], out: string): string[] {
+/** `<out>/<name>.png` per input (names made unique with '_'), or `out` itself for one input named *.png. */
+export function outputPaths(inputs: readonly string[], out: string): string[] {
   if (inputs.length === 1 && extname(out).toLowerCase() === '.png') return [out]
   const names = new Set<string>()
   return inputs.map((p) => {

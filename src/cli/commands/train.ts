@@ -1,12 +1,10 @@
 // `flowmo train`: a Stage-1A or Stage-1B run from the command line, with a progress bar, metrics.jsonl, sample
 // grids and checkpoints in the run directory; Ctrl-C (or SIGTERM) finishes the step and writes a checkpoint.
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { backendBanner } from '../banner'
 import { ProgressLine } from '../progress'
-import type { FlowMoConfig } from '../../trainer/model/configs'
+import type { RunRequestInput } from '../../trainer/run-control/run-request'
 import type { RunOptions } from '../../trainer/train/run-options'
 
 const optionSpecs = {
@@ -18,6 +16,7 @@ const optionSpecs = {
   'eval-weights': { type: 'string' }, 'freeze-encoder-after': { type: 'string' }, 'time-dist': { type: 'string' },
   'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
   'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' }, engine: { type: 'string' },
+  augment: { type: 'boolean' },
 } as const
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
@@ -33,7 +32,8 @@ export const train: Command = {
     '  --preset <name>          tiny-64 | small-128 | flowmo-lo | flowmo-hi | flowmo-small',
     '  --config <file>          model config (explicit sizes or the reference layout) instead of a preset',
     '  --out <run-dir>          run directory: run.json, checkpoints/, metrics.jsonl, samples/',
-    '  --resume                 continue from the newest complete checkpoint in <run-dir>',
+    '  --resume                 continue from the newest complete checkpoint in <run-dir>: its stage, model and',
+    '                           settings (run.json); flags that contradict them are refused, --data may be left out',
     '  --stage 1a|1b            1a: flow + quantiser + perceptual on the one-step estimate (default);',
     '                           1b: encoder frozen, perceptual on an 8-step chain sample, backpropagated',
     '  --init <ckpt>            start from these weights (Stage 1B from a 1A run); fresh EMA and Adam',
@@ -56,6 +56,8 @@ export const train: Command = {
     '  --perceptual-weight <x>  default 0.1 in 1a, 0.01 in 1b',
     '  --weights-dir <dir>      folder with vgg16-397923af.pth + vgg.pth (lpips-vgg) or resnet50-0676ba61.pth',
     '  --allow-perceptual-fallback  use the proxy when the asked-for network\'s weight files are missing',
+    '  --augment                training crops of ½–1 of the shorter side resized to the model size, mirrored half',
+    '                           of the time (for small photo sets; the reference only crops at the model size)',
     '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
     '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
   ].join('\n'),
@@ -76,7 +78,7 @@ export const train: Command = {
       onStep: (e) => {
         bar?.update(e.step - first, `step ${e.step}/${e.maxSteps} ${e.it_s.toFixed(2)} it/s flow ${e.flow_loss.toFixed(4)} q ${e.quantizer_loss.toFixed(4)} perc ${e.perceptual_loss.toFixed(4)}`)
       },
-      onValidation: (e) => console.error(`step ${e.step}: val PSNR ${e.val_psnr.toFixed(2)} dB (mean-colour baseline ${e.val_baseline_psnr.toFixed(2)}), SSIM ${e.val_ssim.toFixed(4)}`),
+      onValidation: (e) => console.error(`step ${e.step}: val PSNR ${e.val_psnr.toFixed(2)} dB (per-image mean-colour baseline ${e.val_baseline_psnr.toFixed(2)}), SSIM ${e.val_ssim.toFixed(4)}`),
       onCheckpoint: (e) => console.error(`checkpoint ${e.path}`),
     })
     const stop = onStopSignals(() => run.stop())
@@ -107,32 +109,31 @@ function onStopSignals(stop: () => void): () => void {
   }
 }
 
+/** The flags as a run request (only those given), resolved by the engine's one resolver; its refusals are usage errors. */
 async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
-  if (!v.data) throw new UsageError('--data <dir> is required')
+  if (!v.data && !v.resume) throw new UsageError('--data <dir> is required')
   if (!v.out) throw new UsageError('--out <run-dir> is required')
-  if (v.preset && v.config) throw new UsageError('give --preset or --config, not both')
   if (v.resume && v.init) throw new UsageError('give --resume or --init, not both')
-  const stage = v.stage ?? '1a'
-  if (stage !== '1a' && stage !== '1b') throw new UsageError(`--stage expects 1a or 1b, got '${stage}'`)
-  const { defaultRunOptions } = await import('../../trainer/train/run-options')
-  const d = defaultRunOptions(stage)
+  if (!v.resume && !v.preset && !v.config) throw new UsageError('give --preset <name> or --config <file>')
   const int = (name: keyof Values & string, min = 1) => integerOption(v[name] as string | undefined, name, { min })
-  return {
-    ...d, data: v.data, val: v.val, out: v.out, config: await modelConfig(v), stage, init: v.init,
-    initStateDict: choice(v['init-state-dict'], 'init-state-dict', ['raw', 'ema'] as const), resume: v.resume ?? false,
-    maxSteps: int('max-steps') ?? d.maxSteps, checkpointEvery: int('checkpoint-every') ?? d.checkpointEvery,
-    keepLast: int('keep-last') ?? d.keepLast, keepEvery: int('keep-every') ?? d.keepEvery,
-    batchSize: int('batch') ?? d.batchSize, gradAccumulation: int('grad-acc') ?? d.gradAccumulation,
-    lr: numberOption(v.lr, 'lr') ?? d.lr, seed: int('seed', 0) ?? d.seed,
-    logEvery: int('log-every') ?? d.logEvery, sampleEvery: int('sample-every') ?? d.sampleEvery, valEvery: int('val-every') ?? d.valEvery,
-    valImages: int('val-images') ?? d.valImages, evalWeights: choice(v['eval-weights'], 'eval-weights', ['raw', 'ema'] as const) ?? d.evalWeights,
-    freezeEncoderAfter: int('freeze-encoder-after', 0) ?? d.freezeEncoderAfter,
-    timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const) ?? d.timeDistribution,
-    chainSteps: int('chain-steps') ?? d.chainSteps,
-    perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const) ?? d.perceptual,
-    perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight') ?? d.perceptualWeight,
-    weightsDir: v['weights-dir'], allowPerceptualFallback: v['allow-perceptual-fallback'] ?? false,
-    engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const) ?? d.engine,
+  const request: RunRequestInput = {
+    data: v.data, val: v.val, out: v.out, preset: v.preset, config: v.config, init: v.init, weightsDir: v['weights-dir'],
+    stage: choice(v.stage, 'stage', ['1a', '1b'] as const), resume: v.resume ?? false,
+    initStateDict: choice(v['init-state-dict'], 'init-state-dict', ['raw', 'ema'] as const),
+    maxSteps: int('max-steps'), checkpointEvery: int('checkpoint-every'), keepLast: int('keep-last'), keepEvery: int('keep-every'),
+    batchSize: int('batch'), gradAccumulation: int('grad-acc'), lr: numberOption(v.lr, 'lr'), seed: int('seed', 0),
+    logEvery: int('log-every'), sampleEvery: int('sample-every'), valEvery: int('val-every'), valImages: int('val-images'),
+    evalWeights: choice(v['eval-weights'], 'eval-weights', ['raw', 'ema'] as const), freezeEncoderAfter: int('freeze-encoder-after', 0),
+    timeDistribution: choice(v['time-dist'], 'time-dist', ['fat_lognormal', 'lognormal', 'uniform'] as const), chainSteps: int('chain-steps'),
+    perceptual: choice(v.perceptual, 'perceptual', ['none', 'lpips-vgg', 'resnet50', 'proxy'] as const),
+    perceptualWeight: numberOption(v['perceptual-weight'], 'perceptual-weight'),
+    allowPerceptualFallback: v['allow-perceptual-fallback'], augment: v.augment, engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const),
+  }
+  const { resolveRunRequest, localPaths, RunRequestError } = await import('../../trainer/run-control/run-request')
+  try {
+    return await resolveRunRequest(request, localPaths)
+  } catch (e) {
+    throw e instanceof RunRequestError ? new UsageError(e.message) : e
   }
 }
 
@@ -140,18 +141,4 @@ function choice<const T extends readonly string[]>(value: string | undefined, na
   if (value === undefined) return undefined
   if (!allowed.includes(value)) throw new UsageError(`--${name} expects ${allowed.join(' | ')}, got '${value}'`)
   return value as T[number]
-}
-
-/** --preset / --config; a --resume without either takes the config recorded in the run's run.json. */
-async function modelConfig(v: Values): Promise<FlowMoConfig> {
-  if (v.config) {
-    if (!existsSync(v.config)) throw new Error(`config ${v.config} does not exist`)
-    const { loadConfigFile } = await import('../../trainer/model/config-file')
-    return loadConfigFile(v.config)
-  }
-  const { preset, buildConfig } = await import('../../trainer/model/configs')
-  if (v.preset) return preset(v.preset)
-  const runJson = join(v.out!, 'run.json')
-  if (v.resume && existsSync(runJson)) return buildConfig((JSON.parse(readFileSync(runJson, 'utf8')) as { config: Parameters<typeof buildConfig>[0] }).config)
-  throw new UsageError('give --preset <name> or --config <file>')
 }

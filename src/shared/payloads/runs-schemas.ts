@@ -23,6 +23,7 @@ export const runSchemas = {
     timeDistribution: s.optional(s.literal('fat_lognormal', 'lognormal', 'uniform')), chainSteps: count(1000),
     perceptual: s.optional(s.literal('none', 'lpips-vgg', 'resnet50', 'proxy')), perceptualWeight: s.optional(s.number({ min: 0, max: 1000 })),
     weightsDir: s.optional(path), allowPerceptualFallback: s.optional(s.boolean()), engine: s.optional(s.literal('tfjs', 'onnxruntime')),
+    augment: s.optional(s.boolean()),
   }),
   stopRun: s.object({ runId: id }),
   listRuns: s.none,

@@ -35,6 +35,7 @@ export interface RunRequest {
   readonly weightsDir?: string
   readonly allowPerceptualFallback?: boolean
   readonly engine?: 'tfjs' | 'onnxruntime'
+  readonly augment?: boolean // scaled crops + flips of the training images
 }
 
 export interface RunStarted {
@@ -129,7 +130,7 @@ export interface RunValidationEvent {
   readonly step: number
   readonly psnr: number
   readonly ssim: number
-  readonly baselinePsnr: number // every pixel = the mean colour
+  readonly baselinePsnr: number // every pixel of each image = its own mean colour
   readonly bitBalance: readonly number[] // share of +1 per code bit
 }
 

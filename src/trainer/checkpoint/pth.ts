@@ -24,6 +24,8 @@ export interface PthFile {
   /** State dicts by top-level key in file order (a bare state dict is the single entry ''), names in state-dict order. */
   readonly stateDicts: ReadonlyMap<string, ReadonlyMap<string, PthTensor>>
   readonly scalars: ReadonlyMap<string, PthScalar> // other top-level values, e.g. total_steps
+  readonly root: unknown // the whole unpickled object, tensors as TensorRef (e.g. for optimizer_state_dict)
+  readTensor(t: TensorRef): Promise<Float32Array>
   close(): Promise<void>
 }
 
@@ -39,7 +41,7 @@ export async function openPth(path: string): Promise<PthFile> {
       persistentLoad: (pid, where) => loadStorage(zip, prefix, storages, pid, where),
     }, `${path}: ${pickleEntry.name}`)
     const read = (t: TensorRef) => readTensor(zip, storages.get(t.storage.key)!.entry, t, littleEndian)
-    return { path, ...describeRoot(root, path, read), close: () => zip.close() }
+    return { path, ...describeRoot(root, path, read), root, readTensor: read, close: () => zip.close() }
   } catch (err) {
     await zip.close()
     throw err
@@ -99,7 +101,7 @@ function loadStorage(
 
 type ReadTensor = (t: TensorRef) => Promise<Float32Array>
 
-function describeRoot(root: unknown, path: string, read: ReadTensor): Omit<PthFile, 'path' | 'close'> {
+function describeRoot(root: unknown, path: string, read: ReadTensor): Pick<PthFile, 'isBareStateDict' | 'stateDicts' | 'scalars'> {
   if (!(root instanceof Map)) throw new CheckpointError(`${path}: not a state dict (the pickled object is ${describeValue(root)})`)
   const scalars = new Map<string, PthScalar>()
   const stateDicts = new Map<string, ReadonlyMap<string, PthTensor>>()

@@ -144,17 +144,33 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
-export interface TensorToWrite {
+export interface FloatTensorToWrite {
   readonly name: string
   readonly shape: readonly number[]
   readonly dtype: 'F32' | 'F16'
   readonly data: Float32Array // converted to F16 on write when dtype is F16
 }
 
+export interface IntTensorToWrite {
+  readonly name: string
+  readonly shape: readonly number[]
+  readonly dtype: 'I8' | 'I32'
+  readonly data: Int8Array | Int32Array // the array of that dtype
+}
+
+export type TensorToWrite = FloatTensorToWrite | IntTensorToWrite
+
+/** A float tensor read only at its turn in the write, so a file larger than memory can be streamed out. */
+export interface LazyTensorToWrite extends Omit<FloatTensorToWrite, 'data'> {
+  read(): Promise<Float32Array>
+}
+
+type AnyTensorToWrite = TensorToWrite | LazyTensorToWrite
+
 /** Writes tensors in the given order, streaming to a temp file that is renamed over `path` when complete. */
 export async function writeSafetensors(
   path: string,
-  tensors: readonly TensorToWrite[],
+  tensors: readonly AnyTensorToWrite[],
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const header = encodeHeader(tensors, metadata, path)
@@ -165,7 +181,7 @@ export async function writeSafetensors(
     new DataView(length.buffer).setBigUint64(0, BigInt(header.byteLength), true)
     await writeAll(handle, length)
     await writeAll(handle, header)
-    for (const t of tensors) await writeAll(handle, encodeTensor(t))
+    for (const t of tensors) await writeAll(handle, encodeTensor('read' in t ? loaded(t, await t.read(), path) : t))
     await handle.sync()
     await handle.close()
     await rename(tmpPath, path)
@@ -183,7 +199,7 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Record<string, string>>, path: string): Uint8Array {
+function encodeHeader(tensors: readonly AnyTensorToWrite[], metadata: Readonly<Record<string, string>>, path: string): Uint8Array {
   const header: Record<string, unknown> = {}
   if (Object.keys(metadata).length > 0) header['__metadata__'] = { ...metadata }
   let offset = 0
@@ -191,7 +207,7 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
     const at = `${path}: tensor ${JSON.stringify(t.name)}`
     if (t.name === '__metadata__' || Object.hasOwn(header, t.name)) throw new CheckpointError(`${at}: duplicate or reserved name`)
     const numel = numelOf(t.shape, at)
-    if (t.data.length !== numel) throw new CheckpointError(`${at}: shape [${t.shape.join(', ')}] needs ${numel} values, got ${t.data.length}`)
+    if ('data' in t) checkLength(t.data.length, numel, t, at)
     const bytes = numel * dtypeBytes[t.dtype]
     header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] }
     offset += bytes
@@ -202,12 +218,26 @@ function encodeHeader(tensors: readonly TensorToWrite[], metadata: Readonly<Reco
   return padded
 }
 
+function checkLength(length: number, numel: number, t: AnyTensorToWrite, at: string): void {
+  if (length !== numel) throw new CheckpointError(`${at}: shape [${t.shape.join(', ')}] needs ${numel} values, got ${length}`)
+}
+
+function loaded(t: LazyTensorToWrite, data: Float32Array, path: string): FloatTensorToWrite {
+  const at = `${path}: tensor ${JSON.stringify(t.name)}`
+  checkLength(data.length, numelOf(t.shape, at), t, at)
+  return { name: t.name, shape: t.shape, dtype: t.dtype, data }
+}
+
 function encodeTensor(t: TensorToWrite): Uint8Array {
-  if (t.dtype === 'F32' && hostLittleEndian) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
+  const integer = t.dtype === 'I8' || t.dtype === 'I32'
+  if (integer !== !(t.data instanceof Float32Array)) throw new CheckpointError(`tensor ${JSON.stringify(t.name)}: ${t.dtype} needs ${integer ? 'an Int8Array/Int32Array' : 'a Float32Array'}`)
+  if ((t.dtype === 'F32' || integer) && hostLittleEndian) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
   const out = new Uint8Array(t.data.length * dtypeBytes[t.dtype])
   const view = new DataView(out.buffer)
   for (let i = 0; i < t.data.length; i++) {
     if (t.dtype === 'F32') view.setFloat32(i * 4, t.data[i]!, true)
+    else if (t.dtype === 'I32') view.setInt32(i * 4, t.data[i]!, true)
+    else if (t.dtype === 'I8') view.setInt8(i, t.data[i]!)
     else view.setUint16(i * 2, floatToHalf(t.data[i]!), true)
   }
   return out

@@ -2,7 +2,8 @@
 // (the reference's RandomSampler draws with replacement instead); val = folder order, centre crops, one pass.
 // Crops as the reference's data.py: T.RandomCrop / T.CenterCrop after T.Resize.
 import { DatasetError, type SkippedFile } from './dataset'
-import { loadImageTensor } from './images'
+import { augmentedCrop, type Augmentation } from './augment'
+import { decodeImage, loadImageTensor, toModelInput } from './images'
 import { Rng, permutation } from './rng'
 
 export interface Batch {
@@ -27,6 +28,7 @@ export interface BatchLoaderConfig {
   prefetch?: number // batches decoded ahead of the consumer (default 2)
   onSkip?: (skipped: SkippedFile) => void // a file that fails at load time (deleted, damaged since the scan)
   resume?: LoaderState // continue a previous loader's stream
+  augment?: Augmentation // train only: scaled crops and flips from the decoded image instead of resize + random crop
 }
 
 // independent streams under one seed
@@ -94,7 +96,9 @@ export class BatchLoader implements AsyncIterable<Batch> {
   private async loadItem({ path, rng }: { path: string; rng?: Rng }): Promise<Float32Array | null> {
     if (this.failed.has(path)) return null
     try {
-      return await loadImageTensor(path, this.cfg.imageSizePx, rng ? 'random' : 'center', rng)
+      const { imageSizePx: S, augment } = this.cfg
+      if (rng && augment) return toModelInput(augmentedCrop(await decodeImage(path), S, rng, augment).rgb, S, S)
+      return await loadImageTensor(path, S, rng ? 'random' : 'center', rng)
     } catch (e) {
       this.failed.add(path)
       this.cfg.onSkip?.({ path, reason: 'corrupt or truncated', detail: `failed at load time: ${e instanceof Error ? e.message : e}` })

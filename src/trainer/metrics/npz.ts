@@ -16,22 +16,30 @@ export interface NpyArrayF32 {
 const npyMagic = [0x93, ...Buffer.from('NUMPY')]
 const arrayAlign = 64 // numpy pads magic + header to a multiple of 64
 
-/** '<f8' for Float64Array data, '<f4' for Float32Array. */
-export function encodeNpy(array: NpyArray | NpyArrayF32): Uint8Array {
+/** uint8 arrays ('|u1'): images as the ADM evaluator reads them (`arr_0`, NHWC). */
+export interface NpyArrayU8 {
+  readonly data: Uint8Array
+  readonly shape: readonly number[]
+}
+
+/** '<f8' for Float64Array data, '<f4' for Float32Array, '|u1' for Uint8Array. */
+export function encodeNpy(array: NpyArray | NpyArrayF32 | NpyArrayU8): Uint8Array {
   const size = array.shape.reduce((a, v) => a * v, 1)
   if (size !== array.data.length) throw new Error(`npy shape [${array.shape.join(', ')}] needs ${size} values, got ${array.data.length}`)
   const wide = array.data instanceof Float64Array
+  const bytes = array.data instanceof Uint8Array
   const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`
-  let header = `{'descr': '${wide ? '<f8' : '<f4'}', 'fortran_order': False, 'shape': ${shape}, }`
+  let header = `{'descr': '${bytes ? '|u1' : wide ? '<f8' : '<f4'}', 'fortran_order': False, 'shape': ${shape}, }`
   header += ' '.repeat(arrayAlign - ((10 + header.length + 1) % arrayAlign)) + '\n'
-  const width = wide ? 8 : 4
+  const width = bytes ? 1 : wide ? 8 : 4
   const out = Buffer.alloc(10 + header.length + size * width)
   out.set(npyMagic, 0)
   out.set([1, 0], 6)
   out.writeUInt16LE(header.length, 8)
   out.write(header, 10, 'latin1')
   const start = 10 + header.length
-  for (let i = 0; i < size; i++) {
+  if (bytes) out.set(array.data, start)
+  else for (let i = 0; i < size; i++) {
     if (wide) out.writeDoubleLE(array.data[i], start + i * 8)
     else out.writeFloatLE(array.data[i], start + i * 4)
   }

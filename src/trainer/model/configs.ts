@@ -164,6 +164,9 @@ export const PRESETS: Record<string, () => FlowMoConfig> = {
   'tiny-64': () => sameWidth('tiny-64', 64, 8, 64, 12, 6, 256, 4, [16, 24, 24], 2, 4),
   // 64 px, patch 4, 64 tokens × 12 bits, width 256 (the PyTorch bench's tiny64; ~5× the compute of tiny-64 per image)
   'bench-tiny64': () => sameWidth('bench-tiny64', 64, 4, 64, 12, 6, 256, 4, [16, 24, 24], 2, 4),
+  // tiny-64 with FlowMo-Lo's token (18 bits, entropy groups of 9): 64 × 18 bits (0.28 BPP) at the same compute;
+  // the bundled model (docs/training.md: bits cost almost no parameters or time, and PSNR on photos needs them)
+  'photo-64': () => sameWidth('photo-64', 64, 8, 64, 18, 9, 256, 4, [16, 24, 24], 2, 4),
   // 128 px, 128 tokens × 18 bits, width 384 (the PyTorch bench's small128)
   'small-128': () => sameWidth('small-128', 128, 8, 128, 18, 9, 384, 6, [16, 24, 24], 4, 8),
 }

@@ -40,19 +40,26 @@ export class FIDInceptionV3 {
 
   /** `[B, 3, H, W]` images in [0, 1] → pool3 features `[B, featureDim]`. */
   features(w: NetWeights, images: tf.Tensor4D): tf.Tensor2D {
-    const resized = resizeBilinear(images, this.inputPx, this.inputPx, false) // [B, 3, 299, 299]
-    const x = tf.sub(tf.mul(tf.transpose(resized, [0, 2, 3, 1]), 2), 1) as tf.Tensor4D // NHWC in [−1, 1]
-    return globalAvgPool(this.blocks(w, x))
+    return globalAvgPool(this.blocks(w, this.input(images)))
   }
 
-  /** Blocks 0–3 of pytorch-fid's `InceptionV3` (max pools after Conv2d_2b and Conv2d_4a) on `[B, H, W, 3]`. */
-  blocks(w: NetWeights, x: tf.Tensor4D): tf.Tensor4D {
+  /** `[B, 3, H, W]` in [0, 1] → the 299 px NHWC input in [−1, 1] that `blocks` reads. */
+  input(images: tf.Tensor4D): tf.Tensor4D {
+    const resized = resizeBilinear(images, this.inputPx, this.inputPx, false) // [B, 3, 299, 299]
+    return tf.sub(tf.mul(tf.transpose(resized, [0, 2, 3, 1]), 2), 1) as tf.Tensor4D
+  }
+
+  /** Blocks 0–3 of pytorch-fid's `InceptionV3` (max pools after Conv2d_2b and Conv2d_4a) on `[B, H, W, 3]`; `tap` sees each mixed block's input. */
+  blocks(w: NetWeights, x: tf.Tensor4D, tap?: (mixedIndex: number, input: tf.Tensor4D) => void): tf.Tensor4D {
     let h = x
     for (const [i, conv] of this.stem.entries()) {
       h = conv.forward(w, h)
       if (i === 2 || i === 4) h = maxPool2d(h, 3, 2)
     }
-    for (const block of this.mixed) h = block.forward(w, h)
+    for (const [i, block] of this.mixed.entries()) {
+      tap?.(i, h)
+      h = block.forward(w, h)
+    }
     return h
   }
 }

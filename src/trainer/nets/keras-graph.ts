@@ -43,6 +43,18 @@ export class KerasGraph {
     return taps.map((t) => outputs.get(t)!)
   }
 
+  /** A Dense layer of the head (after the 4-D graph) on `[B, in]`: kernel, bias and its relu / softmax / linear activation. */
+  dense(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    const layer = this.byName.get(name)
+    if (!layer || layer.class_name !== 'Dense') throw new Error(`the model has no Dense layer ${name}`)
+    const y = tf.add(tf.matMul(x, this.weight(`${name}/kernel`) as tf.Tensor2D), this.weight(`${name}/bias`)) as tf.Tensor2D
+    const activation = layer.config.activation
+    if (activation === 'relu') return tf.relu(y)
+    if (activation === 'softmax') return tf.softmax(y)
+    if (activation === 'linear' || activation === undefined) return y
+    throw new Error(`Dense layer ${name}: unsupported activation ${String(activation)}`)
+  }
+
   dispose(): void {
     for (const t of [...Object.values(this.weights), ...this.flippedKernels.values()]) t.dispose()
     this.flippedKernels.clear()

@@ -6,8 +6,10 @@ import type { Worker } from 'node:worker_threads'
 import type { RunInfo, RunRequest, RunStarted } from '../../shared/payloads/runs'
 import type { TrainerEvents } from '../../shared/protocol'
 import { RpcError, type Emit } from '../../shared/rpc'
+import { refuseIfLockedByOther } from '../output-lock'
+import { runFolderLock } from '../train/run-dir'
 import { resumePoint } from './resume-point'
-import { runOptionsFrom } from './run-request'
+import { resolveRunRequest } from './run-request'
 import { startRunWorker } from './worker-entry'
 import type { EngineMessage, RunWorkerData, WorkerMessage } from './worker-messages'
 
@@ -26,8 +28,9 @@ export class RunRegistry {
   constructor(private readonly emit: Emit<TrainerEvents>, private readonly backend: string | undefined) {}
 
   async start(req: RunRequest): Promise<RunStarted> {
-    const options = await runOptionsFrom(req)
+    const options = await resolveRunRequest(req)
     this.refuseBusy(options.out) // before resumePoint may clear an earlier attempt's files
+    await refuseIfLockedByOther(options.out, options.out, runFolderLock).catch((e: Error) => { throw new RpcError(e.message, 'run-active') })
     const resumed = await resumePoint(options)
     this.refuseBusy(options.out)
     const runId = `${this.idPrefix}-${this.nextId++}`

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { appendFile, mkdir, readFile, rm, rmdir, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { diffFields, type CardDifference } from '../metrics/protocol'
-import { tryLock, type LockHolder } from '../process-lock'
+import { lockOutput } from '../output-lock'
 import type { SweepGrid } from './grid'
 import type { SweepCard, SweepCell } from './sweep-result'
 
@@ -37,26 +37,15 @@ export class SweepJournalMismatchError extends Error {
   }
 }
 
-export class SweepLockedError extends Error {
-  override readonly name = 'SweepLockedError'
-  constructor(readonly out: string, readonly holder: LockHolder) {
-    super(`another sweep (pid ${holder.pid}, started ${holder.startedAt}) is writing ${out}; wait for it or choose another --out`)
-  }
-}
-
 /**
- * Takes `<out>.partial/lock` for this sweep and returns its release: a live holder is refused (SweepLockedError), the
+ * Takes `<out>.partial/lock` for this sweep and returns its release: a live holder is refused (OutputLockedError), the
  * lock of a sweep that is gone is taken over with a notice. Releasing also removes the folder when it holds nothing else.
  */
 export async function lockSweepOutput(out: string, onNotice?: (line: string) => void): Promise<() => Promise<void>> {
   const dir = partialDir(out)
-  await mkdir(dir, { recursive: true })
-  const lock = await tryLock(join(dir, 'lock'))
-  if ('holder' in lock) throw new SweepLockedError(out, lock.holder)
-  const gone = lock.tookOverFrom
-  if (gone) onNotice?.(`took over ${lock.path}: the sweep that held it (pid ${gone.pid}, started ${gone.startedAt}) is no longer running`)
+  const release = await lockOutput(dir, out, { what: 'sweep', alternative: '--out', onNotice })
   return async () => {
-    await lock.release()
+    await release()
     await rmdir(dir).catch(() => {}) // kept while it holds a journal
   }
 }

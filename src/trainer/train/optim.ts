@@ -2,7 +2,7 @@
 // correction, no weight decay, per-parameter step counts, named parameter groups with their own lr.
 // Parameters without a gradient are skipped, as torch skips `p.grad is None`.
 import * as tf from '@tensorflow/tfjs-core'
-import type { TensorToWrite } from '../checkpoint/safetensors'
+import type { FloatTensorToWrite } from '../checkpoint/safetensors'
 
 export interface AdamConfig {
   betas: [number, number] // (0.9, 0.95)
@@ -24,7 +24,7 @@ interface AdamSlot {
 
 /** Saved form: tensors `exp_avg.<name>`, `exp_avg_sq.<name>`; steps and group lrs go into metadata. */
 export interface AdamSnapshot {
-  tensors: TensorToWrite[]
+  tensors: FloatTensorToWrite[]
   metadata: Record<string, string>
 }
 
@@ -73,7 +73,7 @@ export class Adam {
   }
 
   async snapshot(): Promise<AdamSnapshot> {
-    const tensors: TensorToWrite[] = []
+    const tensors: FloatTensorToWrite[] = []
     const steps: Record<string, number> = {}
     for (const [name, s] of this.slots) {
       steps[name] = s.step

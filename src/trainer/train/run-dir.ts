@@ -14,6 +14,9 @@ export interface CheckpointFiles {
   optim: string // Adam state
 }
 
+/** How a run folder's lock (`<root>/lock`, output-lock.ts) names its holder and the way out. */
+export const runFolderLock = { what: 'training run', alternative: 'run folder (--out)' } as const
+
 export class RunDir {
   constructor(readonly root: string) {}
 

@@ -35,6 +35,7 @@ export interface RunOptions {
   allowPerceptualFallback: boolean // missing network → proxy → none, with a notice
   valImages: number // validation images reconstructed and scored (8)
   evalWeights: 'raw' | 'ema' // weights used for samples and validation (raw: the EMA barely moves in short runs)
+  augment: boolean // training crops: scaled crops (½–1 of the shorter side) resized to the model size + flips (data/augment.ts)
   engine: 'tfjs' | 'onnxruntime' // onnxruntime: the Stage-1A step as one ONNX graph (~9× faster on CPU; no perceptual term)
 }
 
@@ -44,7 +45,7 @@ export function defaultRunOptions(stage: Stage): Omit<RunOptions, 'data' | 'out'
     logEvery: 10, sampleEvery: 500, valEvery: 500, checkpointEvery: 500, keepLast: 3, keepEvery: null,
     freezeEncoderAfter: stage === '1a' ? 200_000 : null, timeDistribution: 'fat_lognormal', cfgDropout: 0.1, chainSteps: 8,
     perceptual: 'proxy', perceptualWeight: stage === '1a' ? 0.1 : 0.01,
-    allowPerceptualFallback: false, valImages: 8, evalWeights: 'raw', engine: 'tfjs',
+    allowPerceptualFallback: false, valImages: 8, evalWeights: 'raw', augment: false, engine: 'tfjs',
   }
 }
 
@@ -71,7 +72,7 @@ export interface ValidationEvent {
   step: number
   val_psnr: number
   val_ssim: number
-  val_baseline_psnr: number // mean-colour images
+  val_baseline_psnr: number // each image filled with its own mean colour
   bit_balance: number[]
 }
 

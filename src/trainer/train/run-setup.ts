@@ -46,6 +46,7 @@ export async function startingPoint(opts: RunOptions, dir: RunDir, log: (line: s
     const files = await dir.newestValidCheckpoint((f, why) => log(`skipping checkpoint ${f.model}: ${why}`))
     if (files) {
       const saved = await loadCheckpoint(files)
+      if (saved.stage !== opts.stage) throw new Error(`${files.model} is a Stage-${saved.stage.toUpperCase()} checkpoint: it cannot continue as Stage ${opts.stage.toUpperCase()}`)
       const model = new FlowMo(saved.config)
       log(`resuming from ${files.model} (step ${saved.step})`)
       return { model, weights: variablesFrom(model, saved.raw), step: saved.step, resumed: saved }

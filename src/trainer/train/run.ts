@@ -2,11 +2,13 @@
 // until max steps or stop(). Resume restores weights, EMA, Adam and the loader; NaN/Inf stops without saving.
 // The CLI and the engine's protocol drive it through `start()`, `stop()` and the RunEvents callbacks.
 import { BatchLoader } from '../data/loader'
+import { PHOTO_AUGMENTATION } from '../data/augment'
 import { createPerceptualLoss, perceptualSizeProblem, type PerceptualLoss } from '../losses/perceptual'
 import { disposeWeightMap } from '../model/weights'
 import { rename, writeFile } from 'node:fs/promises'
 import { explicitSizes, saveCheckpoint } from './checkpointing'
-import { RunDir } from './run-dir'
+import { lockOutput } from '../output-lock'
+import { RunDir, runFolderLock } from './run-dir'
 import { prepareData, startingPoint, type RunData } from './run-setup'
 import type { RunEvents, RunOptions, RunSummary, StepEvent } from './run-options'
 import { Trainer, type StepLosses } from './trainer'
@@ -37,15 +39,19 @@ export class TrainingRun {
     return this.trainer?.step ?? 0
   }
 
+  /** Trains holding the run folder's lock (one writer of metrics.jsonl and checkpoints, across processes). */
   async start(): Promise<RunSummary> {
+    const unlock = await lockOutput(this.dir.root, this.dir.root, { ...runFolderLock, onNotice: (l) => this.log(l) })
     try {
       await this.prepare()
       const summary = await this.loop()
       await this.dispose() // before onDone: the engine may end this thread once it hears of it (native sessions must be closed)
+      await unlock()
       this.events.onDone?.(summary)
       return summary
     } catch (e) {
       await this.dispose()
+      await unlock()
       this.events.onError?.(e as Error)
       throw e
     }
@@ -84,6 +90,7 @@ export class TrainingRun {
     }
     this.loader = new BatchLoader({
       paths: this.data.train.usable.map((e) => e.path), imageSizePx: S, batchSize: o.batchSize, seed: o.seed, split: 'train',
+      augment: o.augment ? PHOTO_AUGMENTATION : undefined,
       resume: start.resumed?.loader ?? undefined, onSkip: (s) => this.log(`skipped ${s.path}: ${s.reason} (${s.detail})`),
     })
     await this.writeRunJson()

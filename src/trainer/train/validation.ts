@@ -1,6 +1,6 @@
 // Validation during training: fixed-seed reconstructions of fixed validation images (a PNG grid, originals over
 // reconstructions), PSNR/SSIM on them (per image, uint8-truncated as the reference's evaluate.py), the trivial
-// mean-colour baseline, and the per-bit balance of the codes (fraction of +1 per bit, 0.5 = balanced).
+// baseline of each image filled with its own mean colour (24 bits per image: what any code should beat), and the per-bit balance of the codes (fraction of +1 per bit, 0.5 = balanced).
 import * as tf from '@tensorflow/tfjs-core'
 import { codeInput, type FlowMo } from '../model/flowmo'
 import { quantize } from '../model/lfq'
@@ -16,7 +16,7 @@ export const SAMPLE_SEED = 0
 export interface ValidationResult {
   psnr: number // dB, mean over images
   ssim: number
-  baselinePsnr: number // every pixel = the images' mean colour
+  baselinePsnr: number // every pixel of each image = that image's mean colour
   bitBalance: number[] // per bit c: fraction of tokens with bit c = +1
   grid: { png: Uint8Array; rgb: Uint8Array; width: number; height: number }
 }
@@ -46,15 +46,14 @@ export async function validate(model: FlowMo, weights: ReadonlyMap<string, tf.Te
   }
 }
 
-/** Every pixel of every image set to the mean colour of all of them. */
+/** x [n, 3, S, S] → each image's every pixel set to that image's mean colour (per channel). */
 export function meanColour(x: Float32Array, n: number, S: number): Float32Array {
   const plane = S * S
   const out = new Float32Array(x.length)
-  for (let c = 0; c < 3; c++) {
+  for (let ic = 0; ic < n * 3; ic++) {
     let s = 0
-    for (let i = 0; i < n; i++) for (let p = 0; p < plane; p++) s += x[(i * 3 + c) * plane + p]
-    const m = s / (n * plane)
-    for (let i = 0; i < n; i++) out.fill(m, (i * 3 + c) * plane, (i * 3 + c + 1) * plane)
+    for (let p = 0; p < plane; p++) s += x[ic * plane + p]
+    out.fill(s / plane, ic * plane, (ic + 1) * plane)
   }
   return out
 }

@@ -97,3 +97,14 @@ describe('BatchLoader (val)', () => {
     expect(await loader.next()).toBeNull()
   })
 })
+
+describe('BatchLoader (train, augmented)', () => {
+  it('augmented batches are seeded like plain ones but differ from them', async () => {
+    const aug = { minScale: 0.5, flip: true }
+    const [a, b, plain] = await Promise.all([take(train({ augment: aug }), 2), take(train({ augment: aug }), 2), take(train(), 2)])
+    expect(b.map((x) => x.x)).toEqual(a.map((x) => x.x))
+    expect(a.map((x) => x.paths)).toEqual(plain.map((x) => x.paths)) // the same order: only the crops change
+    expect(a[0].x).not.toEqual(plain[0].x)
+    expect(a[0].shape).toEqual([4, 3, S, S])
+  })
+})

@@ -61,6 +61,8 @@ describe('pause and resume of a run', () => {
     const after = runJson('paused')
     expect(after.run).toEqual(before.run) // same model, data, batch size, lr, schedule … as the run that was paused
     expect(after.startedAtStep).toBe(first.done.step)
+    await expect(e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'paused'), resume: true, stage: '1b' }))
+      .rejects.toThrow(/paused is a run with stage 1a \(\S+\.safetensors\); a resume continues it as such, so stage 1b is refused/)
   }, 120_000)
 
   it('extends a finished run: a resume with a larger maxSteps continues from its last checkpoint to the new end', async () => {

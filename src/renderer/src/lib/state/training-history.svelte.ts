@@ -18,7 +18,7 @@ const LOSSES = ['flow_loss', 'quantizer_loss', 'perceptual_loss', 'total_loss'] 
 const RESUMED_OPTIONS = [
   'val', 'stage', 'maxSteps', 'batchSize', 'gradAccumulation', 'lr', 'seed', 'logEvery', 'sampleEvery', 'valEvery', 'checkpointEvery',
   'keepLast', 'keepEvery', 'valImages', 'evalWeights', 'freezeEncoderAfter', 'timeDistribution', 'chainSteps', 'perceptual',
-  'perceptualWeight', 'weightsDir', 'allowPerceptualFallback', 'engine',
+  'perceptualWeight', 'weightsDir', 'allowPerceptualFallback', 'engine', 'augment',
 ] as const
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)

@@ -20,7 +20,7 @@ export interface ValidationRow {
   readonly step: number
   readonly psnr: number // dB
   readonly ssim: number
-  readonly baselinePsnr: number // dB, every pixel = the mean colour
+  readonly baselinePsnr: number // dB, every pixel of each image = its own mean colour
 }
 
 const LOG_LINES = 400 // log tail kept per run
