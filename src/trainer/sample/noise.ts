@@ -57,6 +57,14 @@ export function initialNoise(seed: number, index: number, imageSize: number): Fl
   return gaussianNoise(3 * imageSize * imageSize, Rng.fromSeed(seed, index))
 }
 
+/** z0 [B, 3, S, S] for rows firstIndex … firstIndex+B−1 of a request that has no images to key by (decoding stored codes). */
+export function initialNoiseBatch(seed: number, firstIndex: number, batch: number, imageSize: number): Float32Array {
+  const n = 3 * imageSize * imageSize
+  const z0 = new Float32Array(batch * n)
+  for (let b = 0; b < batch; b++) z0.set(initialNoise(seed, firstIndex + b, imageSize), b * n)
+  return z0
+}
+
 /** z0 [3, S, S] of one image (its imageIdentity and its index in the request), keyed as `keying` says. */
 export function noiseOf(image: { identity: number; index: number }, seed: number, keying: NoiseKeying, imageSize: number): Float32Array {
   return keying === 'image' ? imageNoise(seed, image.identity, imageSize) : initialNoise(seed, image.index, imageSize)
