@@ -176,8 +176,10 @@ describe('inspector in Chromium', () => {
     await page.locator('[data-testid=progress-atlas] button', { hasText: 'Cancel' }).click()
     await expect.poll(() => page.textContent('[data-testid=bitmap-view] .error'), { timeout: 30_000 }).toMatch(/cancelled/)
     expect(await page.locator('[data-testid=progress-atlas]').count()).toBe(0)
+    expect(await page.textContent('[data-testid=atlas-legend]')).toMatch(/ΔPSNR.*−\d.*0 dB.*\+\d/) // a colour bar with its range
     await page.click('[data-testid=run-balance]')
     await page.locator('[data-testid=balance-grid]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid=balance-legend]')).toMatch(/all −1\s*balanced\s*all \+1/)
     await screenshot(page, 'inspector-bitmap')
   })
 

@@ -13,7 +13,7 @@ export class BitMapState {
   resultFlips = $state.raw<ReadonlySet<number>>(new Set()) // the flips `result` was decoded with
   private readonly atlasOf = new ForSelection<BitAtlasReport>()
   balance = $state.raw<CodeBalanceReport | null>(null)
-  atlasSubset = $state(128) // bits to flip, spread over the code; 0 = every bit (L·C decodes)
+  atlasSubset = $state(48) // bits to flip, every bit position in turn over tokens spread along the code; 0 = every bit (L·C decodes)
   error = $state('')
   private latest = 0
 
