@@ -1,5 +1,5 @@
 // Thin wrapper over node:util parseArgs for `flowmo` commands: bad input becomes one clear UsageError line,
-// never a stack trace. Also the global option `--backend`, accepted anywhere before `--`.
+// never a stack trace. Also the global options `--backend` and `--device`, accepted anywhere before `--`.
 import { parseArgs } from 'node:util'
 
 /** A mistake in the command line; main prints its message and exits with code 2. */
@@ -55,6 +55,7 @@ export function numberOption(value: string | undefined, name: string): number | 
 
 export interface GlobalOptions {
   readonly backend?: string // --backend <name>: wasm | cpu | tensorflow | tensorflow-gpu | webgpu
+  readonly device?: string // --device <name>: auto | cpu | webgpu | cuda (onnxruntime's execution provider)
   readonly help: boolean // -h / --help anywhere before `--`
   readonly rest: readonly string[] // argv without the global options
 }
@@ -62,7 +63,7 @@ export interface GlobalOptions {
 /** Takes the global options out of argv, wherever they stand before a `--` terminator. */
 export function takeGlobalOptions(argv: readonly string[]): GlobalOptions {
   const rest: string[] = []
-  let backend: string | undefined
+  const named: { backend?: string; device?: string } = {}
   let help = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -70,15 +71,16 @@ export function takeGlobalOptions(argv: readonly string[]): GlobalOptions {
       rest.push(...argv.slice(i))
       break
     }
+    const option = (['backend', 'device'] as const).find((o) => arg === `--${o}` || arg.startsWith(`--${o}=`))
     if (arg === '-h' || arg === '--help') help = true
-    else if (arg.startsWith('--backend=')) backend = arg.slice('--backend='.length)
-    else if (arg === '--backend') {
-      backend = argv[++i]
-      if (backend === undefined || backend.startsWith('-')) throw new UsageError("option '--backend <name>' argument missing")
-    } else rest.push(arg)
+    else if (option === undefined) rest.push(arg)
+    else {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]
+      if (value === undefined || value === '' || value.startsWith('-')) throw new UsageError(`option '--${option} <name>' argument missing`)
+      named[option] = value
+    }
   }
-  if (backend === '') throw new UsageError("option '--backend <name>' argument missing")
-  return { backend, help, rest }
+  return { ...named, help, rest }
 }
 
 /** The backend the user asked for: `--backend` (main copies it into the environment) or FLOWMO_BACKEND. */

@@ -1,6 +1,7 @@
 // `flowmo` command line: the engine without a window. Registry of commands, global options, exit codes
 // (0 ok, 1 failure, 2 usage error). Started by bin/flowmo.mjs through tsx; each command is src/cli/commands/<name>.ts.
 import { version } from '../../package.json'
+import { parseDevice } from '../trainer/export/ort-device'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
 import { compare } from './commands/compare'
@@ -34,6 +35,8 @@ function overview(): string {
     'global options:',
     '  --backend <name>  compute backend: webgpu | tensorflow-gpu | tensorflow | wasm | cpu',
     '                    (default: best available; also FLOWMO_BACKEND)',
+    '  --device <name>   onnxruntime execution provider: auto | cpu | webgpu | cuda (default: auto, which',
+    '                    takes webgpu on a hardware adapter, else cpu; also FLOWMO_DEVICE)',
     '  -h, --help        show help',
     '  --version         print the version',
   ].join('\n')
@@ -44,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const global = takeGlobalOptions(argv)
     if (global.backend) process.env.FLOWMO_BACKEND = global.backend // seen by commands and child processes
+    if (global.device) process.env.FLOWMO_DEVICE = deviceOption(global.device)
     const [first, ...rest] = global.rest
     if (first === '--version') {
       console.log(version)
@@ -62,6 +66,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0
   } catch (error) {
     return reportError(name, error)
+  }
+}
+
+function deviceOption(value: string): string {
+  try {
+    return parseDevice(value)
+  } catch (e) {
+    throw new UsageError((e as Error).message)
   }
 }
 

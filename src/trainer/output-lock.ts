@@ -1,7 +1,7 @@
 // One writer per output: a run folder, a sweep's or an eval's output holds a lock file (process-lock.ts) while a
 // process writes it. A live holder is refused with a message naming it; a dead holder's lock is taken over with a notice.
 import { mkdir, rmdir } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import { liveHolder, tryLock, type LockHolder } from './process-lock'
 
 export class OutputLockedError extends Error {
@@ -18,12 +18,13 @@ export interface OutputLockOptions {
 }
 
 /**
- * Takes `<dir>/lock` for writing `target` (creating `dir` when missing) and returns its release, which also removes
- * the folders the lock created when nothing else was written into them (a refused or failed start leaves nothing).
+ * Takes the lock file `lockPath` for writing `target` (creating its folder when missing) and returns its release, which
+ * also removes the folders the lock created when nothing else was written into them (a refused start leaves nothing).
  */
-export async function lockOutput(dir: string, target: string, o: OutputLockOptions): Promise<() => Promise<void>> {
+export async function lockOutput(lockPath: string, target: string, o: OutputLockOptions): Promise<() => Promise<void>> {
+  const dir = dirname(lockPath)
   const created = await mkdir(dir, { recursive: true })
-  const lock = await tryLock(join(dir, 'lock'))
+  const lock = await tryLock(lockPath)
   if ('holder' in lock) {
     await removeEmpty(dir, created)
     throw new OutputLockedError(target, lock.holder, o.what, o.alternative)
@@ -36,9 +37,9 @@ export async function lockOutput(dir: string, target: string, o: OutputLockOptio
   }
 }
 
-/** Refuses (OutputLockedError) when another process holds `<dir>/lock`: a check before touching files the lock guards. */
-export async function refuseIfLockedByOther(dir: string, target: string, o: OutputLockOptions): Promise<void> {
-  const holder = await liveHolder(join(dir, 'lock'))
+/** Refuses (OutputLockedError) when another process holds `lockPath`: a check before touching files the lock guards. */
+export async function refuseIfLockedByOther(lockPath: string, target: string, o: OutputLockOptions): Promise<void> {
+  const holder = await liveHolder(lockPath)
   if (holder && holder.pid !== process.pid) throw new OutputLockedError(target, holder, o.what, o.alternative)
 }
 

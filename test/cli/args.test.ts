@@ -37,6 +37,12 @@ describe('takeGlobalOptions', () => {
     expect(takeGlobalOptions(['run', '--', '--backend', 'x'])).toEqual({ backend: undefined, help: false, rest: ['run', '--', '--backend', 'x'] })
   })
 
+  it('takes --device like --backend', () => {
+    expect(takeGlobalOptions(['info', '--device', 'webgpu', '--json'])).toEqual({ device: 'webgpu', help: false, rest: ['info', '--json'] })
+    expect(takeGlobalOptions(['--device=cpu', '--backend', 'wasm', 'eval'])).toEqual({ device: 'cpu', backend: 'wasm', help: false, rest: ['eval'] })
+    expect(() => takeGlobalOptions(['info', '--device'])).toThrow("option '--device <name>' argument missing")
+  })
+
   it('rejects a --backend without a value', () => {
     expect(() => takeGlobalOptions(['info', '--backend'])).toThrow(UsageError)
     expect(() => takeGlobalOptions(['--backend', '--json'])).toThrow(UsageError)

@@ -1,5 +1,7 @@
 // The real `flowmo` bin in a child process: help, exit codes, one-line errors, `info`.
 import { spawnSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { commands } from '../../src/cli/main'
@@ -67,5 +69,26 @@ describe('flowmo bin', () => {
     expect(flag).toMatchObject({ backend: 'cpu', requestedBackend: 'cpu' })
     const env = JSON.parse(flowmo(['info', '--json'], { FLOWMO_BACKEND: 'cpu' }).stdout)
     expect(env).toMatchObject({ backend: 'cpu', requestedBackend: 'cpu' })
+  })
+
+  it('--device webgpu: info names the adapter (lavapipe here), or exits 1 saying why there is none', () => {
+    const gpu = flowmo(['info', '--device', 'webgpu', '--json'], { XDG_RUNTIME_DIR: tmpdir() })
+    expect(gpu.code, gpu.stderr).toBe(0)
+    const { device } = JSON.parse(gpu.stdout)
+    expect(device).toMatchObject({ requested: 'webgpu', device: 'webgpu', adapter: { backend: 'vulkan' } })
+    expect(device.adapter.name).toMatch(/llvmpipe/)
+    const text = flowmo(['--device=webgpu', 'info'], { XDG_RUNTIME_DIR: tmpdir() })
+    expect(text.stdout).toMatch(/^device +webgpu \(llvmpipe.*backend vulkan/m)
+    const none = flowmo(['info', '--device', 'webgpu'], { VK_ICD_FILENAMES: join(tmpdir(), 'no-such-icd.json') })
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/^flowmo info: error: device: Dawn found no WebGPU adapter on vulkan/m)
+    const env = JSON.parse(flowmo(['info', '--json'], { FLOWMO_DEVICE: 'cpu' }).stdout)
+    expect(env.device).toMatchObject({ requested: 'cpu', device: 'cpu', adapter: null })
+  })
+
+  it('--device takes only auto, cpu, webgpu or cuda (exit 2)', () => {
+    const bad = flowmo(['--device', 'tpu', 'info'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--device must be one of auto, cpu, webgpu, cuda, got 'tpu'")
   })
 })

@@ -14,9 +14,9 @@ const how = { what: 'training run', alternative: 'run folder' }
 describe('lockOutput', () => {
   it('creates the folder, refuses a second writer naming the first, and removes what it created on release', async () => {
     const dir = join(tmp, 'new', 'run')
-    const release = await lockOutput(dir, dir, how)
+    const release = await lockOutput(join(dir, 'lock'), dir, how)
     expect(readdirSync(dir)).toEqual(['lock'])
-    await expect(lockOutput(dir, dir, how)).rejects.toThrow(
+    await expect(lockOutput(join(dir, 'lock'), dir, how)).rejects.toThrow(
       new RegExp(`^another training run \\(pid ${process.pid}, started \\S+\\) is writing ${dir}; wait for it or choose another run folder$`))
     await release()
     expect(existsSync(join(tmp, 'new'))).toBe(false)
@@ -28,7 +28,7 @@ describe('lockOutput', () => {
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!
     writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: deadPid, startedAt: '2026-01-01T00:00:00.000Z' }))
     const notices: string[] = []
-    const release = await lockOutput(dir, dir, { ...how, onNotice: (l) => notices.push(l) })
+    const release = await lockOutput(join(dir, 'lock'), dir, { ...how, onNotice: (l) => notices.push(l) })
     expect(notices).toEqual([`took over ${join(dir, 'lock')}: the training run that held it (pid ${deadPid}, started 2026-01-01T00:00:00.000Z) is no longer running`])
     writeFileSync(join(dir, 'metrics.jsonl'), '')
     await release()
@@ -37,11 +37,11 @@ describe('lockOutput', () => {
 
   it('refuseIfLockedByOther passes this process\'s own lock and refuses another live process\'s', async () => {
     const dir = join(tmp, 'other')
-    const release = await lockOutput(dir, dir, how)
-    await expect(refuseIfLockedByOther(dir, dir, how)).resolves.toBeUndefined()
+    const release = await lockOutput(join(dir, 'lock'), dir, how)
+    await expect(refuseIfLockedByOther(join(dir, 'lock'), dir, how)).resolves.toBeUndefined()
     await release()
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: process.ppid, startedAt: '2026-01-01T00:00:00.000Z' }))
-    await expect(refuseIfLockedByOther(dir, dir, how)).rejects.toThrow(`another training run (pid ${process.ppid}`)
+    await expect(refuseIfLockedByOther(join(dir, 'lock'), dir, how)).rejects.toThrow(`another training run (pid ${process.ppid}`)
   })
 })

@@ -1,6 +1,6 @@
 // `flowmo eval`: reconstruct a folder and score it (PSNR, SSIM, LPIPS, rFID/KID) with the protocol card printed and
 // stored; resumes from its journal; `flowmo eval --diff a.json b.json` names the card fields two results differ in.
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
@@ -12,7 +12,7 @@ const optionSpecs = {
   data: { type: 'string' }, n: { type: 'string' }, metrics: { type: 'string' }, json: { type: 'string' }, csv: { type: 'string' },
   batch: { type: 'string' }, psnr: { type: 'string' }, quantise: { type: 'string' }, ssim: { type: 'string' },
   'weights-dir': { type: 'string' }, path: { type: 'string' }, diff: { type: 'boolean' },
-  'stats-cache': { type: 'string' }, 'no-stats-cache': { type: 'boolean' },
+  'stats-cache': { type: 'string' }, 'no-stats-cache': { type: 'boolean' }, shard: { type: 'string' },
 } as const
 
 export const evalCommand: Command = {
@@ -20,6 +20,7 @@ export const evalCommand: Command = {
   summary: 'reconstruct a folder and score it (PSNR, SSIM, LPIPS, rFID/KID) with a protocol card; resumable',
   usage: [
     'flowmo eval --checkpoint <file> --data <dir> [options]      flowmo eval --diff <a.json> <b.json>',
+    'flowmo eval … --shard <i/n> --json <Si>                      flowmo eval merge <S0> <S1> … --json <file> [--csv <file>]',
     '',
     ...modelUsage,
     '  --data <dir>       image folder (recursive, sorted by path); resized (shorter side) and centre-cropped',
@@ -37,10 +38,14 @@ export const evalCommand: Command = {
     '  --path <p>         auto (default) | onnxruntime | tfjs',
     ...samplerUsage,
     '  --diff             print the protocol card fields in which two reports differ',
+    '  --shard <i/n>      evaluate batches i, i+n, … of --batch images (with --batch 1: every n-th image from i) and',
+    '                     write their per-image records and features to --json; `merge` then gives the one-process',
+    '                     report exactly (docs/scale.md: Slurm arrays, one process per GPU)',
   ].join('\n'),
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, optionSpecs, { max: 2 })
+    const { values, positionals } = parseCommandArgs(argv, optionSpecs, { max: 4096 })
     if (values.diff) return diffReports(positionals)
+    if (positionals[0] === 'merge') return mergeCommand(positionals.slice(1), values)
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     return runEvalCommand(values)
   },
@@ -63,6 +68,7 @@ async function runEvalCommand(values: Values): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
+  const shard = await shardFromArgs(values)
   const { sampling, seed, noise } = samplerFromArgs(values)
   const source = modelSourceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
@@ -77,14 +83,39 @@ async function runEvalCommand(values: Values): Promise<number> {
     path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
     openTfjs: (src) => openModelForCli(src, requestedBackend()),
     onNotice: (line) => console.error(line),
-    onProgress: progressBar(), signal: stop.signal,
+    onProgress: progressBar(), signal: stop.signal, shard,
   })
+  if (outcome.shardFile) {
+    console.log(`shard ${shard!.index}/${shard!.count}: its records are in ${outcome.shardFile}; when every shard is done: flowmo eval merge <shard files> --json <report>`)
+    return 0
+  }
   if (!outcome.report) {
     console.error(`stopped; the images done so far are in ${outcome.journal}: rerun the same command to resume`)
     return 130
   }
   const { printReport } = await import('../../trainer/eval/print-report')
   console.log(printReport(outcome.report))
+  return 0
+}
+
+async function shardFromArgs(values: Values) {
+  if (values.shard === undefined) return undefined
+  const { parseShard } = await import('../../trainer/eval/shard')
+  const shard = parseShard(values.shard)
+  if (typeof shard === 'string') throw new UsageError(shard)
+  if (!values.json) throw new UsageError('--shard needs --json <file>: the shard\'s records go there for `flowmo eval merge`')
+  return shard
+}
+
+async function mergeCommand(files: readonly string[], values: Values): Promise<number> {
+  if (files.length === 0) throw new UsageError('merge takes the shard files: flowmo eval merge S0.json S1.json … --json <report>')
+  const { mergeShards } = await import('../../trainer/eval/shard')
+  const { perImageCsv, reportJson } = await import('../../trainer/eval/report')
+  const { report, records } = await mergeShards(files)
+  if (values.json) await writeFile(values.json, reportJson(report))
+  if (values.csv) await writeFile(values.csv, perImageCsv(records))
+  const { printReport } = await import('../../trainer/eval/print-report')
+  console.log(printReport(report))
   return 0
 }
 

@@ -22,7 +22,7 @@ export const importRatings: Command = {
     if (!values.out) throw new UsageError('--out is required')
     const minMs = integerOption(values['min-ms'], 'min-ms', { min: 0 }) ?? 0
     const { importRatings: aggregate } = await import('../../trainer/rating/import')
-    const { writeFileAtomic } = await import('../../trainer/rating/export-files')
+    const { writeFileAtomic } = await import('../../trainer/atomic-file')
     const report = await aggregate(positionals, values.export, { minMs, requireFlip: values['require-flip'] ?? false })
     const c = report.counts
     console.log(`${report.files.length} session(s), ${c.total} trials, ${c.kept} kept (${c.tooFast} too fast, ${c.neverFlipped} never flipped)`)

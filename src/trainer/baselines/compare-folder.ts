@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writePng } from '../data/images'
-import { writeFileAtomic } from '../rating/export-files'
+import { writeFileAtomic } from '../atomic-file'
 import type { MethodComparison, Scored } from './compare'
 import type { CompareResult } from './run-compare'
 

@@ -1,8 +1,8 @@
 // safetensors reader and writer (huggingface/safetensors format): u64 LE header length N, N bytes of JSON
 // {"__metadata__": {str: str}, name: {dtype, shape, data_offsets: [begin, end]}, …} padded with spaces to a
 // multiple of 8, then the data buffer. Offsets are relative to the buffer; tensors are read lazily by range.
-import { randomBytes } from 'node:crypto'
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { type FileHandle } from 'node:fs/promises'
+import { writeAtomicWith } from '../atomic-file'
 import { CheckpointError } from './checkpoint-error'
 import { RandomAccessFile } from './random-access-file'
 import {
@@ -174,22 +174,13 @@ export async function writeSafetensors(
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const header = encodeHeader(tensors, metadata, path)
-  const tmpPath = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-  const handle = await open(tmpPath, 'w')
-  try {
+  await writeAtomicWith(path, async (handle) => {
     const length = new Uint8Array(8)
     new DataView(length.buffer).setBigUint64(0, BigInt(header.byteLength), true)
     await writeAll(handle, length)
     await writeAll(handle, header)
     for (const t of tensors) await writeAll(handle, encodeTensor('read' in t ? loaded(t, await t.read(), path) : t))
-    await handle.sync()
-    await handle.close()
-    await rename(tmpPath, path)
-  } catch (err) {
-    await handle.close().catch(() => undefined)
-    await unlink(tmpPath).catch(() => undefined)
-    throw err
-  }
+  })
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {

@@ -1,9 +1,10 @@
 // Streaming ZIP writer for torch.save archives (PKWARE APPNOTE 6.3): STORED records, each record's data aligned to
 // 64 bytes by padding its local header's extra field (as torch's writer does), ZIP64 directory fields once the
 // archive passes 4 GiB. Written to a temp file renamed over the target when complete, so a crash leaves no half file.
-import { randomBytes } from 'node:crypto'
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { crc32 } from 'node:zlib'
+import { syncFolder, tempPathFor } from '../atomic-file'
 import { CheckpointError } from './checkpoint-error'
 
 const alignBytes = 64
@@ -20,7 +21,7 @@ export class ZipWriter {
   private constructor(readonly path: string, private readonly tmpPath: string, private readonly handle: FileHandle) {}
 
   static async create(path: string): Promise<ZipWriter> {
-    const tmpPath = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    const tmpPath = tempPathFor(path)
     return new ZipWriter(path, tmpPath, await open(tmpPath, 'w'))
   }
 
@@ -60,6 +61,7 @@ export class ZipWriter {
     await this.handle.sync()
     await this.handle.close()
     await rename(this.tmpPath, this.path)
+    await syncFolder(dirname(this.path))
   }
 
   /** Closes and removes the temp file (after an error or a cancel). */

@@ -1,6 +1,6 @@
 // One image from disk to model input and back, as the reference's data.py: PIL `.convert("RGB")` →
 // T.Resize(size) (shorter side, antialiased bilinear) → T.CenterCrop / T.RandomCrop → x = pixel/127.5 − 1.
-import { rename, writeFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../atomic-file'
 import sharp from 'sharp'
 import { resizeBilinear } from './resample'
 import type { Rng } from './rng'
@@ -123,11 +123,9 @@ export function encodePng(rgb: Uint8Array, h: number, w: number): Promise<Buffer
   return sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()
 }
 
-/** Write a PNG atomically (temp file + rename), so a reader never sees half a file. */
+/** Write a PNG atomically (atomic-file.ts), so a reader never sees half a file. */
 export async function writePng(path: string, rgb: Uint8Array, h: number, w: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, await encodePng(rgb, h, w))
-  await rename(tmp, path)
+  await writeFileAtomic(path, await encodePng(rgb, h, w))
 }
 
 /** decode → resize shorter side → crop → [3, sizePx, sizePx] in [−1, 1]. `random` needs an rng. */

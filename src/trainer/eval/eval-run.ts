@@ -23,12 +23,13 @@ export interface EvalJob {
   readonly features: FeatureExtractor | null
   readonly originalsCached: boolean // true: the originals' features come from the reference cache; only reconstructions' are computed
   readonly journal: Journal
+  readonly skip?: ReadonlySet<number> // images other shards evaluate (eval/shard.ts)
   readonly onProgress?: (done: number, total: number) => void
   readonly signal?: AbortSignal // stops after the batch in flight is journalled
 }
 
 /** Runs of consecutive indices not in the journal, cut into batches of at most `size` (a batch is consecutive, so 'index' noise stays per index). */
-export function pendingBatches(total: number, done: ReadonlyMap<number, unknown>, size: number): number[][] {
+export function pendingBatches(total: number, done: { has(index: number): boolean }, size: number): number[][] {
   const batches: number[][] = []
   let current: number[] = []
   for (let i = 0; i < total; i++) {
@@ -53,11 +54,13 @@ export function perImageMse(rec: ImagesNCHW, orig: ImagesNCHW, quantise: Quantis
   })
 }
 
-/** Evaluates every image the journal does not hold yet; returns all records in image order. */
+/** Evaluates every image the journal does not hold yet (and no other shard takes); returns all records in image order. */
 export async function runEval(job: EvalJob): Promise<ImageRecord[]> {
-  const total = job.images.length
+  const skip = job.skip ?? new Set<number>()
+  const total = job.images.length - skip.size
+  const settled = { has: (i: number) => job.journal.done.has(i) || skip.has(i) }
   job.onProgress?.(job.journal.done.size, total)
-  for (const batch of pendingBatches(total, job.journal.done, job.batchSize)) {
+  for (const batch of pendingBatches(job.images.length, settled, job.batchSize)) {
     if (job.signal?.aborted) break
     await job.journal.append(await evalBatch(job, batch))
     job.onProgress?.(job.journal.done.size, total)

@@ -2,10 +2,12 @@
 // write the protocol card, look up the originals' cached features, run (resuming from the journal), then the JSON
 // report and the per-image CSV.
 import { existsSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createHash } from 'node:crypto'
+import { writeFileAtomic } from '../atomic-file'
+import { lockOutput } from '../output-lock'
 import { backendInfo } from '../backend'
 import { scanImageFolder, formatSkipped } from '../data/dataset'
 import { openFastModel, type FastModel, type FastPathOptions, type PathChoice } from '../inference/fast-path'
@@ -24,6 +26,7 @@ import { journalPath, openJournal } from './journal'
 import { openEvalNetworks, reportedMetrics, type EvalNetworks, type MetricName } from './networks'
 import { evalReferenceKey, finishReference } from './reference'
 import { buildReport, perImageCsv, reportJson, type EvalReport } from './report'
+import { otherShardsImages, SHARD_FORMAT, writeShardFile, type Shard } from './shard'
 
 export interface EvalOptions {
   readonly source: ModelSource
@@ -46,12 +49,14 @@ export interface EvalOptions {
   readonly onNotice?: (line: string) => void
   readonly onProgress?: (done: number, total: number) => void
   readonly signal?: AbortSignal // test hook and Ctrl-C: stop after the batch in flight, journal kept, no report
+  readonly shard?: Shard // evaluate only this shard's batches and write a shard file to jsonPath (eval/shard.ts)
 }
 
 export interface EvalOutcome {
   readonly report: EvalReport | null // null when stopped before the last image
   readonly journal: string
   readonly resumed: number // images taken from an earlier run's journal
+  readonly shardFile?: string // a finished shard: where its records are (the report comes from `flowmo eval merge`)
 }
 
 async function evalImages(o: EvalOptions, imageSizePx: number): Promise<string[]> {
@@ -98,19 +103,31 @@ export async function evaluate(o: EvalOptions): Promise<EvalOutcome> {
 
 async function evaluateOpened(o: EvalOptions, fast: FastModel, nets: EvalNetworks): Promise<EvalOutcome> {
   const images = await evalImages(o, fast.model.config.imageSize)
-  const card = await buildCard(o, fast, images, nets)
+  const card = { ...(await buildCard(o, fast, images, nets)), ...(o.shard && { shard: o.shard }) }
   const journalFile = o.jsonPath ? journalPath(o.jsonPath) : defaultJournal(card)
+  const unlock = await lockOutput(`${journalFile}.lock`, o.jsonPath ?? journalFile, { what: 'eval', alternative: '--json', onNotice: o.onNotice })
+  try {
+    return await evaluateLocked(o, fast, nets, images, card, journalFile)
+  } finally {
+    await unlock()
+  }
+}
+
+/** The eval holding its output's lock: the journal, the images not in it yet, then report.json and per-image.csv. */
+async function evaluateLocked(o: EvalOptions, fast: FastModel, nets: EvalNetworks, images: string[], card: EvalCard, journalFile: string): Promise<EvalOutcome> {
   const journal = await openJournal(journalFile, card)
   const resumed = journal.done.size
   if (resumed > 0) o.onNotice?.(`resuming: ${resumed} of ${images.length} images already in ${journalFile}`)
   const cache = { cacheDir: o.statsCacheDir === undefined ? defaultStatsCacheDir() : o.statsCacheDir, onNotice: o.onNotice }
-  const key = images.length >= 2 ? evalReferenceKey(card) : null // FID/KID need two images
+  const key = images.length >= 2 && !o.shard ? evalReferenceKey(card) : null // FID/KID need two images; shards keep their originals' rows
   const hit = key && (await lookupReference(key, cache))
+  const skip = o.shard && otherShardsImages(images.length, o.batchSize, o.shard)
   const records = await runEval({
     model: fast.model, images, sampling: o.sampling, seed: o.seed, noise: o.noise ?? 'image', quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
-    lpips: nets.lpips, features: nets.features, originalsCached: hit !== null, journal, onProgress: o.onProgress, signal: o.signal,
+    lpips: nets.lpips, features: nets.features, originalsCached: hit !== null, journal, skip: skip || undefined, onProgress: o.onProgress, signal: o.signal,
   })
-  if (records.length < images.length) return { report: null, journal: journalFile, resumed }
+  if (records.length < images.length - (skip ? skip.size : 0)) return { report: null, journal: journalFile, resumed }
+  if (o.shard) return finishShard(o, o.shard, { card, records, fast, nets, journalFile, resumed })
   const reference = key && nets.features && (await finishReference({ key, hit, records, images, extractor: nets.features, batchSize: o.batchSize, cache }))
   const { codeLength: tokens, contextDim: bits, imageSize: imageSizePx } = fast.model.config
   const report = buildReport({
@@ -122,7 +139,21 @@ async function evaluateOpened(o: EvalOptions, fast: FastModel, nets: EvalNetwork
   return { report, journal: journalFile, resumed }
 }
 
+interface Finished { card: EvalCard; records: Parameters<typeof perImageCsv>[0]; fast: FastModel; nets: EvalNetworks; journalFile: string; resumed: number }
+
+async function finishShard(o: EvalOptions, shard: Shard, f: Finished): Promise<EvalOutcome> {
+  if (!o.jsonPath) throw new Error('a shard needs --json <file>: that is where its records go')
+  const { codeLength: tokens, contextDim: bits, imageSize: imageSizePx } = f.fast.model.config
+  await writeShardFile(o.jsonPath, {
+    format: SHARD_FORMAT, shard, protocol: { ...f.card, shard }, shape: { tokens, bits, imageSizePx }, wanted: [...reportedMetrics(o.metrics)],
+    featuresAreProxy: f.nets.features?.isProxy ?? false, unavailable: f.nets.unavailable, nImages: f.records.length,
+  }, f.records)
+  if (o.csvPath) await writeFileAtomic(o.csvPath, perImageCsv(f.records))
+  if (existsSync(f.journalFile)) await rm(f.journalFile)
+  return { report: null, journal: f.journalFile, resumed: f.resumed, shardFile: o.jsonPath }
+}
+
 async function writeOutputs(o: EvalOptions, report: EvalReport, records: Parameters<typeof perImageCsv>[0]): Promise<void> {
-  if (o.jsonPath) await writeFile(o.jsonPath, reportJson(report))
-  if (o.csvPath) await writeFile(o.csvPath, perImageCsv(records))
+  if (o.csvPath) await writeFileAtomic(o.csvPath, perImageCsv(records))
+  if (o.jsonPath) await writeFileAtomic(o.jsonPath, reportJson(report)) // last: a report.json means a complete eval
 }

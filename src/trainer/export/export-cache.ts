@@ -3,10 +3,11 @@
 // An entry appears whole or not at all: each export writes `<key>.tmp-<pid>-<nonce>` and renames it when complete.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { version } from '../../../package.json'
+import { writeFileAtomic } from '../atomic-file'
 import type { ModelSource } from '../inference/tf-model'
 import { hashFile } from '../metrics/protocol'
 import { isProcessAlive } from '../process-lock'
@@ -73,8 +74,6 @@ export async function checkpointHash(path: string, cacheDir: string, onProgress?
   if (memo[id]) return memo[id]
   onProgress?.(`hashing ${path}`, 'hash')
   memo[id] = await hashFile(path)
-  const tmp = `${memoPath}.tmp-${process.pid}`
-  await writeFile(tmp, JSON.stringify(memo, null, 1))
-  await rename(tmp, memoPath)
+  await writeFileAtomic(memoPath, JSON.stringify(memo, null, 1))
   return memo[id]
 }

@@ -1,8 +1,9 @@
 // Exports a FlowMo checkpoint as encoder.onnx (x → code_pre) and decoder.onnx (x_t, code_in, t → v) traced
 // from the one model definition (model/flowmo.ts on TraceOps), plus flowmo.json (manifest.ts).
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { version } from '../../../package.json'
+import { writeFileAtomic } from '../atomic-file'
 import { expectedParams } from '../model/weights'
 import { CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, type LoadedWeights } from '../checkpoint/checkpoint'
 import type { ModelSource } from '../inference/tf-model'
@@ -80,9 +81,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
       configSource: r.configSource, assumed: r.assumed, tool: { name: 'flowmo-studio', version }, createdAt: new Date().toISOString(),
       encoder, decoder,
     }
-    const tmp = join(outDir, `${MANIFEST_FILE}.tmp-${process.pid}`)
-    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`)
-    await rename(tmp, join(outDir, MANIFEST_FILE))
+    await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`)
     say(`wrote ${join(outDir, MANIFEST_FILE)}`, 'manifest')
     return manifest
   } finally {

@@ -10,12 +10,14 @@ import { TfOps } from '../model/tf-ops'
 import { loadGoldenSet, type GoldenSet } from '../parity/golden-set'
 import { compareArrays, type CheckRow } from '../parity/tolerances'
 import { exportFlowMo } from './flowmo-export'
+import { fusedAttentionOn, type OrtDevice } from './ort-device'
 import type { FloatTensor } from './ort-runner'
 
 export const ORT_VS_TFJS_REL = 1e-4
 
 export interface OrtParityOptions {
-  readonly fusedAttention?: boolean // default true
+  readonly device?: OrtDevice // default 'cpu'
+  readonly fusedAttention?: boolean // default: fusedAttentionOn(device)
   readonly intraOpNumThreads?: number
 }
 
@@ -25,8 +27,10 @@ export async function checkGoldenSetOrt(dir: string, opts: OrtParityOptions = {}
   const src = { checkpoint: join(dir, 'weights.safetensors'), config: join(dir, 'config.json') }
   const work = await mkdtemp(join(tmpdir(), 'flowmo-ort-parity-'))
   try {
-    await exportFlowMo(src, work, { fusedAttention: opts.fusedAttention })
-    const ort = await OrtModel.load(work, { intraOpNumThreads: opts.intraOpNumThreads })
+    const device = opts.device ?? 'cpu'
+    await exportFlowMo(src, work, { fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device) })
+    const ort = await OrtModel.load(work, { device, intraOpNumThreads: opts.intraOpNumThreads })
+    if (ort.device !== device) throw new Error(`onnxruntime ran on ${ort.device}, not ${device}`)
     const tfm = await TfModel.open(src)
     try {
       return await compareAll(set, ort, tfm)

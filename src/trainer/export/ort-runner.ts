@@ -1,9 +1,10 @@
-// Runs an exported ONNX model with onnxruntime-node: float32 feeds in, float32 outputs out. CPU by
-// default; CUDA when asked for and present in this onnxruntime build, else CPU with a notice.
+// Runs an exported ONNX model with onnxruntime-node: float32 feeds in, float32 outputs out. On the device asked
+// for (ort-device.ts): WebGPU or CPU; CUDA when present in this onnxruntime build, else CPU with a notice.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
+import { resolveDevice, sessionOptionsFor, type DeviceChoice, type OrtDevice } from './ort-device'
 
 export interface FloatTensor {
   readonly data: Float32Array
@@ -11,7 +12,7 @@ export interface FloatTensor {
 }
 
 export interface OrtRunnerOptions {
-  readonly device?: 'cpu' | 'cuda' // default 'cpu'
+  readonly device?: DeviceChoice // default: requestedDevice() (FLOWMO_DEVICE, else auto)
   readonly intraOpNumThreads?: number // 0 (default) lets onnxruntime use every physical core
   readonly onNotice?: (message: string) => void // e.g. the CUDA fallback; default console.warn
 }
@@ -19,13 +20,20 @@ export interface OrtRunnerOptions {
 export class OrtRunner {
   private constructor(
     private readonly session: ort.InferenceSession,
-    readonly device: 'cpu' | 'cuda', // the execution provider actually in use
+    readonly device: OrtDevice, // the execution provider actually in use
   ) {}
 
   /** Loads from a path (needed when the model has external data, resolved beside it) or from bytes. */
   static async load(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<OrtRunner> {
     const notice = options.onNotice ?? ((m: string) => console.warn(m))
-    if (options.device === 'cuda') {
+    const device = await resolveDevice(options.device)
+    if (device === 'webgpu') {
+      const session = await createSession(model, 'webgpu', options).catch((e: Error) => {
+        throw new Error(`onnxruntime: the WebGPU execution provider failed (${e.message.split('\n')[0]}); see \`flowmo info --device webgpu\``)
+      })
+      return new OrtRunner(session, 'webgpu')
+    }
+    if (device === 'cuda') {
       const error = cudaUnavailable()
       if (error === null) {
         try {
@@ -65,13 +73,8 @@ export class OrtRunner {
   }
 }
 
-function createSession(model: string | Uint8Array, device: 'cpu' | 'cuda', options: OrtRunnerOptions): Promise<ort.InferenceSession> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: [device],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    intraOpNumThreads: options.intraOpNumThreads ?? 0,
-  }
+function createSession(model: string | Uint8Array, device: OrtDevice, options: OrtRunnerOptions): Promise<ort.InferenceSession> {
+  const sessionOptions = sessionOptionsFor(device, options.intraOpNumThreads)
   // the same call twice: `create` has one overload for a path and one for bytes
   return typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions)
 }

@@ -2,6 +2,7 @@
 // and the whole sampler (sample/rf-sample.ts over float32 arrays; the CFG null code is a separate decoder call).
 import { join } from 'node:path'
 import { cachedExport, type CachedExportOptions } from '../export/export-cache'
+import { fusedAttentionOn, resolveDevice, type OrtDevice } from '../export/ort-device'
 import { readManifest, type FlowMoManifest } from '../export/manifest'
 import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
 import type { FlowMoConfig } from '../model/configs'
@@ -48,16 +49,21 @@ export class OrtModel {
   ) {}
 
   /** The execution provider in use ('cuda' only when asked for and available). */
-  get device(): 'cpu' | 'cuda' {
+  get device(): OrtDevice {
     return this.decoder.device
   }
 
   /** Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). */
   static async load(dir: string, opts: OrtRunnerOptions = {}): Promise<OrtModel> {
     const { manifest, config } = await readManifest(dir)
-    const encoder = await OrtRunner.load(join(dir, manifest.encoder.file), opts)
-    const quiet = encoder.device !== (opts.device ?? 'cpu') // the encoder already gave the fallback notice
-    const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, onNotice: quiet ? () => {} : opts.onNotice })
+    let device = await resolveDevice(opts.device)
+    if (manifest.fusedAttention && !fusedAttentionOn(device)) {
+      device = 'cpu' // the CPU provider runs fused attention exactly
+      ;(opts.onNotice ?? console.warn)(`onnxruntime: ${dir} was exported with fused attention, which the WebGPU provider computes wrongly; running on cpu (export with --unfused-attention for webgpu)`)
+    }
+    const encoder = await OrtRunner.load(join(dir, manifest.encoder.file), { ...opts, device })
+    const quiet = encoder.device !== device // the encoder already gave the fallback notice
+    const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, device, onNotice: quiet ? () => {} : opts.onNotice })
     const c = manifest.checkpoint
     const info: ModelInfo = {
       checkpoint: c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
@@ -68,8 +74,9 @@ export class OrtModel {
 
   /** Opens a checkpoint: exports it into the cache first (keyed by checkpoint hash and config) unless it is there. */
   static async open(src: ModelSource, opts: OrtOpenOptions = {}): Promise<OrtModel> {
-    const { dir } = await cachedExport(src, opts)
-    return OrtModel.load(dir, opts)
+    const device = await resolveDevice(opts.device)
+    const { dir } = await cachedExport(src, { ...opts, fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device) })
+    return OrtModel.load(dir, { ...opts, device })
   }
 
   /** x [B, 3, S, S] in [−1, 1] → continuous code and its ±1 quantisation, [B, L, C] each. */

@@ -1,6 +1,6 @@
 // Baselines side by side (baselines/run-compare.ts, shared with `flowmo compare`) and the human-rating export and
 // import (rating/): the app's jobs over the same methods as `flowmo export-ratings`: FlowMo, codecs at matched BPP, ONNX tokenizers.
-import { writeFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../atomic-file'
 import type { CompareReport, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, MethodChoice } from '../../shared/payloads/jobs'
 import type { MethodSpec } from '../baselines/method-list'
 import { runCompare, withMethods, type MethodsSource } from '../baselines/run-compare'
@@ -50,7 +50,7 @@ export async function exportRatingsJob(req: ExportRatingsRequest, { signal, prog
 export async function importRatingsJob(req: ImportRatingsRequest, { progress }: JobContext): Promise<RatingReport> {
   const ratings = await Promise.all(req.ratings.map((p) => readable(p)))
   const report = await importRatings(ratings, await readable(req.exportDir), { minMs: req.minMs, requireFlip: req.requireFlip })
-  if (req.out !== undefined) await writeFile(await writableTarget(req.out), `${JSON.stringify(report, null, 2)}\n`)
+  if (req.out !== undefined) await writeFileAtomic(await writableTarget(req.out), `${JSON.stringify(report, null, 2)}\n`)
   progress(1, 1, `${ratings.length} ratings files`)
   return report
 }

@@ -1,10 +1,11 @@
 // The reference-statistics cache: the originals' FID/KID features (float32 rows, which KID's random subsets need) with
 // their mean and covariance (what FID needs), one `.npz` per key of everything that decides them (dataset listing hash,
 // image count, resolution and resize, network, layer and weight hash, backend). mu/sigma are pytorch-fid-compatible.
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { writeFileAtomic } from '../atomic-file'
 import { featureStats, type GaussianStats } from './frechet'
 import { decodeNpy, decodeNpyF32, decodeZip, encodeNpy, encodeZip } from './npz'
 import { canonicalJson, type FeatureNetwork } from './protocol'
@@ -104,14 +105,7 @@ export async function loadReference(key: ReferenceKey, opts: ReferenceCacheOptio
 export async function saveReference(key: ReferenceKey, ref: ReferenceFeatures, cacheDir: string): Promise<string> {
   await mkdir(cacheDir, { recursive: true })
   const file = referenceFile(cacheDir, key)
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
-  try {
-    await writeFile(tmp, encodeReference(key, ref))
-    await rename(tmp, file)
-  } catch (e) {
-    await rm(tmp, { force: true })
-    throw e
-  }
+  await writeFileAtomic(file, encodeReference(key, ref))
   return file
 }
 

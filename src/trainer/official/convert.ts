@@ -2,9 +2,10 @@
 // ↔ the reference train.py's torch.save dict {total_steps, model_ema_state_dict, model_state_dict, optimizer_state_dict},
 // plus the run's config.yaml in the reference layout. fp32 tensors are copied bit for bit, names in their order.
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
+import { writeFileAtomic } from '../atomic-file'
 import { CheckpointError, openWeights, stateDictPrefixes, totalStepsKey } from '../checkpoint/checkpoint'
 import { openPth, type PthFile, type PthTensor } from '../checkpoint/pth'
 import { PthTensors, type WriteProgress } from '../checkpoint/pth-writer'
@@ -75,7 +76,7 @@ export async function convertToPth(r: ConvertRequest): Promise<ConvertReport> {
     const configOut = r.configOut === undefined ? runConfigPathFor(r.out) : r.configOut
     const reference = referenceConfig(config, { seed: Number(meta.seed ?? 0), stage: meta.stage === '1b' ? '1b' : '1a', lr: optimLr(optim) })
     if (configOut !== null) {
-      await writeAtomic(configOut, reference.yaml)
+      await writeFileAtomic(configOut, reference.yaml)
       written.push(configOut)
     }
     if (!reference.fitsReference) notes.push('the model is not the reference dit_b_4 base scaled by a width: train.py as shipped cannot build it (config.yaml lists its sizes under `derived`)')
@@ -205,9 +206,4 @@ async function runFacts(r: ConvertRequest): Promise<{ config: FlowMoConfig; sour
   if (r.config) return { config: await loadConfigFile(r.config), source: `file ${r.config}`, seed, stage }
   if (doc) return { config: configFromDocument({ ...doc, name: basename(dirname(yamlPath)) }, yamlPath), source: yamlPath, seed, stage }
   return { ...(await impliedFromShapes(r.checkpoint)), seed, stage }
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text)
-  await rename(`${path}.tmp`, path)
 }

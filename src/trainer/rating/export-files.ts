@@ -1,7 +1,7 @@
-// File writing for rating exports: atomic writes (temp file + rename, the temp removed on failure), sha256 of
-// files, and file-system errors turned into one clear sentence (disk full, not writable).
+// File helpers for rating exports: sha256 of files, and file-system errors turned into one clear sentence (disk full,
+// not writable). Atomic writes are atomic-file.ts's.
 import { createHash } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 
 /** A failure the user can act on; the message says what happened and what to do. */
 export class ExportError extends Error {
@@ -37,16 +37,4 @@ export function describeFsError(e: unknown, path: string, resumeHint: string): E
   }
   if (code === 'ENOTDIR') return new ExportError(`cannot write ${path}: a part of the path is a file, not a folder (ENOTDIR)`, code)
   return e instanceof Error ? e : new Error(String(e))
-}
-
-/** Writes `data` to `path` via `path.<pid>.tmp` + rename, so `path` is either absent, old or complete. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  try {
-    await writeFile(tmp, data)
-    await rename(tmp, path)
-  } catch (e) {
-    await rm(tmp, { force: true })
-    throw e
-  }
 }

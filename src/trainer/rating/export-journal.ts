@@ -3,7 +3,8 @@
 // stopped and never mixes two different requests.
 import { appendFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ExportError, sha256File, writeFileAtomic } from './export-files'
+import { writeFileAtomic } from '../atomic-file'
+import { ExportError, sha256File } from './export-files'
 import { nonFiniteReplacer, nonFiniteReviver, type ManifestEntry, type ManifestImage } from './manifest'
 
 export type JournalRecord = { readonly kind: 'original'; readonly image: ManifestImage } | { readonly kind: 'recon'; readonly entry: ManifestEntry }

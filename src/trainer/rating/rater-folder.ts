@@ -4,7 +4,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from './export-files'
+import { writeFileAtomic } from '../atomic-file'
 import type { RatingManifest } from './manifest'
 import { ratingPageHtml, type PageData } from './page'
 import { paddedSize, padPng } from './png-padding'

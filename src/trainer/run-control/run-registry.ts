@@ -7,7 +7,7 @@ import type { RunInfo, RunRequest, RunStarted } from '../../shared/payloads/runs
 import type { TrainerEvents } from '../../shared/protocol'
 import { RpcError, type Emit } from '../../shared/rpc'
 import { refuseIfLockedByOther } from '../output-lock'
-import { runFolderLock } from '../train/run-dir'
+import { RunDir, runFolderLock } from '../train/run-dir'
 import { resumePoint } from './resume-point'
 import { resolveRunRequest } from './run-request'
 import { startRunWorker } from './worker-entry'
@@ -30,7 +30,7 @@ export class RunRegistry {
   async start(req: RunRequest): Promise<RunStarted> {
     const options = await resolveRunRequest(req)
     this.refuseBusy(options.out) // before resumePoint may clear an earlier attempt's files
-    await refuseIfLockedByOther(options.out, options.out, runFolderLock).catch((e: Error) => { throw new RpcError(e.message, 'run-active') })
+    await refuseIfLockedByOther(new RunDir(options.out).lock, options.out, runFolderLock).catch((e: Error) => { throw new RpcError(e.message, 'run-active') })
     const resumed = await resumePoint(options)
     this.refuseBusy(options.out)
     const runId = `${this.idPrefix}-${this.nextId++}`

@@ -1,6 +1,7 @@
 // Saving and reopening a sweep's JSON: atomic write, and a validating reader that names the first field that is
 // wrong (the file may be hand-edited, truncated or from another program), so the app never renders a broken result.
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../atomic-file'
 import { gridSettings, type SweepGrid } from './grid'
 import { bestCells, SWEEP_FORMAT, SWEEP_VERSION, sweepJson, type SweepResult } from './sweep-result'
 
@@ -9,9 +10,7 @@ export class SweepFileError extends Error {
 }
 
 export async function writeSweep(path: string, result: SweepResult): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, sweepJson(result))
-  await rename(tmp, path)
+  await writeFileAtomic(path, sweepJson(result))
 }
 
 export async function loadSweep(path: string): Promise<SweepResult> {

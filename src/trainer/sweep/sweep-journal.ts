@@ -43,7 +43,7 @@ export class SweepJournalMismatchError extends Error {
  */
 export async function lockSweepOutput(out: string, onNotice?: (line: string) => void): Promise<() => Promise<void>> {
   const dir = partialDir(out)
-  const release = await lockOutput(dir, out, { what: 'sweep', alternative: '--out', onNotice })
+  const release = await lockOutput(join(dir, 'lock'), out, { what: 'sweep', alternative: '--out', onNotice })
   return async () => {
     await release()
     await rmdir(dir).catch(() => {}) // kept while it holds a journal

@@ -1,8 +1,9 @@
 // The run directory (architecture.md §3): run.json, checkpoints/step-NNNNNN.safetensors (+ .optim.safetensors),
 // metrics.jsonl, samples/step-NNNNNN.png. Finds the newest complete checkpoint and prunes old ones.
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '../atomic-file'
 import { SafetensorsFile } from '../checkpoint/safetensors'
 
 const CHECKPOINT = /^step-(\d{6,})\.safetensors$/
@@ -24,6 +25,7 @@ export class RunDir {
   get metrics(): string { return join(this.root, 'metrics.jsonl') }
   get checkpoints(): string { return join(this.root, 'checkpoints') }
   get samples(): string { return join(this.root, 'samples') }
+  get lock(): string { return join(this.root, 'lock') } // held while a process trains here (output-lock.ts)
 
   async create(): Promise<void> {
     await mkdir(this.checkpoints, { recursive: true })
@@ -84,7 +86,7 @@ export class RunDir {
         return false // a line cut short by the kill
       }
     })
-    await writeAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''))
+    await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''))
   }
 
   /** Why a fresh run must not start here (an earlier run's run.json or checkpoints), or null for an unused folder. */
@@ -102,14 +104,8 @@ export class RunDir {
   }
 
   async writeRunJson(doc: Record<string, unknown>): Promise<void> {
-    await writeAtomic(this.runJson, `${JSON.stringify(doc, null, 2)}\n`)
+    await writeFileAtomic(this.runJson, `${JSON.stringify(doc, null, 2)}\n`)
   }
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, text)
-  await rename(tmp, path)
 }
 
 /** null when the file opens as a complete safetensors file, else why not. */

@@ -5,7 +5,7 @@ import { BatchLoader } from '../data/loader'
 import { PHOTO_AUGMENTATION } from '../data/augment'
 import { createPerceptualLoss, perceptualSizeProblem, type PerceptualLoss } from '../losses/perceptual'
 import { disposeWeightMap } from '../model/weights'
-import { rename, writeFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../atomic-file'
 import { explicitSizes, saveCheckpoint } from './checkpointing'
 import { lockOutput } from '../output-lock'
 import { RunDir, runFolderLock } from './run-dir'
@@ -41,7 +41,7 @@ export class TrainingRun {
 
   /** Trains holding the run folder's lock (one writer of metrics.jsonl and checkpoints, across processes). */
   async start(): Promise<RunSummary> {
-    const unlock = await lockOutput(this.dir.root, this.dir.root, { ...runFolderLock, onNotice: (l) => this.log(l) })
+    const unlock = await lockOutput(this.dir.lock, this.dir.root, { ...runFolderLock, onNotice: (l) => this.log(l) })
     try {
       await this.prepare()
       const summary = await this.loop()
@@ -152,8 +152,7 @@ export class TrainingRun {
     const weights = this.opts.evalWeights === 'ema' ? t.ema.weights : t.weights
     const v = await validate(t.model, weights, this.data!.valX, this.data!.valCount)
     const path = this.dir.samplePath(s)
-    await writeFile(`${path}.tmp`, v.grid.png)
-    await rename(`${path}.tmp`, path) // atomic: a reader never sees half a PNG
+    await writeFileAtomic(path, v.grid.png) // a reader never sees half a PNG
     this.events.onSample?.({ step: s, path, ...v.grid })
     const record = { step: s, val_psnr: v.psnr, val_ssim: v.ssim, val_baseline_psnr: v.baselinePsnr, bit_balance: v.bitBalance, eval_weights: this.opts.evalWeights }
     await this.dir.appendMetrics(record)

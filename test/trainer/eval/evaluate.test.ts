@@ -1,6 +1,6 @@
 // evaluate() on the golden tiny-a checkpoint and real photos: an interrupted run resumed gives the numbers of an
 // uninterrupted one, a journal from another protocol is refused, and a missing Inception file is reported, not faked.
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -46,6 +46,14 @@ describe('evaluate', () => {
     const error = await evaluate(options('other', { sampling: { steps: 3 } })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(JournalMismatchError)
     expect((error as Error).message).toMatch(/sampler\.steps: 2 → 3/)
+  }, 60_000)
+
+  it('refuses an output another live process is evaluating into, naming it; writes nothing there', async () => {
+    const lock = `${join(tmp, 'busy.json')}.partial.jsonl.lock`
+    writeFileSync(lock, JSON.stringify({ pid: process.ppid, startedAt: '2026-01-01T00:00:00.000Z' }))
+    await expect(evaluate(options('busy'))).rejects.toThrow(new RegExp(`another eval \\(pid ${process.ppid}, started 2026-01-01T00:00:00.000Z\\) is writing \\S+busy\\.json; wait for it or choose another --json`))
+    expect(existsSync(join(tmp, 'busy.json')) || existsSync(join(tmp, 'busy.json.partial.jsonl'))).toBe(false)
+    expect(readFileSync(lock, 'utf8')).toContain(String(process.ppid))
   }, 60_000)
 
   it('reports FID and LPIPS as unavailable with the weight files they need', async () => {

@@ -25,6 +25,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       const error = failures.writeFile?.(String(path))
       return error ? Promise.reject(error) : (fs.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest)
     },
+    open: async (path: string, ...rest: unknown[]) => { // atomic writes write through a handle
+      const handle = await (fs.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(path, ...rest)
+      const error = failures.writeFile?.(String(path))
+      if (error) handle.writeFile = () => Promise.reject(error)
+      return handle
+    },
     mkdir: (...args: Parameters<typeof fs.mkdir>) => (failures.mkdir ? Promise.reject(failures.mkdir) : fs.mkdir(...args)),
   }
 })
