@@ -120,6 +120,17 @@ describe('inspector in Chromium', () => {
     expect(await canvasRgb(page, 'original')).toEqual(before)
   })
 
+  it('colours |error| on a fixed scale when asked, so the maps of two images compare', async () => {
+    const own = await canvasRgb(page, 'error-map')
+    const ownMax = Number((await page.locator('[data-testid=legend] .ticks span').last().textContent())!.trim())
+    expect(ownMax).toBeLessThan(1)
+    await page.selectOption('[data-testid=error-scale]', { label: 'fixed 0–1' })
+    await expect.poll(async () => mean(await canvasRgb(page, 'error-map'))).toBeLessThan(mean(own)) // the same errors on a wider scale: darker
+    expect(await page.locator('[data-testid=legend] .ticks span').last().textContent()).toBe('1.00')
+    await page.selectOption('[data-testid=error-scale]', { label: 'this image’s max' })
+    await expect.poll(() => canvasRgb(page, 'error-map')).toEqual(own)
+  })
+
   it('exports a pane as a PNG with the pane’s pixels', async () => {
     const download = page.waitForEvent('download')
     await page.locator('figure', { has: page.locator('[data-testid=reconstruction]') }).getByRole('button', { name: 'Export PNG' }).click()

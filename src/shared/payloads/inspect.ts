@@ -103,6 +103,7 @@ export interface ReconstructReport {
   readonly reconstruction: RgbPixels
   readonly errorMap: RgbPixels // |error| averaged over channels, colour-mapped over [0, errorMax]
   readonly errorMax: number // in [0, 1] pixel units
+  readonly error: Float32Array // [S·S] the |error| field itself, for a fixed colour scale (shared/colour-maps.ts)
   readonly psnr: number // dB, per image, after the uint8 truncation (as `flowmo eval`)
   readonly ssim: number // skimage 7×7 on [0, 1], after the uint8 truncation (as `flowmo eval`)
   readonly lpips: number | null // null while the LPIPS weights are missing (see lpipsNote)

@@ -1,7 +1,7 @@
 // Token bit-map: flip chosen bits of an image's code and decode base and flipped codes from the SAME noise, so the
 // difference map shows what those bits carry and nothing of the sampler's randomness.
 import type { FlipBitsReport, FlipBitsRequest } from '../../shared/payloads/inspect'
-import { heatPixels } from './colour-maps'
+import { heatPixels } from '../../shared/colour-maps'
 import type { InspectContext, JobHooks } from './context'
 import { checkBit, codeOf, decodeSameNoise, flipCode, noiseOfImage } from './decode'
 import { psnrEach } from './image-metrics'

@@ -1,7 +1,7 @@
 // Reconstruction inspector: original | reconstruction | |error| map, PSNR / SSIM / LPIPS, the code, NFE, time and
 // the inference path that decoded it.
 import type { DecodeRequest, ReconstructReport } from '../../shared/payloads/inspect'
-import { heatPixels } from './colour-maps'
+import { heatPixels } from '../../shared/colour-maps'
 import type { InspectContext, JobHooks } from './context'
 import { codeOf, decodeSameNoise, noiseOfImage } from './decode'
 import { psnrEach, ssimOne } from './image-metrics'
@@ -24,6 +24,7 @@ export async function reconstructImage(ctx: InspectContext, req: DecodeRequest, 
     reconstruction: rgbPixels(images, S),
     errorMap: heatPixels(error, errorMax, S, S),
     errorMax,
+    error,
     psnr: psnrEach(images, original, S)[0],
     ssim: ssimOne(images, original, S),
     lpips: lpips ? lpips[0] : null,

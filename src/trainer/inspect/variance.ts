@@ -1,7 +1,7 @@
 // Sample variance (paper Fig. 8): K decodes of one code with seeds seed … seed+K−1 → each sample as it arrives,
 // then the mean image and the per-pixel standard deviation map.
 import type { DecodePath, RgbPixels, VarianceReport, VarianceRequest } from '../../shared/payloads/inspect'
-import { heatPixels } from './colour-maps'
+import { heatPixels } from '../../shared/colour-maps'
 import type { InspectContext, JobHooks } from './context'
 import { codeOf, decodeSameNoise, noiseOfImage } from './decode'
 import { maxOf, rgbPixels, sampleStats } from './pixel-stats'

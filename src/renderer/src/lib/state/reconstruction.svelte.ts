@@ -9,6 +9,7 @@ import { ViewTransform } from './view-transform.svelte'
 export class ReconstructionState {
   private readonly latest = new ForSelection<ReconstructReport>()
   error = $state('')
+  errorScale = $state<number | null>(null) // |error| colour scale: null = each image's own max; a number = fixed, comparable across images
   readonly view = new ViewTransform()
 
   /** The latest reconstruction of the selected image by the open model; null for any other selection. */
