@@ -234,4 +234,20 @@ describe('inspector in Chromium', () => {
     await screenshot(page, 'inspector-after-engine-restart')
     expect(app.pageErrors.filter((e) => !/engine/i.test(e))).toEqual([])
   })
+
+  it('a reload keeps the open model, the images opened from files, the selected image and the tab', async () => {
+    const thumbs = await page.locator('[data-testid=thumb-name]').allTextContents()
+    await page.locator('.thumb').nth(2).click()
+    const selected = await page.locator('.thumb.selected [data-testid=thumb-name]').textContent()
+    await page.click('[data-testid=tab-trajectory]')
+    await page.reload()
+    await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    expect(await page.locator('[data-testid=thumb-name]').count()).toBe(thumbs.length - 1) // the uploaded photo has no path to open again
+    expect(await page.locator('.thumb.selected [data-testid=thumb-name]').textContent()).toBe(selected)
+    expect(await page.getAttribute('[data-testid=tab-trajectory]', 'class')).toMatch(/active/)
+    expect(await page.inputValue('[data-testid=model-path]')).toBe(join(tinyA, 'checkpoint.pth'))
+    await screenshot(page, 'inspector-after-reload')
+  })
 })

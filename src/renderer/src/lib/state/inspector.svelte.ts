@@ -5,6 +5,7 @@
 import type { DecodeRequest, ImageRef, ModelInputReport, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { jobs } from './jobs.svelte'
+import { remember, remembered } from './remembered'
 
 /** The label of the open-model job in `jobs`: its progress and Cancel show in the Open panel. */
 export const OPEN_MODEL_JOB = 'open-model'
@@ -75,6 +76,7 @@ export class InspectorState {
       this.model = opened
       this.source = source
       this.sampling = { ...opened.sampling }
+      this.keep()
       void this.loadInput()
     }
     if (stale) await engine.closeModel({ modelId: stale.modelId }).catch(() => null) // only frees memory
@@ -85,7 +87,14 @@ export class InspectorState {
     this.images = [...this.images, ...refs]
     this.imageSources = [...this.imageSources, ...paths, ...files]
     this.imageId ??= refs[0]?.imageId ?? null
+    this.keep()
     void this.loadInput()
+  }
+
+  /** Remembers the model, the image paths and the selected one for a reload (remembered.ts). */
+  private keep(): void {
+    const selected = this.images.findIndex((i) => i.imageId === this.imageId)
+    remember('inspector', { source: this.source, imageSources: this.imagePaths, selected: typeof this.imageSources[selected] === 'string' ? this.imageSources[selected] : null })
   }
 
   /** Fetches the selected image at the model size (once per selection). */
@@ -118,19 +127,24 @@ export class InspectorState {
     await this.openImages([], files)
   }
 
-  /** The bundled model and sample photos, when the app ships them and nothing is open yet. Busy from the first
-   * moment to the last (the engine may still be starting), and a model the user opens meanwhile is kept. */
+  /** At startup: what the page had open before a reload, else the bundled model and sample photos when the app ships
+   * them. Busy from the first moment to the last (the engine may still be starting); a model the user opens meanwhile
+   * is kept. */
   async openBundled(): Promise<void> {
+    const kept = remembered<{ source: OpenModelRequest | null; imageSources: string[]; selected: string | null } | null>('inspector', null)
     await this.attempt('looking for the bundled model', async () => {
       const bundled = await engine.bundled().catch(() => null)
-      if (!bundled) return
-      if (this.opens === 0 && bundled.models.length) {
-        this.busy = `opening ${bundled.models[0]}`
-        await this.loadModel({ path: bundled.models[0] })
+      const source = kept?.source ?? (bundled?.models.length ? { path: bundled.models[0] } : null)
+      if (this.opens === 0 && source) {
+        this.busy = `opening ${source.path}`
+        await this.loadModel(source)
       }
-      if (!this.images.length && bundled.images.length) {
+      const paths = kept?.imageSources.length ? kept.imageSources : [...(bundled?.images ?? [])]
+      if (!this.images.length && paths.length) {
         this.busy = 'opening images'
-        await this.addImages([...bundled.images], [])
+        await this.addImages(paths, [])
+        const selected = this.images[paths.indexOf(kept?.selected ?? '')]
+        if (selected) this.select(selected.imageId)
       }
     })
   }
@@ -142,6 +156,7 @@ export class InspectorState {
 
   select(imageId: string): void {
     this.imageId = imageId
+    this.keep()
     void this.loadInput()
   }
 
