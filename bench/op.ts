@@ -96,7 +96,7 @@ async function trainStep(x: Float32Array): Promise<number[]> {
     return timed(() => step.step({ x, ...draw() }, 1e-4))
   }
   const trainer = new Trainer(model, weights, {
-    stage: '1a', lr: 1e-4, gradAccumulation: 1, freezeEncoderAfter: null, timeDistribution: 'fat_lognormal',
+    stage: '1a', lr: 1e-4, gradAccumulation: 1, freezeEncoderAfter: null, mseEncoderSteps: null, timeDistribution: 'fat_lognormal',
     perceptualWeight: 0, cfgDropout: 0.1, chainSteps: 8, seed: 0,
   }, null, 0)
   return timed(async () => trainer.trainStep(x, B))

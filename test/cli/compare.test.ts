@@ -41,6 +41,7 @@ describe('flowmo compare', () => {
     const sampler = ['--steps', '2', '--cfg', '1', '--seed', '3']
     const r = flowmo('compare', ...model, ...sampler, '--methods', 'flowmo,jpeg,webp', ...photos, '--metrics', 'psnr,ssim,fid-proxy,kid-proxy', '--out', out)
     expect(r.code).toBe(0)
+    expect(r.err).toMatch(/^inference path: onnxruntime \(cpu; export /m) // FlowMo runs on onnxruntime at any size, not in tfjs
     const report = readReport(out)
     expect(report).toMatchObject({ format: 'flowmo-compare', imageSizePx: 32, protocol: { images: [{ id: 'val64_0000' }, { id: 'val64_0001' }], backend: 'wasm' } })
     const methods = report.methods as MethodJson[]

@@ -69,6 +69,29 @@ describe('flowmo train', () => {
     expect(existsSync(out)).toBe(false)
   }, 60_000)
 
+  it.each(['fsq', 'continuous'])('--quantizer %s trains a checkpoint that records it, and flowmo eval scores it', (kind) => {
+    const out = join(f.root, `q-${kind}`)
+    const trained = spawnSync(process.execPath, args(out, 2, ['--quantizer', kind, '--checkpoint-every', '2']), { encoding: 'utf8' })
+    expect(trained.status).toBe(0)
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: { quantizer: { kind: string } } }
+    expect(run.config.quantizer.kind).toBe(kind)
+    const ckpt = join(out, 'checkpoints', 'step-000002.safetensors')
+    const info = spawnSync(process.execPath, [BIN, 'info', ckpt], { encoding: 'utf8' })
+    expect(info.stdout).toMatch(kind === 'fsq' ? /levels \[8, 8\] = 6\.00 bits\/token, 0\.1875 BPP \(FSQ\)/ : /48 latent values, no BPP \(continuous, noise sync 0\.1\)/)
+    const json = join(out, 'eval.json')
+    const evaluated = spawnSync(process.execPath, [BIN, 'eval', '--checkpoint', ckpt, '--data', f.data, '--n', '2', '--steps', '2', '--metrics', 'psnr', '--json', json], { encoding: 'utf8' })
+    expect(evaluated.status).toBe(0)
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { metrics: { psnr: number }; codes: { quantizer: string } }
+    expect(report.metrics.psnr).toBeGreaterThan(0)
+    expect(report.codes.quantizer).toBe(kind)
+  }, 120_000)
+
+  it('an unknown --quantizer is a usage error', () => {
+    const res = spawnSync(process.execPath, args(join(f.root, 'q-bad'), 2, ['--quantizer', 'vq']), { encoding: 'utf8' })
+    expect(res.status).toBe(2)
+    expect(res.stderr).toMatch(/--quantizer expects lfq \| fsq \| continuous, got 'vq'/)
+  }, 60_000)
+
   it('--resume continues a Stage-1B run as Stage 1B without --stage, and refuses --stage 1a or another model', () => {
     const out = join(f.root, 'stage-1b')
     const first = spawnSync(process.execPath, args(out, 2, ['--stage', '1b', '--chain-steps', '2', '--checkpoint-every', '2']), { encoding: 'utf8' })

@@ -9,7 +9,7 @@ import type { MethodSpec } from '../../trainer/baselines/method-list'
 import type { CompareWork } from '../../trainer/baselines/run-compare'
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -106,7 +106,7 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Cl
   return {
     specs, targetBpp, imageSizePx: integerOption(values.size, 'size', { min: 8, max: 4096 }),
     flowmo: { sampling, seed, noise, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
-    openModel: source && (() => openModelForCli(source, requestedBackend())),
+    openModel: source && (() => openInferenceModelForCli(source)),
     images: (sizePx) => imageList(values.data, files, sizePx, limit),
     metrics: metricsOption(values.metrics), weightsDir: values['weights-dir'],
   }
@@ -136,7 +136,7 @@ async function runCompareCommand(out: string, work: CliWork, base: ProtocolBase)
   const { formatCompare } = await import('../../trainer/baselines/print-compare')
   const { imageIds } = await import('../../trainer/rating/export')
   const { backendInfo } = await import('../../trainer/backend')
-  if (!work.openModel && (work.metrics ?? []).length > 0) await printBanner()
+  if ((work.metrics ?? []).length > 0) await printBanner() // the metric networks run on tfjs; flowmo on onnxruntime
   let paths: readonly string[] = []
   let bar: ProgressLine | null = null
   const controller = new AbortController()
@@ -172,7 +172,7 @@ function startLine(opened: Opened, nImages: number): string {
   return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${nMethods} method${nMethods === 1 ? '' : 's'} (${ids}) at ${opened.imageSizePx}px${target}`
 }
 
-/** The backend banner when metric networks run on tfjs but no checkpoint printed it. */
+/** The tfjs backend banner, for the metric networks. */
 async function printBanner(): Promise<void> {
   const { engineStatus } = await import('../../trainer/service')
   const { backendBanner } = await import('../banner')

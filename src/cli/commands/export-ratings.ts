@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { parseCommandArgs, integerOption, numberOption, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -46,7 +46,7 @@ export const exportRatings: Command = {
     const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
     const { data, out, title } = values
     return withMethods(
-      { specs, openModel: source && (() => openModelForCli(source, requestedBackend())), targetBpp, imageSizePx, flowmo: { sampling, seed, noise, batch } },
+      { specs, openModel: source && (() => openInferenceModelForCli(source)), targetBpp, imageSizePx, flowmo: { sampling, seed, noise, batch } },
       (opened) => runExport(data, out, limit, batch, title, opened),
     )
   },

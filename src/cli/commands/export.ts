@@ -39,7 +39,7 @@ export const exportCommand: Command = {
     if (!m) return 130
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
     console.log([
-      `exported ${m.config.name} (${m.parameters.toLocaleString('en-US')} parameters, ${m.bitsPerPixel.toFixed(4)} bpp) to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `exported ${m.config.name} (${m.parameters.toLocaleString('en-US')} parameters, ${m.bitsPerPixel === null ? 'continuous latent' : `${m.bitsPerPixel.toFixed(4)} bpp`}) to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  encoder.onnx ${mib(m.encoder.bytes)}${m.encoder.dataFile ? ` (+ ${m.encoder.dataFile})` : ''}, decoder.onnx ${mib(m.decoder.bytes)}${m.decoder.dataFile ? ` (+ ${m.decoder.dataFile})` : ''}`,
       `  opset ${m.opset}${m.fusedAttention ? ' + com.microsoft 1 (fused attention)' : ''}; state dict ${m.checkpoint.stateDict ?? '(bare)'}; checkpoint sha256 ${m.checkpoint.sha256.slice(0, 16)}…`,
     ].join('\n'))

@@ -57,7 +57,7 @@ export const reconstruct: Command = {
         await writePng(outputs[first + i], fromModelOutput(res.images.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S, S), S, S)
       }
     }
-    console.log(`wrote ${outputs.length} reconstruction${outputs.length === 1 ? '' : 's'} to ${values.out} (${model.info.bitsPerPixel.toFixed(4)} bpp, ${fast.path})`)
+    console.log(`wrote ${outputs.length} reconstruction${outputs.length === 1 ? '' : 's'} to ${values.out} (${model.info.bitsPerPixel === null ? 'continuous latent' : `${model.info.bitsPerPixel.toFixed(4)} bpp`}, ${fast.path})`)
     await model.dispose()
     return 0
   },

@@ -6,6 +6,7 @@ import { backendBanner } from '../banner'
 import { ProgressLine } from '../progress'
 import type { RunRequestInput } from '../../trainer/run-control/run-request'
 import type { RunOptions } from '../../trainer/train/run-options'
+import type { FlowMoConfig } from '../../trainer/model/configs'
 
 const optionSpecs = {
   data: { type: 'string' }, val: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' }, config: { type: 'string' },
@@ -17,6 +18,8 @@ const optionSpecs = {
   'chain-steps': { type: 'string' }, perceptual: { type: 'string' }, 'perceptual-weight': { type: 'string' },
   'weights-dir': { type: 'string' }, 'allow-perceptual-fallback': { type: 'boolean' }, engine: { type: 'string' },
   augment: { type: 'boolean' },
+  quantizer: { type: 'string' }, 'fsq-levels': { type: 'string' }, 'noise-sync': { type: 'string' }, 'patch-size': { type: 'string' },
+  'sampler-rho': { type: 'string' }, guidance: { type: 'string' }, 'mse-encoder-steps': { type: 'string' },
 } as const
 
 type Values = ReturnType<typeof parseCommandArgs<typeof optionSpecs>>['values']
@@ -60,6 +63,16 @@ export const train: Command = {
     '                           of the time (for small photo sets; the reference only crops at the model size)',
     '  --engine tfjs|onnxruntime  tfjs (default: every feature) or onnxruntime: the Stage-1A step as one ONNX',
     '                           graph, ~9x faster on CPU; 1a only, with --perceptual none and no --grad-acc',
+    '',
+    'Ablation toggles (paper Tables 3-5; docs/ablations.md). Model options apply to a new run (a resume keeps its config):',
+    '  --quantizer lfq|fsq|continuous  lfq: sign bits (default); fsq: finite scalar quantisation at the same bits',
+    '                           (C/3 channels of 8 levels unless --fsq-levels); continuous: LayerNorm latent, no BPP',
+    '  --fsq-levels <a,b,..>    FSQ level count per channel, e.g. 8,8,8,8 (sets the channel count)',
+    '  --noise-sync <p>         continuous: DiTo noise-sync probability (default 0.1; 0 turns it off)',
+    '  --patch-size <p>         patch size instead of the preset\'s (e.g. doubled)',
+    '  --sampler-rho <r>        the config\'s sampler shift rho (default 4; 1 = unshifted), used by validation and eval',
+    '  --guidance on|off        off: the config samples without CFG (scale 1, no interval)',
+    '  --mse-encoder-steps <n>  the first n steps regress x from the code (MSE, t = 1), then the encoder is frozen',
   ].join('\n'),
   async run(argv) {
     const { values: v } = parseCommandArgs(argv, optionSpecs)
@@ -130,11 +143,35 @@ async function runOptionsFromArgs(v: Values): Promise<RunOptions> {
     allowPerceptualFallback: v['allow-perceptual-fallback'], augment: v.augment, engine: choice(v.engine, 'engine', ['tfjs', 'onnxruntime'] as const),
   }
   const { resolveRunRequest, localPaths, RunRequestError } = await import('../../trainer/run-control/run-request')
+  let options: RunOptions
   try {
-    return await resolveRunRequest(request, localPaths)
+    options = await resolveRunRequest(request, localPaths)
   } catch (e) {
     throw e instanceof RunRequestError ? new UsageError(e.message) : e
   }
+  const toggles = ['quantizer', 'fsq-levels', 'noise-sync', 'patch-size', 'sampler-rho', 'guidance', 'mse-encoder-steps'] as const
+  const given = toggles.filter((k) => v[k] !== undefined)
+  if (!given.length) return options
+  if (v.resume) throw new UsageError(`--${given[0]} applies to a new run; a resume keeps what the run was started with`)
+  return { ...options, config: await toggledConfig(options.config, v), mseEncoderSteps: int('mse-encoder-steps') ?? options.mseEncoderSteps }
+}
+
+/** The model-side ablation toggles on top of the preset or config. */
+async function toggledConfig(c: FlowMoConfig, v: Values): Promise<FlowMoConfig> {
+  const { withPatchSize, withQuantizer, withSampler } = await import('../../trainer/model/config-variants')
+  const kind = choice(v.quantizer, 'quantizer', ['lfq', 'fsq', 'continuous'] as const)
+  const levels = v['fsq-levels']?.split(',').map((s) => integerOption(s.trim(), 'fsq-levels', { min: 2 })!)
+  if (levels && kind !== 'fsq') throw new UsageError('--fsq-levels needs --quantizer fsq')
+  const noiseSync = numberOption(v['noise-sync'], 'noise-sync')
+  if (noiseSync !== undefined && kind !== 'continuous') throw new UsageError('--noise-sync needs --quantizer continuous')
+  const patchSize = integerOption(v['patch-size'], 'patch-size', { min: 1 })
+  const rho = numberOption(v['sampler-rho'], 'sampler-rho')
+  const guidance = choice(v.guidance, 'guidance', ['on', 'off'] as const)
+  let out = c
+  if (kind) out = withQuantizer(out, { kind, levels, noiseSync })
+  if (patchSize !== undefined) out = withPatchSize(out, patchSize)
+  if (rho !== undefined || guidance !== undefined) out = withSampler(out, { rho, guidance: guidance === undefined ? undefined : guidance === 'on' })
+  return out
 }
 
 function choice<const T extends readonly string[]>(value: string | undefined, name: string, allowed: T): T[number] | undefined {

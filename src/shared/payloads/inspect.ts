@@ -41,7 +41,9 @@ export interface ModelSummary {
   readonly decoderDepth: number
   readonly hiddenSize: number // decoder width
   readonly parameters: number
-  readonly bitsPerPixel: number
+  readonly bitsPerPixel: number | null // null: a continuous latent (no bits)
+  readonly quantizer: 'lfq' | 'fsq' | 'continuous' // lfq: the code is ±1 bits; otherwise values (the bit-map becomes a value map)
+  readonly codeLabel: string // "64 tokens × 12 bits = 0.1875 BPP (LFQ)" or the FSQ levels / latent size
   readonly backend: string
   readonly configSource: string
   readonly assumed: readonly string[]

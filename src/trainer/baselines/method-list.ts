@@ -1,6 +1,6 @@
 // A list of methods as the CLI and the app name them ("flowmo,jpeg,webp,avif,onnx:<dir>") and opening it: the
 // codecs' target rate and the image size come from FlowMo or the first ONNX tokenizer unless given.
-import type { TfModel } from '../inference/tf-model'
+import type { InferenceModel } from '../inference/inference-model'
 import { codecMethod, isCodecName, type CodecName } from './codecs'
 import { flowmoMethod, type FlowMoMethodOptions } from './flowmo-method'
 import type { Method } from './method'
@@ -22,7 +22,7 @@ export function parseMethodList(text: string): MethodSpec[] {
 }
 
 export interface OpenMethodsOptions {
-  readonly model?: TfModel // required when the list has flowmo; also sets the target rate and size
+  readonly model?: InferenceModel // required when the list has flowmo; also sets the target rate and size
   readonly flowmo?: FlowMoMethodOptions
   readonly targetBpp?: number // codec target; default FlowMo's BPP, else the first ONNX tokenizer's
   readonly imageSizePx?: number // default FlowMo's or the first tokenizer's size

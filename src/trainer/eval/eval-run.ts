@@ -1,7 +1,7 @@
 // The eval loop (reference evaluate.py): load → reconstruct with noise seeded per image (sample/noise.ts) → clamp → per-image
 // MSE/SSIM after the uint8 step, LPIPS, feature rows for FID/KID, the code bits; each batch appended to the journal.
 import { loadImageTensor } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import type { FeatureExtractor } from '../metrics/inception-features'
 import { toUnitPixels, type ImagesNCHW, type Quantise } from '../metrics/images'
 import type { LpipsMetric } from '../metrics/lpips'

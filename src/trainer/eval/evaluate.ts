@@ -18,6 +18,7 @@ import { defaultStatsCacheDir, lookupReference } from '../metrics/reference-stat
 import type { PsnrConvention } from '../metrics/psnr'
 import type { SsimVariant } from '../metrics/ssim'
 import type { SamplingConfig } from '../model/configs'
+import { codeSize } from '../model/quantizer'
 import type { NoiseKeying } from '../sample/noise'
 import { datasetListingHash } from './dataset-hash'
 import { evalCard, type EvalCard } from './eval-card'
@@ -131,7 +132,8 @@ async function evaluateLocked(o: EvalOptions, fast: FastModel, nets: EvalNetwork
   const reference = key && nets.features && (await finishReference({ key, hit, records, images, extractor: nets.features, batchSize: o.batchSize, cache }))
   const { codeLength: tokens, contextDim: bits, imageSize: imageSizePx } = fast.model.config
   const report = buildReport({
-    records, card: reference ? { ...card, referenceStats: reference.use } : card, shape: { tokens, bits, imageSizePx },
+    records, card: reference ? { ...card, referenceStats: reference.use } : card,
+    shape: { tokens, bits, imageSizePx, quantizer: fast.model.config.quantizer.kind, bitsPerToken: codeSize(fast.model.config).bitsPerToken },
     wanted: reportedMetrics(o.metrics), featuresAreProxy: nets.features?.isProxy ?? false, reference: reference?.reference ?? null, unavailable: nets.unavailable,
   })
   await writeOutputs(o, report, records)

@@ -23,7 +23,7 @@ export function printReport(report: EvalReport): string {
   if (typeof exact === 'number' && exact > 0) lines.push(`  (${exact} reconstructions equal their original: PSNR ∞; mean over the others ${fmt(report.details.psnr.meanOverInexact as number)})`)
   for (const [name, why] of Object.entries(report.unavailable)) lines.push(`  ${name}: unavailable. ${why}`)
   const c = report.codes
-  lines.push('', `codes: ${fmt(c.bitsPerPixel)} bpp; bit balance ${fmt(c.bitBalance.overall, 3)} (per bit ${fmt(c.bitBalance.perBitMin, 3)}–${fmt(c.bitBalance.perBitMax, 3)}); ` +
+  lines.push('', `codes (${c.quantizer ?? 'lfq'}): ${c.bitsPerPixel === null ? 'no' : fmt(c.bitsPerPixel)} bpp; ${c.note ? `${c.note}; ` : ''}bit balance ${fmt(c.bitBalance.overall, 3)} (per bit ${fmt(c.bitBalance.perBitMin, 3)}–${fmt(c.bitBalance.perBitMax, 3)}); ` +
     `token entropy ${fmt(c.tokenEntropy.meanBits, 3)} of at most ${fmt(c.tokenEntropy.maxBits, 3)} bits per ${c.tokenEntropy.groupBits}-bit sub-token; ` +
     `${c.distinctCodes.subTokenCodes} distinct sub-token codes, ${c.distinctCodes.imageCodes} distinct image codes`)
   lines.push('', 'protocol card:', formatCard(report.protocol))

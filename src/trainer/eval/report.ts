@@ -11,6 +11,8 @@ export interface CodeShape {
   readonly tokens: number // L
   readonly bits: number // C
   readonly imageSizePx: number
+  readonly quantizer?: 'lfq' | 'fsq' | 'continuous' // default lfq
+  readonly bitsPerToken?: number | null // FSQ Σ log2 L_c; null for a continuous latent (default C)
 }
 
 export interface EvalReport {
@@ -23,7 +25,9 @@ export interface EvalReport {
 }
 
 export interface CodeSummary {
-  readonly bitsPerPixel: number // L·C / (H·W)
+  readonly quantizer: 'lfq' | 'fsq' | 'continuous'
+  readonly bitsPerPixel: number | null // L·bits per token / (H·W); null for a continuous latent
+  readonly note?: string // FSQ / continuous: the statistics below are of the code's signs
   readonly bitBalance: { readonly overall: number; readonly perBitMin: number; readonly perBitMax: number; readonly perBit: number[] }
   readonly tokenEntropy: { readonly groupBits: number; readonly meanBits: number; readonly maxBits: number }
   readonly distinctCodes: { readonly groupBits: number; readonly subTokenCodes: number; readonly imageCodes: number }
@@ -55,14 +59,17 @@ function psnrDetails(records: readonly ImageRecord[], card: EvalCard): [number, 
 }
 
 export function codeSummary(records: readonly ImageRecord[], shape: CodeShape): CodeSummary {
-  const { tokens, bits, imageSizePx } = shape
+  const { tokens, bits, imageSizePx, quantizer = 'lfq' } = shape
+  const bitsPerToken = shape.bitsPerToken === undefined ? bits : shape.bitsPerToken
   const data = new Int8Array(records.length * tokens * bits)
   records.forEach((r, b) => data.set(unpackCode(r.code, tokens * bits), b * tokens * bits))
   const codes: Codes = { data, n: records.length, tokens, bits }
   const balance = bitBalance(codes)
   const entropy = tokenEntropy(codes)
   return {
-    bitsPerPixel: bitsPerPixel(tokens, bits, imageSizePx, imageSizePx),
+    quantizer,
+    bitsPerPixel: bitsPerToken === null ? null : bitsPerPixel(tokens, bitsPerToken, imageSizePx, imageSizePx),
+    ...(quantizer !== 'lfq' && { note: `${quantizer} code: balance, entropy and distinct counts are of its signs (value > 0), not of its levels` }),
     bitBalance: { overall: balance.overall, perBitMin: Math.min(...balance.perBit), perBitMax: Math.max(...balance.perBit), perBit: [...balance.perBit] },
     tokenEntropy: { groupBits: entropy.groupBits, meanBits: entropy.mean, maxBits: entropy.maxBits },
     distinctCodes: distinctCodes(codes),

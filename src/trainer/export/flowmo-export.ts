@@ -12,6 +12,7 @@ import { hashFile } from '../metrics/protocol'
 import { loadConfigFile } from '../model/config-file'
 import { preset, type FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
+import { codeSize } from '../model/quantizer'
 import { numel } from '../model/params'
 import type { OnnxWriteOptions } from './onnx-file'
 import { explicitSizes, MANIFEST_FILE, MANIFEST_FORMAT, type FlowMoManifest, type GraphEntry } from './manifest'
@@ -71,7 +72,7 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
     const c = r.config
     const manifest: FlowMoManifest = {
       format: MANIFEST_FORMAT, config: explicitSizes(c), sampling: { ...c.sampling },
-      bitsPerPixel: (c.codeLength * c.contextDim) / (c.imageSize * c.imageSize),
+      bitsPerPixel: codeSize(c).bitsPerPixel,
       parameters: model.parameters().reduce((n, p) => n + numel(p.shape), 0),
       opset: EXPORT_OPSET, domainOpsets: opts.fusedAttention === false ? {} : { 'com.microsoft': 1 }, fusedAttention: opts.fusedAttention !== false,
       checkpoint: {

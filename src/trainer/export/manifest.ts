@@ -2,8 +2,9 @@
 // sampler defaults, BPP, opsets, the checkpoint's hash and state dict, and the exporting tool's version.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildConfig, type ExplicitSizes, type FlowMoConfig, type SamplingConfig, type StackSizes } from '../model/configs'
-import type { FluxParams } from '../model/flux'
+import { buildConfig, type ExplicitSizes, type FlowMoConfig, type SamplingConfig } from '../model/configs'
+
+export { explicitSizes } from '../model/configs'
 
 export const MANIFEST_FILE = 'flowmo.json'
 export const MANIFEST_FORMAT = 'flowmo-onnx/1'
@@ -21,7 +22,7 @@ export interface FlowMoManifest {
   readonly format: typeof MANIFEST_FORMAT
   readonly config: ExplicitSizes
   readonly sampling: SamplingConfig // sampler defaults (the config's)
-  readonly bitsPerPixel: number // L·C / S²
+  readonly bitsPerPixel: number | null // L·bits per token / S²; null for a continuous latent
   readonly parameters: number
   readonly opset: number
   readonly domainOpsets: Readonly<Record<string, number>> // e.g. { "com.microsoft": 1 } with fused attention
@@ -41,31 +42,6 @@ export interface FlowMoManifest {
   readonly createdAt: string // ISO time
   readonly encoder: GraphEntry
   readonly decoder: GraphEntry
-}
-
-/** The explicit-sizes form of a config; `buildConfig(explicitSizes(c))` gives `c` back. */
-export function explicitSizes(c: FlowMoConfig): ExplicitSizes {
-  const enableMup = usesMup(c.encoder)
-  if (usesMup(c.decoder) !== enableMup) {
-    throw new Error(`config ${c.name}: encoder and decoder attention scales disagree on μP (${c.encoder.attentionScale} vs ${c.decoder.attentionScale})`)
-  }
-  return {
-    name: c.name, imageSize: c.imageSize, patchSize: c.patchSize, codeLength: c.codeLength, contextDim: c.contextDim,
-    codebookSizeForEntropy: c.codebookSizeForEntropy, encoder: stackSizes(c.encoder), decoder: stackSizes(c.decoder),
-    enableMup, entropyLossWeight: c.entropyLossWeight, commitLossWeight: c.commitLossWeight, sampling: { ...c.sampling },
-  }
-}
-
-function stackSizes(f: FluxParams): StackSizes {
-  return { hiddenSize: f.hiddenSize, numHeads: f.numHeads, axesDim: [...f.axesDim], depth: f.depth, mlpRatio: f.mlpRatio, theta: f.theta, qkvBias: f.qkvBias }
-}
-
-/** μP scale 8/head_dim, else 1/√head_dim (configs.ts `stack`). */
-function usesMup(f: FluxParams): boolean {
-  const headDim = f.hiddenSize / f.numHeads
-  if (f.attentionScale === 8 / headDim) return true
-  if (f.attentionScale === 1 / Math.sqrt(headDim)) return false
-  throw new Error(`attention scale ${f.attentionScale} is neither 8/${headDim} (μP) nor 1/√${headDim}`)
 }
 
 export async function readManifest(dir: string): Promise<{ manifest: FlowMoManifest; config: FlowMoConfig }> {

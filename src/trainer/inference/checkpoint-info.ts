@@ -4,6 +4,7 @@ import { compareStateDict, formatStateDictReport, isExactMatch, openWeights } fr
 import { loadConfigFile } from '../model/config-file'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
+import { codeSize } from '../model/quantizer'
 import { impliedConfig } from './infer-config'
 import { expectedParams, INFERENCE_ONLY_KEY } from '../model/weights'
 
@@ -20,7 +21,7 @@ export interface CheckpointInfo {
   config: FlowMoConfig
   configSource: string
   assumed: string[]
-  bitsPerPixel: number
+  bitsPerPixel: number | null // null: a continuous latent
   fits: boolean // every name and shape matches the config
   report: string // load_state_dict-style summary
 }
@@ -38,7 +39,7 @@ export async function checkpointInfo(path: string, configPath?: string): Promise
     return {
       path, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
       tensors: w.tensors.size, parameters, storedParameters, inferenceOnly: w.metadata[INFERENCE_ONLY_KEY] === 'true', config, configSource: configPath ? `file ${configPath}` : `checkpoint ${implied!.source}`,
-      assumed: implied?.assumed ?? [], bitsPerPixel: (config.codeLength * config.contextDim) / config.imageSize ** 2,
+      assumed: implied?.assumed ?? [], bitsPerPixel: codeSize(config).bitsPerPixel,
       fits: isExactMatch(report), report: formatStateDictReport(report),
     }
   } finally {
@@ -58,7 +59,7 @@ export function formatCheckpointInfo(i: CheckpointInfo): string {
     ['tensors', `${i.tensors}, ${i.storedParameters.toLocaleString('en-US')} parameters stored`],
     ['config', `${c.name} (from ${i.configSource})`],
     ['image', `${c.imageSize}×${c.imageSize}, patch ${c.patchSize}`],
-    ['code', `${c.codeLength} tokens × ${c.contextDim} bits = ${i.bitsPerPixel.toFixed(4)} bits per pixel (LFQ group ${c.codebookSizeForEntropy})`],
+    ['code', c.quantizer.kind === 'lfq' ? `${codeSize(c).label}, entropy group ${c.codebookSizeForEntropy}` : codeSize(c).label],
     ['encoder', stack(c.encoder)],
     ['decoder', stack(c.decoder)],
     ['sampler', `${c.sampling.steps} steps, ${c.sampling.schedule}, cfg ${c.sampling.cfg} in σ ${c.sampling.cfgInterval ?? 'everywhere'}`],

@@ -1,15 +1,20 @@
-// A FlowMo model opened for inference on tfjs: checkpoint + config → encode, decode, reconstruct on plain arrays.
-// Used by the CLI and the engine service; tensors never leave this class.
+// A FlowMo model opened for inference on tfjs (inference-model.ts's interface): checkpoint + config → encode,
+// one decoder call, sample, decode, reconstruct on plain arrays. The reference path; tensors never leave this class.
+import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import * as tf from '@tensorflow/tfjs-core'
 import { openWeights } from '../checkpoint/checkpoint'
 import { loadConfigFile } from '../model/config-file'
 import { preset, type FlowMoConfig, type SamplingConfig } from '../model/configs'
 import { FlowMo, codeInput } from '../model/flowmo'
-import { quantize } from '../model/lfq'
+import { codeSize, quantizerFor } from '../model/quantizer'
 import { TfOps } from '../model/tf-ops'
 import { disposeWeightMap, loadWeightMap, type WeightMap } from '../model/weights'
 import { initialNoiseFor, type NoiseOptions } from '../sample/noise'
-import { tfSample } from '../sample/tf-sample'
+import type { SampleResult } from '../sample/rf-sample'
+import { rfSample } from '../sample/rf-sample'
+import { tfSample, tfSampleOps } from '../sample/tf-sample'
+import type { FloatTensor } from '../export/ort-runner'
+import type { InferenceModel, SampleRequest } from './inference-model'
 import { impliedConfig } from './infer-config'
 
 export interface ModelSource {
@@ -28,7 +33,7 @@ export interface ModelInfo {
   configSource: string // "file …", "preset …", "checkpoint metadata", "checkpoint shapes"
   assumed: string[]
   parameters: number
-  bitsPerPixel: number
+  bitsPerPixel: number | null // null: a continuous latent
 }
 
 export interface ReconstructOptions extends NoiseOptions {
@@ -37,7 +42,7 @@ export interface ReconstructOptions extends NoiseOptions {
   signal?: AbortSignal
 }
 
-export class TfModel {
+export class TfModel implements InferenceModel {
   private constructor(readonly model: FlowMo, readonly weights: WeightMap, readonly info: ModelInfo) {}
 
   get config(): FlowMoConfig {
@@ -53,7 +58,7 @@ export class TfModel {
       const weights = await loadWeightMap(model, w)
       const configSource = src.config ? `file ${src.config}` : src.preset ? `preset ${src.preset}` : `checkpoint ${implied!.source}`
       const parameters = model.parameters().reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0)
-      const bitsPerPixel = (config.codeLength * config.contextDim) / (config.imageSize * config.imageSize)
+      const { bitsPerPixel } = codeSize(config)
       const info: ModelInfo = {
         checkpoint: src.checkpoint, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
         configSource, assumed: implied?.assumed ?? [], parameters, bitsPerPixel,
@@ -64,16 +69,51 @@ export class TfModel {
     }
   }
 
-  /** x [B, 3, S, S] in [−1, 1] → continuous code and its ±1 quantisation, [B, L, C] each. */
+  /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */
   async encode(x: Float32Array, batch: number): Promise<{ codePre: Float32Array; code: Float32Array }> {
     const S = this.config.imageSize
     const [pre, q] = tf.tidy(() => {
       const codePre = this.model.encode(new TfOps(this.weights), tf.tensor4d(x, [batch, 3, S, S]))
-      return [codePre, quantize(codePre)]
+      return [codePre, quantizerFor(this.config).quantize(codePre, false)]
     })
     const out = { codePre: (await pre.data()) as Float32Array, code: (await q.data()) as Float32Array }
     tf.dispose([pre, q])
     return out
+  }
+
+  /** One decoder call: v̂(z, codeIn, t) for z [B, 3, S, S], codeIn [B, L, C+1], t one value for the batch or [B]. */
+  async velocity(z: FloatTensor, codeIn: FloatTensor, t: number | Float32Array): Promise<FloatTensor> {
+    const B = z.shape[0]
+    const v = tf.tidy(() => {
+      const ts = typeof t === 'number' ? tf.fill([B], t, 'float32') : tf.tensor1d(t)
+      return this.model.decode(new TfOps(this.weights), tf.tensor(z.data, [...z.shape]), tf.tensor(codeIn.data, [...codeIn.shape]), ts)
+    })
+    return floats(v)
+  }
+
+  /**
+   * The sampler from z0 [B, 3, S, S] given a ±1 code [B, L, C]; `final` is not clipped. It yields to the event loop
+   * before every decoder call, so a cancel (or any other engine call) is served mid-sample.
+   */
+  async sample(code: Float32Array, z0: Float32Array, batch: number, opts: SampleRequest = {}): Promise<SampleResult<FloatTensor>> {
+    const { imageSize: S, codeLength: L, contextDim: C } = this.config
+    const o = new TfOps(this.weights)
+    const codeIn = tf.tidy(() => codeInput(o, tf.tensor3d(code, [batch, L, C])))
+    const z = tf.tensor4d(z0, [batch, 3, S, S])
+    const velocity = async (x: tf.Tensor, c: tf.Tensor, t: number) => {
+      await nextMacrotask()
+      opts.signal?.throwIfAborted()
+      return tf.tidy(() => this.model.decode(o, x, c, tf.fill([batch], t, 'float32')))
+    }
+    try {
+      const res = await rfSample(tfSampleOps, velocity, z, codeIn, { ...this.config.sampling, ...opts.sampling }, opts)
+      const trajectory: FloatTensor[] = []
+      for (const state of res.trajectory) trajectory.push(await floats(state))
+      const last = res.trajectory.indexOf(res.final) // the final state is the trajectory's last when kept
+      return { ...res, final: last >= 0 ? trajectory[last] : await floats(res.final), trajectory }
+    } finally {
+      tf.dispose([codeIn, z])
+    }
   }
 
   /** Sample images [B, 3, S, S] (clipped to [−1, 1]) from a ±1 code [B, L, C] and initial noise z0. */
@@ -105,4 +145,11 @@ export class TfModel {
   dispose(): void {
     disposeWeightMap(this.weights)
   }
+}
+
+/** A tensor's values as a plain array; the tensor is released. */
+async function floats(x: tf.Tensor): Promise<FloatTensor> {
+  const data = (await x.data()) as Float32Array // sync point
+  x.dispose()
+  return { data, shape: x.shape }
 }

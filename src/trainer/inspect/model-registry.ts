@@ -12,6 +12,7 @@ import type { OrtModel } from '../inference/ort-model'
 import { TfModel } from '../inference/tf-model'
 import type { JobHooks } from './context'
 import { samplingRequest } from './sampling'
+import { codeSize } from '../model/quantizer'
 
 /** The model on the path it runs on: sample-codes.ts drives each one its own way. */
 export type PathModel = ({ readonly path: 'tfjs'; readonly model: TfModel } | { readonly path: 'onnxruntime'; readonly model: OrtModel }) & {
@@ -119,6 +120,8 @@ function summarise(modelId: string, loaded: PathModel, opened: string, backend: 
     hiddenSize: c.decoder.hiddenSize,
     parameters: info.parameters,
     bitsPerPixel: info.bitsPerPixel,
+    quantizer: c.quantizer.kind,
+    codeLabel: codeSize(c).label,
     backend, // the engine's tfjs backend; inferencePath says what decodes run on
     configSource: info.configSource,
     assumed: info.assumed,

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../atomic-file'
 import type { CompareReport, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, MethodChoice } from '../../shared/payloads/jobs'
 import type { MethodSpec } from '../baselines/method-list'
 import { runCompare, withMethods, type MethodsSource } from '../baselines/run-compare'
-import { TfModel } from '../inference/tf-model'
+import { openFastModel } from '../inference/fast-path'
 import { samplingConfig } from '../inspect/sampling'
 import { exportForRating, imageIds, type ExportReport } from '../rating/export'
 import { importRatings, type RatingReport } from '../rating/import'
@@ -22,7 +22,7 @@ async function methodsSource(req: CompareRequest | ExportRatingsRequest): Promis
   const specs = await Promise.all(req.methods.map(methodSpec))
   const source = req.model && (await modelSource(req.model))
   return {
-    specs, openModel: source && (() => TfModel.open(source)), targetBpp: req.targetBpp, imageSizePx: req.imageSizePx,
+    specs, openModel: source && (async () => (await openFastModel(source)).model), targetBpp: req.targetBpp, imageSizePx: req.imageSizePx,
     flowmo: { sampling: req.sampling && samplingConfig(req.sampling), seed: req.seed, batch: 4 },
   }
 }

@@ -10,6 +10,19 @@ export interface SamplingConfig {
   readonly cfgInterval: string | null // EDM σ interval "(.17,1.02)", null = everywhere
 }
 
+/**
+ * How the encoder's code becomes the decoder's condition (reference `model.quantization_type`; paper §3.2, Tables 3–4).
+ * lfq: sign per channel (the default); fsq: each channel rounded to one of `levels[c]` values (Mentzer et al.);
+ * continuous: no quantiser, a LayerNorm as the encoder's last layer and DiTo's noise sync with probability `noiseSync`.
+ */
+export type QuantizerConfig =
+  | { readonly kind: 'lfq' }
+  | { readonly kind: 'fsq'; readonly levels: readonly number[] } // one level count per channel, e.g. [8, 8, 8, 8]
+  | { readonly kind: 'continuous'; readonly noiseSync: number } // DiTo zaug_p, 0.1
+
+export type QuantizerKind = QuantizerConfig['kind']
+export const QUANTIZER_KINDS: readonly QuantizerKind[] = ['lfq', 'fsq', 'continuous']
+
 export interface FlowMoConfig {
   readonly name: string
   readonly imageSize: number // S
@@ -19,6 +32,7 @@ export interface FlowMoConfig {
   readonly codebookSizeForEntropy: number // G, LFQ group size for the entropy loss; divides C
   readonly entropyLossWeight: number // 0.0025
   readonly commitLossWeight: number // 0.000625
+  readonly quantizer: QuantizerConfig // { kind: 'lfq' }
   readonly encoder: FluxParams
   readonly decoder: FluxParams
   readonly sampling: SamplingConfig
@@ -47,6 +61,7 @@ export interface ExplicitSizes {
   enableMup?: boolean // true: attention scale 8/head_dim (the reference)
   entropyLossWeight?: number
   commitLossWeight?: number
+  quantizer?: QuantizerConfig // default LFQ
   sampling?: Partial<SamplingConfig>
 }
 
@@ -98,14 +113,27 @@ function stack(s: StackSizes, which: string, inChannels: number, txtInDim: numbe
   }
 }
 
+function checkQuantizer(q: QuantizerConfig, C: number): void {
+  check(QUANTIZER_KINDS.includes(q.kind), `quantizer "${q.kind}" is not one of ${QUANTIZER_KINDS.join(', ')}`)
+  if (q.kind === 'fsq') {
+    check(Array.isArray(q.levels) && q.levels.length === C, `FSQ needs one level count per channel: ${q.levels?.length} levels for context_dim ${C}`)
+    q.levels.forEach((l) => check(Number.isInteger(l) && l >= 2 && l <= 256, `FSQ level count ${l} must be an integer in 2…256`))
+  }
+  if (q.kind === 'continuous') check(q.noiseSync >= 0 && q.noiseSync <= 1, `noise-sync probability ${q.noiseSync} must lie in [0, 1]`)
+}
+
 /** Validate explicit sizes into a config; every error names the offending values. */
 export function buildConfig(e: ExplicitSizes): FlowMoConfig {
   const { imageSize: S, patchSize: P, contextDim: C, codebookSizeForEntropy: G } = e
   check(Number.isInteger(S) && Number.isInteger(P) && P > 0 && S % P === 0, `image size ${S} is not a multiple of patch size ${P}`)
   check(Number.isInteger(e.codeLength) && e.codeLength > 0, `code_length ${e.codeLength} must be a positive integer`)
   check(Number.isInteger(C) && C > 0, `context_dim ${C} must be a positive integer`)
-  check(Number.isInteger(G) && G > 0 && C % G === 0, `codebook_size_for_entropy ${G} must divide context_dim ${C}`)
-  check(G <= 20, `codebook_size_for_entropy ${G} is too large (2^G codes are enumerated for the entropy loss)`)
+  const quantizer = e.quantizer ?? { kind: 'lfq' }
+  checkQuantizer(quantizer, C)
+  if (quantizer.kind === 'lfq') {
+    check(Number.isInteger(G) && G > 0 && C % G === 0, `codebook_size_for_entropy ${G} must divide context_dim ${C}`)
+    check(G <= 20, `codebook_size_for_entropy ${G} is too large (2^G codes are enumerated for the entropy loss)`)
+  }
   const mup = e.enableMup ?? true
   return {
     name: e.name ?? 'custom',
@@ -116,6 +144,7 @@ export function buildConfig(e: ExplicitSizes): FlowMoConfig {
     codebookSizeForEntropy: G,
     entropyLossWeight: e.entropyLossWeight ?? 0.0025,
     commitLossWeight: e.commitLossWeight ?? 0.000625,
+    quantizer: quantizer.kind === 'fsq' ? { kind: 'fsq', levels: [...quantizer.levels] } : { ...quantizer },
     encoder: stack(e.encoder, 'encoder', 3 * P * P, C, mup),
     decoder: stack(e.decoder, 'decoder', 3 * P * P, C + 1, mup),
     sampling: { ...DEFAULT_SAMPLING, ...e.sampling },
@@ -206,4 +235,29 @@ export function fromReferenceModel(
     commitLossWeight: m.commit_loss_weight,
     sampling,
   })
+}
+
+/** The explicit-sizes form of a config; `buildConfig(explicitSizes(c))` gives `c` back. */
+export function explicitSizes(c: FlowMoConfig): ExplicitSizes {
+  const enableMup = usesMup(c.encoder)
+  if (usesMup(c.decoder) !== enableMup) {
+    throw new Error(`config ${c.name}: encoder and decoder attention scales disagree on μP (${c.encoder.attentionScale} vs ${c.decoder.attentionScale})`)
+  }
+  return {
+    name: c.name, imageSize: c.imageSize, patchSize: c.patchSize, codeLength: c.codeLength, contextDim: c.contextDim,
+    codebookSizeForEntropy: c.codebookSizeForEntropy, encoder: stackSizes(c.encoder), decoder: stackSizes(c.decoder),
+    enableMup, entropyLossWeight: c.entropyLossWeight, commitLossWeight: c.commitLossWeight, quantizer: c.quantizer, sampling: { ...c.sampling },
+  }
+}
+
+function stackSizes(f: FluxParams): StackSizes {
+  return { hiddenSize: f.hiddenSize, numHeads: f.numHeads, axesDim: [...f.axesDim], depth: f.depth, mlpRatio: f.mlpRatio, theta: f.theta, qkvBias: f.qkvBias }
+}
+
+/** μP scale 8/head_dim, else 1/√head_dim (configs.ts `stack`). */
+function usesMup(f: FluxParams): boolean {
+  const headDim = f.hiddenSize / f.numHeads
+  if (f.attentionScale === 8 / headDim) return true
+  if (f.attentionScale === 1 / Math.sqrt(headDim)) return false
+  throw new Error(`attention scale ${f.attentionScale} is neither 8/${headDim} (μP) nor 1/√${headDim}`)
 }

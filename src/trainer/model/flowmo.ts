@@ -1,4 +1,4 @@
-// FlowMo: a Flux encoder that reads the image into L latent tokens, LFQ sign quantisation, and a Flux
+// FlowMo: a Flux encoder that reads the image into L latent tokens, a quantiser (quantizer.ts), and a Flux
 // decoder that predicts the rectified-flow velocity from (x_t, code, t). Port of flowmo/models.py `FlowMo`.
 import type { Ops, ParamRef } from './ops'
 import { Params } from './params'
@@ -20,10 +20,14 @@ export class FlowMo {
     return this.p.all()
   }
 
-  /** x [B, 3, S, S] in [−1, 1] → continuous code [B, L, C] (the encoder's txt head; its txt input is zeros). */
+  /**
+   * x [B, 3, S, S] in [−1, 1] → code_pre [B, L, C] (the encoder's txt head; its txt input is zeros). A continuous
+   * latent ends with a non-affine LayerNorm over C (paper Table 3, as DiTo), so the export carries it too.
+   */
   encode<T>(o: Ops<T>, x: T): T {
     const zeros = o.fill(x, [this.config.codeLength, this.config.contextDim], 0)
-    return this.encoder.forward(o, x, zeros, null, { img: false, txt: true }).txt!
+    const code = this.encoder.forward(o, x, zeros, null, { img: false, txt: true }).txt!
+    return this.config.quantizer.kind === 'continuous' ? o.layerNorm(code, 1e-6) : code
   }
 
   /** Velocity v̂ ≈ ε − x for x_t [B, 3, S, S], codeIn [B, L, C+1] (`codeInput`), t [B]. */

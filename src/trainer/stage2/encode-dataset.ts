@@ -2,7 +2,7 @@
 // through a tokenizer's encoder and sign quantiser, in input order, into a CodesSet.
 import { relative } from 'node:path'
 import { loadImageTensor } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import { hashFile } from '../metrics/protocol'
 import { explicitSizes } from '../train/checkpointing'
 import { classLabels, codesSet, type CodesSet } from './codes-file'

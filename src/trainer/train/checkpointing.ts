@@ -4,10 +4,11 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { stateDictPrefixes, totalStepsKey } from '../checkpoint/checkpoint'
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../checkpoint/safetensors'
-import type { ExplicitSizes, FlowMoConfig, StackSizes } from '../model/configs'
-import type { FluxParams } from '../model/flux'
+import { explicitSizes, type FlowMoConfig } from '../model/configs'
 import type { LoaderState } from '../data/loader'
 import type { Adam } from './optim'
+
+export { explicitSizes }
 import type { CheckpointFiles } from './run-dir'
 
 export const CHECKPOINT_FORMAT = 'flowmo-studio-train-1'
@@ -84,19 +85,5 @@ async function readAll(path: string) {
     return { tensors, metadata: f.header.metadata }
   } finally {
     await f.close()
-  }
-}
-
-/** A config in the explicit-sizes form `buildConfig` takes (what `configFromDocument` reads back). */
-export function explicitSizes(c: FlowMoConfig): ExplicitSizes {
-  const stack = (p: FluxParams): StackSizes => ({
-    hiddenSize: p.hiddenSize, numHeads: p.numHeads, axesDim: [...p.axesDim], depth: p.depth, mlpRatio: p.mlpRatio, theta: p.theta, qkvBias: p.qkvBias,
-  })
-  const headDim = c.decoder.hiddenSize / c.decoder.numHeads
-  return {
-    name: c.name, imageSize: c.imageSize, patchSize: c.patchSize, codeLength: c.codeLength, contextDim: c.contextDim,
-    codebookSizeForEntropy: c.codebookSizeForEntropy, encoder: stack(c.encoder), decoder: stack(c.decoder),
-    enableMup: Math.abs(c.decoder.attentionScale - 8 / headDim) < 1e-12,
-    entropyLossWeight: c.entropyLossWeight, commitLossWeight: c.commitLossWeight, sampling: { ...c.sampling },
   }
 }

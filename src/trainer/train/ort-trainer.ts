@@ -25,6 +25,8 @@ export class OrtTrainer {
       cfg.stage !== '1a' && 'Stage 1B',
       cfg.perceptualWeight !== 0 && 'a perceptual term (use --perceptual none)',
       cfg.gradAccumulation !== 1 && 'gradient accumulation',
+      cfg.mseEncoderSteps !== null && 'an MSE-trained encoder',
+      model.config.quantizer.kind !== 'lfq' && `the ${model.config.quantizer.kind} quantiser (its step graph has LFQ's losses)`,
     ].filter(Boolean)
     if (unsupported.length) throw new Error(`the onnxruntime training engine does not support ${unsupported.join(', ')}; use --engine tfjs`)
     this.adam = new Adam(this.groups())

@@ -26,6 +26,7 @@ export interface RunOptions {
   keepLast: number // newest checkpoints kept (3)
   keepEvery: number | null // plus every one at a multiple of this step (null: none)
   freezeEncoderAfter: number | null // 1A: encoder frozen from this step (reference 200 000)
+  mseEncoderSteps: number | null // Table 4 "MSE-trained encoder": the first N steps regress x from the code (t = 1, MSE only), then the encoder is frozen; null: end to end
   timeDistribution: TimeDistribution // fat_lognormal
   cfgDropout: number // 0.1
   chainSteps: number // Stage-1B chain length k (8)
@@ -43,7 +44,7 @@ export function defaultRunOptions(stage: Stage): Omit<RunOptions, 'data' | 'out'
   return {
     stage, maxSteps: 1000, batchSize: 8, gradAccumulation: 1, lr: stage === '1a' ? 1e-4 : 5e-5, seed: 0,
     logEvery: 10, sampleEvery: 500, valEvery: 500, checkpointEvery: 500, keepLast: 3, keepEvery: null,
-    freezeEncoderAfter: stage === '1a' ? 200_000 : null, timeDistribution: 'fat_lognormal', cfgDropout: 0.1, chainSteps: 8,
+    freezeEncoderAfter: stage === '1a' ? 200_000 : null, mseEncoderSteps: null, timeDistribution: 'fat_lognormal', cfgDropout: 0.1, chainSteps: 8,
     perceptual: 'proxy', perceptualWeight: stage === '1a' ? 0.1 : 0.01,
     allowPerceptualFallback: false, valImages: 8, evalWeights: 'raw', augment: false, engine: 'tfjs',
   }

@@ -72,7 +72,7 @@ export class TrainingRun {
     if (sizeProblem) throw new Error(sizeProblem)
     this.log(`perceptual loss: ${this.perceptual ? `${this.perceptual.label}, weight ${o.perceptualWeight}` : 'none'}`)
     const cfg = {
-      stage: o.stage, lr: o.lr, gradAccumulation: o.gradAccumulation, freezeEncoderAfter: o.freezeEncoderAfter,
+      stage: o.stage, lr: o.lr, gradAccumulation: o.gradAccumulation, freezeEncoderAfter: o.freezeEncoderAfter, mseEncoderSteps: o.mseEncoderSteps,
       timeDistribution: o.timeDistribution, perceptualWeight: this.perceptual ? o.perceptualWeight : 0, cfgDropout: o.cfgDropout,
       chainSteps: o.chainSteps, seed: o.seed,
     }

@@ -1,8 +1,10 @@
-// Stage-1A loss (mode matching; reference models.py `rf_loss`, spec §3.1): flow loss + LFQ quantiser loss +
-// λ_perc·perceptual(x, x̂) on the one-step estimate x̂ = x_t − t·v̂, with per-sample CFG dropout of the whole code.
+// Stage-1A loss (mode matching; reference models.py `rf_loss`, spec §3.1): flow loss + quantiser loss +
+// λ_perc·perceptual(x, x̂) on the one-step estimate x̂ = x_t − t·v̂, with per-sample CFG dropout of the whole code
+// (and DiTo's noise sync on a continuous latent).
 import * as tf from '@tensorflow/tfjs-core'
 import { codeInput, type FlowMo } from '../model/flowmo'
-import { lfqLosses, quantizeSTE } from '../model/lfq'
+import { quantizerFor } from '../model/quantizer'
+import { syncCode } from '../losses/noise-sync'
 import { TfOps } from '../model/tf-ops'
 import { denoisedEstimate, flowLoss, noisyInput } from '../losses/rectified-flow'
 import type { PerceptualLoss } from '../losses/perceptual'
@@ -28,14 +30,15 @@ export function flowTerms(ctx: LossContext, x: tf.Tensor4D, codePre: tf.Tensor, 
   const config = model.config
   const o = new TfOps(ctx.weights)
   const [B, , S] = x.shape
-  const q = lfqLosses(codePre, config.codebookSizeForEntropy, config.entropyLossWeight, config.commitLossWeight)
+  const quantizer = quantizerFor(config)
   const keep = tf.tensor3d(d.keep, [B, 1, 1]) // CFG dropout: 0 zeroes bits and the mask channel
-  const codeIn = tf.mul(codeInput(o, quantizeSTE(codePre)), keep)
+  const code = quantizer.quantize(d.sync ? syncCode(codePre, d.sync) : codePre, true)
+  const codeIn = tf.mul(codeInput(o, code), keep)
   const t = tf.tensor1d(d.t)
   const eps = tf.tensor4d(d.eps, [B, 3, S, S])
   const xt = noisyInput(x, eps, t)
   const v = model.decode(o, xt, codeIn, t)
-  return { flow: flowLoss(v, x, eps), quantizer: q.quantizerLoss, v, xt, t }
+  return { flow: flowLoss(v, x, eps), quantizer: quantizer.loss(codePre), v, xt, t }
 }
 
 /** λ·mean(perceptual(x, x̂)), or 0 without a network. */

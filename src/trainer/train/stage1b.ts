@@ -3,7 +3,7 @@
 // per-sample random decreasing grids, no CFG, differentiated end to end with per-call gradient checkpointing.
 import * as tf from '@tensorflow/tfjs-core'
 import { codeInput } from '../model/flowmo'
-import { quantize } from '../model/lfq'
+import { quantizerFor } from '../model/quantizer'
 import { TfOps } from '../model/tf-ops'
 import { chainGrid, runChain } from '../sample/chain'
 import { checkpointedVelocity, type MemoryProbe } from './checkpointed-decoder'
@@ -32,7 +32,7 @@ export function stage1bLoss(ctx: Stage1bContext, x: tf.Tensor4D, codePre: tf.Ten
   const { flow, quantizer } = flowTerms(ctx, x, codePre, d)
   let perceptual: tf.Scalar = tf.scalar(0)
   if (ctx.perceptual && ctx.perceptualWeight !== 0) {
-    const codeIn = codeInput(new TfOps(ctx.weights), quantize(codePre))
+    const codeIn = codeInput(new TfOps(ctx.weights), quantizerFor(ctx.model.config).quantize(codePre, false))
     perceptual = perceptualTerm(ctx, x, chainSample(ctx, codeIn, d, x.shape[0]))
   }
   return { flow, quantizer, perceptual, total: tf.addN([flow, quantizer, perceptual]) as tf.Scalar }

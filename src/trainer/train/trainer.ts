@@ -12,7 +12,7 @@ import { captureNorms, projectNorms } from './weight-norm'
 import { stage1aLoss, type LossPieces } from './stage1a'
 import { frozenCode, stage1bLoss } from './stage1b'
 import type { MemoryProbe } from './checkpointed-decoder'
-import { StepRandom, drawChain, drawFlow } from './step-random'
+import { StepRandom, drawChain, drawFlow, noiseSyncSpec, regressionDraw } from './step-random'
 
 export type Stage = '1a' | '1b'
 
@@ -21,6 +21,7 @@ export interface TrainerConfig {
   lr: number // 1e-4 (1A), 5e-5 (1B); both groups
   gradAccumulation: number // chunks per step (reference 2)
   freezeEncoderAfter: number | null // step from which the encoder is frozen (reference 200 000; 1B: always)
+  mseEncoderSteps: number | null // steps of MSE regression before the encoder is frozen (Table 4 ablation); null: end to end
   timeDistribution: TimeDistribution // fat_lognormal
   perceptualWeight: number // 0.1 (1A LPIPS), 0.01 (1B λ_sample)
   cfgDropout: number // 0.1
@@ -59,7 +60,8 @@ export class Trainer {
   }
 
   get encoderFrozen(): boolean {
-    return this.cfg.stage === '1b' || (this.cfg.freezeEncoderAfter !== null && this.step >= this.cfg.freezeEncoderAfter)
+    const after = (n: number | null) => n !== null && this.step >= n
+    return this.cfg.stage === '1b' || after(this.cfg.freezeEncoderAfter) || after(this.cfg.mseEncoderSteps)
   }
 
   private groups(): ParamGroup[] {
@@ -121,9 +123,11 @@ export class Trainer {
   private chunkGradients(xc: Float32Array, chunk: number, c: number, byVar: Map<string, tf.Variable>) {
     const S = this.model.config.imageSize
     const cfg = this.cfg
-    const ctx = { model: this.model, weights: this.weights, perceptual: this.perceptual, perceptualWeight: cfg.perceptualWeight, chainSteps: cfg.chainSteps, probe: this.probe }
+    const mse = cfg.mseEncoderSteps !== null && this.step < cfg.mseEncoderSteps // regression phase: MSE only
+    const ctx = { model: this.model, weights: this.weights, perceptual: this.perceptual, perceptualWeight: mse ? 0 : cfg.perceptualWeight, chainSteps: cfg.chainSteps, probe: this.probe }
     const r = new StepRandom(cfg.seed, this.step, c)
-    const flow = drawFlow(r, chunk, S, cfg.timeDistribution, cfg.cfgDropout)
+    const draw = drawFlow(r, chunk, S, cfg.timeDistribution, cfg.cfgDropout, noiseSyncSpec(this.model.config))
+    const flow = mse ? regressionDraw(draw) : draw
     const x = tf.tensor4d(xc, [chunk, 3, S, S])
     const codePre = cfg.stage === '1b' ? frozenCode(ctx, x) : null
     const chain = cfg.stage === '1b' ? drawChain(r, chunk, S, cfg.chainSteps) : null

@@ -3,7 +3,7 @@
 // baseline of each image filled with its own mean colour (24 bits per image: what any code should beat), and the per-bit balance of the codes (fraction of +1 per bit, 0.5 = balanced).
 import * as tf from '@tensorflow/tfjs-core'
 import { codeInput, type FlowMo } from '../model/flowmo'
-import { quantize } from '../model/lfq'
+import { quantizerFor } from '../model/quantizer'
 import { TfOps } from '../model/tf-ops'
 import { encodePng, fromModelOutput } from '../data/images'
 import { psnr } from '../metrics/psnr'
@@ -26,7 +26,7 @@ export async function validate(model: FlowMo, weights: ReadonlyMap<string, tf.Te
   const { imageSize: S, codeLength: L, contextDim: C } = model.config
   const o = new TfOps(weights)
   const xs = tf.tensor4d(x, [n, 3, S, S])
-  const code = tf.tidy(() => quantize(model.encode(o, xs)))
+  const code = tf.tidy(() => quantizerFor(model.config).quantize(model.encode(o, xs), false))
   const codeIn = tf.tidy(() => codeInput(o, code))
   const z0 = initialNoiseFor(x, n, S, { seed: SAMPLE_SEED }) // each image's own noise, as eval and the inspector
   const z = tf.tensor4d(z0, [n, 3, S, S])

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { parseManifest, ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
 import { writeTinyTokenizer } from '../../fixtures/baselines/tiny-tokenizer'
 
@@ -55,6 +56,15 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(foreign.code).toBe(1)
     expect(foreign.stderr).toMatch(/foreign\.json: these ratings were made on another export \(export id another-export\)/)
   }, 120_000)
+
+  it('FlowMo (golden tiny-a) beside a codec runs on onnxruntime', () => {
+    const set = join(goldenDir(), 'tiny-a')
+    const model = ['--checkpoint', join(set, 'checkpoint.pth'), '--config', join(set, 'config.json'), '--steps', '2', '--cfg', '1']
+    const exp = flowmo(['--device', 'cpu', 'export-ratings', ...model, '--data', photos, '--methods', 'flowmo,jpeg', '--limit', '2', '--out', join(dir, 'flowmo')])
+    expect(exp.code, exp.stderr).toBe(0)
+    expect(exp.stderr).toMatch(/^inference path: onnxruntime \(cpu; export /m)
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (flowmo, jpeg) at 32px')
+  })
 
   it('codecs alone: --size and --bpp, no checkpoint; the rater images all have one byte size', async () => {
     const out = join(dir, 'codecs')

@@ -3,7 +3,7 @@ import { buildConfig, type FlowMoConfig } from '../../../src/trainer/model/confi
 import type { TrainerConfig } from '../../../src/trainer/train/trainer'
 
 export const baseTrainer: TrainerConfig = {
-  stage: '1a', lr: 1e-3, gradAccumulation: 1, freezeEncoderAfter: null, timeDistribution: 'fat_lognormal',
+  stage: '1a', lr: 1e-3, gradAccumulation: 1, freezeEncoderAfter: null, mseEncoderSteps: null, timeDistribution: 'fat_lognormal',
   perceptualWeight: 0, cfgDropout: 0.1, chainSteps: 2, seed: 3,
 }
 

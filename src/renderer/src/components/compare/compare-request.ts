@@ -66,7 +66,7 @@ export function compareRequest(form: CompareForm, model: ModelSummary | null): C
   if (flowmo && !form.modelPath.trim()) throw new Error('FlowMo needs a model: give its checkpoint')
   const codecs = methods.some((m) => m === 'jpeg' || m === 'webp' || m === 'avif')
   const setByMethods = flowmo || onnx.length > 0 // the engine takes the rate and size from these
-  const targetBpp = typed(form.targetBpp, 'target BPP', (v) => v > 0, 'a positive number') ?? (setByMethods ? undefined : model?.bitsPerPixel)
+  const targetBpp = typed(form.targetBpp, 'target BPP', (v) => v > 0, 'a positive number') ?? (setByMethods ? undefined : (model?.bitsPerPixel ?? undefined))
   if (codecs && targetBpp === undefined && !setByMethods) throw new Error('codecs alone need a target BPP: type one, or give a model or an ONNX tokenizer')
   const imageSizePx = typed(form.sizePx, 'image size', (v) => Number.isInteger(v) && v >= 8 && v <= 4096, 'a whole number of pixels, 8–4096') ?? (setByMethods ? undefined : model?.imageSize)
   if (imageSizePx === undefined && !setByMethods) throw new Error('codecs alone need an image size: type one, or give a model')

@@ -95,7 +95,7 @@ export class RatingExportState {
 
   /** The codec target sent: the one entered, else for codecs alone Inspect's model's BPP; else the engine picks. */
   get codecBpp(): number | undefined {
-    return positive(this.targetBpp) ?? (this.codecsOnly ? inspector.model?.bitsPerPixel : undefined)
+    return positive(this.targetBpp) ?? (this.codecsOnly ? (inspector.model?.bitsPerPixel ?? undefined) : undefined)
   }
 
   /** Why the export cannot start yet, in one sentence; null when it can. */
