@@ -63,7 +63,7 @@ describe('flowmo compare', () => {
     expect(r.out.split('\n')[0].trim().split(/\s{2,}/)).toEqual(['method', 'stated bpp', 'bpp', 'psnr', 'ssim', 'proxy FID', 'proxy KID'])
     expect(r.out).toMatch(/proxy FID\/KID: offline MobileNetV2/)
     expect(r.out.split('\n').filter((l) => /^(flowmo|jpeg|webp) /.test(l))).toHaveLength(3)
-    expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codecs matched to/)
+    expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codec target/)
     expect(r.err).toMatch(/compare \[#+\] 6\/6 [\d.]+ img\/s .*webp\n/) // images × methods
   }, 60_000)
 
@@ -83,7 +83,7 @@ describe('flowmo compare', () => {
     }
     expect(await sharp(join(out, 'webp', 'val64_0001.png')).metadata()).toMatchObject({ width: 64, height: 64 })
     expect(csvRows(out)).toHaveLength(1 + 2 * 2)
-    expect(r.out).toMatch(/2 images at 64px, codecs matched to 1\.0000 bpp/)
+    expect(r.out).toMatch(/2 images at 64px, codec target 1\.0000 bpp/)
   }, 60_000)
 
   it('takes an ONNX tokenizer folder as a method; its size and BPP set the codecs\'', async () => {

@@ -167,7 +167,7 @@ type Opened = Parameters<NonNullable<CompareWork['onStart']>>[0]
 
 function startLine(opened: Opened, nImages: number): string {
   const ids = opened.methods.map((m) => m.id).join(', ')
-  const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''
+  const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codec target ${opened.targetBpp.toFixed(4)} bpp` : ''
   const nMethods = opened.methods.length
   return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${nMethods} method${nMethods === 1 ? '' : 's'} (${ids}) at ${opened.imageSizePx}px${target}`
 }

@@ -72,7 +72,7 @@ async function runExport(data: string, out: string, limit: number, batch: number
   const images = imageIds(scan.usable.slice(0, limit).map((e) => e.path))
   const ids = opened.methods.map((m) => m.id).join(', ')
   console.error(`exporting ${images.length} images × ${opened.methods.length} methods (${ids}) at ${opened.imageSizePx}px` +
-    (opened.targetBpp !== null ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''))
+    (opened.targetBpp !== null ? `, codec target ${opened.targetBpp.toFixed(4)} bpp` : ''))
   const bar = new ProgressLine('export', images.length * (1 + opened.methods.length), 'file')
   const abort = new AbortController()
   const onSigint = (): void => abort.abort(new Error(`interrupted; run the same command again to resume from ${out}.partial`))
