@@ -77,7 +77,7 @@ describe('flowmo compare', () => {
     const report = readReport(out)
     const methods = report.methods as (MethodJson & { label: string })[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo-bundled', 'flowmo-step-2', 'jpeg'])
-    expect(methods.map((m) => m.label.split(' (')[0])).toEqual(['FlowMo bundled', 'FlowMo step-2', 'JPEG at matched bit rate'])
+    expect(methods.map((m) => m.label.split(' (')[0])).toEqual(['FlowMo bundled', 'FlowMo step-2', 'JPEG near the target bit rate'])
     expect(methods.map((m) => m.settings.checkpoint)).toEqual([bundledCheckpoint, second, undefined])
     expect(report.imageSizePx).toBe(64)
     expect(report.targetBpp).toBe(methods[0].nominalBpp) // codecs matched to the first checkpoint

@@ -14,7 +14,7 @@ const report: CompareReport = {
       metrics: { lpips_alex: 0.21, fid_proxy: 12.345 }, details: {}, reconstructions: [rec(0.1, 20, { nfe: 6 }, { alex: 0.21 })],
     },
     {
-      id: 'jpeg', label: 'JPEG at matched bit rate', nominalBpp: 0.1, meanBpp: 2, meanPsnr: Infinity, meanSsim: 1, settings: {}, metrics: {}, details: {},
+      id: 'jpeg', label: 'JPEG near the target bit rate', nominalBpp: 0.1, meanBpp: 2, meanPsnr: Infinity, meanSsim: 1, settings: {}, metrics: {}, details: {},
       reconstructions: [rec(2, Infinity, { quality: 1, targetBpp: 0.1, belowFloor: true, aboveCeiling: false, bppBelowTarget: null, bppAboveTarget: 2 })],
     },
     {
