@@ -47,3 +47,10 @@ export async function openModelForCli(src: ModelSource, backend: string | undefi
   const { TfModel } = await import('../trainer/inference/tf-model')
   return TfModel.open(src)
 }
+
+
+/** A flowmo:<checkpoint> method's file must exist before anything opens. */
+export function checkMethodCheckpoints(specs: readonly { kind: string; checkpoint?: string }[]): void {
+  const missing = specs.find((s) => s.kind === 'flowmo' && s.checkpoint !== undefined && !existsSync(s.checkpoint))
+  if (missing) throw new Error(`checkpoint ${missing.checkpoint} does not exist`)
+}

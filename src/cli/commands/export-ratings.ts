@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { parseCommandArgs, integerOption, numberOption, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
+import { checkMethodCheckpoints, modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -13,7 +13,8 @@ export const exportRatings: Command = {
   usage: [
     'flowmo export-ratings --data <dir> --methods <list> --out <dir> [--checkpoint <file>] [options]',
     '',
-    '  --methods <list>   comma-separated, at least two: flowmo, jpeg, webp, avif, onnx:<tokenizer folder>',
+    '  --methods <list>   comma-separated, at least two: flowmo (the --checkpoint model), flowmo:[<label>=]<checkpoint>',
+    '                     (another checkpoint; label default: its file name), jpeg, webp, avif, onnx:<tokenizer folder>',
     '                     (default flowmo,jpeg,webp); codecs are matched to --bpp by quality bisection',
     '  --data <dir>       the images (recursive, sorted by path); resized (shorter side) and centre-cropped',
     '  --limit <n>        the first n images (default 20)',
@@ -37,6 +38,7 @@ export const exportRatings: Command = {
     const { withMethods } = await import('../../trainer/baselines/run-compare')
     const specs = usage(() => parseMethodList(values.methods ?? 'flowmo,jpeg,webp'))
     if (specs.length < 2) throw new UsageError(`--methods needs at least two methods, got ${specs.length}`)
+    checkMethodCheckpoints(specs)
     const limit = integerOption(values.limit, 'limit', { min: 1 }) ?? 20
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4
     const imageSizePx = integerOption(values.size, 'size', { min: 8, max: 4096 })
@@ -46,7 +48,7 @@ export const exportRatings: Command = {
     const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
     const { data, out, title } = values
     return withMethods(
-      { specs, openModel: source && (() => openInferenceModelForCli(source)), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
+      { specs, openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
       (opened) => runExport(data, out, limit, batch, title, opened),
     )
   },

@@ -11,6 +11,7 @@ export interface FlowMoMethodOptions {
   readonly seed?: number // noise seed, default 0
   readonly batch?: number // images per forward, default 4
   readonly id?: string // default 'flowmo'
+  readonly label?: string // the user's name for this checkpoint, e.g. 'step-20k'; shown before the config name
 }
 
 export function flowmoMethod(model: InferenceModel, options: FlowMoMethodOptions = {}): Method {
@@ -22,7 +23,7 @@ export function flowmoMethod(model: InferenceModel, options: FlowMoMethodOptions
   if (bpp === null) throw new Error(`${model.info.checkpoint}: a continuous latent has no bits per pixel, so it cannot be compared at a matched bit rate`)
   return {
     id: options.id ?? 'flowmo',
-    label: `FlowMo ${model.config.name}`,
+    label: options.label === undefined ? `FlowMo ${model.config.name}` : `FlowMo ${options.label} (${model.config.name})`,
     settings: { checkpoint: model.info.checkpoint, config: model.config.name, ...sampling, seed },
     bpp(imageSizePx) {
       if (imageSizePx !== S) throw new Error(`FlowMo ${model.config.name} takes ${S}×${S} images, not ${imageSizePx}×${imageSizePx}`)

@@ -13,6 +13,7 @@ import { openMethods, type MethodSpec, type OpenedMethods } from './method-list'
 export interface MethodsSource {
   readonly specs: readonly MethodSpec[]
   readonly openModel?: () => Promise<InferenceModel> // onnxruntime where it runs (any size), else tfjs
+  readonly openCheckpoint?: (path: string) => Promise<InferenceModel> // a flowmo:<checkpoint> method's model (config implied by the file)
   readonly flowmo?: FlowMoMethodOptions // sampler overrides, seed, batch
   readonly targetBpp?: number // codec target; default the model's (or first tokenizer's) BPP
   readonly imageSizePx?: number // crop size; default the model's (or first tokenizer's)
@@ -35,7 +36,7 @@ export type CompareResult = Omit<CompareReport, 'methods'> & { readonly methods:
 /** Opens the methods, runs `work`, then releases every method and the model. */
 export async function withMethods<T>(src: MethodsSource, work: (opened: OpenedMethods) => Promise<T>): Promise<T> {
   const model = src.openModel ? await src.openModel() : undefined
-  const options = { model, targetBpp: src.targetBpp, imageSizePx: src.imageSizePx, flowmo: src.flowmo }
+  const options = { model, openCheckpoint: src.openCheckpoint, targetBpp: src.targetBpp, imageSizePx: src.imageSizePx, flowmo: src.flowmo }
   const opened = await openMethods(src.specs, options).catch(async (e: unknown) => {
     await model?.dispose()
     throw e
@@ -44,7 +45,7 @@ export async function withMethods<T>(src: MethodsSource, work: (opened: OpenedMe
     return await work(opened)
   } finally {
     await Promise.all(opened.methods.map((m) => m.dispose()))
-    if (model && !src.specs.some((s) => s.kind === 'flowmo')) await model.dispose() // flowmo's method disposes it
+    if (model && !src.specs.some((s) => s.kind === 'flowmo' && s.checkpoint === undefined)) await model.dispose() // flowmo's method disposes it
   }
 }
 

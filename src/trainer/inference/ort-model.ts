@@ -51,8 +51,12 @@ export class OrtModel implements InferenceModel {
     return this.decoder.device
   }
 
-  /** Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). */
-  static async load(dir: string, opts: OrtRunnerOptions = {}): Promise<OrtModel> {
+  /**
+   * Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). `openedAs`: the
+   * checkpoint path the user gave, reported instead of the manifest's (a cached export is keyed by the file's content
+   * and may have been made from another copy of it).
+   */
+  static async load(dir: string, opts: OrtRunnerOptions = {}, openedAs?: string): Promise<OrtModel> {
     const { manifest, config } = await readManifest(dir)
     let device = await resolveDevice(opts.device)
     if (manifest.fusedAttention && !fusedAttentionOn(device)) {
@@ -64,7 +68,7 @@ export class OrtModel implements InferenceModel {
     const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, device, onNotice: quiet ? () => {} : opts.onNotice })
     const c = manifest.checkpoint
     const info: ModelInfo = {
-      checkpoint: c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
+      checkpoint: openedAs ?? c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
       configSource: manifest.configSource, assumed: [...manifest.assumed], parameters: manifest.parameters, bitsPerPixel: manifest.bitsPerPixel,
     }
     return new OrtModel(config, info, manifest, dir, encoder, decoder)
@@ -74,7 +78,7 @@ export class OrtModel implements InferenceModel {
   static async open(src: ModelSource, opts: OrtOpenOptions = {}): Promise<OrtModel> {
     const device = await resolveDevice(opts.device)
     const { dir } = await cachedExport(src, { ...opts, fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device) })
-    return OrtModel.load(dir, { ...opts, device })
+    return OrtModel.load(dir, { ...opts, device }, src.checkpoint)
   }
 
   /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */
