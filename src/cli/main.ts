@@ -17,13 +17,14 @@ import { importRatings } from './commands/import-ratings'
 import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
 import { runs } from './commands/runs'
+import { watch } from './commands/watch'
 import { train } from './commands/train'
 import { ablate } from './commands/ablate'
 import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval, ablate, runs, cache]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval, ablate, runs, watch, cache]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
