@@ -96,7 +96,7 @@ export interface ReconstructReport {
   readonly ssim: number // gaussian-11 on [0, 1]
   readonly lpips: number | null // null while the LPIPS weights are missing (see lpipsNote)
   readonly lpipsNote: string
-  readonly code: Int8Array // ±1, [L, C] row-major
+  readonly code: Float32Array // [L, C] row-major: ±1 bits (LFQ), FSQ levels in [−1, 1], or continuous values
   readonly L: number
   readonly C: number
   readonly nfe: number // decoder calls
@@ -142,7 +142,7 @@ export interface FlipBitsReport {
   readonly diffMax: number
   readonly meanAbsDiff: number // [0, 1] pixel units
   readonly deltaPsnr: number // PSNR(flipped, original) − PSNR(base, original), dB
-  readonly code: Int8Array // the flipped code [L, C]
+  readonly code: Float32Array // the flipped code [L, C] (a flip negates the value: a bit's sign, an FSQ level, a latent value)
   readonly path: DecodePath
 }
 

@@ -30,7 +30,7 @@ export async function flipBits(ctx: InspectContext, req: FlipBitsRequest, job: J
     diffMax,
     meanAbsDiff: meanOf(diff),
     deltaPsnr: psnrFlipped - psnrBase,
-    code: Int8Array.from(flipped),
+    code: Float32Array.from(flipped),
     path: opened.path,
   }
 }

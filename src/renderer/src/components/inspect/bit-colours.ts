@@ -2,8 +2,15 @@
 // (ΔPSNR, diverging around 0), with d3-scale-chromatic's RdBu as the diverging map.
 import { interpolateRdBu } from 'd3-scale-chromatic'
 
-export function bitColours(bits: Int8Array): string[] {
+export function bitColours(bits: ArrayLike<number>): string[] {
   return Array.from(bits, (b) => (b > 0 ? '#e8ecf5' : '#1f2433'))
+}
+
+/** Code values that are not bits (FSQ levels, continuous latents): diverging around 0, scaled by the largest |v|. */
+export function valueColours(values: ArrayLike<number>): { colours: string[]; maxAbs: number } {
+  let maxAbs = 0
+  for (let i = 0; i < values.length; i++) maxAbs = Math.max(maxAbs, Math.abs(values[i]))
+  return { colours: Array.from(values, (v) => interpolateRdBu(0.5 - (maxAbs ? v / maxAbs : 0) / 2)), maxAbs } // + red, − blue
 }
 
 export function balanceColours(plusFraction: Float32Array): string[] {

@@ -6,7 +6,7 @@ import { inspector } from './inspector.svelte'
 import { jobs } from './jobs.svelte'
 
 export class BitMapState {
-  code = $state.raw<{ bits: Int8Array; L: number; C: number; imageId: string } | null>(null)
+  code = $state.raw<{ values: Float32Array; L: number; C: number; imageId: string } | null>(null)
   flips = $state.raw<ReadonlySet<number>>(new Set()) // token·C + bit
   result = $state.raw<FlipBitsReport | null>(null)
   resultFlips = $state.raw<ReadonlySet<number>>(new Set()) // the flips `result` was decoded with
@@ -27,7 +27,7 @@ export class BitMapState {
     this.code = null
     this.result = null
     const result = await this.decodeWith(req, new Set(), C)
-    if (result) this.code = { bits: result.code, L, C, imageId: req.imageId }
+    if (result) this.code = { values: result.code, L, C, imageId: req.imageId }
   }
 
   /** Flips (or unflips) one bit and re-decodes with the same noise. */
