@@ -4,6 +4,7 @@ import { version } from '../../package.json'
 import { parseDevice } from '../trainer/export/ort-device'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
+import { cache } from './commands/cache'
 import { compare } from './commands/compare'
 import { convert } from './commands/convert'
 import { decode } from './commands/decode'
@@ -15,6 +16,7 @@ import { exportRatings } from './commands/export-ratings'
 import { importRatings } from './commands/import-ratings'
 import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
+import { tokenMap } from './commands/token-map'
 import { runs } from './commands/runs'
 import { watch } from './commands/watch'
 import { train } from './commands/train'
@@ -23,7 +25,7 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval, ablate, runs, watch]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval, ablate, runs, watch, tokenMap, cache]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
