@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { readOfficialRun } from '../../../src/trainer/official/run-folder'
+import { openRunFolder } from '../../../src/trainer/run-control/run-folder'
+import { allowRoot } from '../../../src/trainer/files'
 import { crc32c } from '../../../src/trainer/official/tfrecord'
 import { runTorch } from '../../fixtures/torch/python-torch'
 
@@ -69,7 +71,7 @@ beforeAll(() => {
   copyFileSync(join(goldenDir(), 'tiny-a', 'checkpoint.pth'), join(run, 'checkpoints', '00005000.pth'))
   writeFileSync(join(run, 'checkpoints', '00010000.pth'), readFileSync(join(goldenDir(), 'tiny-a', 'checkpoint.pth')).subarray(0, 4096)) // mid-write
   writeFileSync(join(run, 'config.yaml'), 'global_seed: 0\ndata:\n  image_size: 256\nmodel:\n  context_dim: 56\n  codebook_size_for_entropy: 14\n')
-  const tags = ['loss', 'debug/original_grad_norm', 'encoder_checksum', 'Steps per sec']
+  const tags = ['diffusion_loss', 'debug/original_grad_norm', 'encoder_checksum', 'Steps per sec']
   const spec = [
     { path: join(run, 'events.out.tfevents.1700000000.node1.1.0'), start: 1.7e9, points: points(tags, [100, 200, 300], 1) },
     { path: join(run, 'events.out.tfevents.1700000900.node1.2.0'), start: 1.7e9 + 900,
@@ -86,9 +88,9 @@ describe('official run folder', () => {
 
   it('reads every scalar of every event file, by tag and step, with the simple_value and tensor encodings', async () => {
     const r = await readOfficialRun(run)
-    expect(Object.keys(r.scalars).sort()).toEqual(['Steps per sec', 'debug/original_grad_norm', 'encoder_checksum', 'loss', 'val/psnr'])
-    expect(r.scalars.loss!.map((p) => p.step)).toEqual([100, 200, 300, 400, 500])
-    expect(r.scalars.loss!.map((p) => p.value)).toEqual([1.1, 1.2, 1.3, 2.4, 2.5].map(f32))
+    expect(Object.keys(r.scalars).sort()).toEqual(['Steps per sec', 'debug/original_grad_norm', 'diffusion_loss', 'encoder_checksum', 'val/psnr'])
+    expect(r.scalars.diffusion_loss!.map((p) => p.step)).toEqual([100, 200, 300, 400, 500])
+    expect(r.scalars.diffusion_loss!.map((p) => p.value)).toEqual([1.1, 1.2, 1.3, 2.4, 2.5].map(f32))
     expect(r.scalars['Steps per sec']![3]).toEqual({ step: 400, wallTime: 1.7e9 + 400, value: f32(2.4 + 3 / 7) })
     expect(r.scalars['val/psnr']).toEqual([{ step: 500, wallTime: 1.7e9 + 950, value: 21.25 }])
     expect(r.eventFiles.map((f) => [f.records, f.complete])).toEqual([[13, true], [10, true]])
@@ -118,7 +120,20 @@ describe('official run folder', () => {
     const doc = JSON.parse(readFileSync(json, 'utf8'))
     expect(doc.checkpoints.map((c: { file: string }) => c.file)).toEqual([join(run, 'checkpoints', '00005000.pth'), join(run, 'checkpoints', '00010000.pth')])
     expect(Object.keys(doc.scalars)).toHaveLength(5)
-    expect(r.stdout).toMatch(/loss\s+5 points, steps 100–500, last 2\.5000/)
+    expect(r.stdout).toMatch(/diffusion_loss\s+5 points, steps 100–500, last 2\.5000/)
     expect(r.stdout).toMatch(/step\s+10000 .*incomplete/)
+  })
+
+  it('opens in the Training section as a run history: losses under our names, watch results as validation', async () => {
+    mkdirSync(join(run, 'flowmo-eval'), { recursive: true })
+    writeFileSync(join(run, 'flowmo-eval', 'metrics.jsonl'), `${JSON.stringify({ step: 5000, checkpoint: 'x', report: 'y', metrics: { psnr: 21.5, ssim: 0.6 }, evaluatedAt: '' })}\n`)
+    await allowRoot(dir) // the engine opens only folders the user chose
+    const h = await openRunFolder(run, () => null)
+    expect(h.run).toBeNull()
+    const steps = h.metrics.filter((m) => m.flow_loss !== undefined)
+    expect(steps.map((m) => m.step)).toEqual([100, 200, 300, 400, 500])
+    expect(steps[0]).toMatchObject({ flow_loss: f32(1.1), it_s: f32(1.1 + 3 / 7), 'debug/original_grad_norm': f32(1.1 + 1 / 7) })
+    expect(h.metrics.filter((m) => m.val_psnr !== undefined)).toEqual([{ step: 5000, val_psnr: 21.5, val_ssim: 0.6 }])
+    expect(h.checkpoints).toEqual([{ step: 5000, path: join(run, 'checkpoints', '00005000.pth') }]) // complete ones only
   })
 })
