@@ -1,7 +1,7 @@
 // `flowmo encode`'s work: every image of a folder (and optionally its horizontal flip, as TiTok and LlamaGen pre-tokenise)
 // through a tokenizer's encoder and sign quantiser, in input order, into a CodesSet.
 import { relative } from 'node:path'
-import { loadImageTensor } from '../data/images'
+import { BadImageError, loadImageTensor } from '../data/images'
 import type { InferenceModel } from '../inference/inference-model'
 import { hashFile } from '../metrics/protocol'
 import { explicitSizes } from '../train/checkpointing'
@@ -39,6 +39,7 @@ export async function encodeDataset(model: InferenceModel, opts: EncodeOptions):
       try {
         img = await loadImageTensor(path, S, 'center')
       } catch (e) {
+        if (e instanceof BadImageError) throw e // its message names the file
         throw new Error(`cannot read image ${path}: ${(e as Error).message}`)
       }
       x.set(flipped[first + i] ? flipHorizontal(img, S) : img, i * 3 * S * S)
