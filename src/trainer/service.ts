@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
-  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
+  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, DemoJobRequest, EchoReport,
   EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
@@ -136,6 +136,10 @@ export class TrainerService implements TrainerApi {
 
   closeModel(req: CloseModelRequest): Promise<CloseModelReport> {
     return this.inspector.closeModel(req)
+  }
+
+  async modelInput(req: ModelInputRequest): Promise<ModelInputReport> {
+    return this.inspector.modelInput(req)
   }
 
   openImages(req: OpenImagesRequest): Promise<ImageRef[]> {

@@ -48,7 +48,7 @@ describe('flowmo compare', () => {
     const methods = report.methods as MethodJson[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo', 'jpeg', 'webp'])
     expect(report.targetBpp).toBe(methods[0].nominalBpp)
-    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { noiseIndex: 1 } }] })
+    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { nfe: 2 } }] })
     for (const rec of methods[0].reconstructions) expect(rec.bpp).toBe(methods[0].nominalBpp)
     for (const rec of [...methods[1].reconstructions, ...methods[2].reconstructions]) expectInBracket(rec)
     for (const m of methods) {
@@ -64,7 +64,7 @@ describe('flowmo compare', () => {
     expect(r.out.split('\n')[0].trim().split(/\s{2,}/)).toEqual(['method', 'stated bpp', 'bpp', 'psnr', 'ssim', 'proxy FID', 'proxy KID'])
     expect(r.out).toMatch(/proxy FID\/KID: offline MobileNetV2/)
     expect(r.out.split('\n').filter((l) => /^(flowmo|jpeg|webp) /.test(l))).toHaveLength(3)
-    expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codecs matched to/)
+    expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codec target/)
     expect(r.err).toMatch(/compare \[#+\] 6\/6 [\d.]+ img\/s .*webp\n/) // images × methods
   }, 60_000)
 
@@ -77,7 +77,7 @@ describe('flowmo compare', () => {
     const report = readReport(out)
     const methods = report.methods as (MethodJson & { label: string })[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo-bundled', 'flowmo-step-2', 'jpeg'])
-    expect(methods.map((m) => m.label.split(' (')[0])).toEqual(['FlowMo bundled', 'FlowMo step-2', 'JPEG at matched bit rate'])
+    expect(methods.map((m) => m.label.split(' (')[0])).toEqual(['FlowMo bundled', 'FlowMo step-2', 'JPEG near the target bit rate'])
     expect(methods.map((m) => m.settings.checkpoint)).toEqual([bundledCheckpoint, second, undefined])
     expect(report.imageSizePx).toBe(64)
     expect(report.targetBpp).toBe(methods[0].nominalBpp) // codecs matched to the first checkpoint
@@ -103,7 +103,7 @@ describe('flowmo compare', () => {
     }
     expect(await sharp(join(out, 'webp', 'val64_0001.png')).metadata()).toMatchObject({ width: 64, height: 64 })
     expect(csvRows(out)).toHaveLength(1 + 2 * 2)
-    expect(r.out).toMatch(/2 images at 64px, codecs matched to 1\.0000 bpp/)
+    expect(r.out).toMatch(/2 images at 64px, codec target 1\.0000 bpp/)
   }, 60_000)
 
   it('takes an ONNX tokenizer folder as a method; its size and BPP set the codecs\'', async () => {

@@ -103,12 +103,12 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Cl
   checkMethodNeeds(specs, values)
   const targetBpp = numberOption(values.bpp, 'bpp')
   if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
-  const { sampling, seed } = samplerFromArgs(values)
+  const { sampling, seed, noise } = samplerFromArgs(values)
   const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
   const limit = integerOption(values.limit, 'limit', { min: 1 })
   return {
     specs, targetBpp, imageSizePx: integerOption(values.size, 'size', { min: 8, max: 4096 }),
-    flowmo: { sampling, seed, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
+    flowmo: { sampling, seed, noise, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
     openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }),
     images: (sizePx) => imageList(values.data, files, sizePx, limit),
     metrics: metricsOption(values.metrics), weightsDir: values['weights-dir'],
@@ -170,7 +170,7 @@ type Opened = Parameters<NonNullable<CompareWork['onStart']>>[0]
 
 function startLine(opened: Opened, nImages: number): string {
   const ids = opened.methods.map((m) => m.id).join(', ')
-  const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''
+  const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codec target ${opened.targetBpp.toFixed(4)} bpp` : ''
   const nMethods = opened.methods.length
   return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${nMethods} method${nMethods === 1 ? '' : 's'} (${ids}) at ${opened.imageSizePx}px${target}`
 }

@@ -69,12 +69,12 @@ async function runEvalCommand(values: Values): Promise<number> {
     throw new UsageError((e as Error).message)
   }
   const shard = await shardFromArgs(values)
-  const { sampling, seed } = samplerFromArgs(values)
+  const { sampling, seed, noise } = samplerFromArgs(values)
   const source = modelSourceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
   const stop = stopOnCtrlC()
   const outcome = await evaluate({
-    source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, metrics,
+    source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, noise, metrics,
     psnr: choice(values.psnr, 'psnr', ['per-image', 'batch-pooled'] as const),
     quantise: choice(values.quantise, 'quantise', ['truncate', 'round', 'none'] as const),
     ssim: choice(values.ssim, 'ssim', ['skimage-default-7x7', 'gaussian-11'] as const),

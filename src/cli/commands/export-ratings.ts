@@ -44,11 +44,11 @@ export const exportRatings: Command = {
     const imageSizePx = integerOption(values.size, 'size', { min: 8, max: 4096 })
     const targetBpp = numberOption(values.bpp, 'bpp')
     if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
-    const { sampling, seed } = samplerFromArgs(values)
+    const { sampling, seed, noise } = samplerFromArgs(values)
     const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
     const { data, out, title } = values
     return withMethods(
-      { specs, openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
+      { specs, openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }), targetBpp, imageSizePx, flowmo: { sampling, seed, noise, batch } },
       (opened) => runExport(data, out, limit, batch, title, opened),
     )
   },
@@ -74,7 +74,7 @@ async function runExport(data: string, out: string, limit: number, batch: number
   const images = imageIds(scan.usable.slice(0, limit).map((e) => e.path))
   const ids = opened.methods.map((m) => m.id).join(', ')
   console.error(`exporting ${images.length} images × ${opened.methods.length} methods (${ids}) at ${opened.imageSizePx}px` +
-    (opened.targetBpp !== null ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''))
+    (opened.targetBpp !== null ? `, codec target ${opened.targetBpp.toFixed(4)} bpp` : ''))
   const bar = new ProgressLine('export', images.length * (1 + opened.methods.length), 'file')
   const abort = new AbortController()
   const onSigint = (): void => abort.abort(new Error(`interrupted; run the same command again to resume from ${out}.partial`))

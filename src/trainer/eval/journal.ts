@@ -9,7 +9,7 @@ import type { EvalCard } from './eval-card'
 
 /** One evaluated image: everything the final report needs, so a resumed run reproduces an uninterrupted one. */
 export interface ImageRecord {
-  readonly index: number // position in the sorted image list; the noise seed index
+  readonly index: number // position in the sorted image list (the noise seed index with noise 'index')
   readonly path: string
   readonly mse: number // mean squared error on [0,1] pixels after the card's uint8 step (PSNR and both conventions from it)
   readonly ssim: number

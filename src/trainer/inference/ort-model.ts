@@ -7,7 +7,7 @@ import { readManifest, type FlowMoManifest } from '../export/manifest'
 import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
 import type { FlowMoConfig } from '../model/configs'
 import { quantizerFor } from '../model/quantizer'
-import { initialNoiseBatch } from '../sample/noise'
+import { initialNoiseFor } from '../sample/noise'
 import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
 import type { InferenceModel, SampleRequest } from './inference-model'
 import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
@@ -116,7 +116,7 @@ export class OrtModel implements InferenceModel {
   /** encode → quantise → sample, with seeded noise per image (as TfModel.reconstruct). */
   async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
     const { code } = await this.encode(x, batch)
-    const z0 = initialNoiseBatch(opts.seed ?? 0, opts.firstIndex ?? 0, batch, this.config.imageSize)
+    const z0 = initialNoiseFor(x, batch, this.config.imageSize, opts)
     const { images, nfe } = await this.decode(code, z0, batch, opts)
     return { images, code, nfe }
   }

@@ -9,7 +9,7 @@ import { FlowMo, codeInput } from '../model/flowmo'
 import { codeSize, quantizerFor } from '../model/quantizer'
 import { TfOps } from '../model/tf-ops'
 import { disposeWeightMap, loadWeightMap, type WeightMap } from '../model/weights'
-import { initialNoiseBatch } from '../sample/noise'
+import { initialNoiseFor, type NoiseOptions } from '../sample/noise'
 import type { SampleResult } from '../sample/rf-sample'
 import { rfSample } from '../sample/rf-sample'
 import { tfSample, tfSampleOps } from '../sample/tf-sample'
@@ -36,10 +36,8 @@ export interface ModelInfo {
   bitsPerPixel: number | null // null: a continuous latent
 }
 
-export interface ReconstructOptions {
+export interface ReconstructOptions extends NoiseOptions {
   sampling?: Partial<SamplingConfig>
-  seed?: number // noise of image i is seeded by (seed, firstIndex + i)
-  firstIndex?: number
   onStep?: (step: number, steps: number) => void
   signal?: AbortSignal
 }
@@ -136,10 +134,10 @@ export class TfModel implements InferenceModel {
     }
   }
 
-  /** encode → quantise → sample, with seeded noise per image. */
+  /** encode → quantise → sample, with seeded noise per image (keyed by the image unless `noise: 'index'`). */
   async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
     const { code } = await this.encode(x, batch)
-    const z0 = initialNoiseBatch(opts.seed ?? 0, opts.firstIndex ?? 0, batch, this.config.imageSize)
+    const z0 = initialNoiseFor(x, batch, this.config.imageSize, opts)
     const { images, nfe } = await this.decode(code, z0, batch, opts)
     return { images, code, nfe }
   }

@@ -32,7 +32,7 @@ describe('flowmo export-ratings / import-ratings', () => {
   it('exports a codec beside an ONNX tokenizer at its rate, then aggregates ratings of that export', async () => {
     const out = join(dir, 'export')
     const exp = flowmo(['export-ratings', '--data', photos, '--methods', `jpeg,onnx:${join(dir, 'tok')}`, '--limit', '3', '--out', out])
-    expect(exp.stderr).toContain('exporting 3 images × 2 methods (jpeg, onnx-tiny-avgpool8-q16) at 32px, codecs matched to 0.1875 bpp')
+    expect(exp.stderr).toContain('exporting 3 images × 2 methods (jpeg, onnx-tiny-avgpool8-q16) at 32px, codec target 0.1875 bpp')
     expect(exp.code).toBe(0)
     expect(exp.stdout).toContain(`wrote ${out}: 9 files made, 0 kept`)
     const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest')
@@ -93,7 +93,7 @@ describe('flowmo export-ratings / import-ratings', () => {
   it('codecs alone: --size and --bpp, no checkpoint; the rater images all have one byte size', async () => {
     const out = join(dir, 'codecs')
     const exp = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--limit', '2', '--size', '24', '--bpp', '1', '--out', out])
-    expect(exp.stderr).toContain('exporting 2 images × 2 methods (jpeg, webp) at 24px, codecs matched to 1.0000 bpp')
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (jpeg, webp) at 24px, codec target 1.0000 bpp')
     expect(exp.code).toBe(0)
     expect(parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest').imageSizePx).toBe(24)
     const raterImages = await readdir(join(out, 'rater', 'images'))
