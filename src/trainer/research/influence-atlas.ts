@@ -1,6 +1,6 @@
 // The L influence maps as one small-multiples image: tiles of S × S in a grid of ⌈√L⌉ columns, token 0 top left,
 // one colour scale (inferno over [0, the largest change of any token]) so tiles compare, 1-px dark gaps.
-import { colourMap } from '../inspect/colour-maps'
+import { colourMap } from '../../shared/colour-maps'
 import type { TokenInfluence } from './token-influence'
 
 const GAP_RGB = [24, 28, 36] as const
