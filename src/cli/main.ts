@@ -4,6 +4,7 @@ import { version } from '../../package.json'
 import { parseDevice } from '../trainer/export/ort-device'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
+import { cache } from './commands/cache'
 import { compare } from './commands/compare'
 import { convert } from './commands/convert'
 import { decode } from './commands/decode'
@@ -25,7 +26,7 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval, ablate, runs, watch, tokenMap, codeStats]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval, ablate, runs, watch, tokenMap, cache, codeStats]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

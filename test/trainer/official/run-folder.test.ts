@@ -13,54 +13,11 @@ import { openRunFolder } from '../../../src/trainer/run-control/run-folder'
 import { allowRoot } from '../../../src/trainer/files'
 import { crc32c } from '../../../src/trainer/official/tfrecord'
 import { runTorch } from '../../fixtures/torch/python-torch'
+import { writerPy } from '../../fixtures/torch/tb-writer'
 
 const dir = mkdtempSync(join(tmpdir(), 'flowmo-runfolder-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const run = join(dir, 'results', 'exp')
-
-/** TFRecord + tensorboard Event protobuf, written from the format specs with Python's struct only. */
-const writerPy = `
-import json, struct, sys
-T = []
-for n in range(256):
-    c = n
-    for _ in range(8): c = (0x82F63B78 ^ (c >> 1)) if c & 1 else (c >> 1)
-    T.append(c)
-def crc32c(b):
-    c = 0xFFFFFFFF
-    for x in b: c = T[(c ^ x) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-def masked(b):
-    c = crc32c(b)
-    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-def varint(n):
-    out = b''
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n: return out
-def key(no, wire): return varint((no << 3) | wire)
-def ld(no, payload): return key(no, 2) + varint(len(payload)) + payload
-def event(step, wall, summary=None, version=None):
-    e = key(1, 1) + struct.pack('<d', wall) + key(2, 0) + varint(step)
-    if version: e += ld(3, version.encode())
-    if summary is not None: e += ld(5, summary)
-    return e
-def simple(tag, v): return ld(1, ld(1, tag.encode()) + key(2, 5) + struct.pack('<f', v))
-def tensor(tag, v):  # new-style scalar: TensorProto(dtype=DT_FLOAT, float_val=[v]) + plugin metadata
-    t = key(1, 0) + varint(1) + ld(5, struct.pack('<f', v))
-    meta = ld(1, ld(1, b'scalars'))
-    return ld(1, ld(1, tag.encode()) + ld(9, meta) + ld(8, t))
-def record(data): return struct.pack('<Q', len(data)) + struct.pack('<I', masked(struct.pack('<Q', len(data)))) + data + struct.pack('<I', masked(data))
-spec = json.load(open(sys.argv[1]))
-for f in spec:
-    with open(f['path'], 'wb') as out:
-        out.write(record(event(0, f['start'], version='brain.Event:2')))
-        for p in f['points']:
-            s = tensor(p['tag'], p['value']) if p.get('tensor') else simple(p['tag'], p['value'])
-            out.write(record(event(p['step'], p['wall'], summary=s)))
-print(json.dumps('ok'))
-`
 
 const f32 = (x: number) => Math.fround(x)
 const points = (tags: string[], steps: number[], base: number) =>
