@@ -65,7 +65,7 @@ export const reconstruct: Command = {
 
 export async function inputImages(images: string[], data: string | undefined): Promise<string[]> {
   if (images.length === 0 && !data) throw new UsageError('give --image <file> or --data <dir>')
-  for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`cannot read image ${p}: no such file`)
+  for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`${p}: ${existsSync(p) ? 'not a file' : 'does not exist'}`)
   if (!data) return images
   const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
   const scan = await scanImageFolder(data, { imageSizePx: 1 })
@@ -89,6 +89,6 @@ async function loadInput(load: (p: string, s: number, crop: 'center') => Promise
   try {
     return await load(path, S, 'center')
   } catch (e) {
-    throw new Error(`cannot read image ${path}: ${(e as Error).message}`)
+    throw (e as Error).name === 'BadImageError' ? e : new Error(`cannot read image ${path}: ${(e as Error).message}`)
   }
 }

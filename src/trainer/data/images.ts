@@ -35,6 +35,7 @@ export const IMAGE_LIMITS = { maxPixels: 100_000_000, maxAspect: 64 } as const
 
 /** An image that cannot be used; the message is one line naming the file (or upload) and the reason. */
 export class BadImageError extends RpcError {
+  override readonly name = 'BadImageError'
   constructor(readonly file: string, readonly reason: string) {
     super(`${file}: ${reason}`, 'bad-image')
   }

@@ -1,6 +1,6 @@
 // The eval loop (reference evaluate.py): load → reconstruct with noise seeded per image (sample/noise.ts) → clamp → per-image
 // MSE/SSIM after the uint8 step, LPIPS, feature rows for FID/KID, the code bits; each batch appended to the journal.
-import { loadImageTensor } from '../data/images'
+import { BadImageError, loadImageTensor } from '../data/images'
 import type { InferenceModel } from '../inference/inference-model'
 import type { FeatureExtractor } from '../metrics/inception-features'
 import { toUnitPixels, type ImagesNCHW, type Quantise } from '../metrics/images'
@@ -106,6 +106,7 @@ export async function loadImage(path: string, S: number): Promise<Float32Array> 
   try {
     return await loadImageTensor(path, S, 'center')
   } catch (e) {
+    if (e instanceof BadImageError) throw e // its message names the file
     throw new Error(`cannot read image ${path}: ${(e as Error).message}`)
   }
 }

@@ -3,7 +3,7 @@
 // One untimed warm-up decode runs before the first cell, so no cell's time per image holds the engine's start-up cost.
 // With an output JSON, scored cells go to a resume journal beside it (sweep-journal.ts) and a rerun skips them.
 import { resolve } from 'node:path'
-import { loadImageTensor } from '../data/images'
+import { BadImageError, loadImageTensor } from '../data/images'
 import type { MetricName } from '../eval/networks'
 import { evalReferenceKey } from '../eval/reference'
 import { openFastModel, type FastPathOptions, type PathChoice } from '../inference/fast-path'
@@ -149,6 +149,7 @@ async function loadBatch(ctx: SweepContext, indices: readonly number[]): Promise
     try {
       x.set(await loadImageTensor(ctx.paths[i], S, 'center'), b * per)
     } catch (e) {
+      if (e instanceof BadImageError) throw e // its message names the file
       throw new Error(`cannot read image ${ctx.paths[i]}: ${(e as Error).message}`)
     }
   }
