@@ -18,6 +18,7 @@ import { importRatings } from './commands/import-ratings'
 import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
 import { tokenMap } from './commands/token-map'
+import { codeStats } from './commands/code-stats'
 import { runs } from './commands/runs'
 import { watch } from './commands/watch'
 import { train } from './commands/train'
@@ -26,7 +27,7 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, generate, genEval, ablate, runs, watch, tokenMap, cache]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, generate, genEval, ablate, runs, watch, tokenMap, cache, codeStats]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -210,7 +210,7 @@ export class TrainerService implements TrainerApi {
     const started = this.jobs.start('sweep', async (signal, progress) => {
       await this.status()
       return sweepJob(req, { signal, progress }, {
-        onOriginals: (images) => this.emit('sweep:originals', { jobId: started.jobId, images }),
+        onOriginals: (images, notices) => this.emit('sweep:originals', { jobId: started.jobId, images, notices }),
         onCell: (cell, index, resumed) => this.emit('sweep:cell', { jobId: started.jobId, index, cell, resumed }),
       })
     })

@@ -57,6 +57,7 @@ export interface SweepRequest {
 export interface SweepOriginalsEvent {
   readonly jobId: string
   readonly images: SweepReport['images']
+  readonly notices: readonly string[] // what the engine said before the first cell: files skipped (and why), a resume, the inference path
 }
 
 export interface SweepCellEvent {

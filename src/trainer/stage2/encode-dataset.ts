@@ -23,7 +23,8 @@ export function flipHorizontal(x: Float32Array, S: number): Float32Array {
 }
 
 export async function encodeDataset(model: InferenceModel, opts: EncodeOptions): Promise<CodesSet> {
-  const { imageSize: S, codeLength: L, contextDim: C } = model.config
+  const { imageSize: S, codeLength: L, contextDim: C, quantizer } = model.config
+  if (quantizer.kind !== 'lfq') throw new Error(`codes are stored as ±1 bits (LFQ tokens); this model's code is ${quantizer.kind}, which they cannot hold`)
   const files = opts.files
   const rows = files.length * (opts.flip ? 2 : 1)
   const source = Int32Array.from({ length: rows }, (_, r) => r % files.length)
