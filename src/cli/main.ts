@@ -4,6 +4,7 @@ import { version } from '../../package.json'
 import { parseDevice } from '../trainer/export/ort-device'
 import { takeGlobalOptions, UsageError } from './args'
 import type { Command } from './command'
+import { cache } from './commands/cache'
 import { compare } from './commands/compare'
 import { convert } from './commands/convert'
 import { decode } from './commands/decode'
@@ -11,16 +12,22 @@ import { encode } from './commands/encode'
 import { evalCommand } from './commands/eval'
 import { exportCommand } from './commands/export'
 import { genEval } from './commands/gen-eval'
+import { generate } from './commands/generate'
 import { exportRatings } from './commands/export-ratings'
 import { importRatings } from './commands/import-ratings'
 import { info } from './commands/info'
 import { reconstruct } from './commands/reconstruct'
+import { tokenMap } from './commands/token-map'
+import { codeStats } from './commands/code-stats'
+import { runs } from './commands/runs'
+import { watch } from './commands/watch'
 import { train } from './commands/train'
+import { ablate } from './commands/ablate'
 import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, genEval]
+export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, generate, genEval, ablate, runs, watch, tokenMap, cache, codeStats]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
@@ -84,7 +91,33 @@ function reportError(commandName: string | null, error: unknown): number {
     return 2
   }
   const debug = process.env.FLOWMO_DEBUG === '1'
-  console.error(`${prefix}: error: ${error instanceof Error ? (debug ? error.stack : error.message) : String(error)}`)
-  if (!debug) console.error('(set FLOWMO_DEBUG=1 for the stack trace)')
+  if (debug) console.error(`${prefix}: error: ${error instanceof Error ? error.stack : String(error)}`)
+  else console.error(`${prefix}: error: ${userMessage(error)}${isBug(error) ? ' (set FLOWMO_DEBUG=1 for the stack trace)' : ''}`)
   return 1
+}
+
+/** One line a user can act on; a WebAssembly abort (tfjs-wasm out of memory, say) is never shown as it is. */
+function userMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  if (/^Aborted\(/.test(message) || (error instanceof Error && error.name === 'RuntimeError')) {
+    return 'the wasm compute backend aborted (most often out of memory: the model is too large for it); '
+      + 'use a smaller model, the onnxruntime path (--path onnxruntime) or another --backend'
+  }
+  const { code, path, syscall } = error as NodeJS.ErrnoException
+  if (typeof code === 'string' && typeof path === 'string' && FILE_ERRORS[code]) {
+    return `${path}: ${code === 'EEXIST' && syscall === 'mkdir' ? 'exists and is not a folder' : FILE_ERRORS[code]} (${code})`
+  }
+  return message
+}
+
+/** Node's file-system error codes as reasons (the path is named before them). */
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'does not exist', EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system',
+  ENOSPC: 'disk full', EDQUOT: 'disk quota exceeded', ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder, not a file', EEXIST: 'already exists', ELOOP: 'too many symbolic links (a loop?)', EMFILE: 'too many open files',
+}
+
+/** Errors that come from a bug rather than from the input (their stack helps a report). */
+function isBug(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError
 }

@@ -1,8 +1,10 @@
 // Options that name a model (--checkpoint, --config, --preset, --state-dict) and opening it for a CLI command:
 // backend banner first, then the checkpoint, with every failure as one clear line.
 import { existsSync } from 'node:fs'
+import type { PathChoice } from '../trainer/inference/fast-path'
+import type { InferenceModel } from '../trainer/inference/inference-model'
 import type { ModelSource, TfModel } from '../trainer/inference/tf-model'
-import { UsageError } from './args'
+import { requestedBackend, UsageError } from './args'
 import { backendBanner } from './banner'
 
 export const modelOptionSpecs = {
@@ -30,10 +32,25 @@ export function modelSourceFromArgs(v: { checkpoint?: string; config?: string; p
   return { checkpoint: v.checkpoint, config: v.config, preset: v.preset, stateDict: sd as 'ema' | 'raw' | undefined }
 }
 
+/** Opens the model on onnxruntime (any size; exported into the cache first) or else tfjs, saying which on stderr. */
+export async function openInferenceModelForCli(src: ModelSource, path: PathChoice = 'auto'): Promise<InferenceModel> {
+  const { openFastModel } = await import('../trainer/inference/fast-path')
+  const fast = await openFastModel(src, { path, openTfjs: (s) => openModelForCli(s, requestedBackend()), onProgress: (m) => console.error(`export: ${m}`) })
+  console.error(fast.notice)
+  return fast.model
+}
+
 /** Initialises the backend (printing its banner on stderr) and opens the model. */
 export async function openModelForCli(src: ModelSource, backend: string | undefined): Promise<TfModel> {
   const { engineStatus } = await import('../trainer/service')
   console.error(backendBanner(await engineStatus(backend)))
   const { TfModel } = await import('../trainer/inference/tf-model')
   return TfModel.open(src)
+}
+
+
+/** A flowmo:<checkpoint> method's file must exist before anything opens. */
+export function checkMethodCheckpoints(specs: readonly { kind: string; checkpoint?: string }[]): void {
+  const missing = specs.find((s) => s.kind === 'flowmo' && s.checkpoint !== undefined && !existsSync(s.checkpoint))
+  if (missing) throw new Error(`checkpoint ${missing.checkpoint} does not exist`)
 }

@@ -1,7 +1,7 @@
 // The one typed protocol between the UI (renderer / web client / CLI) and the engine (src/trainer).
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
-  BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
+  BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
@@ -111,6 +111,7 @@ export interface TrainerApi {
   openModel(req: OpenModelRequest): Promise<JobStarted> // a checkpoint's first open exports it to ONNX (job:progress per step) → ModelSummary
   closeModel(req: CloseModelRequest): Promise<CloseModelReport>
   openImages(req: OpenImagesRequest): Promise<ImageRef[]>
+  modelInput(req: ModelInputRequest): Promise<ModelInputReport> // the original at the model size, shown before any decode
   reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport
   sampleVariance(req: VarianceRequest): Promise<JobStarted> // inspect:sample per sample → VarianceReport
   flipBits(req: FlipBitsRequest): Promise<JobStarted> // → FlipBitsReport
@@ -163,6 +164,7 @@ export const trainerMethods = {
   openModel: true,
   closeModel: true,
   openImages: true,
+  modelInput: true,
   reconstruct: true,
   sampleVariance: true,
   flipBits: true,

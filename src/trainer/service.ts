@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
-  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, DecodeRequest, DemoJobRequest, EchoReport,
+  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, DemoJobRequest, EchoReport,
   EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
@@ -138,6 +138,10 @@ export class TrainerService implements TrainerApi {
     return this.inspector.closeModel(req)
   }
 
+  async modelInput(req: ModelInputRequest): Promise<ModelInputReport> {
+    return this.inspector.modelInput(req)
+  }
+
   openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
     return this.inspector.openImages(req)
   }
@@ -206,7 +210,7 @@ export class TrainerService implements TrainerApi {
     const started = this.jobs.start('sweep', async (signal, progress) => {
       await this.status()
       return sweepJob(req, { signal, progress }, {
-        onOriginals: (images) => this.emit('sweep:originals', { jobId: started.jobId, images }),
+        onOriginals: (images, notices) => this.emit('sweep:originals', { jobId: started.jobId, images, notices }),
         onCell: (cell, index, resumed) => this.emit('sweep:cell', { jobId: started.jobId, index, cell, resumed }),
       })
     })

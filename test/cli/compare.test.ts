@@ -8,6 +8,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { writeTinyTokenizer } from '../fixtures/baselines/tiny-tokenizer'
+import { bundledCheckpoint, writeSecondCheckpoint } from '../fixtures/models/second-checkpoint'
 
 const set = join(goldenDir(), 'tiny-a')
 const data = join(goldenDir(), '..', 'data', 'photos', 'val-64')
@@ -41,12 +42,13 @@ describe('flowmo compare', () => {
     const sampler = ['--steps', '2', '--cfg', '1', '--seed', '3']
     const r = flowmo('compare', ...model, ...sampler, '--methods', 'flowmo,jpeg,webp', ...photos, '--metrics', 'psnr,ssim,fid-proxy,kid-proxy', '--out', out)
     expect(r.code).toBe(0)
+    expect(r.err).toMatch(/^inference path: onnxruntime \(cpu; export /m) // FlowMo runs on onnxruntime at any size, not in tfjs
     const report = readReport(out)
     expect(report).toMatchObject({ format: 'flowmo-compare', imageSizePx: 32, protocol: { images: [{ id: 'val64_0000' }, { id: 'val64_0001' }], backend: 'wasm' } })
     const methods = report.methods as MethodJson[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo', 'jpeg', 'webp'])
     expect(report.targetBpp).toBe(methods[0].nominalBpp)
-    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { noiseIndex: 1 } }] })
+    expect(methods[0]).toMatchObject({ settings: { steps: 2, cfg: 1, seed: 3 }, reconstructions: [{ settings: { nfe: 2 } }, { settings: { nfe: 2 } }] })
     for (const rec of methods[0].reconstructions) expect(rec.bpp).toBe(methods[0].nominalBpp)
     for (const rec of [...methods[1].reconstructions, ...methods[2].reconstructions]) expectInBracket(rec)
     for (const m of methods) {
@@ -62,9 +64,28 @@ describe('flowmo compare', () => {
     expect(r.out.split('\n')[0].trim().split(/\s{2,}/)).toEqual(['method', 'stated bpp', 'bpp', 'psnr', 'ssim', 'proxy FID', 'proxy KID'])
     expect(r.out).toMatch(/proxy FID\/KID: offline MobileNetV2/)
     expect(r.out.split('\n').filter((l) => /^(flowmo|jpeg|webp) /.test(l))).toHaveLength(3)
-    expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codecs matched to/)
+    expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codec target/)
     expect(r.err).toMatch(/compare \[#+\] 6\/6 [\d.]+ img\/s .*webp\n/) // images × methods
   }, 60_000)
+
+  it('compares two FlowMo checkpoints and JPEG: one report entry per method, each checkpoint under its label', async () => {
+    const out = join(tmp, 'two-checkpoints')
+    const second = join(tmp, 'step-2.safetensors')
+    await writeSecondCheckpoint(second)
+    const r = flowmo('compare', '--methods', `flowmo:bundled=${bundledCheckpoint},flowmo:${second},jpeg`, '--steps', '2', '--seed', '1', photos[0], '--out', out)
+    expect(r.code, r.err).toBe(0)
+    const report = readReport(out)
+    const methods = report.methods as (MethodJson & { label: string })[]
+    expect(methods.map((m) => m.id)).toEqual(['flowmo-bundled', 'flowmo-step-2', 'jpeg'])
+    expect(methods.map((m) => m.label.split(' (')[0])).toEqual(['FlowMo bundled', 'FlowMo step-2', 'JPEG near the target bit rate'])
+    expect(methods.map((m) => m.settings.checkpoint)).toEqual([bundledCheckpoint, second, undefined])
+    expect(report.imageSizePx).toBe(64)
+    expect(report.targetBpp).toBe(methods[0].nominalBpp) // codecs matched to the first checkpoint
+    const [a, b] = [methods[0], methods[1]].map((m) => readFileSync(join(out, m.reconstructions[0].file)))
+    expect(a.equals(b)).toBe(false) // the scaled decoder weight changes the picture
+    expect(csvRows(out).slice(1).map((row) => row.split(',')[2])).toEqual(['flowmo-bundled', 'flowmo-step-2', 'jpeg'])
+    expect(r.err.match(/^inference path: /gm)).toHaveLength(2) // each model says how it runs
+  }, 120_000)
 
   it('compares codecs alone from a folder at --bpp 1 and --size 64', async () => {
     const out = join(tmp, 'codecs')
@@ -82,7 +103,7 @@ describe('flowmo compare', () => {
     }
     expect(await sharp(join(out, 'webp', 'val64_0001.png')).metadata()).toMatchObject({ width: 64, height: 64 })
     expect(csvRows(out)).toHaveLength(1 + 2 * 2)
-    expect(r.out).toMatch(/2 images at 64px, codecs matched to 1\.0000 bpp/)
+    expect(r.out).toMatch(/2 images at 64px, codec target 1\.0000 bpp/)
   }, 60_000)
 
   it('takes an ONNX tokenizer folder as a method; its size and BPP set the codecs\'', async () => {
@@ -97,20 +118,28 @@ describe('flowmo compare', () => {
     expect(csvRows(out)).toHaveLength(1 + 2)
   }, 60_000)
 
+  it('refuses a missing flowmo:<checkpoint> and two checkpoints of one label', () => {
+    const missing = flowmo('compare', '--methods', `flowmo:${join(tmp, 'none.pth')},jpeg`, photos[0], '--out', join(tmp, 'x1'))
+    expect([missing.code, missing.err.split('\n')[0]]).toEqual([1, `flowmo compare: error: checkpoint ${join(tmp, 'none.pth')} does not exist`])
+    const twice = flowmo('compare', '--methods', `flowmo:${bundledCheckpoint},flowmo:${bundledCheckpoint}`, photos[0], '--out', join(tmp, 'x2'))
+    expect(twice.code).toBe(2)
+    expect(twice.err).toMatch(/method 'flowmo-tiny-64-photos' is listed twice: give each checkpoint its own label/)
+  })
+
   it('answers bad input with one line (exit code 2; a missing image: 1), before writing anything', () => {
     const out = join(tmp, 'bad')
     const codecs = ['--data', data, '--bpp', '1', '--size', '64', '--out', out]
     const first = (r: { err: string }) => r.err.split('\n')[0]
     const bad = flowmo('compare', '--methods', 'jpeg,png', ...codecs)
     expect(bad.code).toBe(2)
-    expect(first(bad)).toBe("flowmo compare: unknown method 'png' (methods: flowmo, jpeg, webp, avif, onnx:<tokenizer folder>)")
+    expect(first(bad)).toBe("flowmo compare: unknown method 'png' (methods: flowmo, flowmo:[<label>=]<checkpoint>, jpeg, webp, avif, onnx:<tokenizer folder>)")
     expect(flowmo('compare', '--methods', 'flowmo,jpeg', ...codecs)).toMatchObject({ code: 2, err: expect.stringMatching(/the method flowmo needs --checkpoint/) })
     expect(flowmo('compare', '--methods', 'jpeg', '--data', data, '--out', out)).toMatchObject({ code: 2, err: expect.stringMatching(/codecs alone need --size/) })
     expect(flowmo('compare', '--methods', 'jpeg', '--metrics', 'fid,sharpness', ...codecs).err).toMatch(/unknown metric sharpness/)
     expect(flowmo('compare', '--methods', 'jpeg', ...codecs, photos[0]).err).toMatch(/give --data <dir> or image files, not both/)
     expect(flowmo('compare', '--methods', 'jpeg', '--data', data).err).toMatch(/--out is required/)
     const missing = join(tmp, 'missing.png')
-    expect(flowmo('compare', '--methods', 'jpeg', '--bpp', '1', '--size', '32', missing, '--out', out)).toMatchObject({ code: 1, err: `flowmo compare: error: ${missing} does not exist\n(set FLOWMO_DEBUG=1 for the stack trace)\n` })
+    expect(flowmo('compare', '--methods', 'jpeg', '--bpp', '1', '--size', '32', missing, '--out', out)).toMatchObject({ code: 1, err: `flowmo compare: error: ${missing} does not exist\n` })
     expect(existsSync(out)).toBe(false)
   }, 60_000)
 

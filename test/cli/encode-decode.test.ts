@@ -18,7 +18,7 @@ function flowmo(...args: string[]): { code: number; out: string; err: string } {
 }
 
 describe('flowmo encode / decode', () => {
-  it('decode(encode(x)) equals reconstruct(x) with the same seed', async () => {
+  it('decode(encode(x)) equals reconstruct(x) with the same seed and position-keyed noise (codes carry no image to key by)', async () => {
     const data = join(tmp, 'data')
     mkdirSync(data)
     for (const name of ['val64_0003.png', 'val64_0007.png']) copyFileSync(join(photos, name), join(data, name))
@@ -34,7 +34,7 @@ describe('flowmo encode / decode', () => {
 
     const dec = flowmo('decode', '--checkpoint', checkpoint, '--codes', codes, '--out', join(tmp, 'dec'), '--steps', '3', '--seed', '5')
     expect(dec.code, dec.err).toBe(0)
-    const rec = flowmo('reconstruct', '--checkpoint', checkpoint, '--data', data, '--out', join(tmp, 'rec'), '--steps', '3', '--seed', '5')
+    const rec = flowmo('reconstruct', '--checkpoint', checkpoint, '--data', data, '--out', join(tmp, 'rec'), '--steps', '3', '--seed', '5', '--noise', 'index')
     expect(rec.code, rec.err).toBe(0)
     for (const name of ['val64_0003.png', 'val64_0007.png']) {
       expect(readFileSync(join(tmp, 'dec', name)).equals(readFileSync(join(tmp, 'rec', name)))).toBe(true)

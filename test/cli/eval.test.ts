@@ -37,6 +37,20 @@ async function interruptedAfter(images: number, args: string[], journal: string,
 }
 
 describe('flowmo eval', () => {
+  it('--device webgpu (lavapipe) gives the PSNR of --device cpu within 0.05 dB and records the device', () => {
+    const psnr = (device: string) => {
+      const json = join(tmp, `device-${device}.json`)
+      const r = spawnSync(process.execPath, ['bin/flowmo.mjs', 'eval', '--device', device, ...model, '--n', '4', '--steps', '2', '--metrics', 'psnr', '--json', json], {
+        encoding: 'utf8', env: { ...env, XDG_RUNTIME_DIR: tmp },
+      })
+      expect(r.status, r.stderr).toBe(0)
+      const report = readJson(json)
+      expect(report.protocol.inference).toMatchObject({ path: 'onnxruntime', device })
+      return report.metrics.psnr as number
+    }
+    expect(Math.abs(psnr('webgpu') - psnr('cpu'))).toBeLessThanOrEqual(0.05)
+  }, 120_000)
+
   it('writes the JSON contract, a CSV row per image, progress and the protocol card', () => {
     const json = join(tmp, 'a.json')
     const csv = join(tmp, 'a.csv')

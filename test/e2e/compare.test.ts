@@ -10,6 +10,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { writeTinyTokenizer } from '../fixtures/baselines/tiny-tokenizer'
+import { bundledCheckpoint, writeSecondCheckpoint } from '../fixtures/models/second-checkpoint'
 import { callEngine, openApp, pixelStats, projectRoot, screenshot, screenshotDir, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
@@ -62,7 +63,7 @@ async function reportedTarget(page: Page): Promise<number> {
 async function run(page: Page, methods: number): Promise<void> {
   await page.click('[data-testid=compare-run]')
   await expect.poll(() => page.locator('[data-testid=compare-summary-row]').count(), { timeout: 60_000 }).toBe(methods)
-  await expect.poll(() => page.locator('[data-testid=progress-compare]').count(), { timeout: 10_000 }).toBe(0)
+  await expect.poll(() => page.locator('[data-testid=progress-compare]').count(), { timeout: 60_000 }).toBe(0) // rows of the last run may still show
 }
 
 describe('compare in Chromium', () => {
@@ -201,4 +202,28 @@ describe('compare in Chromium', () => {
     expect(await page.locator('[data-testid=compare-scatter] circle[opacity]').count()).toBe(6) // one faint point per image again
     expect(app.pageErrors).toEqual([])
   })
+
+  it('compares two FlowMo checkpoints (A/B) with JPEG: a tile, a summary row and a scatter point each', async () => {
+    await writeSecondCheckpoint(join(dir, 'scaled.safetensors'))
+    for (const m of ['fid', 'fid-proxy']) await page.uncheck(`[data-testid=compare-metric-${m}]`)
+    await page.fill('[data-testid=compare-model]', join(projectRoot, bundledCheckpoint))
+    await page.fill('[data-testid=compare-config]', '')
+    await page.fill('[data-testid=compare-images]', join(dir, 'val64_0003.png'))
+    if (await page.locator('[data-testid=compare-tokenizer-0-remove]').count() > 0) await page.click('[data-testid=compare-tokenizer-0-remove]')
+    await page.check('[data-testid=compare-method-jpeg]')
+    await page.uncheck('[data-testid=compare-method-webp]')
+    await page.fill('[data-testid=compare-steps]', '2')
+    await page.click('[data-testid=compare-add-checkpoint]')
+    await page.fill('[data-testid=compare-checkpoint-0-label]', '1B')
+    await page.fill('[data-testid=compare-checkpoint-0]', join(dir, 'scaled.safetensors'))
+    await page.click('[data-testid=compare-run]') // two 64² models on the cpu backend: slower than the runs above
+    await expect.poll(async () => (await tiles(page)).map((t) => t.method).slice(0, 3), { timeout: 200_000 }).toEqual(['FlowMo tiny-64', 'FlowMo 1B', 'JPEG'])
+    const labelled = await tiles(page)
+    const [a, b] = labelled
+    expect(a.bpp).toBe(b.bpp)
+    expect(a.psnr).not.toBe(b.psnr) // different decoders on the same noise
+    expect(await page.locator('[data-testid=scatter-point]').count()).toBe(3)
+    await screenshot(page, 'compare-two-checkpoints')
+    expect(app.pageErrors).toEqual([])
+  }, 300_000)
 })

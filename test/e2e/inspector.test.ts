@@ -50,6 +50,7 @@ describe('inspector in Chromium', () => {
       await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
       expect(await page.textContent('[data-testid=model-summary] h3')).toBe(basename(bundled.models[0]))
       await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+      expect(await page.inputValue('[data-testid=model-path]')).toBe(bundled.models[0]) // the field names the open model
     }
   })
 
@@ -86,7 +87,7 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=reconstruct]')
     await page.locator('[data-testid=psnr]').waitFor({ timeout: 60_000 })
     expect(await page.textContent('[data-testid=psnr]')).toMatch(/^\d+\.\d\d dB$/)
-    expect(await page.textContent('[data-testid=lpips]')).toMatch(/^(\d\.\d{4}|LPIPS: needs weights.*)$/)
+    expect(await page.textContent('[data-testid=lpips]')).toMatch(/^(\d\.\d{4}|needs weights.*)$/) // the row is labelled LPIPS once
     const [original, recon, error] = await Promise.all(['original', 'reconstruction', 'error-map'].map((id) => canvasRgb(page, id)))
     expect(original.length).toBe(32 * 32 * 3)
     expect(std(original)).toBeGreaterThan(10) // a photo, not a flat field
@@ -100,6 +101,34 @@ describe('inspector in Chromium', () => {
     expect(new Set(transforms).size).toBe(1)
     await screenshot(page, 'inspector-reconstruction')
     await page.dblclick('[role=img][aria-label=reconstruction]')
+  })
+
+  it('another thumbnail shows its own original at once and none of the previous reconstruction; names under thumbnails', async () => {
+    const names = await page.locator('[data-testid=thumb-name]').allTextContents()
+    expect(names).toContain('photo.jpg')
+    const before = await canvasRgb(page, 'original')
+    const psnr = await page.textContent('[data-testid=psnr]')
+    await page.locator('.thumb').nth(1).click()
+    await expect.poll(() => page.locator('[data-testid=psnr]').count()).toBe(0)
+    expect(await page.locator('[data-testid=reconstruction]').count()).toBe(0) // the pane is empty, not the old image
+    await expect.poll(async () => (await canvasRgb(page, 'original').catch(() => before)).join() !== before.join(), { timeout: 30_000 }).toBe(true)
+    expect((await canvasRgb(page, 'original')).length).toBe(32 * 32 * 3) // at the model size before any decode
+    await expect.poll(() => page.textContent('[data-testid=resize-note]')).toMatch(/resized \(shorter side\) and centre-cropped to the model's 32×32/)
+    await screenshot(page, 'inspector-other-thumbnail')
+    await page.locator('.thumb').first().click() // back: its reconstruction is still there
+    await expect.poll(() => page.textContent('[data-testid=psnr]')).toBe(psnr)
+    expect(await canvasRgb(page, 'original')).toEqual(before)
+  })
+
+  it('colours |error| on a fixed scale when asked, so the maps of two images compare', async () => {
+    const own = await canvasRgb(page, 'error-map')
+    const ownMax = Number((await page.locator('[data-testid=legend] .ticks span').last().textContent())!.trim())
+    expect(ownMax).toBeLessThan(1)
+    await page.selectOption('[data-testid=error-scale]', { label: 'fixed 0–1' })
+    await expect.poll(async () => mean(await canvasRgb(page, 'error-map'))).toBeLessThan(mean(own)) // the same errors on a wider scale: darker
+    expect(await page.locator('[data-testid=legend] .ticks span').last().textContent()).toBe('1.00')
+    await page.selectOption('[data-testid=error-scale]', { label: 'this image’s max' })
+    await expect.poll(() => canvasRgb(page, 'error-map')).toEqual(own)
   })
 
   it('exports a pane as a PNG with the pane’s pixels', async () => {
@@ -158,8 +187,10 @@ describe('inspector in Chromium', () => {
     await page.locator('[data-testid=progress-atlas] button', { hasText: 'Cancel' }).click()
     await expect.poll(() => page.textContent('[data-testid=bitmap-view] .error'), { timeout: 30_000 }).toMatch(/cancelled/)
     expect(await page.locator('[data-testid=progress-atlas]').count()).toBe(0)
+    expect(await page.textContent('[data-testid=atlas-legend]')).toMatch(/ΔPSNR.*−\d.*0 dB.*\+\d/) // a colour bar with its range
     await page.click('[data-testid=run-balance]')
     await page.locator('[data-testid=balance-grid]').waitFor({ timeout: 60_000 })
+    expect(await page.textContent('[data-testid=balance-legend]')).toMatch(/all −1\s*balanced\s*all \+1/)
     await screenshot(page, 'inspector-bitmap')
   })
 
@@ -202,5 +233,21 @@ describe('inspector in Chromium', () => {
     expect(await page.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
     await screenshot(page, 'inspector-after-engine-restart')
     expect(app.pageErrors.filter((e) => !/engine/i.test(e))).toEqual([])
+  })
+
+  it('a reload keeps the open model, the images opened from files, the selected image and the tab', async () => {
+    const thumbs = await page.locator('[data-testid=thumb-name]').allTextContents()
+    await page.locator('.thumb').nth(2).click()
+    const selected = await page.locator('.thumb.selected [data-testid=thumb-name]').textContent()
+    await page.click('[data-testid=tab-trajectory]')
+    await page.reload()
+    await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    expect(await page.locator('[data-testid=thumb-name]').count()).toBe(thumbs.length - 1) // the uploaded photo has no path to open again
+    expect(await page.locator('.thumb.selected [data-testid=thumb-name]').textContent()).toBe(selected)
+    expect(await page.getAttribute('[data-testid=tab-trajectory]', 'class')).toMatch(/active/)
+    expect(await page.inputValue('[data-testid=model-path]')).toBe(join(tinyA, 'checkpoint.pth'))
+    await screenshot(page, 'inspector-after-reload')
   })
 })

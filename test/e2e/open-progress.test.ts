@@ -1,11 +1,15 @@
 // A checkpoint's first open in Chromium against `flowmo serve` with an empty export cache (FLOWMO_CACHE_DIR): the Open
 // panel shows each export step with a bar and Cancel while the engine reports the steps in order; opening it again
 // (a cache hit) shows and reports nothing. Screenshot: test-results/screenshots/open-progress.png.
+// The app's own startup open of the bundled model is busy from its first moment (the engine may still be starting:
+// under load its `bundled` reply came late, the page looked idle, and the late bundled open then ran beside the
+// user's and left its progress showing); a model the user opens meanwhile is kept.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeFrame } from '../../src/shared/wire-frames'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { openApp, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
 
@@ -85,5 +89,38 @@ describe('opening a checkpoint that is not exported yet', () => {
     expect((await second()).filter((e) => e.name === 'job:progress')).toEqual([])
     expect((await seenSteps(page)).length).toBe(shownBefore)
     expect(app.pageErrors).toEqual([])
+  })
+
+  it('is busy until the startup open is settled, and keeps a model opened before the bundled one', async () => {
+    const late = await app.browser.newPage({ viewport: { width: 1280, height: 800 } })
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await late.routeWebSocket(/\/rpc/, (ws) => {
+      const server = ws.connectToServer()
+      let bundledCall = -1
+      ws.onMessage((m) => {
+        const call = decodeFrame(new Uint8Array(m as Buffer)) as { kind: string; id: number; method?: string }
+        if (call.kind === 'call' && call.method === 'bundled') bundledCall = call.id
+        server.send(m)
+      })
+      server.onMessage(async (m) => {
+        const reply = decodeFrame(new Uint8Array(m as Buffer)) as { kind: string; id: number }
+        if (reply.kind === 'reply' && reply.id === bundledCall) await held // the engine answers late, as under load
+        ws.send(m)
+      })
+    })
+    await late.goto(app.served.url)
+    await expect.poll(() => late.textContent('[data-testid=open-busy]'), { timeout: 30_000 }).toBe('looking for the bundled model…')
+    await late.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
+    await late.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
+    await late.click('[data-testid=open-model]')
+    await expect.poll(() => late.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await recordEvents(late, ['job:progress', 'job:done'])
+    release()
+    await expect.poll(() => late.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    expect(await late.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
+    expect([...(await openJobs(late)).keys()]).toEqual([]) // the bundled model was not opened over it
+    expect(await late.locator('[data-testid=open-progress]').count()).toBe(0)
+    await late.close()
   })
 })

@@ -9,7 +9,7 @@ import type { MethodSpec } from '../../trainer/baselines/method-list'
 import type { CompareWork } from '../../trainer/baselines/run-compare'
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { checkMethodCheckpoints, modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -27,8 +27,10 @@ export const compare: Command = {
   usage: [
     'flowmo compare --out <dir> [--checkpoint <file>] [--methods <list>] (--data <dir> | <image>…) [options]',
     '',
-    '  --methods <list>   comma-separated: flowmo, jpeg, webp, avif, onnx:<tokenizer folder> (default flowmo,jpeg,webp);',
-    '                     codecs are matched to --bpp by quality bisection, each image on its own',
+    '  --methods <list>   comma-separated: flowmo (the --checkpoint model), flowmo:[<label>=]<checkpoint> (another',
+    '                     checkpoint, config implied by the file; label default: its file name), jpeg, webp, avif,',
+    '                     onnx:<tokenizer folder> (default flowmo,jpeg,webp); codecs are matched to --bpp by quality',
+    '                     bisection, each image on its own',
     '  --data <dir>       the images (recursive, sorted by path; smaller than the crop: skipped); or name image files',
     '  --limit <n>        the first n images (default all)',
     '  --out <dir>        report.json, per-image.csv, originals/<image>.png and <method>/<image>.png; an existing',
@@ -85,7 +87,8 @@ function metricsOption(text: string | undefined): CompareMetric[] {
 /** What the methods need from the command line, said before anything opens (openMethods checks it all again). */
 function checkMethodNeeds(specs: readonly MethodSpec[], values: Values): void {
   if (specs.length === 0) throw new UsageError('--methods lists no method')
-  if (specs.some((s) => s.kind === 'flowmo') && !values.checkpoint) throw new UsageError('the method flowmo needs --checkpoint')
+  if (specs.some((s) => s.kind === 'flowmo' && s.checkpoint === undefined) && !values.checkpoint) throw new UsageError('the method flowmo needs --checkpoint')
+  checkMethodCheckpoints(specs)
   if (values.checkpoint || specs.some((s) => s.kind !== 'codec')) return // the model or a tokenizer sets size and rate
   if (!values.size) throw new UsageError('codecs alone need --size (no model or tokenizer fixes the image size)')
   if (!values.bpp) throw new UsageError('codecs alone need --bpp (no model or tokenizer sets the target rate)')
@@ -100,13 +103,13 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Cl
   checkMethodNeeds(specs, values)
   const targetBpp = numberOption(values.bpp, 'bpp')
   if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
-  const { sampling, seed } = samplerFromArgs(values)
+  const { sampling, seed, noise } = samplerFromArgs(values)
   const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
   const limit = integerOption(values.limit, 'limit', { min: 1 })
   return {
     specs, targetBpp, imageSizePx: integerOption(values.size, 'size', { min: 8, max: 4096 }),
-    flowmo: { sampling, seed, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
-    openModel: source && (() => openModelForCli(source, requestedBackend())),
+    flowmo: { sampling, seed, noise, batch: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4 },
+    openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }),
     images: (sizePx) => imageList(values.data, files, sizePx, limit),
     metrics: metricsOption(values.metrics), weightsDir: values['weights-dir'],
   }
@@ -136,7 +139,7 @@ async function runCompareCommand(out: string, work: CliWork, base: ProtocolBase)
   const { formatCompare } = await import('../../trainer/baselines/print-compare')
   const { imageIds } = await import('../../trainer/rating/export')
   const { backendInfo } = await import('../../trainer/backend')
-  if (!work.openModel && (work.metrics ?? []).length > 0) await printBanner()
+  if ((work.metrics ?? []).length > 0) await printBanner() // the metric networks run on tfjs; flowmo on onnxruntime
   let paths: readonly string[] = []
   let bar: ProgressLine | null = null
   const controller = new AbortController()
@@ -167,12 +170,12 @@ type Opened = Parameters<NonNullable<CompareWork['onStart']>>[0]
 
 function startLine(opened: Opened, nImages: number): string {
   const ids = opened.methods.map((m) => m.id).join(', ')
-  const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''
+  const target = opened.targetBpp !== null && opened.methods.some((m) => m.settings.codec !== undefined) ? `, codec target ${opened.targetBpp.toFixed(4)} bpp` : ''
   const nMethods = opened.methods.length
   return `comparing ${nImages} image${nImages === 1 ? '' : 's'} × ${nMethods} method${nMethods === 1 ? '' : 's'} (${ids}) at ${opened.imageSizePx}px${target}`
 }
 
-/** The backend banner when metric networks run on tfjs but no checkpoint printed it. */
+/** The tfjs backend banner, for the metric networks. */
 async function printBanner(): Promise<void> {
   const { engineStatus } = await import('../../trainer/service')
   const { backendBanner } = await import('../banner')

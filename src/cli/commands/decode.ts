@@ -1,5 +1,6 @@
 // `flowmo decode`: codes from `flowmo encode` (or `flowmo generate --codes`) → PNGs through the tokenizer's decoder, with
-// reconstruct's sampler options and noise: row i is sampled from the noise of (seed, i), so decode(encode(x)) = reconstruct(x).
+// reconstruct's sampler options; row i is sampled from the noise of (seed, i) (a codes file holds no image to key the noise by),
+// so decode(encode(x)) = reconstruct(x) with --noise index.
 import { mkdir } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'

@@ -1,6 +1,6 @@
 // `flowmo eval`: reconstruct a folder and score it (PSNR, SSIM, LPIPS, rFID/KID) with the protocol card printed and
 // stored; resumes from its journal; `flowmo eval --diff a.json b.json` names the card fields two results differ in.
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
@@ -69,12 +69,12 @@ async function runEvalCommand(values: Values): Promise<number> {
     throw new UsageError((e as Error).message)
   }
   const shard = await shardFromArgs(values)
-  const { sampling, seed } = samplerFromArgs(values)
+  const { sampling, seed, noise } = samplerFromArgs(values)
   const source = modelSourceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
   const stop = stopOnCtrlC()
   const outcome = await evaluate({
-    source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, metrics,
+    source, dataDir: values.data, n: integerOption(values.n, 'n', { min: 1 }), sampling, seed, noise, metrics,
     psnr: choice(values.psnr, 'psnr', ['per-image', 'batch-pooled'] as const),
     quantise: choice(values.quantise, 'quantise', ['truncate', 'round', 'none'] as const),
     ssim: choice(values.ssim, 'ssim', ['skimage-default-7x7', 'gaussian-11'] as const),
@@ -111,9 +111,10 @@ async function mergeCommand(files: readonly string[], values: Values): Promise<n
   if (files.length === 0) throw new UsageError('merge takes the shard files: flowmo eval merge S0.json S1.json … --json <report>')
   const { mergeShards } = await import('../../trainer/eval/shard')
   const { perImageCsv, reportJson } = await import('../../trainer/eval/report')
+  const { writeFileAtomic } = await import('../../trainer/atomic-file')
   const { report, records } = await mergeShards(files)
-  if (values.json) await writeFile(values.json, reportJson(report))
-  if (values.csv) await writeFile(values.csv, perImageCsv(records))
+  if (values.csv) await writeFileAtomic(values.csv, perImageCsv(records))
+  if (values.json) await writeFileAtomic(values.json, reportJson(report))
   const { printReport } = await import('../../trainer/eval/print-report')
   console.log(printReport(report))
   return 0

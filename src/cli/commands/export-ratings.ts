@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { parseCommandArgs, integerOption, numberOption, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { checkMethodCheckpoints, modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -13,7 +13,8 @@ export const exportRatings: Command = {
   usage: [
     'flowmo export-ratings --data <dir> --methods <list> --out <dir> [--checkpoint <file>] [options]',
     '',
-    '  --methods <list>   comma-separated, at least two: flowmo, jpeg, webp, avif, onnx:<tokenizer folder>',
+    '  --methods <list>   comma-separated, at least two: flowmo (the --checkpoint model), flowmo:[<label>=]<checkpoint>',
+    '                     (another checkpoint; label default: its file name), jpeg, webp, avif, onnx:<tokenizer folder>',
     '                     (default flowmo,jpeg,webp); codecs are matched to --bpp by quality bisection',
     '  --data <dir>       the images (recursive, sorted by path); resized (shorter side) and centre-cropped',
     '  --limit <n>        the first n images (default 20)',
@@ -37,16 +38,17 @@ export const exportRatings: Command = {
     const { withMethods } = await import('../../trainer/baselines/run-compare')
     const specs = usage(() => parseMethodList(values.methods ?? 'flowmo,jpeg,webp'))
     if (specs.length < 2) throw new UsageError(`--methods needs at least two methods, got ${specs.length}`)
+    checkMethodCheckpoints(specs)
     const limit = integerOption(values.limit, 'limit', { min: 1 }) ?? 20
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4
     const imageSizePx = integerOption(values.size, 'size', { min: 8, max: 4096 })
     const targetBpp = numberOption(values.bpp, 'bpp')
     if (targetBpp !== undefined && !(targetBpp > 0)) throw new UsageError(`--bpp must be positive, got ${targetBpp}`)
-    const { sampling, seed } = samplerFromArgs(values)
+    const { sampling, seed, noise } = samplerFromArgs(values)
     const source = values.checkpoint ? modelSourceFromArgs(values) : undefined
     const { data, out, title } = values
     return withMethods(
-      { specs, openModel: source && (() => openModelForCli(source, requestedBackend())), targetBpp, imageSizePx, flowmo: { sampling, seed, batch } },
+      { specs, openModel: source && (() => openInferenceModelForCli(source)), openCheckpoint: (checkpoint) => openInferenceModelForCli({ checkpoint }), targetBpp, imageSizePx, flowmo: { sampling, seed, noise, batch } },
       (opened) => runExport(data, out, limit, batch, title, opened),
     )
   },
@@ -72,7 +74,7 @@ async function runExport(data: string, out: string, limit: number, batch: number
   const images = imageIds(scan.usable.slice(0, limit).map((e) => e.path))
   const ids = opened.methods.map((m) => m.id).join(', ')
   console.error(`exporting ${images.length} images × ${opened.methods.length} methods (${ids}) at ${opened.imageSizePx}px` +
-    (opened.targetBpp !== null ? `, codecs matched to ${opened.targetBpp.toFixed(4)} bpp` : ''))
+    (opened.targetBpp !== null ? `, codec target ${opened.targetBpp.toFixed(4)} bpp` : ''))
   const bar = new ProgressLine('export', images.length * (1 + opened.methods.length), 'file')
   const abort = new AbortController()
   const onSigint = (): void => abort.abort(new Error(`interrupted; run the same command again to resume from ${out}.partial`))

@@ -31,7 +31,7 @@ export const reconstruct: Command = {
     if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
     if (!values.out) throw new UsageError('--out is required')
     const inputs = await inputImages(values.image ?? [], values.data)
-    const { sampling, seed } = samplerFromArgs(values)
+    const { sampling, seed, noise } = samplerFromArgs(values)
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4
     const outputs = outputPaths(inputs, values.out)
     await mkdir(dirname(outputs[0]), { recursive: true })
@@ -50,7 +50,7 @@ export const reconstruct: Command = {
       const x = new Float32Array(chunk.length * 3 * S * S)
       for (let i = 0; i < chunk.length; i++) x.set(await loadInput(loadImageTensor, chunk[i], S), i * 3 * S * S)
       const res = await model.reconstruct(x, chunk.length, {
-        sampling, seed, firstIndex: first,
+        sampling, seed, noise, firstIndex: first,
         onStep: (step) => bar.update(first * steps + step * chunk.length, `image ${first + 1}-${first + chunk.length}/${inputs.length}`),
       })
       for (let i = 0; i < chunk.length; i++) {
@@ -65,7 +65,7 @@ export const reconstruct: Command = {
 
 export async function inputImages(images: string[], data: string | undefined): Promise<string[]> {
   if (images.length === 0 && !data) throw new UsageError('give --image <file> or --data <dir>')
-  for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`cannot read image ${p}: no such file`)
+  for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`${p}: ${existsSync(p) ? 'not a file' : 'does not exist'}`)
   if (!data) return images
   const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
   const scan = await scanImageFolder(data, { imageSizePx: 1 })
@@ -89,6 +89,6 @@ async function loadInput(load: (p: string, s: number, crop: 'center') => Promise
   try {
     return await load(path, S, 'center')
   } catch (e) {
-    throw new Error(`cannot read image ${path}: ${(e as Error).message}`)
+    throw (e as Error).name === 'BadImageError' ? e : new Error(`cannot read image ${path}: ${(e as Error).message}`)
   }
 }

@@ -5,6 +5,7 @@ import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageE
 import type { Command } from '../command'
 import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
 import { ProgressLine } from '../progress'
+import { noiseKeying } from '../sampler-options'
 import type { SweepResult } from '../../trainer/sweep/sweep-result'
 
 const optionSpecs = {
@@ -12,7 +13,7 @@ const optionSpecs = {
   data: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' },
   steps: { type: 'string', multiple: true }, rho: { type: 'string', multiple: true },
   cfg: { type: 'string', multiple: true }, interval: { type: 'string', multiple: true },
-  seed: { type: 'string' }, metrics: { type: 'string' }, 'images-dir': { type: 'string' }, 'inline-images': { type: 'boolean' },
+  seed: { type: 'string' }, noise: { type: 'string' }, metrics: { type: 'string' }, 'images-dir': { type: 'string' }, 'inline-images': { type: 'boolean' },
   'grid-images': { type: 'string' }, batch: { type: 'string' }, 'weights-dir': { type: 'string' }, path: { type: 'string' },
 } as const
 
@@ -33,7 +34,8 @@ export const sweep: Command = {
     '  --cfg <list>        guidance scales, e.g. 1,1.5 (default: the config\'s)',
     '  --interval <i>      guidance intervals in EDM σ, "lo,hi" or "all"; repeat the option or separate with ";"',
     '                      e.g. --interval ".17,1.02;all" (default: the config\'s)',
-    '  --seed <n>          noise seed (default 0); image i gets the noise of (seed, i) in every cell',
+    '  --seed <n>          noise seed (default 0); each image starts every cell from the same noise',
+    '  --noise image|index  that noise keyed by (seed, the image\'s content) (default) or by (seed, its position)',
     '  --metrics <list>    default psnr,ssim,lpips,fid,kid: each runs when its weights exist (FID/KID from 2048 images);',
     '                      also lpips-alex | lpips-vgg | fid-proxy | kid-proxy',
     '  --images-dir <dir>  write the image grid (originals and each cell\'s reconstructions) as PNG files here',
@@ -114,6 +116,7 @@ async function sweepOptions(values: Values) {
       interval: values.interval && values.interval.flatMap((v) => v.split(';')).map(parseInterval),
     },
     seed: integerOption(values.seed, 'seed', { min: 0 }) ?? 0,
+    noise: noiseKeying(values.noise),
     imagesDir: values['images-dir'], inlineImages: values['inline-images'],
     gridImages: integerOption(values['grid-images'], 'grid-images', { min: 0 }),
     batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }),

@@ -4,6 +4,7 @@ import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageE
 import type { Command } from '../command'
 import { backendBanner } from '../banner'
 import { ProgressLine } from '../progress'
+import { stage2Usage } from './train-stage2'
 import type { RunRequestInput } from '../../trainer/run-control/run-request'
 import type { RunOptions } from '../../trainer/train/run-options'
 import type { FlowMoConfig } from '../../trainer/model/configs'
@@ -73,8 +74,10 @@ export const train: Command = {
     '  --sampler-rho <r>        the config\'s sampler shift rho (default 4; 1 = unshifted), used by validation and eval',
     '  --guidance on|off        off: the config samples without CFG (scale 1, no interval)',
     '  --mse-encoder-steps <n>  the first n steps regress x from the code (MSE, t = 1), then the encoder is frozen',
+    ...stage2Usage,
   ].join('\n'),
   async run(argv) {
+    if (argv.some((a, i) => a === '--stage=2' || (a === '--stage' && argv[i + 1] === '2'))) return (await import('./train-stage2')).trainStage2(argv)
     const { values: v } = parseCommandArgs(argv, optionSpecs)
     const opts = await runOptionsFromArgs(v)
     const { engineStatus } = await import('../../trainer/service')

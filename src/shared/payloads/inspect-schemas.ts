@@ -37,6 +37,7 @@ export const inspectSchemas = {
     stateDict: s.optional(s.literal('ema', 'raw')),
   }),
   closeModel: s.object({ modelId: id }),
+  modelInput: s.object({ modelId: id, imageId: id }),
   openImages: s.object({
     paths: s.optional(s.array(s.string(4096), 1000)),
     files: s.optional(s.array(s.object({ name: s.string(1000), bytes: s.uint8Array(MAX_UPLOAD_BYTES) }), 100)),

@@ -79,7 +79,20 @@ export interface ImageRef {
   readonly thumbnail: Uint8Array // PNG, longer side ≤ 96 px
 }
 
-/** One decode of one opened image through one opened model; the noise z0 is initialNoise(seed, 0, S). */
+/** An opened image as an opened model sees it, before any decode. */
+export interface ModelInputRequest {
+  readonly modelId: string
+  readonly imageId: string
+}
+
+export interface ModelInputReport {
+  readonly original: RgbPixels // resized (shorter side) and centre-cropped to the model size, as every decode sees it
+  readonly sizePx: number // the model's image size
+  readonly fromH: number // the image as opened
+  readonly fromW: number
+}
+
+/** One decode of one opened image through one opened model; z0 is the image's own noise for `seed` (keyed by its content). */
 export interface DecodeRequest {
   readonly modelId: string
   readonly imageId: string
@@ -92,11 +105,12 @@ export interface ReconstructReport {
   readonly reconstruction: RgbPixels
   readonly errorMap: RgbPixels // |error| averaged over channels, colour-mapped over [0, errorMax]
   readonly errorMax: number // in [0, 1] pixel units
-  readonly psnr: number // dB, per image, rounded uint8 pixels
-  readonly ssim: number // gaussian-11 on [0, 1]
+  readonly error: Float32Array // [S·S] the |error| field itself, for a fixed colour scale (shared/colour-maps.ts)
+  readonly psnr: number // dB, per image, after the uint8 truncation (as `flowmo eval`)
+  readonly ssim: number // skimage 7×7 on [0, 1], after the uint8 truncation (as `flowmo eval`)
   readonly lpips: number | null // null while the LPIPS weights are missing (see lpipsNote)
   readonly lpipsNote: string
-  readonly code: Int8Array // ±1, [L, C] row-major
+  readonly code: Float32Array // [L, C] row-major: ±1 bits (LFQ), FSQ levels in [−1, 1], or continuous values
   readonly L: number
   readonly C: number
   readonly nfe: number // decoder calls
@@ -142,7 +156,7 @@ export interface FlipBitsReport {
   readonly diffMax: number
   readonly meanAbsDiff: number // [0, 1] pixel units
   readonly deltaPsnr: number // PSNR(flipped, original) − PSNR(base, original), dB
-  readonly code: Int8Array // the flipped code [L, C]
+  readonly code: Float32Array // the flipped code [L, C] (a flip negates the value: a bit's sign, an FSQ level, a latent value)
   readonly path: DecodePath
 }
 

@@ -19,11 +19,13 @@ const sigmaIntervalOrNull: Schema<readonly [number, number] | null> = {
 }
 
 const methodChoice: Schema<MethodChoice> = {
-  describe: '"flowmo", "jpeg", "webp", "avif" or { onnx: folder }',
+  describe: '"flowmo", "jpeg", "webp", "avif", { flowmo: checkpoint, label? } or { onnx: folder }',
   check(value, p) {
     if (value === 'flowmo' || value === 'jpeg' || value === 'webp' || value === 'avif') return null
     const onnx = s.object({ onnx: path })
-    return onnx.check(value, p) === null ? null : `${p}: expected "flowmo", "jpeg", "webp", "avif" or { onnx: folder }`
+    const flowmo = s.object({ flowmo: path, label: s.optional(s.string(64)) })
+    if (onnx.check(value, p) === null || flowmo.check(value, p) === null) return null
+    return `${p}: expected "flowmo", "jpeg", "webp", "avif", { flowmo: checkpoint, label? } or { onnx: folder }`
   },
 }
 

@@ -57,6 +57,7 @@ export interface SweepRequest {
 export interface SweepOriginalsEvent {
   readonly jobId: string
   readonly images: SweepReport['images']
+  readonly notices: readonly string[] // what the engine said before the first cell: files skipped (and why), a resume, the inference path
 }
 
 export interface SweepCellEvent {
@@ -109,8 +110,11 @@ export interface OpenSweepReport {
   readonly notices: readonly string[] // image files that could not be read, and why
 }
 
-/** A method in a comparison or rating export: 'flowmo' (the request's model), a codec, or an ONNX tokenizer folder. */
-export type MethodChoice = 'flowmo' | 'jpeg' | 'webp' | 'avif' | { readonly onnx: string }
+/**
+ * A method in a comparison or rating export: 'flowmo' (the request's model), another FlowMo checkpoint (its config
+ * implied by the file; label default: the file name), a codec, or an ONNX tokenizer folder.
+ */
+export type MethodChoice = 'flowmo' | 'jpeg' | 'webp' | 'avif' | { readonly flowmo: string; readonly label?: string } | { readonly onnx: string }
 
 /** Methods side by side at matched BPP → CompareReport. */
 export interface CompareRequest {

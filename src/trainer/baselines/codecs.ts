@@ -84,7 +84,7 @@ const codecLabels: Record<CodecName, string> = { jpeg: 'JPEG', webp: 'WebP', avi
 export function codecMethod(codec: CodecName, targetBpp: (imageSizePx: number) => number): Method {
   return {
     id: codec,
-    label: `${codecLabels[codec]} at matched bit rate`,
+    label: `${codecLabels[codec]} near the target bit rate`, // each reconstruction carries the BPP it reached (a floor can stay above)
     settings: { codec, search: 'quality bisection 1..100, ±4 window, closest BPP', variants: variants[codec].map((v) => v.name).join('|') },
     bpp: targetBpp,
     async reconstruct(images, context = {}) {

@@ -45,7 +45,7 @@ export function reconstructionScores(rec: RgbImage, original: RgbImage): { psnr:
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 
-const CHUNK_IMAGES = 8 // images per reconstruct call; results do not depend on it (FlowMo seeds each image by its index)
+const CHUNK_IMAGES = 8 // images per reconstruct call; results do not depend on it (FlowMo keys each image's noise by the image)
 
 /** Method number `index` of `count` on every image; onImages counts reconstructions over all methods. */
 async function reconstructInChunks(m: Method, index: number, count: number, images: readonly RgbImage[], options: CompareOptions): Promise<Reconstruction[]> {

@@ -34,7 +34,7 @@ export function formatCompare(result: CompareResult): string {
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ')
   const codecs = result.targetBpp !== null && ms.some((m) => m.settings.codec !== undefined)
   const n = result.originals.length
-  const target = codecs ? `, codecs matched to ${result.targetBpp!.toFixed(4)} bpp` : ''
+  const target = codecs ? `, codec target ${result.targetBpp!.toFixed(4)} bpp (bpp column: what each reached)` : ''
   return [
     line(columns.map(([title]) => title)),
     ...ms.map((_, i) => line(columns.map(([, cells]) => cells[i]))),

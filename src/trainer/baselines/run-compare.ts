@@ -3,7 +3,7 @@
 // (jobs/baseline-jobs.ts) and `flowmo compare` both run this; they differ only in how paths and the model are opened.
 import type { CompareMetric, CompareReport } from '../../shared/payloads/jobs'
 import { centerCrop, decodeImage, resizeShorterSide, type RgbImage } from '../data/images'
-import type { TfModel } from '../inference/tf-model'
+import type { InferenceModel } from '../inference/inference-model'
 import { compareMethods, type MethodComparison } from './compare'
 import { compareNetworkFiles, disposeCompareNetworks, openCompareNetworks, setSizeNotes } from './compare-metrics'
 import type { FlowMoMethodOptions } from './flowmo-method'
@@ -12,7 +12,8 @@ import { openMethods, type MethodSpec, type OpenedMethods } from './method-list'
 /** The methods to open; `openModel` is given with a checkpoint (flowmo needs one; it also fixes the size and rate). */
 export interface MethodsSource {
   readonly specs: readonly MethodSpec[]
-  readonly openModel?: () => Promise<TfModel>
+  readonly openModel?: () => Promise<InferenceModel> // onnxruntime where it runs (any size), else tfjs
+  readonly openCheckpoint?: (path: string) => Promise<InferenceModel> // a flowmo:<checkpoint> method's model (config implied by the file)
   readonly flowmo?: FlowMoMethodOptions // sampler overrides, seed, batch
   readonly targetBpp?: number // codec target; default the model's (or first tokenizer's) BPP
   readonly imageSizePx?: number // crop size; default the model's (or first tokenizer's)
@@ -35,16 +36,16 @@ export type CompareResult = Omit<CompareReport, 'methods'> & { readonly methods:
 /** Opens the methods, runs `work`, then releases every method and the model. */
 export async function withMethods<T>(src: MethodsSource, work: (opened: OpenedMethods) => Promise<T>): Promise<T> {
   const model = src.openModel ? await src.openModel() : undefined
-  const options = { model, targetBpp: src.targetBpp, imageSizePx: src.imageSizePx, flowmo: src.flowmo }
-  const opened = await openMethods(src.specs, options).catch((e: unknown) => {
-    model?.dispose()
+  const options = { model, openCheckpoint: src.openCheckpoint, targetBpp: src.targetBpp, imageSizePx: src.imageSizePx, flowmo: src.flowmo }
+  const opened = await openMethods(src.specs, options).catch(async (e: unknown) => {
+    await model?.dispose()
     throw e
   })
   try {
     return await work(opened)
   } finally {
     await Promise.all(opened.methods.map((m) => m.dispose()))
-    if (model && !src.specs.some((s) => s.kind === 'flowmo')) model.dispose() // flowmo's method disposes it
+    if (model && !src.specs.some((s) => s.kind === 'flowmo' && s.checkpoint === undefined)) await model.dispose() // flowmo's method disposes it
   }
 }
 

@@ -1,13 +1,14 @@
 // Image folders: find images by extension, verify each one (full decode), and account for every file that
 // cannot be used. The reference reads ImageNet tars (data.py IndexedTarDataset, sorted by name); we read folders.
-import { readdir, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readdir, realpath, stat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import sharp from 'sharp'
-import { decodeImage } from './images'
+import { BadImageError, decodeImage, headerProblem } from './images'
 
-export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.avif', '.tif', '.tiff']
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.avif', '.tif', '.tiff', '.gif']
 
-export const SKIP_REASONS = ['zero-byte', 'not an image', 'corrupt or truncated', 'unsupported', 'smaller than the crop'] as const
+export const SKIP_REASONS = ['zero-byte', 'not an image', 'corrupt or truncated', 'unsupported', 'smaller than the crop', 'over the size limits', 'unreadable'] as const
 export type SkipReason = (typeof SKIP_REASONS)[number]
 
 /** A verified image; `notes` lists the conversions decodeImage applies to it (e.g. "grayscale → RGB"). */
@@ -64,14 +65,17 @@ export function formatSkipped(skipped: readonly SkippedFile[]): string[] {
   return skipped.map((s) => `skipped ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`)
 }
 
-async function listImageFiles(dir: string, recursive: boolean): Promise<string[]> {
+/** Image files under `dir`; a folder reached again through a symlink (a loop, or a second way in) is listed once. */
+async function listImageFiles(dir: string, recursive: boolean, seen = new Set<string>()): Promise<string[]> {
+  seen.add(await realpath(dir))
   const found: string[] = []
   for (const d of await readdir(dir, { withFileTypes: true })) {
     if (d.name.startsWith('.')) continue
     const path = join(dir, d.name)
     const isDir = d.isDirectory() || (d.isSymbolicLink() && (await stat(path).catch(() => null))?.isDirectory())
     if (isDir) {
-      if (recursive) found.push(...(await listImageFiles(path, true)))
+      const real = await realpath(path).catch(() => null)
+      if (recursive && real !== null && !seen.has(real)) found.push(...(await listImageFiles(path, true, seen)))
     } else if (IMAGE_EXTENSIONS.includes(extname(d.name).toLowerCase())) {
       found.push(path)
     }
@@ -79,7 +83,7 @@ async function listImageFiles(dir: string, recursive: boolean): Promise<string[]
   return found
 }
 
-const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif'])
+const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'gif'])
 
 /** The conversions decodeImage will make, read from the header. */
 function conversionNotes(meta: sharp.Metadata): string[] {
@@ -90,6 +94,7 @@ function conversionNotes(meta: sharp.Metadata): string[] {
   if (meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char') notes.push(`${meta.bitsPerSample ?? meta.depth}-bit → 8-bit`)
   if (meta.hasAlpha) notes.push('alpha dropped')
   if (meta.orientation && meta.orientation !== 1) notes.push(`EXIF orientation ${meta.orientation} not applied (as the reference)`)
+  if ((meta.pages ?? 1) > 1) notes.push(`first of ${meta.pages} frames`)
   return notes
 }
 
@@ -101,11 +106,12 @@ function message(e: unknown): string {
 export async function checkImageFile(path: string, imageSizePx: number, verify: 'decode' | 'header' = 'decode'): Promise<DatasetEntry | SkippedFile> {
   const skip = (reason: SkipReason, detail: string): SkippedFile => ({ path, reason, detail })
   const size = (await stat(path).catch(() => null))?.size
-  if (size === undefined) return skip('corrupt or truncated', 'cannot be read')
+  if (size === undefined) return skip('unreadable', 'cannot be read')
   if (size === 0) return skip('zero-byte', '')
+  if (!(await access(path, constants.R_OK).then(() => true, () => false))) return skip('unreadable', 'no read permission')
   let meta: sharp.Metadata
   try {
-    meta = await sharp(path).metadata()
+    meta = await sharp(path, { limitInputPixels: false }).metadata() // the header only: headerProblem checks its size
   } catch (e) {
     const msg = message(e)
     return /unsupported image format/i.test(msg) ? skip('not an image', msg) : skip('corrupt or truncated', msg)
@@ -114,11 +120,13 @@ export async function checkImageFile(path: string, imageSizePx: number, verify: 
     return skip('unsupported', `format ${meta.compression ?? meta.format}`)
   }
   const [h, w] = [meta.height ?? 0, meta.width ?? 0]
+  const problem = headerProblem(meta)
+  if (problem) return skip('over the size limits', problem)
   if (Math.min(h, w) < imageSizePx) return skip('smaller than the crop', `${w}×${h}, shorter side < ${imageSizePx}`)
   try {
     if (verify === 'decode') await decodeImage(path) // a full decode is the only way to find truncated pixel data
   } catch (e) {
-    return skip('corrupt or truncated', message(e))
+    return skip('corrupt or truncated', e instanceof BadImageError ? e.reason : message(e))
   }
   return { path, h, w, notes: conversionNotes(meta) }
 }

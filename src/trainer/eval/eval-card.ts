@@ -7,6 +7,7 @@ import type { PsnrConvention } from '../metrics/psnr'
 import type { SsimVariant } from '../metrics/ssim'
 import type { Quantise } from '../metrics/images'
 import type { ReferenceUse } from '../metrics/reference-stats-cache'
+import { NOISE_METHODS, type NoiseKeying } from '../sample/noise'
 import { cfgIntervalT } from '../sample/schedule'
 import { DATASET_HASH_METHOD } from './dataset-hash'
 
@@ -32,6 +33,7 @@ export interface EvalCardInputs {
   readonly ssim: SsimVariant
   readonly sampling: SamplingConfig // the model's config merged with the user's options
   readonly seed: number
+  readonly noise: NoiseKeying
   readonly checkpoint: EvalCard['checkpoint']
   readonly config: EvalCard['config']
   readonly inference: EvalCard['inference']
@@ -64,7 +66,7 @@ export function evalCard(i: EvalCardInputs): EvalCard {
     psnr: { convention: i.psnr, batchSize: i.psnr === 'batch-pooled' ? 5 : null },
     ssim: { variant: i.ssim, range: 'unit' },
     sampler: {
-      steps: s.steps, rho: scheduleRho(s.schedule), cfg: s.cfg, cfgInterval: interval, seed: i.seed,
+      steps: s.steps, rho: scheduleRho(s.schedule), cfg: s.cfg, cfgInterval: interval, seed: i.seed, noise: NOISE_METHODS[i.noise],
       schedule: s.schedule, cfgIntervalSigma: s.cfgInterval,
     },
     checkpoint: i.checkpoint,

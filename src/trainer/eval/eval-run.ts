@@ -1,19 +1,21 @@
-// The eval loop (reference evaluate.py): load → reconstruct with noise seeded per image index → clamp → per-image
+// The eval loop (reference evaluate.py): load → reconstruct with noise seeded per image (sample/noise.ts) → clamp → per-image
 // MSE/SSIM after the uint8 step, LPIPS, feature rows for FID/KID, the code bits; each batch appended to the journal.
-import { loadImageTensor } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import { BadImageError, loadImageTensor } from '../data/images'
+import type { InferenceModel } from '../inference/inference-model'
 import type { FeatureExtractor } from '../metrics/inception-features'
 import { toUnitPixels, type ImagesNCHW, type Quantise } from '../metrics/images'
 import type { LpipsMetric } from '../metrics/lpips'
 import { ssim, type SsimVariant } from '../metrics/ssim'
 import type { SamplingConfig } from '../model/configs'
+import type { NoiseKeying } from '../sample/noise'
 import { encodeFloats, packCode, type ImageRecord, type Journal } from './journal'
 
 export interface EvalJob {
   readonly model: InferenceModel
-  readonly images: readonly string[] // sorted; image i is reconstructed with the noise of (seed, i)
+  readonly images: readonly string[] // sorted
   readonly sampling: Partial<SamplingConfig>
   readonly seed: number
+  readonly noise: NoiseKeying // 'image': z0 from (seed, the image's content); 'index': from (seed, i)
   readonly quantise: Quantise
   readonly ssimVariant: SsimVariant
   readonly batchSize: number // e.g. 5, as the reference
@@ -26,7 +28,7 @@ export interface EvalJob {
   readonly signal?: AbortSignal // stops after the batch in flight is journalled
 }
 
-/** Runs of consecutive indices not in the journal, cut into batches of at most `size` (noise stays per index). */
+/** Runs of consecutive indices not in the journal, cut into batches of at most `size` (a batch is consecutive, so 'index' noise stays per index). */
 export function pendingBatches(total: number, done: { has(index: number): boolean }, size: number): number[][] {
   const batches: number[][] = []
   let current: number[] = []
@@ -73,7 +75,7 @@ async function evalBatch(job: EvalJob, indices: readonly number[]): Promise<Imag
   const per = 3 * S * S
   const x = new Float32Array(B * per)
   for (let b = 0; b < B; b++) x.set(await loadImage(job.images[indices[b]], S), b * per)
-  const res = await model.reconstruct(x, B, { sampling: job.sampling, seed: job.seed, firstIndex: indices[0] })
+  const res = await model.reconstruct(x, B, { sampling: job.sampling, seed: job.seed, noise: job.noise, firstIndex: indices[0] })
   const orig: ImagesNCHW = { layout: 'nchw-f32-signed', data: x, shape: [B, 3, S, S] }
   const rec: ImagesNCHW = { layout: 'nchw-f32-signed', data: res.images, shape: [B, 3, S, S] }
   const mse = perImageMse(rec, orig, job.quantise)
@@ -104,6 +106,7 @@ export async function loadImage(path: string, S: number): Promise<Float32Array> 
   try {
     return await loadImageTensor(path, S, 'center')
   } catch (e) {
+    if (e instanceof BadImageError) throw e // its message names the file
     throw new Error(`cannot read image ${path}: ${(e as Error).message}`)
   }
 }

@@ -19,6 +19,7 @@ import type { PsnrConvention } from '../metrics/psnr'
 import type { SsimVariant } from '../metrics/ssim'
 import type { SamplingConfig } from '../model/configs'
 import { codeSize } from '../model/quantizer'
+import type { NoiseKeying } from '../sample/noise'
 import { datasetListingHash } from './dataset-hash'
 import { evalCard, type EvalCard } from './eval-card'
 import { runEval } from './eval-run'
@@ -34,6 +35,7 @@ export interface EvalOptions {
   readonly n?: number // first N images of the sorted folder (default all)
   readonly sampling: Partial<SamplingConfig>
   readonly seed: number
+  readonly noise?: NoiseKeying // default 'image': z0 keyed by each image's content (sample/noise.ts)
   readonly metrics: readonly MetricName[]
   readonly psnr: PsnrConvention // default per-image; 'batch-pooled' = the reference evaluate.py number
   readonly quantise: Quantise // default truncate, as the reference
@@ -73,7 +75,7 @@ async function buildCard(o: EvalOptions, fast: FastModel, images: string[], nets
     dataset: { path: resolve(o.dataDir), sha256: await datasetListingHash(o.dataDir, images), nImages: images.length },
     resolutionPx: model.config.imageSize,
     quantise: o.quantise, psnr: o.psnr, ssim: o.ssim,
-    sampling: { ...model.config.sampling, ...o.sampling }, seed: o.seed,
+    sampling: { ...model.config.sampling, ...o.sampling }, seed: o.seed, noise: o.noise ?? 'image',
     checkpoint: { path: resolve(o.source.checkpoint), sha256: await hashFile(o.source.checkpoint), weights: o.source.stateDict ?? 'ema', stateDict: model.info.stateDict },
     config: { source: model.info.configSource, sha256: o.source.config ? await hashFile(o.source.config) : null },
     inference: { path: fast.path, device },
@@ -122,7 +124,7 @@ async function evaluateLocked(o: EvalOptions, fast: FastModel, nets: EvalNetwork
   const hit = key && (await lookupReference(key, cache))
   const skip = o.shard && otherShardsImages(images.length, o.batchSize, o.shard)
   const records = await runEval({
-    model: fast.model, images, sampling: o.sampling, seed: o.seed, quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
+    model: fast.model, images, sampling: o.sampling, seed: o.seed, noise: o.noise ?? 'image', quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
     lpips: nets.lpips, features: nets.features, originalsCached: hit !== null, journal, skip: skip || undefined, onProgress: o.onProgress, signal: o.signal,
   })
   if (records.length < images.length - (skip ? skip.size : 0)) return { report: null, journal: journalFile, resumed }

@@ -1,13 +1,15 @@
 // The resume journal of an eval, `<json>.partial.jsonl`: line 1 holds the protocol card, then one line per image
-// (appended a batch at a time). A rerun with the same card skips the images it holds; another card is refused.
+// (appended a batch at a time), read back line by line. A rerun with the same card skips the images it holds; another
+// card is refused.
 import { existsSync } from 'node:fs'
-import { appendFile, readFile, truncate, writeFile } from 'node:fs/promises'
+import { appendFile, writeFile } from 'node:fs/promises'
+import { parseJsonLine, readJsonLines } from '../jsonl-file'
 import { diffCards, type CardDifference } from '../metrics/protocol'
 import type { EvalCard } from './eval-card'
 
 /** One evaluated image: everything the final report needs, so a resumed run reproduces an uninterrupted one. */
 export interface ImageRecord {
-  readonly index: number // position in the sorted image list; the noise seed index
+  readonly index: number // position in the sorted image list (the noise seed index with noise 'index')
   readonly path: string
   readonly mse: number // mean squared error on [0,1] pixels after the card's uint8 step (PSNR and both conventions from it)
   readonly ssim: number
@@ -32,28 +34,23 @@ export interface Journal {
   append(records: readonly ImageRecord[]): Promise<void>
 }
 
-/** Opens (or creates) the journal for `card`; a torn last line from an interrupted write is cut off. */
+/** Opens (or creates) the journal for `card`, reading it line by line; a torn last line from an interrupted write is cut off. */
 export async function openJournal(path: string, card: EvalCard): Promise<Journal> {
   const done = new Map<number, ImageRecord>()
+  let header: { protocol?: EvalCard } = {}
   if (existsSync(path)) {
-    const text = await readFile(path, 'utf8')
-    const complete = text.lastIndexOf('\n') + 1
-    const lines = text.slice(0, complete).split('\n').filter((l) => l.length > 0)
-    const header = lines.length > 0 ? (JSON.parse(lines[0]) as { protocol?: EvalCard }) : {}
-    if (header.protocol) {
-      const differences = diffCards(header.protocol, card)
-      if (differences.length > 0) throw new JournalMismatchError(path, differences)
-      for (const line of lines.slice(1)) {
-        const r = JSON.parse(line) as ImageRecord
+    await readJsonLines(path, (line, i) => {
+      if (i === 0) {
+        header = parseJsonLine<{ protocol?: EvalCard }>(line, path, i)
+        const differences = header.protocol ? diffCards(header.protocol, card) : []
+        if (differences.length > 0) throw new JournalMismatchError(path, differences)
+      } else if (header.protocol) {
+        const r = parseJsonLine<ImageRecord>(line, path, i)
         done.set(r.index, r)
       }
-      if (complete < text.length) await truncate(path, Buffer.byteLength(text.slice(0, complete)))
-    } else {
-      await writeFile(path, `${JSON.stringify({ protocol: card })}\n`)
-    }
-  } else {
-    await writeFile(path, `${JSON.stringify({ protocol: card })}\n`)
+    })
   }
+  if (!header.protocol) await writeFile(path, `${JSON.stringify({ protocol: card })}\n`) // new, or only a torn header
   return {
     done,
     append: async (records) => {

@@ -4,8 +4,8 @@
 // one record per line). `flowmo eval merge` checks the shards' protocols agree and cover every image once, then builds
 // the report from the union exactly as one process builds it from its journal.
 import { createReadStream } from 'node:fs'
-import { open, rename } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
+import { writeAtomicWith } from '../atomic-file'
 import { diffFields } from '../metrics/protocol'
 import { referenceFromRows } from '../metrics/reference-stats-cache'
 import type { EvalCard } from './eval-card'
@@ -44,18 +44,12 @@ export function otherShardsImages(total: number, batchSize: number, shard: Shard
   return skip
 }
 
-/** Writes a shard file (temp + rename): the header line, then one record per line in image order. */
+/** Writes a shard file atomically (atomic-file.ts): the header line, then one record per line in image order. */
 export async function writeShardFile(path: string, header: ShardHeader, records: readonly ImageRecord[]): Promise<void> {
-  const tmp = `${path}.tmp`
-  const handle = await open(tmp, 'w')
-  try {
+  await writeAtomicWith(path, async (handle) => {
     await handle.write(`${JSON.stringify(header)}\n`)
     for (const r of records) await handle.write(`${JSON.stringify(r)}\n`)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  await rename(tmp, path)
+  })
 }
 
 export async function readShardFile(path: string): Promise<{ header: ShardHeader; records: ImageRecord[] }> {

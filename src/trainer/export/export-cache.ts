@@ -3,7 +3,7 @@
 // An entry appears whole or not at all: each export writes `<key>.tmp-<pid>-<nonce>` and renames it when complete.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { version } from '../../../package.json'
@@ -43,7 +43,10 @@ export async function cachedExport(src: ModelSource, opts: CachedExportOptions =
   await r.weights.close()
   const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16)
   const dir = join(cacheDir, key)
-  if (existsSync(join(dir, MANIFEST_FILE))) return { dir, key, fresh: false }
+  if (existsSync(join(dir, MANIFEST_FILE))) {
+    await utimes(dir, new Date(), new Date()) // last used: `flowmo cache prune` drops the least recently used
+    return { dir, key, fresh: false }
+  }
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` // two opens of one checkpoint never share it
   await removeAbandoned(cacheDir, key)
   try {

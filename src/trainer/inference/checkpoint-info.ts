@@ -6,7 +6,7 @@ import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { codeSize } from '../model/quantizer'
 import { impliedConfig } from './infer-config'
-import { expectedParams } from '../model/weights'
+import { expectedParams, INFERENCE_ONLY_KEY } from '../model/weights'
 
 export interface CheckpointInfo {
   path: string
@@ -15,7 +15,9 @@ export interface CheckpointInfo {
   stateDicts: string[]
   totalSteps: number | null
   tensors: number
-  parameters: number // in the chosen state dict
+  parameters: number // the model's, as the app and the training presets count them
+  storedParameters: number // in the chosen state dict: fewer when the file is inference-only
+  inferenceOnly: boolean // the file leaves out the parameters inference never reads (metadata inference_only)
   config: FlowMoConfig
   configSource: string
   assumed: string[]
@@ -29,11 +31,14 @@ export async function checkpointInfo(path: string, configPath?: string): Promise
   try {
     const implied = configPath ? null : impliedConfig(w)
     const config = configPath ? await loadConfigFile(configPath) : implied!.config
-    const report = compareStateDict(expectedParams(new FlowMo(config), w), w.tensors)
-    const parameters = [...w.tensors.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0)
+    const model = new FlowMo(config)
+    const report = compareStateDict(expectedParams(model, w), w.tensors)
+    const count = (shapes: (readonly number[])[]) => shapes.reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0)
+    const parameters = count(model.parameters().map((p) => p.shape))
+    const storedParameters = count([...w.tensors.values()].map((t) => t.shape))
     return {
       path, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
-      tensors: w.tensors.size, parameters, config, configSource: configPath ? `file ${configPath}` : `checkpoint ${implied!.source}`,
+      tensors: w.tensors.size, parameters, storedParameters, inferenceOnly: w.metadata[INFERENCE_ONLY_KEY] === 'true', config, configSource: configPath ? `file ${configPath}` : `checkpoint ${implied!.source}`,
       assumed: implied?.assumed ?? [], bitsPerPixel: codeSize(config).bitsPerPixel,
       fits: isExactMatch(report), report: formatStateDictReport(report),
     }
@@ -50,7 +55,8 @@ export function formatCheckpointInfo(i: CheckpointInfo): string {
     ['checkpoint', `${i.path} (${i.format})`],
     ['state dicts', i.stateDicts.length ? `${i.stateDicts.join(', ')}; using ${i.stateDict}` : 'one plain state dict'],
     ['steps', i.totalSteps === null ? 'unknown' : String(i.totalSteps)],
-    ['tensors', `${i.tensors}, ${i.parameters.toLocaleString('en-US')} parameters`],
+    ['parameters', parameterLine(i)],
+    ['tensors', `${i.tensors}, ${i.storedParameters.toLocaleString('en-US')} parameters stored`],
     ['config', `${c.name} (from ${i.configSource})`],
     ['image', `${c.imageSize}×${c.imageSize}, patch ${c.patchSize}`],
     ['code', c.quantizer.kind === 'lfq' ? `${codeSize(c).label}, entropy group ${c.codebookSizeForEntropy}` : codeSize(c).label],
@@ -61,4 +67,12 @@ export function formatCheckpointInfo(i: CheckpointInfo): string {
   ]
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v.split('\n').join('\n' + ' '.repeat(13))}`)
   return [...lines, ...i.assumed.map((a) => `assumed      ${a}`)].join('\n')
+}
+
+/** The model's parameter count (the app shows the same), and what the file holds when that differs. */
+function parameterLine(i: CheckpointInfo): string {
+  const n = (v: number) => v.toLocaleString('en-US')
+  if (i.storedParameters === i.parameters) return n(i.parameters)
+  const why = i.inferenceOnly ? 'inference-only: the parameters the decode never reads are left out' : 'see keys'
+  return `${n(i.parameters)} in the model; the file holds ${n(i.storedParameters)} (${why})`
 }

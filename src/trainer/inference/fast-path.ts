@@ -1,22 +1,12 @@
 // Picks the fastest correct inference path for inference-heavy jobs (reconstruct, eval, sweeps, variance maps):
 // onnxruntime-node on the exported graphs when it loads and the export works, else tfjs; says which it used.
-import type { FlowMoConfig } from '../model/configs'
+import type { InferenceModel } from './inference-model'
 import type { OrtOpenOptions } from './ort-model'
-import type { ModelInfo, ModelSource, ReconstructOptions, TfModel } from './tf-model'
+import type { ModelSource, TfModel } from './tf-model'
 
 export type InferencePath = 'onnxruntime' | 'tfjs'
 export type PathChoice = InferencePath | 'auto'
 export const PATH_CHOICES: readonly PathChoice[] = ['auto', 'onnxruntime', 'tfjs']
-
-/** What TfModel and OrtModel both offer. */
-export interface InferenceModel {
-  readonly config: FlowMoConfig
-  readonly info: ModelInfo
-  encode(x: Float32Array, batch: number): Promise<{ codePre: Float32Array; code: Float32Array }>
-  decode(code: Float32Array, z0: Float32Array, batch: number, opts?: ReconstructOptions): Promise<{ images: Float32Array; nfe: number }>
-  reconstruct(x: Float32Array, batch: number, opts?: ReconstructOptions): Promise<{ images: Float32Array; code: Float32Array; nfe: number }>
-  dispose(): void | Promise<void>
-}
 
 export interface FastModel {
   readonly model: InferenceModel

@@ -7,8 +7,9 @@ import { readManifest, type FlowMoManifest } from '../export/manifest'
 import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
 import type { FlowMoConfig } from '../model/configs'
 import { quantizerFor } from '../model/quantizer'
-import { initialNoiseBatch } from '../sample/noise'
+import { initialNoiseFor } from '../sample/noise'
 import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
+import type { InferenceModel, SampleRequest } from './inference-model'
 import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
 
 /** rfSample's ops on float32 arrays; each result is rounded to float32 as tfjs rounds it. */
@@ -35,11 +36,7 @@ function axpy(a: FloatTensor, sign: 1 | -1, b: FloatTensor): FloatTensor {
 
 export interface OrtOpenOptions extends OrtRunnerOptions, CachedExportOptions {}
 
-export interface SampleRequest extends ReconstructOptions {
-  keepTrajectory?: boolean
-}
-
-export class OrtModel {
+export class OrtModel implements InferenceModel {
   private constructor(
     readonly config: FlowMoConfig,
     readonly info: ModelInfo,
@@ -54,8 +51,12 @@ export class OrtModel {
     return this.decoder.device
   }
 
-  /** Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). */
-  static async load(dir: string, opts: OrtRunnerOptions = {}): Promise<OrtModel> {
+  /**
+   * Opens an export folder written by `flowmo export` (flowmo.json, encoder.onnx, decoder.onnx). `openedAs`: the
+   * checkpoint path the user gave, reported instead of the manifest's (a cached export is keyed by the file's content
+   * and may have been made from another copy of it).
+   */
+  static async load(dir: string, opts: OrtRunnerOptions = {}, openedAs?: string): Promise<OrtModel> {
     const { manifest, config } = await readManifest(dir)
     let device = await resolveDevice(opts.device)
     if (manifest.fusedAttention && !fusedAttentionOn(device)) {
@@ -67,7 +68,7 @@ export class OrtModel {
     const decoder = await OrtRunner.load(join(dir, manifest.decoder.file), { ...opts, device, onNotice: quiet ? () => {} : opts.onNotice })
     const c = manifest.checkpoint
     const info: ModelInfo = {
-      checkpoint: c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
+      checkpoint: openedAs ?? c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
       configSource: manifest.configSource, assumed: [...manifest.assumed], parameters: manifest.parameters, bitsPerPixel: manifest.bitsPerPixel,
     }
     return new OrtModel(config, info, manifest, dir, encoder, decoder)
@@ -77,7 +78,7 @@ export class OrtModel {
   static async open(src: ModelSource, opts: OrtOpenOptions = {}): Promise<OrtModel> {
     const device = await resolveDevice(opts.device)
     const { dir } = await cachedExport(src, { ...opts, fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device) })
-    return OrtModel.load(dir, { ...opts, device })
+    return OrtModel.load(dir, { ...opts, device }, src.checkpoint)
   }
 
   /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */
@@ -115,7 +116,7 @@ export class OrtModel {
   /** encode → quantise → sample, with seeded noise per image (as TfModel.reconstruct). */
   async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
     const { code } = await this.encode(x, batch)
-    const z0 = initialNoiseBatch(opts.seed ?? 0, opts.firstIndex ?? 0, batch, this.config.imageSize)
+    const z0 = initialNoiseFor(x, batch, this.config.imageSize, opts)
     const { images, nfe } = await this.decode(code, z0, batch, opts)
     return { images, code, nfe }
   }

@@ -1,5 +1,6 @@
-// A FlowMo model opened for inference on tfjs: checkpoint + config → encode, decode, reconstruct on plain arrays.
-// Used by the CLI and the engine service; tensors never leave this class.
+// A FlowMo model opened for inference on tfjs (inference-model.ts's interface): checkpoint + config → encode,
+// one decoder call, sample, decode, reconstruct on plain arrays. The reference path; tensors never leave this class.
+import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import * as tf from '@tensorflow/tfjs-core'
 import { openWeights } from '../checkpoint/checkpoint'
 import { loadConfigFile } from '../model/config-file'
@@ -8,8 +9,12 @@ import { FlowMo, codeInput } from '../model/flowmo'
 import { codeSize, quantizerFor } from '../model/quantizer'
 import { TfOps } from '../model/tf-ops'
 import { disposeWeightMap, loadWeightMap, type WeightMap } from '../model/weights'
-import { initialNoiseBatch } from '../sample/noise'
-import { tfSample } from '../sample/tf-sample'
+import { initialNoiseFor, type NoiseOptions } from '../sample/noise'
+import type { SampleResult } from '../sample/rf-sample'
+import { rfSample } from '../sample/rf-sample'
+import { tfSample, tfSampleOps } from '../sample/tf-sample'
+import type { FloatTensor } from '../export/ort-runner'
+import type { InferenceModel, SampleRequest } from './inference-model'
 import { impliedConfig } from './infer-config'
 
 export interface ModelSource {
@@ -31,15 +36,13 @@ export interface ModelInfo {
   bitsPerPixel: number | null // null: a continuous latent
 }
 
-export interface ReconstructOptions {
+export interface ReconstructOptions extends NoiseOptions {
   sampling?: Partial<SamplingConfig>
-  seed?: number // noise of image i is seeded by (seed, firstIndex + i)
-  firstIndex?: number
   onStep?: (step: number, steps: number) => void
   signal?: AbortSignal
 }
 
-export class TfModel {
+export class TfModel implements InferenceModel {
   private constructor(readonly model: FlowMo, readonly weights: WeightMap, readonly info: ModelInfo) {}
 
   get config(): FlowMoConfig {
@@ -78,6 +81,41 @@ export class TfModel {
     return out
   }
 
+  /** One decoder call: v̂(z, codeIn, t) for z [B, 3, S, S], codeIn [B, L, C+1], t one value for the batch or [B]. */
+  async velocity(z: FloatTensor, codeIn: FloatTensor, t: number | Float32Array): Promise<FloatTensor> {
+    const B = z.shape[0]
+    const v = tf.tidy(() => {
+      const ts = typeof t === 'number' ? tf.fill([B], t, 'float32') : tf.tensor1d(t)
+      return this.model.decode(new TfOps(this.weights), tf.tensor(z.data, [...z.shape]), tf.tensor(codeIn.data, [...codeIn.shape]), ts)
+    })
+    return floats(v)
+  }
+
+  /**
+   * The sampler from z0 [B, 3, S, S] given a ±1 code [B, L, C]; `final` is not clipped. It yields to the event loop
+   * before every decoder call, so a cancel (or any other engine call) is served mid-sample.
+   */
+  async sample(code: Float32Array, z0: Float32Array, batch: number, opts: SampleRequest = {}): Promise<SampleResult<FloatTensor>> {
+    const { imageSize: S, codeLength: L, contextDim: C } = this.config
+    const o = new TfOps(this.weights)
+    const codeIn = tf.tidy(() => codeInput(o, tf.tensor3d(code, [batch, L, C])))
+    const z = tf.tensor4d(z0, [batch, 3, S, S])
+    const velocity = async (x: tf.Tensor, c: tf.Tensor, t: number) => {
+      await nextMacrotask()
+      opts.signal?.throwIfAborted()
+      return tf.tidy(() => this.model.decode(o, x, c, tf.fill([batch], t, 'float32')))
+    }
+    try {
+      const res = await rfSample(tfSampleOps, velocity, z, codeIn, { ...this.config.sampling, ...opts.sampling }, opts)
+      const trajectory: FloatTensor[] = []
+      for (const state of res.trajectory) trajectory.push(await floats(state))
+      const last = res.trajectory.indexOf(res.final) // the final state is the trajectory's last when kept
+      return { ...res, final: last >= 0 ? trajectory[last] : await floats(res.final), trajectory }
+    } finally {
+      tf.dispose([codeIn, z])
+    }
+  }
+
   /** Sample images [B, 3, S, S] (clipped to [−1, 1]) from a ±1 code [B, L, C] and initial noise z0. */
   async decode(code: Float32Array, z0: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; nfe: number }> {
     const { imageSize: S, codeLength: L, contextDim: C } = this.config
@@ -96,10 +134,10 @@ export class TfModel {
     }
   }
 
-  /** encode → quantise → sample, with seeded noise per image. */
+  /** encode → quantise → sample, with seeded noise per image (keyed by the image unless `noise: 'index'`). */
   async reconstruct(x: Float32Array, batch: number, opts: ReconstructOptions = {}): Promise<{ images: Float32Array; code: Float32Array; nfe: number }> {
     const { code } = await this.encode(x, batch)
-    const z0 = initialNoiseBatch(opts.seed ?? 0, opts.firstIndex ?? 0, batch, this.config.imageSize)
+    const z0 = initialNoiseFor(x, batch, this.config.imageSize, opts)
     const { images, nfe } = await this.decode(code, z0, batch, opts)
     return { images, code, nfe }
   }
@@ -107,4 +145,11 @@ export class TfModel {
   dispose(): void {
     disposeWeightMap(this.weights)
   }
+}
+
+/** A tensor's values as a plain array; the tensor is released. */
+async function floats(x: tf.Tensor): Promise<FloatTensor> {
+  const data = (await x.data()) as Float32Array // sync point
+  x.dispose()
+  return { data, shape: x.shape }
 }

@@ -1,9 +1,9 @@
 // Token bit-map: flip chosen bits of an image's code and decode base and flipped codes from the SAME noise, so the
 // difference map shows what those bits carry and nothing of the sampler's randomness.
 import type { FlipBitsReport, FlipBitsRequest } from '../../shared/payloads/inspect'
-import { heatPixels } from './colour-maps'
+import { heatPixels } from '../../shared/colour-maps'
 import type { InspectContext, JobHooks } from './context'
-import { checkBit, codeOf, decodeSameNoise, flipCode } from './decode'
+import { checkBit, codeOf, decodeSameNoise, flipCode, noiseOfImage } from './decode'
 import { psnrEach } from './image-metrics'
 import { absDiffMap, maxOf, meanOf, rgbPixels } from './pixel-stats'
 
@@ -17,7 +17,7 @@ export async function flipBits(ctx: InspectContext, req: FlipBitsRequest, job: J
   both.set(code)
   both.set(flipped, code.length)
   const onStep = (step: number, steps: number) => job.progress(step, steps, `step ${step}/${steps}`)
-  const { images } = await decodeSameNoise(opened, both, req, { signal: job.signal, onStep }) // one batch: base, flipped
+  const { images } = await decodeSameNoise(opened, both, noiseOfImage(opened, ctx.images, req.imageId, req.seed), req, { signal: job.signal, onStep }) // one batch: base, flipped
   const n = 3 * S * S
   const [base, after] = [images.subarray(0, n), images.subarray(n)]
   const diff = absDiffMap(after, base, S * S)
@@ -30,7 +30,7 @@ export async function flipBits(ctx: InspectContext, req: FlipBitsRequest, job: J
     diffMax,
     meanAbsDiff: meanOf(diff),
     deltaPsnr: psnrFlipped - psnrBase,
-    code: Int8Array.from(flipped),
+    code: Float32Array.from(flipped),
     path: opened.path,
   }
 }

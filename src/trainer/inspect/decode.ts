@@ -1,8 +1,9 @@
-// Encode an opened image once, and decode codes with a chosen noise: z0 = initialNoise(seed, 0, S), so two decodes
-// with the same seed start from the same noise and differ only by their codes (bit flips) or not at all.
+// Encode an opened image once, and decode codes with the image's own noise for a seed (sample/noise.ts, keyed by the
+// image's content as eval, sweeps and compare key it), so two decodes with the same seed start from the same noise and
+// differ only by their codes (bit flips) or not at all, and match the image's reconstruction everywhere else.
 import type { DecodeRequest } from '../../shared/payloads/inspect'
 import { RpcError } from '../../shared/rpc'
-import { initialNoise } from '../sample/noise'
+import { imageIdentity, imageNoise } from '../sample/noise'
 import type { ImageRegistry } from './image-registry'
 import type { OpenedModel } from './model-registry'
 import { sampleCodes } from './sample-codes'
@@ -23,14 +24,19 @@ export async function codeOf(opened: OpenedModel, images: ImageRegistry, imageId
   return code
 }
 
-/** Decodes B codes ([B, L, C] concatenated), every one from the same noise of `seed`: B images CHW, concatenated. */
+/** z0 [3, S, S] of an opened image for `seed`: the noise this image gets in eval, sweeps, compare and ratings. */
+export function noiseOfImage(opened: OpenedModel, images: ImageRegistry, imageId: string, seed: number): Float32Array {
+  const S = opened.model.config.imageSize
+  return imageNoise(seed, imageIdentity(images.modelInput(imageId, S)), S)
+}
+
+/** Decodes B codes ([B, L, C] concatenated), every one from the same noise z0 [3, S, S]: B images CHW, concatenated. */
 export async function decodeSameNoise(
-  opened: OpenedModel, codes: Float32Array, req: Pick<DecodeRequest, 'sampling' | 'seed'>, opts: DecodeOptions = {},
+  opened: OpenedModel, codes: Float32Array, noise: Float32Array, req: Pick<DecodeRequest, 'sampling'>, opts: DecodeOptions = {},
 ): Promise<{ images: Float32Array; nfe: number }> {
-  const { imageSize: S, codeLength: L, contextDim: C } = opened.model.config
+  const { codeLength: L, contextDim: C } = opened.model.config
   const batch = codes.length / (L * C)
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`codes hold ${codes.length} values, not a multiple of L·C = ${L * C}`)
-  const noise = initialNoise(req.seed, 0, S)
   const z0 = new Float32Array(batch * noise.length)
   for (let b = 0; b < batch; b++) z0.set(noise, b * noise.length)
   const { images, nfe } = await sampleCodes(opened, codes, z0, batch, samplingConfig(req.sampling), opts)

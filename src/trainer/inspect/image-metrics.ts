@@ -1,5 +1,6 @@
-// Per-image quality numbers for the views: PSNR and SSIM (gaussian-11) on rounded uint8 pixels, as a saved PNG
-// would give, and LPIPS-AlexNet when its weights are installed (src/trainer/metrics/lpips.ts).
+// Per-image quality numbers for the views, in `flowmo eval`'s and the sweeps' conventions (PSNR per image and SSIM
+// skimage 7×7, after the reference's uint8 truncation) so an image scores the same here as there, and LPIPS-AlexNet
+// when its weights are installed (src/trainer/metrics/lpips.ts).
 import type { ImagesNCHW } from '../metrics/images'
 import { openLpipsMetric, type LpipsMetric } from '../metrics/lpips'
 import { psnr } from '../metrics/psnr'
@@ -12,11 +13,11 @@ export function psnrEach(images: Float32Array, original: Float32Array, S: number
   const n = images.length / original.length
   const originals = new Float32Array(images.length)
   for (let b = 0; b < n; b++) originals.set(original, b * original.length)
-  return psnr(nchw(images, S, n), nchw(originals, S, n), { convention: 'per-image', quantise: 'round' }).perImage
+  return psnr(nchw(images, S, n), nchw(originals, S, n), { convention: 'per-image', quantise: 'truncate' }).perImage
 }
 
 export function ssimOne(image: Float32Array, original: Float32Array, S: number): number {
-  return ssim(nchw(image, S), nchw(original, S), { variant: 'gaussian-11', quantise: 'round' }).value
+  return ssim(nchw(image, S), nchw(original, S), { variant: 'skimage-default-7x7', quantise: 'truncate' }).value
 }
 
 /** LPIPS-AlexNet, loaded on first use; `note` says why values are null when the weights are missing. */

@@ -21,18 +21,9 @@ export class ImageRegistry {
     return this.add(path.split(/[\\/]/).pop()!, await decodeImage(path))
   }
 
-  /** Decodes an uploaded file's bytes (PNG, JPEG, WebP, …) as decodeImage does a path. */
+  /** Decodes an uploaded file's bytes (PNG, JPEG, WebP, …) exactly as decodeImage does a path. */
   async openUpload(file: UploadedFile): Promise<ImageRef> {
-    const { data, info } = await sharp(file.bytes, { ignoreIcc: true, failOn: 'error' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true })
-      .catch((error: Error) => {
-        throw new RpcError(`${file.name}: not a readable image (${error.message})`, 'bad-image')
-      })
-    if (info.channels !== 3) throw new RpcError(`${file.name}: decoded to ${info.channels} channels, expected 3`, 'bad-image')
-    return this.add(file.name, { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), h: info.height, w: info.width })
+    return this.add(file.name, await decodeImage(file.bytes, file.name))
   }
 
   get(imageId: string): OpenedImage {

@@ -1,7 +1,7 @@
 // The inspector's engine side: open models and images (through the file policy of src/trainer/files.ts) and the
 // computations behind each view. The service wraps the long ones in jobs.
 import type {
-  BitAtlasReport, BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceReport, CodeBalanceRequest, DecodeRequest, FileListing,
+  BitAtlasReport, BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceReport, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing,
   FlipBitsReport, FlipBitsRequest, ImageRef, ListFilesRequest, ModelSummary, OpenImagesRequest, OpenModelRequest,
   ReconstructReport, TrajectoryReport, VarianceReport, VarianceRequest,
 } from '../../shared/payloads/inspect'
@@ -15,6 +15,7 @@ import type { InspectContext, JobHooks } from './context'
 import { ImageRegistry } from './image-registry'
 import { LpipsOnDemand } from './image-metrics'
 import { inferencePathVariable, ModelRegistry } from './model-registry'
+import { rgbPixels } from './pixel-stats'
 import { reconstructImage } from './reconstruct'
 import { trajectory } from './trajectory'
 import { sampleVariance, type OnSample } from './variance'
@@ -45,6 +46,12 @@ export class Inspector {
 
   async closeModel(req: CloseModelRequest): Promise<CloseModelReport> {
     return { closed: this.ctx.models.close(req.modelId) }
+  }
+
+  async modelInput(req: ModelInputRequest): Promise<ModelInputReport> {
+    const S = this.ctx.models.get(req.modelId).model.config.imageSize
+    const { ref } = this.ctx.images.get(req.imageId)
+    return { original: rgbPixels(this.ctx.images.modelInput(req.imageId, S), S), sizePx: S, fromH: ref.h, fromW: ref.w }
   }
 
   async openImages(req: OpenImagesRequest): Promise<ImageRef[]> {

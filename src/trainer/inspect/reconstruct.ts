@@ -1,9 +1,9 @@
 // Reconstruction inspector: original | reconstruction | |error| map, PSNR / SSIM / LPIPS, the code, NFE, time and
 // the inference path that decoded it.
 import type { DecodeRequest, ReconstructReport } from '../../shared/payloads/inspect'
-import { heatPixels } from './colour-maps'
+import { heatPixels } from '../../shared/colour-maps'
 import type { InspectContext, JobHooks } from './context'
-import { codeOf, decodeSameNoise } from './decode'
+import { codeOf, decodeSameNoise, noiseOfImage } from './decode'
 import { psnrEach, ssimOne } from './image-metrics'
 import { absDiffMap, maxOf, rgbPixels } from './pixel-stats'
 
@@ -14,7 +14,7 @@ export async function reconstructImage(ctx: InspectContext, req: DecodeRequest, 
   const original = ctx.images.modelInput(req.imageId, S)
   const code = await codeOf(opened, ctx.images, req.imageId)
   const onStep = (step: number, steps: number) => job.progress(step, steps, `step ${step}/${steps}`)
-  const { images, nfe } = await decodeSameNoise(opened, code, req, { signal: job.signal, onStep })
+  const { images, nfe } = await decodeSameNoise(opened, code, noiseOfImage(opened, ctx.images, req.imageId, req.seed), req, { signal: job.signal, onStep })
   const ms = performance.now() - started
   const error = absDiffMap(images, original, S * S)
   const errorMax = maxOf(error)
@@ -24,11 +24,12 @@ export async function reconstructImage(ctx: InspectContext, req: DecodeRequest, 
     reconstruction: rgbPixels(images, S),
     errorMap: heatPixels(error, errorMax, S, S),
     errorMax,
+    error,
     psnr: psnrEach(images, original, S)[0],
     ssim: ssimOne(images, original, S),
     lpips: lpips ? lpips[0] : null,
     lpipsNote: ctx.lpips.note,
-    code: Int8Array.from(code),
+    code: Float32Array.from(code),
     L,
     C,
     nfe,

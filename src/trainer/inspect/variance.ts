@@ -1,9 +1,9 @@
 // Sample variance (paper Fig. 8): K decodes of one code with seeds seed … seed+K−1 → each sample as it arrives,
 // then the mean image and the per-pixel standard deviation map.
 import type { DecodePath, RgbPixels, VarianceReport, VarianceRequest } from '../../shared/payloads/inspect'
-import { heatPixels } from './colour-maps'
+import { heatPixels } from '../../shared/colour-maps'
 import type { InspectContext, JobHooks } from './context'
-import { codeOf, decodeSameNoise } from './decode'
+import { codeOf, decodeSameNoise, noiseOfImage } from './decode'
 import { maxOf, rgbPixels, sampleStats } from './pixel-stats'
 
 export type OnSample = (index: number, seed: number, image: RgbPixels) => void
@@ -16,7 +16,7 @@ export async function varianceSamples(ctx: InspectContext, req: VarianceRequest,
   const samples: Float32Array[] = []
   for (let i = 0; i < req.k; i++) {
     const seed = req.seed + i
-    const { images } = await decodeSameNoise(opened, code, { sampling: req.sampling, seed }, { signal: job.signal })
+    const { images } = await decodeSameNoise(opened, code, noiseOfImage(opened, ctx.images, req.imageId, seed), req, { signal: job.signal })
     samples.push(images)
     onSample(i, seed, rgbPixels(images, S))
     job.progress(i + 1, req.k, `sample ${i + 1}/${req.k}`)

@@ -2,9 +2,9 @@
 // import (rating/): the app's jobs over the same methods as `flowmo export-ratings`: FlowMo, codecs at matched BPP, ONNX tokenizers.
 import { writeFileAtomic } from '../atomic-file'
 import type { CompareReport, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, MethodChoice } from '../../shared/payloads/jobs'
-import type { MethodSpec } from '../baselines/method-list'
+import { checkRepeats, checkpointLabel, type MethodSpec } from '../baselines/method-list'
 import { runCompare, withMethods, type MethodsSource } from '../baselines/run-compare'
-import { TfModel } from '../inference/tf-model'
+import { openFastModel } from '../inference/fast-path'
 import { samplingConfig } from '../inspect/sampling'
 import { exportForRating, imageIds, type ExportReport } from '../rating/export'
 import { importRatings, type RatingReport } from '../rating/import'
@@ -14,15 +14,18 @@ import { readable, readableOrUndefined, writableTarget } from './paths'
 async function methodSpec(m: MethodChoice): Promise<MethodSpec> {
   if (m === 'flowmo') return { kind: 'flowmo' }
   if (typeof m === 'string') return { kind: 'codec', codec: m }
+  if ('flowmo' in m) return { kind: 'flowmo', checkpoint: await readable(m.flowmo), label: m.label?.trim() || checkpointLabel(m.flowmo) }
   return { kind: 'onnx', dir: await readable(m.onnx) }
 }
 
 /** The request's methods and model through the file policy. */
 async function methodsSource(req: CompareRequest | ExportRatingsRequest): Promise<MethodsSource> {
   const specs = await Promise.all(req.methods.map(methodSpec))
+  checkRepeats(specs)
   const source = req.model && (await modelSource(req.model))
   return {
-    specs, openModel: source && (() => TfModel.open(source)), targetBpp: req.targetBpp, imageSizePx: req.imageSizePx,
+    specs, openModel: source && (async () => (await openFastModel(source)).model), openCheckpoint: async (checkpoint) => (await openFastModel({ checkpoint })).model,
+    targetBpp: req.targetBpp, imageSizePx: req.imageSizePx,
     flowmo: { sampling: req.sampling && samplingConfig(req.sampling), seed: req.seed, batch: 4 },
   }
 }

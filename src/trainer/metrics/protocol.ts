@@ -23,6 +23,7 @@ export interface ProtocolCard {
     readonly cfg: number // guidance scale; 1 = none
     readonly cfgInterval: readonly [number, number] | null // flow-t interval where CFG applies
     readonly seed: number
+    readonly noise: string // how z0 is drawn per image (sample/noise.ts NOISE_METHODS)
   }
   readonly checkpoint: { readonly path: string; readonly sha256: string; readonly weights: 'ema' | 'raw' }
   readonly backend: string // e.g. 'tfjs-wasm', 'onnxruntime-node-cpu'

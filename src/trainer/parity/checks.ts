@@ -11,7 +11,7 @@ import { flowLoss, noisyInput } from '../losses/rectified-flow'
 import { chainGrid, runChain } from '../sample/chain'
 import { tfSample } from '../sample/tf-sample'
 import { frobenius, projectWeight } from '../train/weight-norm'
-import { compareArrays, type CheckRow } from './tolerances'
+import { compareArrays, toleranceFor, type CheckRow } from './tolerances'
 import type { GoldenSet } from './golden-set'
 
 export class GoldenChecker {
@@ -31,8 +31,12 @@ export class GoldenChecker {
     return tf.tensor(t.data, t.shape, 'float32')
   }
 
+  /** Compares with the golden tensor `name`; a set that lacks it fails the check (the set is incomplete). */
   check(name: string, actual: tf.Tensor | ArrayLike<number>): void {
-    if (!this.set.io.has(name)) return // optional tensors a set may leave out
+    if (!this.set.io.has(name)) {
+      this.rows.push({ tensor: name, maxAbs: Infinity, maxRef: 0, rel: Infinity, tolerance: toleranceFor(name), ok: false, note: `missing from ${this.set.name}'s io.safetensors` })
+      return
+    }
     const data = actual instanceof tf.Tensor ? actual.dataSync() : actual // sync point: comparison
     this.rows.push(compareArrays(name, data, this.set.io.get(name)!.data))
   }

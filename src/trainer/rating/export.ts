@@ -7,7 +7,7 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { reconstructionScores } from '../baselines/compare'
 import { assertMethodId, type Method, type Reconstruction } from '../baselines/method'
-import { centerCrop, decodeImage, encodePng, resizeShorterSide, type RgbImage } from '../data/images'
+import { BadImageError, centerCrop, decodeImage, encodePng, resizeShorterSide, type RgbImage } from '../data/images'
 import { writeFileAtomic } from '../atomic-file'
 import { describeFsError, ExportError, sha256 } from './export-files'
 import { appendJournal, claimPartial, journalFile, readJournal, recordKey, requestFile, type JournalRecord } from './export-journal'
@@ -162,6 +162,7 @@ class ExportRun {
     try {
       img = centerCrop(resizeShorterSide(await decodeImage(path), S), S)
     } catch (e) {
+      if (e instanceof BadImageError) throw e // its message names the file
       throw new ExportError(`cannot read image ${path}: ${(e as Error).message}`)
     }
     const reused = this.records.has(`original/${id}`)

@@ -7,6 +7,7 @@ import sharp from 'sharp'
 import type { RunFileEntry, RunHistory, RunSampleEvent } from '../../shared/payloads/runs'
 import { RpcError } from '../../shared/rpc'
 import { readable } from '../jobs/paths'
+import { officialRunHistory } from '../official/run-history'
 import { RunDir } from '../train/run-dir'
 
 const SAMPLE = /^step-(\d{6,})\.png$/
@@ -15,7 +16,10 @@ export async function openRunFolder(dir: string, activeRunIn: (real: string) => 
   const real = await readable(dir)
   if (!(await stat(real)).isDirectory()) throw new RpcError(`${dir} is not a folder`, 'not-a-folder')
   const run = new RunDir(real)
-  if (!existsSync(run.runJson) && !existsSync(run.metrics)) throw new RpcError(`${dir} is not a run folder: no run.json or metrics.jsonl`, 'not-a-run')
+  if (!existsSync(run.runJson) && !existsSync(run.metrics)) {
+    if (existsSync(join(real, 'config.yaml')) || existsSync(join(real, 'checkpoints'))) return officialRunHistory(real, activeRunIn(real)) // results/<exp>/ of train.py
+    throw new RpcError(`${dir} is not a run folder: no run.json or metrics.jsonl (ours), no config.yaml or checkpoints/ (the official trainer's)`, 'not-a-run')
+  }
   const { metrics, badLines } = await readMetrics(run.metrics)
   const checkpoints = (await run.listCheckpoints()).map((c): RunFileEntry => ({ step: c.step, path: c.model }))
   return { dir: real, run: await readJson(run.runJson), metrics, badLines, samples: await sampleFiles(run), checkpoints, activeRunId: activeRunIn(real) }

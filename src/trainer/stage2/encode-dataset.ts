@@ -1,8 +1,8 @@
 // `flowmo encode`'s work: every image of a folder (and optionally its horizontal flip, as TiTok and LlamaGen pre-tokenise)
 // through a tokenizer's encoder and sign quantiser, in input order, into a CodesSet.
 import { relative } from 'node:path'
-import { loadImageTensor } from '../data/images'
-import type { InferenceModel } from '../inference/fast-path'
+import { BadImageError, loadImageTensor } from '../data/images'
+import type { InferenceModel } from '../inference/inference-model'
 import { hashFile } from '../metrics/protocol'
 import { explicitSizes } from '../train/checkpointing'
 import { classLabels, codesSet, type CodesSet } from './codes-file'
@@ -23,7 +23,8 @@ export function flipHorizontal(x: Float32Array, S: number): Float32Array {
 }
 
 export async function encodeDataset(model: InferenceModel, opts: EncodeOptions): Promise<CodesSet> {
-  const { imageSize: S, codeLength: L, contextDim: C } = model.config
+  const { imageSize: S, codeLength: L, contextDim: C, quantizer } = model.config
+  if (quantizer.kind !== 'lfq') throw new Error(`codes are stored as ±1 bits (LFQ tokens); this model's code is ${quantizer.kind}, which they cannot hold`)
   const files = opts.files
   const rows = files.length * (opts.flip ? 2 : 1)
   const source = Int32Array.from({ length: rows }, (_, r) => r % files.length)
@@ -38,6 +39,7 @@ export async function encodeDataset(model: InferenceModel, opts: EncodeOptions):
       try {
         img = await loadImageTensor(path, S, 'center')
       } catch (e) {
+        if (e instanceof BadImageError) throw e // its message names the file
         throw new Error(`cannot read image ${path}: ${(e as Error).message}`)
       }
       x.set(flipped[first + i] ? flipHorizontal(img, S) : img, i * 3 * S * S)

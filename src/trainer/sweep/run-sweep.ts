@@ -1,16 +1,17 @@
 // The sweep job (issue 7 "Sweeps"): encode each image once, then sample every grid cell from the same code and the
-// same noise per image (initialNoise(seed, index)), scoring each cell and keeping a small image grid; best cells marked.
+// same noise per image (sample/noise.ts: keyed by the image, or by its index), scoring each cell and keeping a small image grid; best cells marked.
 // One untimed warm-up decode runs before the first cell, so no cell's time per image holds the engine's start-up cost.
 // With an output JSON, scored cells go to a resume journal beside it (sweep-journal.ts) and a rerun skips them.
 import { resolve } from 'node:path'
-import { loadImageTensor } from '../data/images'
+import { BadImageError, loadImageTensor } from '../data/images'
 import type { MetricName } from '../eval/networks'
 import { evalReferenceKey } from '../eval/reference'
-import { openFastModel, type FastPathOptions, type InferenceModel, type PathChoice } from '../inference/fast-path'
+import { openFastModel, type FastPathOptions, type PathChoice } from '../inference/fast-path'
+import type { InferenceModel } from '../inference/inference-model'
 import type { ModelSource } from '../inference/tf-model'
 import type { ImagesNCHW } from '../metrics/images'
 import { defaultStatsCacheDir, lookupReference, storeComputedReference, type ResolvedReference } from '../metrics/reference-stats-cache'
-import { initialNoise } from '../sample/noise'
+import { imageIdentity, noiseOf, type NoiseKeying } from '../sample/noise'
 import { cfgIntervalT } from '../sample/schedule'
 import { CellScores } from './cell-scores'
 import { completeGrid, gridSettings, settingLabel, settingSampling, type SweepGrid, type SweepGridRequest, type SweepSetting } from './grid'
@@ -26,6 +27,7 @@ export interface SweepOptions {
   readonly limit?: number // the first N images of the sorted folder (default all)
   readonly grid: SweepGridRequest // a missing axis takes the model config's value
   readonly seed?: number // default 0
+  readonly noise?: NoiseKeying // default 'image': z0 keyed by each image's content; 'index': by its position
   readonly metrics?: readonly MetricName[] // default DEFAULT_SWEEP_METRICS
   readonly featureMinImages?: number // FID/KID below this many images are left out; default FEATURE_MIN_IMAGES
   readonly batchSize?: number // images per decoder batch, default 5
@@ -74,7 +76,7 @@ async function sweep(o: SweepOptions): Promise<SweepResult> {
     const paths = await sweepImagePaths(o.dataDir, fast.model.config.imageSize, o.limit, o.onNotice)
     const nets = await openSweepNetworks(o.metrics ?? DEFAULT_SWEEP_METRICS, paths.length, o.featureMinImages ?? FEATURE_MIN_IMAGES, o.weightsDir)
     try {
-      const protocol = await sweepCard({ source: o.source, dataDir: o.dataDir, images: paths, seed: o.seed ?? 0, fast, nets })
+      const protocol = await sweepCard({ source: o.source, dataDir: o.dataDir, images: paths, seed: o.seed ?? 0, noise: o.noise ?? 'image', fast, nets })
       const settings = gridSettings(grid)
       const journal = await openJournal(o, protocol, grid)
       const ctx = sweepContext(o, fast.model, paths, nets, settings.length - (journal?.done.size ?? 0))
@@ -147,6 +149,7 @@ async function loadBatch(ctx: SweepContext, indices: readonly number[]): Promise
     try {
       x.set(await loadImageTensor(ctx.paths[i], S, 'center'), b * per)
     } catch (e) {
+      if (e instanceof BadImageError) throw e // its message names the file
       throw new Error(`cannot read image ${ctx.paths[i]}: ${(e as Error).message}`)
     }
   }
@@ -155,6 +158,7 @@ async function loadBatch(ctx: SweepContext, indices: readonly number[]): Promise
 
 interface Encoded {
   readonly codes: Float32Array // [N, L, C] ±1
+  readonly identities: Float64Array // [N] imageIdentity of each image: keys its noise
   readonly reference: ResolvedReference['reference'] | null // the originals' FID/KID features and statistics, once per sweep
   readonly images: SweepImage[]
   readonly ms: number // encoder wall time
@@ -174,6 +178,7 @@ async function encodeWithReference(ctx: SweepContext, protocol: SweepCard): Prom
 async function encodeAll(ctx: SweepContext, withFeatures: boolean): Promise<Omit<Encoded, 'reference'> & { features: Float32Array | null }> {
   const { codeLength: L, contextDim: C } = ctx.model.config
   const codes = new Float32Array(ctx.paths.length * L * C)
+  const identities = new Float64Array(ctx.paths.length)
   const f = withFeatures ? ctx.nets.features : null
   const features = f ? new Float32Array(ctx.paths.length * f.featureDim) : null
   const images: SweepImage[] = []
@@ -184,12 +189,14 @@ async function encodeAll(ctx: SweepContext, withFeatures: boolean): Promise<Omit
     const t0 = performance.now()
     codes.set((await ctx.model.encode(orig.data, indices.length)).code, indices[0] * L * C)
     ms += performance.now() - t0
+    const per = orig.data.length / indices.length
+    indices.forEach((i, b) => (identities[i] = imageIdentity(orig.data.subarray(b * per, (b + 1) * per))))
     if (f && features) features.set(await f.features(orig), indices[0] * f.featureDim)
     const refs = await storeImages(ctx, 'original', indices, orig)
     images.push(...indices.map((i) => ({ index: i, path: ctx.paths[i], ...(refs.has(i) && { original: refs.get(i) }) })))
     ctx.tick('encode', indices.length)
   }
-  return { codes, features, images, ms }
+  return { codes, identities, features, images, ms }
 }
 
 /** The batch's images that belong to the image grid, stored under `folder`. */
@@ -207,7 +214,8 @@ async function storeImages(ctx: SweepContext, folder: string, indices: readonly 
 function decodeInputs(ctx: SweepContext, enc: Encoded, indices: readonly number[]): { code: Float32Array; z0: Float32Array } {
   const { codeLength: L, contextDim: C, imageSize: S } = ctx.model.config
   const z0 = new Float32Array(indices.length * 3 * S * S)
-  indices.forEach((i, b) => z0.set(initialNoise(ctx.o.seed ?? 0, i, S), b * 3 * S * S))
+  const keying = ctx.o.noise ?? 'image'
+  indices.forEach((i, b) => z0.set(noiseOf({ identity: enc.identities[i], index: i }, ctx.o.seed ?? 0, keying, S), b * 3 * S * S))
   return { code: enc.codes.subarray(indices[0] * L * C, (indices[0] + indices.length) * L * C), z0 }
 }
 

@@ -2,8 +2,9 @@
 // holds the sweep's identity on line 1, then one line per scored cell; grid images kept inline sit beside it as PNGs.
 // A sweep holds the folder's lock file (process-lock.ts) while it runs, so two sweeps never write one output.
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir, readFile, rm, rmdir, truncate, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parseJsonLine, readJsonLines } from '../jsonl-file'
 import { diffFields, type CardDifference } from '../metrics/protocol'
 import { lockOutput } from '../output-lock'
 import type { SweepGrid } from './grid'
@@ -63,8 +64,7 @@ export interface SweepJournal {
 /** ±Infinity and NaN survive as strings (an exact reconstruction has PSNR ∞); numbers otherwise round-trip exactly. */
 const toLine = (value: unknown): string =>
   `${JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`
-const fromLine = (line: string): unknown =>
-  JSON.parse(line, (_, v) => (v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? Number(v) : v))
+const revive = (_: string, v: unknown): unknown => (v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? Number(v) : v)
 
 /** Opens (or begins) the journal of the sweep written to `out`; a torn last line from an interrupted write is cut off. */
 export async function openSweepJournal(out: string, identity: SweepIdentity): Promise<SweepJournal> {
@@ -90,23 +90,21 @@ export async function openSweepJournal(out: string, identity: SweepIdentity): Pr
   }
 }
 
-/** The records of an existing journal under `identity`; null when there is none to resume (no file, torn header). */
+/** The records of an existing journal under `identity`, read line by line; null when there is none to resume (no file, torn header). */
 async function readJournal(dir: string, file: string, identity: SweepIdentity): Promise<Map<number, CellRecord> | null> {
   if (!existsSync(file)) return null
-  const text = await readFile(file, 'utf8')
-  const complete = text.lastIndexOf('\n') + 1
-  const lines = text.slice(0, complete).split('\n').filter((l) => l.length > 0)
-  if (lines.length === 0) return null
-  const header = fromLine(lines[0]) as { sweep?: SweepIdentity }
-  const differences = diffFields(header.sweep ?? {}, identity)
-  if (differences.length > 0) throw new SweepJournalMismatchError(dir, differences)
-  if (complete < text.length) await truncate(file, Buffer.byteLength(text.slice(0, complete)))
   const done = new Map<number, CellRecord>()
-  for (const line of lines.slice(1)) {
-    const record = fromLine(line) as CellRecord
-    done.set(record.index, record)
-  }
-  return done
+  const lines = await readJsonLines(file, (line, i) => {
+    if (i > 0) {
+      const record = parseJsonLine<CellRecord>(line, file, i, revive)
+      done.set(record.index, record)
+      return
+    }
+    const header = parseJsonLine<{ sweep?: SweepIdentity }>(line, file, i, revive)
+    const differences = diffFields(header.sweep ?? {}, identity)
+    if (differences.length > 0) throw new SweepJournalMismatchError(dir, differences)
+  })
+  return lines === 0 ? null : done
 }
 
 const cellFolder = (index: number): string => `c${String(index).padStart(2, '0')}`

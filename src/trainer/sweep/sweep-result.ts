@@ -12,18 +12,16 @@ export type ImageRef = { readonly file: string } | { readonly png: string }
 /** The eval card without a single sampler: what every cell shares; `cellCard` gives one cell's full EvalCard. */
 export interface SweepCard extends Omit<EvalCard, 'sampler'> {
   readonly sampler: {
-    readonly seed: number // image i starts every cell from the noise of (seed, i)
-    readonly noise: string // how z0 is drawn, NOISE_METHOD
+    readonly seed: number // each image starts every cell from the same noise, keyed as `noise` says
+    readonly noise: string // how z0 is drawn per image (sample/noise.ts NOISE_METHODS)
   }
 }
-
-export const NOISE_METHOD = 'initialNoise(seed, image index): the same z0 for an image in every cell'
 
 /** How a cell's timeMsPerImage is measured. */
 export const TIMING_NOTE = 'time per image: decoder wall time of the cell over its images, after one untimed warm-up decode before the first cell; encoding (once per image) is outside it'
 
 export interface SweepImage {
-  readonly index: number // position in the sorted, limited image list; seeds its noise
+  readonly index: number // position in the sorted, limited image list (seeds its noise only with noise 'index')
   readonly path: string
   readonly original?: ImageRef // only for images in the grid
 }
@@ -94,7 +92,7 @@ export function cellCard(result: Pick<SweepResult, 'protocol'>, cell: SweepCell)
     ...result.protocol,
     sampler: {
       steps: cell.steps, rho: cell.rho, cfg: cell.cfg, cfgInterval: cell.cfgIntervalT,
-      seed: result.protocol.sampler.seed, schedule: cell.schedule, cfgIntervalSigma: interval,
+      seed: result.protocol.sampler.seed, noise: result.protocol.sampler.noise, schedule: cell.schedule, cfgIntervalSigma: interval,
     },
   }
 }

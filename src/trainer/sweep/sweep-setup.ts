@@ -9,7 +9,8 @@ import { openEvalNetworks, type EvalNetworks, type MetricName } from '../eval/ne
 import type { FastModel } from '../inference/fast-path'
 import type { ModelSource } from '../inference/tf-model'
 import { hashFile } from '../metrics/protocol'
-import { NOISE_METHOD, type SweepCard } from './sweep-result'
+import type { NoiseKeying } from '../sample/noise'
+import type { SweepCard } from './sweep-result'
 
 /** psnr, ssim, LPIPS (both nets) and FID/KID: each runs when it can, else is listed as unavailable. */
 export const DEFAULT_SWEEP_METRICS: readonly MetricName[] = ['psnr', 'ssim', 'lpips', 'fid', 'kid']
@@ -50,6 +51,7 @@ export interface CardInputs {
   readonly dataDir: string
   readonly images: readonly string[]
   readonly seed: number
+  readonly noise: NoiseKeying
   readonly fast: FastModel
   readonly nets: EvalNetworks
 }
@@ -61,7 +63,7 @@ export async function sweepCard(i: CardInputs): Promise<SweepCard> {
     dataset: { path: resolve(i.dataDir), sha256: await datasetListingHash(i.dataDir, i.images), nImages: i.images.length },
     resolutionPx: model.config.imageSize,
     quantise: 'truncate', psnr: 'per-image', ssim: 'skimage-default-7x7',
-    sampling: model.config.sampling, seed: i.seed,
+    sampling: model.config.sampling, seed: i.seed, noise: i.noise,
     checkpoint: { path: resolve(i.source.checkpoint), sha256: await hashFile(i.source.checkpoint), weights: i.source.stateDict ?? 'ema', stateDict: model.info.stateDict },
     config: { source: model.info.configSource, sha256: i.source.config ? await hashFile(i.source.config) : null },
     inference: { path: i.fast.path, device },
@@ -70,5 +72,5 @@ export async function sweepCard(i: CardInputs): Promise<SweepCard> {
     lpips: i.nets.lpips.length > 0 ? i.nets.lpips.flatMap((m) => m.networks) : null,
     metricNetsBackend: i.nets.backend,
   })
-  return { ...card, sampler: { seed: i.seed, noise: NOISE_METHOD } }
+  return { ...card, sampler: { seed: i.seed, noise: card.sampler.noise } }
 }

@@ -68,12 +68,21 @@ export async function loadCheckpoint(files: CheckpointFiles): Promise<SavedCheck
     step: Number(meta[totalStepsKey]),
     stage: meta.stage === '1b' ? '1b' : '1a',
     seed: Number(meta.seed),
-    loader: JSON.parse(meta.loader ?? 'null') as LoaderState | null,
+    loader: metadataJson(meta.loader ?? 'null', files.model, 'loader') as LoaderState | null,
     ...(meta.elapsed_s !== undefined && { elapsedS: Number(meta.elapsed_s) }),
-    config: configFromDocument(JSON.parse(meta.config) as Record<string, unknown>, `${files.model} metadata`),
+    config: configFromDocument(metadataJson(meta.config, files.model, 'config') as Record<string, unknown>, `${files.model} metadata`),
     raw: pick(stateDictPrefixes.raw),
     ema: pick(stateDictPrefixes.ema),
     optim,
+  }
+}
+
+/** A JSON field of a checkpoint's metadata; a missing or damaged one names the file and the field. */
+function metadataJson(text: string | undefined, path: string, field: string): unknown {
+  try {
+    return JSON.parse(text ?? '')
+  } catch (e) {
+    throw new Error(`${path}: metadata '${field}' is ${text === undefined ? 'missing' : `not valid JSON (${(e as Error).message})`}`)
   }
 }
 

@@ -1,5 +1,5 @@
 // Adam exactly as torch.optim.Adam (what MuAdam reduces to, spec §2.6/§3.2): β (0.9, 0.95), ε 1e-8, bias
-// correction, no weight decay, per-parameter step counts, named parameter groups with their own lr.
+// correction, no weight decay unless a group asks for torch.optim.AdamW's decoupled one (Stage 2), per-parameter step counts, named parameter groups with their own lr.
 // Parameters without a gradient are skipped, as torch skips `p.grad is None`.
 import * as tf from '@tensorflow/tfjs-core'
 import type { FloatTensorToWrite } from '../checkpoint/safetensors'
@@ -14,6 +14,7 @@ export interface ParamGroup {
   readonly name: string // 'encoder' | 'decoder'
   lr: number // e.g. 1e-4
   readonly params: readonly string[] // PyTorch names
+  readonly weightDecay?: number // decoupled (torch AdamW: p ← p·(1 − lr·wd) before the step); default 0 = Adam
 }
 
 interface AdamSlot {
@@ -39,18 +40,19 @@ export class Adam {
       for (const name of group.params) {
         const g = grads.get(name)
         const p = vars.get(name)
-        if (g && p) this.update(name, p, g, group.lr)
+        if (g && p) this.update(name, p, g, group.lr, group.weightDecay ?? 0)
       }
     }
   }
 
-  private update(name: string, p: tf.Variable, g: tf.Tensor, lr: number): void {
+  private update(name: string, p: tf.Variable, g: tf.Tensor, lr: number, weightDecay: number): void {
     const [b1, b2] = this.cfg.betas
     const slot = this.slot(name, p)
     slot.step += 1
     const bc1 = 1 - b1 ** slot.step
     const bc2Sqrt = Math.sqrt(1 - b2 ** slot.step)
     tf.tidy(() => {
+      if (weightDecay > 0) p.assign(tf.mul(p, 1 - lr * weightDecay))
       slot.m.assign(tf.add(tf.mul(slot.m, b1), tf.mul(g, 1 - b1)))
       slot.v.assign(tf.add(tf.mul(slot.v, b2), tf.mul(tf.square(g), 1 - b2)))
       const denom = tf.add(tf.div(tf.sqrt(slot.v), bc2Sqrt), this.cfg.eps)

@@ -8,7 +8,7 @@ import { TfOps } from '../model/tf-ops'
 import { encodePng, fromModelOutput } from '../data/images'
 import { psnr } from '../metrics/psnr'
 import { ssim } from '../metrics/ssim'
-import { initialNoise } from '../sample/noise'
+import { initialNoiseFor } from '../sample/noise'
 import { tfSample } from '../sample/tf-sample'
 
 export const SAMPLE_SEED = 0
@@ -21,15 +21,14 @@ export interface ValidationResult {
   grid: { png: Uint8Array; rgb: Uint8Array; width: number; height: number }
 }
 
-/** x [n, 3, S, S] fixed validation images; reconstructs them with seeded noise and scores them. */
+/** x [n, 3, S, S] fixed validation images; reconstructs them with their seeded per-image noise and scores them. */
 export async function validate(model: FlowMo, weights: ReadonlyMap<string, tf.Tensor>, x: Float32Array, n: number): Promise<ValidationResult> {
   const { imageSize: S, codeLength: L, contextDim: C } = model.config
   const o = new TfOps(weights)
   const xs = tf.tensor4d(x, [n, 3, S, S])
   const code = tf.tidy(() => quantizerFor(model.config).quantize(model.encode(o, xs), false))
   const codeIn = tf.tidy(() => codeInput(o, code))
-  const z0 = new Float32Array(n * 3 * S * S)
-  for (let i = 0; i < n; i++) z0.set(initialNoise(SAMPLE_SEED, i, S), i * 3 * S * S)
+  const z0 = initialNoiseFor(x, n, S, { seed: SAMPLE_SEED }) // each image's own noise, as eval and the inspector
   const z = tf.tensor4d(z0, [n, 3, S, S])
   const res = await tfSample(model, o, z, codeIn, model.config.sampling)
   const recon = (await res.final.data()) as Float32Array // sync point: validation read-back

@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { parseManifest, ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
 import { writeTinyTokenizer } from '../../fixtures/baselines/tiny-tokenizer'
+import { bundledCheckpoint, writeSecondCheckpoint } from '../../fixtures/models/second-checkpoint'
 
 const bin = fileURLToPath(new URL('../../../bin/flowmo.mjs', import.meta.url))
 const photos = fileURLToPath(new URL('../../fixtures/images/pipeline/', import.meta.url))
@@ -30,7 +32,7 @@ describe('flowmo export-ratings / import-ratings', () => {
   it('exports a codec beside an ONNX tokenizer at its rate, then aggregates ratings of that export', async () => {
     const out = join(dir, 'export')
     const exp = flowmo(['export-ratings', '--data', photos, '--methods', `jpeg,onnx:${join(dir, 'tok')}`, '--limit', '3', '--out', out])
-    expect(exp.stderr).toContain('exporting 3 images × 2 methods (jpeg, onnx-tiny-avgpool8-q16) at 32px, codecs matched to 0.1875 bpp')
+    expect(exp.stderr).toContain('exporting 3 images × 2 methods (jpeg, onnx-tiny-avgpool8-q16) at 32px, codec target 0.1875 bpp')
     expect(exp.code).toBe(0)
     expect(exp.stdout).toContain(`wrote ${out}: 9 files made, 0 kept`)
     const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest')
@@ -56,10 +58,42 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(foreign.stderr).toMatch(/foreign\.json: these ratings were made on another export \(export id another-export\)/)
   }, 120_000)
 
+  it('two FlowMo checkpoints as methods: exported under their labels, rated and ranked apart', async () => {
+    const out = join(dir, 'two-flowmo')
+    const second = join(dir, 'scaled.safetensors')
+    await writeSecondCheckpoint(second)
+    const methods = `flowmo:a=${bundledCheckpoint},flowmo:${second}`
+    const photos64 = join(goldenDir(), '..', 'data', 'photos', 'val-64')
+    const exp = flowmo(['export-ratings', '--data', photos64, '--methods', methods, '--limit', '2', '--steps', '1', '--out', out])
+    expect(exp.code, exp.stderr).toBe(0)
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (flowmo-a, flowmo-scaled) at 64px')
+    const m = parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest')
+    expect([...new Set(m.entries.map((e) => e.method))]).toEqual(['flowmo-a', 'flowmo-scaled'])
+    const tokenOf = (image: string, method: string) => m.entries.find((e) => e.image === image && e.method === method)!.token
+    const ratings = m.images.map((img, trial) => {
+      const [a, b] = [tokenOf(img.id, 'flowmo-a'), tokenOf(img.id, 'flowmo-scaled')]
+      return { trial, image: img.id, pair: [a, b], left: a, right: b, side: 'left', choice: a, ms: 2000, flips: 1 }
+    })
+    await writeFile(join(dir, 'two.json'), JSON.stringify({ format: ratingsFormat, version: ratingsVersion, exportId: m.exportId, sessionId: 's', rater: 'a', ratings }))
+    const imp = flowmo(['import-ratings', join(dir, 'two.json'), '--export', out, '--out', join(dir, 'two-report.json')])
+    expect(imp.code, imp.stderr).toBe(0)
+    const report = JSON.parse(await readFile(join(dir, 'two-report.json'), 'utf8'))
+    expect(report.methods.map((x: { id: string; wins: number }) => [x.id, x.wins])).toEqual([['flowmo-a', 2], ['flowmo-scaled', 0]])
+  }, 120_000)
+
+  it('FlowMo (golden tiny-a) beside a codec runs on onnxruntime', () => {
+    const set = join(goldenDir(), 'tiny-a')
+    const model = ['--checkpoint', join(set, 'checkpoint.pth'), '--config', join(set, 'config.json'), '--steps', '2', '--cfg', '1']
+    const exp = flowmo(['--device', 'cpu', 'export-ratings', ...model, '--data', photos, '--methods', 'flowmo,jpeg', '--limit', '2', '--out', join(dir, 'flowmo')])
+    expect(exp.code, exp.stderr).toBe(0)
+    expect(exp.stderr).toMatch(/^inference path: onnxruntime \(cpu; export /m)
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (flowmo, jpeg) at 32px')
+  })
+
   it('codecs alone: --size and --bpp, no checkpoint; the rater images all have one byte size', async () => {
     const out = join(dir, 'codecs')
     const exp = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--limit', '2', '--size', '24', '--bpp', '1', '--out', out])
-    expect(exp.stderr).toContain('exporting 2 images × 2 methods (jpeg, webp) at 24px, codecs matched to 1.0000 bpp')
+    expect(exp.stderr).toContain('exporting 2 images × 2 methods (jpeg, webp) at 24px, codec target 1.0000 bpp')
     expect(exp.code).toBe(0)
     expect(parseManifest(await readFile(join(out, 'manifest.json'), 'utf8'), 'manifest').imageSizePx).toBe(24)
     const raterImages = await readdir(join(out, 'rater', 'images'))
@@ -71,7 +105,7 @@ describe('flowmo export-ratings / import-ratings', () => {
     const noOut = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp'])
     expect([noOut.code, noOut.stderr.split('\n')[0]]).toEqual([2, 'flowmo export-ratings: --out is required'])
     const bad = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,png', '--out', join(dir, 'x')])
-    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, "flowmo export-ratings: unknown method 'png' (methods: flowmo, jpeg, webp, avif, onnx:<tokenizer folder>)"])
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, "flowmo export-ratings: unknown method 'png' (methods: flowmo, flowmo:[<label>=]<checkpoint>, jpeg, webp, avif, onnx:<tokenizer folder>)"])
     const noCkpt = flowmo(['export-ratings', '--data', photos, '--methods', 'flowmo,jpeg', '--out', join(dir, 'x')])
     expect([noCkpt.code, noCkpt.stderr.split('\n')[0]]).toEqual([1, 'flowmo export-ratings: error: the method flowmo needs a checkpoint'])
     const named = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp', '--size', '24', '--bpp', '1', '--title', 'Jpeg or WEBP', '--out', join(dir, 'named')])

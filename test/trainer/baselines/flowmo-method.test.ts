@@ -1,5 +1,5 @@
-// FlowMo as a Method on the tiny-a golden checkpoint: its BPP, sizes, and noise tied to the image index
-// (the same image gives the same reconstruction whether it comes first in a batch or alone later).
+// FlowMo as a Method on the tiny-a golden checkpoint: its BPP, sizes, and noise tied to the image itself (the same
+// image gives the same reconstruction wherever it sits), or to its index with noise 'index'.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { flowmoMethod } from '../../../src/trainer/baselines/flowmo-method'
@@ -9,6 +9,7 @@ import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { initBackend } from '../../../src/trainer/backend'
 
 let method: Method
+let byIndex: Method
 
 const image = (seed: number) => ({ rgb: new Uint8Array(32 * 32 * 3).map((_, i) => (i * seed * 37) % 256), h: 32, w: 32 })
 
@@ -16,9 +17,10 @@ beforeAll(async () => {
   await initBackend('cpu')
   const model = await TfModel.open({ checkpoint: join(goldenDir(), 'tiny-a', 'checkpoint.pth'), config: join(goldenDir(), 'tiny-a', 'config.json') })
   method = flowmoMethod(model, { sampling: { steps: 2, cfg: 1 }, seed: 5, batch: 2 })
+  byIndex = flowmoMethod(model, { sampling: { steps: 2, cfg: 1 }, seed: 5, batch: 2, noise: 'index' })
 }, 60_000)
 
-afterAll(() => method.dispose())
+afterAll(() => method.dispose()) // byIndex shares the model
 
 describe('flowmoMethod', () => {
   it('reports the code bits per pixel: 16 tokens × 6 bits / 32²', () => {
@@ -27,14 +29,25 @@ describe('flowmoMethod', () => {
     expect(method.settings.steps).toBe(2)
   })
 
-  it('seeds the noise by image index, independent of batching', async () => {
-    const [a, b, c] = [image(1), image(2), image(3)]
+  const same = (x: Uint8Array, y: Uint8Array) => Buffer.from(x).equals(Buffer.from(y))
+
+  const [a, b, c] = [image(1), image(2), image(3)]
+  let cAlone: Uint8Array // c reconstructed alone, at position 0
+
+  it('keys the noise by the image: the same reconstruction at any position or batch', async () => {
     const all = await method.reconstruct([a, b, c])
-    const alone = await method.reconstruct([c], { firstIndex: 2 })
-    const shifted = await method.reconstruct([c], { firstIndex: 0 })
+    const alone = await method.reconstruct([c], { firstIndex: 7 })
+    cAlone = alone[0].image.rgb
     expect(all.map((r) => [r.image.h, r.image.w])).toEqual([[32, 32], [32, 32], [32, 32]])
-    expect(Buffer.from(alone[0].image.rgb).equals(Buffer.from(all[2].image.rgb))).toBe(true)
-    expect(Buffer.from(shifted[0].image.rgb).equals(Buffer.from(all[2].image.rgb))).toBe(false)
-    expect(all[2].settings.noiseIndex).toBe(2)
+    expect(same(cAlone, all[2].image.rgb)).toBe(true)
+    expect(all[2].settings.noiseIndex).toBeUndefined()
+  }, 60_000)
+
+  it("with noise 'index' keys it by position instead, independent of batching", async () => {
+    const both = await byIndex.reconstruct([b, c]) // c at position 1
+    const alone = await byIndex.reconstruct([c], { firstIndex: 1 })
+    expect(same(alone[0].image.rgb, both[1].image.rgb)).toBe(true)
+    expect(both[1].settings.noiseIndex).toBe(1)
+    expect(same(both[1].image.rgb, cAlone)).toBe(false) // another noise than the image-keyed one
   }, 60_000)
 })

@@ -30,7 +30,7 @@ describe('formatCompare', () => {
     expect(rows).toEqual([['flowmo', '0.5000', '0.5000', '30.00', '0.9000', '20.0000', '-'], ['jpeg', '0.5000', '0.7500', '100.00', '0.9000', '12.5000', '0.0100']])
     expect(text).toContain("jpeg: 1 of 2 images below the codec's lowest rate")
     expect(text).toContain('not computed: lpips_alex: needs alexnet.pth')
-    expect(text).toContain('0 images at 32px, codecs matched to 0.5000 bpp')
+    expect(text).toContain('0 images at 32px, codec target 0.5000 bpp')
     expect(text).not.toContain('proxy')
   })
 

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatasetError, formatSkipped, scanImageFolder, type ImageFolderScan } from '../../../src/trainer/data/dataset'
@@ -32,7 +33,23 @@ async function writeMixedFolder(dir: string): Promise<void> {
   await photo('val64_0007.png').toColourspace('cmyk').jpeg().toFile(join(dir, 'cmyk.jpg'))
   await photo('val64_0008.png').resize(40, 30).png().toFile(join(dir, 'small.png'))
   await photo('val64_0009.png').gif().toFile(join(dir, 'really-a-gif.png'))
+  await sharp([await photo('val64_0012.png').png().toBuffer(), await photo('val64_0013.png').png().toBuffer()], { join: { animated: true } })
+    .gif().toFile(join(dir, 'animated.gif'))
+  writeFileSync(join(dir, 'bomb.png'), await bombHeader())
+  await sharp({ create: { width: 20_000, height: SIZE, channels: 3, background: '#808080' } }).png().toFile(join(dir, 'strip.png'))
+  writeFileSync(join(dir, 'locked.png'), await photo('val64_0014.png').png().toBuffer())
+  chmodSync(join(dir, 'locked.png'), 0)
+  symlinkSync(dir, join(dir, 'sub', 'loop')) // a folder that contains itself
   writeFileSync(join(dir, 'notes.txt'), 'not scanned: extension')
+}
+
+/** A PNG whose header claims 30000×30000 (900 MP, a decompression bomb) over 64×64 of data; the IHDR CRC is valid. */
+async function bombHeader(): Promise<Buffer> {
+  const png = Buffer.from(await photo('val64_0015.png').png().toBuffer())
+  png.writeUInt32BE(30_000, 16)
+  png.writeUInt32BE(30_000, 20)
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29)
+  return png
 }
 
 describe('scanImageFolder', () => {
@@ -49,14 +66,22 @@ describe('scanImageFolder', () => {
       'noise.png': 'not an image',
       'truncated.jpg': 'corrupt or truncated',
       'small.png': 'smaller than the crop',
-      'really-a-gif.png': 'unsupported',
+      'bomb.png': 'over the size limits',
+      'strip.png': 'over the size limits',
+      ...(process.getuid?.() === 0 ? {} : { 'locked.png': 'unreadable' }), // root reads every file
     })
+    const details = Object.fromEntries(scan.skipped.map((s) => [s.path.split('/').pop(), s.detail]))
+    expect(details['bomb.png']).toBe('30000×30000 is 900 megapixels, over the 100 MP limit')
+    expect(details['strip.png']).toBe(`20000×${SIZE} has an aspect ratio of 417:1, over the 64:1 limit`)
   })
 
   it('converts grayscale, CMYK, 16-bit and alpha images and says so', () => {
     const notes = Object.fromEntries(scan.usable.map((e) => [e.path.slice(join(tmp, 'mixed').length + 1), e.notes]))
     expect(notes).toEqual({
       'alpha.png': ['alpha dropped'],
+      'animated.gif': ['palette → RGB', 'alpha dropped', 'first of 2 frames'],
+      'really-a-gif.png': ['palette → RGB'],
+      ...(process.getuid?.() === 0 ? { 'locked.png': [] } : {}),
       'cmyk.jpg': ['CMYK → RGB'],
       'deep.png': ['16-bit → 8-bit'],
       'good.WEBP': [],

@@ -7,7 +7,7 @@ import { evalCard } from '../../../src/trainer/eval/eval-card'
 import { pendingBatches, runEval } from '../../../src/trainer/eval/eval-run'
 import { openJournal } from '../../../src/trainer/eval/journal'
 import { buildReport } from '../../../src/trainer/eval/report'
-import type { InferenceModel } from '../../../src/trainer/inference/fast-path'
+import type { InferenceModel } from '../../../src/trainer/inference/inference-model'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { openLpipsMetric } from '../../../src/trainer/metrics/lpips'
 import { LPIPS } from '../../../src/trainer/nets/lpips'
@@ -51,7 +51,7 @@ describe('eval loop', () => {
     const journal = await openJournal(join(mkdtempSync(join(tmpdir(), 'flowmo-run-')), 'r.partial.jsonl'), card)
     const seen: number[] = []
     const records = await runEval({
-      model: identity, images: photos, sampling: {}, seed: 0, quantise: 'truncate', ssimVariant: 'skimage-default-7x7',
+      model: identity, images: photos, sampling: {}, seed: 0, noise: 'image', quantise: 'truncate', ssimVariant: 'skimage-default-7x7',
       batchSize: 2, lpips: [], features: null, originalsCached: false, journal, onProgress: (done) => seen.push(done),
     })
     expect(records.map((r) => r.index)).toEqual([0, 1, 2])
@@ -72,7 +72,7 @@ describe('eval loop', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowmo-run-lpips-'))
     const lpips = await tinyLpipsAlex(dir)
     const run = async (model: InferenceModel, name: string) => runEval({
-      model, images: photos, sampling: {}, seed: 0, quantise: 'truncate', ssimVariant: 'gaussian-11', batchSize: 2, lpips: [lpips], features: null, originalsCached: false,
+      model, images: photos, sampling: {}, seed: 0, noise: 'image', quantise: 'truncate', ssimVariant: 'gaussian-11', batchSize: 2, lpips: [lpips], features: null, originalsCached: false,
       journal: await openJournal(join(dir, `${name}.partial.jsonl`), evalCard(cardInputs)),
     })
     const exact = await run(identity, 'exact')

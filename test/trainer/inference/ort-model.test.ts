@@ -48,12 +48,16 @@ describe('OrtModel', () => {
     expect(ort.info).toMatchObject({ parameters: tfm.info.parameters, bitsPerPixel: tfm.info.bitsPerPixel })
   })
 
-  it('gives each image the same result whatever its batch (noise seeded by index)', async () => {
+  it('gives each image the same result whatever its batch or position (noise keyed by the image)', async () => {
     const S = ort.config.imageSize
     const x = images(2, S)
     const both = await ort.reconstruct(x, 2, { seed: 3 })
-    const second = await ort.reconstruct(x.subarray(3 * S * S), 1, { seed: 3, firstIndex: 1 })
+    const second = await ort.reconstruct(x.subarray(3 * S * S), 1, { seed: 3 })
     expect(maxAbsDiff(both.images.subarray(3 * S * S), second.images)).toBeLessThanOrEqual(1e-6)
+    const byIndex = await ort.reconstruct(x.subarray(3 * S * S), 1, { seed: 3, noise: 'index', firstIndex: 1 })
+    const byIndexBoth = await ort.reconstruct(x, 2, { seed: 3, noise: 'index' })
+    expect(maxAbsDiff(byIndexBoth.images.subarray(3 * S * S), byIndex.images)).toBeLessThanOrEqual(1e-6)
+    expect(maxAbsDiff(byIndex.images, second.images)).toBeGreaterThan(1e-3)
   })
 
   it('applies sampler overrides: cfg 1 makes no null-code calls', async () => {

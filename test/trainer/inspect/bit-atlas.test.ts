@@ -9,9 +9,19 @@ import { decodePaths, hooks, openFixture } from './fixture'
 
 describe('atlasBits', () => {
   it('lists every bit, or a spread subset without repeats', () => {
-    expect(atlasBits(6)).toEqual([0, 1, 2, 3, 4, 5])
-    expect(atlasBits(96, 4)).toEqual([0, 24, 48, 72])
-    expect(atlasBits(3, 10)).toEqual([0, 1, 2])
+    expect(atlasBits(2, 3)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(atlasBits(16, 6, 4)).toEqual([0 * 6 + 0, 4 * 6 + 1, 8 * 6 + 2, 12 * 6 + 3])
+    expect(atlasBits(1, 3, 10)).toEqual([0, 1, 2])
+  })
+
+  it('covers every bit position and spreads the tokens (64 tokens × 12 bits, 128 flips: not only bits 0 and 6)', () => {
+    const bits = atlasBits(64, 12, 128)
+    expect(new Set(bits).size).toBe(128)
+    const perBit = Array.from({ length: 12 }, (_, c) => bits.filter((i) => i % 12 === c).length)
+    expect(Math.min(...perBit)).toBeGreaterThanOrEqual(10)
+    const tokens = new Set(bits.map((i) => Math.floor(i / 12)))
+    expect(tokens.size).toBe(64)
+    expect(atlasBits(4, 3, 11)).toHaveLength(11) // more than one pass still ends with distinct cells
   })
 })
 
@@ -38,7 +48,7 @@ describe.each(decodePaths)('on %s', (path) => {
     it('leaves bits outside a subset as NaN', async () => {
       const atlas = await bitAtlas(ctx, { ...req, subset: 3 }, hooks())
       expect(atlas.evaluated).toBe(3)
-      expect([...atlas.deltaPsnr.keys()].filter((i) => !Number.isNaN(atlas.deltaPsnr[i]))).toEqual([0, 32, 64])
+      expect([...atlas.deltaPsnr.keys()].filter((i) => !Number.isNaN(atlas.deltaPsnr[i]))).toEqual([0 * 6 + 0, 5 * 6 + 1, 10 * 6 + 2]) // atlasBits(16, 6, 3)
     })
   })
 

@@ -4,10 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
 import { fromModelOutput } from '../../../src/trainer/data/images'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
-import { codeOf, decodeSameNoise } from '../../../src/trainer/inspect/decode'
+import { codeOf, decodeSameNoise, noiseOfImage } from '../../../src/trainer/inspect/decode'
 import { samplingConfig } from '../../../src/trainer/inspect/sampling'
 import { trajectory } from '../../../src/trainer/inspect/trajectory'
-import { initialNoise } from '../../../src/trainer/sample/noise'
 import { decodePaths, hooks, openFixture } from './fixture'
 
 describe.each(decodePaths)('trajectory on %s', (path) => {
@@ -22,13 +21,14 @@ describe.each(decodePaths)('trajectory on %s', (path) => {
     expect([report.states.length, report.path]).toEqual([5, path])
     expect(report.ts.length).toBe(5)
     expect(report.dts.length).toBe(4)
-    expect(report.states[0].pixels).toEqual(fromModelOutput(initialNoise(req.seed, 0, 32), 32, 32))
     const opened = ctx.models.get(req.modelId)
+    const z0 = noiseOfImage(opened, ctx.images, req.imageId, req.seed)
+    expect(report.states[0].pixels).toEqual(fromModelOutput(z0, 32, 32))
     const code = await codeOf(opened, ctx.images, req.imageId)
-    const { images } = await decodeSameNoise(opened, code, { ...req, sampling })
+    const { images } = await decodeSameNoise(opened, code, z0, { sampling })
     expect(report.states[4].pixels).toEqual(fromModelOutput(images, 32, 32))
     // the same image as the model's own decode, which `flowmo reconstruct` uses
-    const cli = await opened.model.decode(code, initialNoise(req.seed, 0, 32), 1, { sampling: samplingConfig(sampling) })
+    const cli = await opened.model.decode(code, z0, 1, { sampling: samplingConfig(sampling) })
     expect(images).toEqual(cli.images)
     // guidance exactly where t lies inside the σ interval mapped to t
     const [lo, hi] = report.intervalT!

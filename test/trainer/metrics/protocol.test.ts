@@ -13,7 +13,7 @@ const card: ProtocolCard = {
   network: { name: 'inception-v3-fid pool3', input: 'float [0,1], bilinear 299', weightsFile: 'pt_inception.pth', sha256: 'cc33' },
   psnr: { convention: 'batch-pooled', batchSize: 5 },
   ssim: { variant: 'skimage-default-7x7', range: 'unit' },
-  sampler: { steps: 25, rho: 4, cfg: 1.5, cfgInterval: [0.1453, 0.505], seed: 0 },
+  sampler: { steps: 25, rho: 4, cfg: 1.5, cfgInterval: [0.1453, 0.505], seed: 0, noise: 'per image' },
   checkpoint: { path: 'flowmo_lo.pth', sha256: 'dd44', weights: 'ema' },
   backend: 'onnxruntime-node-cpu',
 }
@@ -45,7 +45,7 @@ describe('protocol card', () => {
     const lines = formatCard(card).split('\n')
     expect(lines.find((l) => l.startsWith('sampler.cfgInterval '))?.endsWith(' [0.1453,0.505]')).toBe(true)
     expect(lines.find((l) => l.startsWith('dataset.sha256 '))?.endsWith(' "aa11"')).toBe(true)
-    expect(lines.length).toBe(24)
+    expect(lines.length).toBe(25)
     expect(new Set(lines.map((l) => l.search(/ {2}\S/))).size).toBe(1) // values start in one column
   })
 })

@@ -44,3 +44,17 @@ describe('the checks catch a plausible bug', () => {
     expect(failed).toEqual(expect.arrayContaining(['enc_code_pre', 'v', 'v_null']))
   })
 })
+
+describe('an incomplete golden set', () => {
+  it('fails the check of a tensor the set lacks instead of skipping it', async () => {
+    const { loadGoldenSet } = await import('../../../src/trainer/parity/golden-set')
+    const { GoldenChecker } = await import('../../../src/trainer/parity/checks')
+    const set = await loadGoldenSet(dirs[0])
+    const io = new Map(set.io)
+    io.delete('v')
+    const c = new GoldenChecker({ ...set, io }, new Map())
+    c.check('v', new Float32Array(1))
+    c.check('t_emb', new Float32Array(set.io.get('t_emb')!.data))
+    expect(c.rows.map((r) => [r.tensor, r.ok, r.note])).toEqual([['v', false, `missing from ${set.name}'s io.safetensors`], ['t_emb', true, undefined]])
+  })
+})

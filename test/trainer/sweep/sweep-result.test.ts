@@ -22,7 +22,7 @@ describe('best cells', () => {
     const protocol = { sampler: { seed: 7, noise: 'n' }, backend: 'tfjs-wasm' } as unknown as SweepCard
     const c = { steps: 4, rho: 4, cfg: 1.5, interval: [0.17, 1.02], schedule: 'pow_0.25', cfgIntervalT: [0.1453, 0.505] } as unknown as SweepCell
     expect(cellCard({ protocol }, c).sampler).toEqual({
-      steps: 4, rho: 4, cfg: 1.5, cfgInterval: [0.1453, 0.505], seed: 7, schedule: 'pow_0.25', cfgIntervalSigma: '(0.17,1.02)',
+      steps: 4, rho: 4, cfg: 1.5, cfgInterval: [0.1453, 0.505], seed: 7, noise: 'n', schedule: 'pow_0.25', cfgIntervalSigma: '(0.17,1.02)',
     })
     expect(cellCard({ protocol }, { ...c, interval: null, cfgIntervalT: null }).sampler.cfgIntervalSigma).toBeNull()
   })

@@ -14,6 +14,7 @@ export interface CompareForm {
   modelPath: string // checkpoint; FlowMo's, and the default target BPP and size
   configPath: string
   methods: Record<BuiltInMethod, boolean>
+  checkpoints: { label: string; path: string }[] // more FlowMo checkpoints, each a method ('' label: the file name)
   onnxFolders: string[] // external tokenizers (docs/baselines.md, the ONNX contract)
   images: string // one path per line
   targetBpp: string // '' = the model's (or first tokenizer's)
@@ -28,7 +29,7 @@ export interface CompareForm {
 
 export function emptyForm(): CompareForm {
   return {
-    modelPath: '', configPath: '', methods: { flowmo: true, jpeg: true, webp: true, avif: false }, onnxFolders: [],
+    modelPath: '', configPath: '', methods: { flowmo: true, jpeg: true, webp: true, avif: false }, checkpoints: [], onnxFolders: [],
     images: '', targetBpp: '', sizePx: '', steps: '', rho: '', cfg: '', seed: 0,
     metrics: { lpips: false, fid: false, kid: false, 'fid-proxy': false, 'kid-proxy': false }, weightsDir: '',
   }
@@ -58,20 +59,22 @@ function samplingOf(form: CompareForm, model: ModelSummary | null): SamplingRequ
  */
 export function compareRequest(form: CompareForm, model: ModelSummary | null): CompareRequest {
   const onnx = form.onnxFolders.map((f) => f.trim()).filter(Boolean)
-  const methods: MethodChoice[] = [...builtInMethods.filter((m) => form.methods[m]), ...onnx.map((f) => ({ onnx: f }))]
+  const checkpoints = form.checkpoints.filter((c) => c.path.trim()).map((c) => ({ flowmo: c.path.trim(), ...(c.label.trim() ? { label: c.label.trim() } : {}) }))
+  const ticked = builtInMethods.filter((m) => form.methods[m])
+  const methods: MethodChoice[] = [...ticked.filter((m) => m === 'flowmo'), ...checkpoints, ...ticked.filter((m) => m !== 'flowmo'), ...onnx.map((f) => ({ onnx: f }))]
   if (methods.length === 0) throw new Error('choose at least one method to compare')
   const images = form.images.split('\n').map((p) => p.trim()).filter(Boolean)
   if (images.length === 0) throw new Error('add at least one image')
   const flowmo = form.methods.flowmo
   if (flowmo && !form.modelPath.trim()) throw new Error('FlowMo needs a model: give its checkpoint')
   const codecs = methods.some((m) => m === 'jpeg' || m === 'webp' || m === 'avif')
-  const setByMethods = flowmo || onnx.length > 0 // the engine takes the rate and size from these
+  const setByMethods = flowmo || checkpoints.length > 0 || onnx.length > 0 // the engine takes the rate and size from these
   const targetBpp = typed(form.targetBpp, 'target BPP', (v) => v > 0, 'a positive number') ?? (setByMethods ? undefined : (model?.bitsPerPixel ?? undefined))
   if (codecs && targetBpp === undefined && !setByMethods) throw new Error('codecs alone need a target BPP: type one, or give a model or an ONNX tokenizer')
   const imageSizePx = typed(form.sizePx, 'image size', (v) => Number.isInteger(v) && v >= 8 && v <= 4096, 'a whole number of pixels, 8–4096') ?? (setByMethods ? undefined : model?.imageSize)
   if (imageSizePx === undefined && !setByMethods) throw new Error('codecs alone need an image size: type one, or give a model')
   if (!Number.isInteger(form.seed) || form.seed < 0) throw new Error(`seed must be a whole number ≥ 0, got ${form.seed}`)
-  const sampling = flowmo ? samplingOf(form, model) : undefined
+  const sampling = flowmo || checkpoints.length > 0 ? samplingOf(form, model) : undefined
   const checkpoint = { checkpoint: form.modelPath.trim(), ...(form.configPath.trim() ? { config: form.configPath.trim() } : {}) }
   const metrics = compareMetrics.filter((m) => form.metrics[m])
   return {

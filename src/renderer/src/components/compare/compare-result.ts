@@ -115,3 +115,8 @@ export function matchWindow(tile: ComparedTile): { below: number | null; above: 
   if (below === undefined && above === undefined) return null
   return { below: typeof below === 'number' ? below : null, above: typeof above === 'number' ? above : null }
 }
+
+/** How many of a method's images sit at a codec's floor: its smallest file is still above the target BPP. */
+export function floorCount(m: ComparedMethod): number {
+  return m.tiles.filter((t) => t.settings.belowFloor === true).length
+}

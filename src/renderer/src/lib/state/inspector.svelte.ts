@@ -2,9 +2,10 @@
 // every view. Opens the bundled model and sample photos at startup when the app ships them, and opens everything
 // again on a restarted engine (ids are per engine process). Opening a model is a job: a checkpoint's first open
 // exports it to ONNX, step by step, and can be cancelled (OpenProgress.svelte).
-import type { DecodeRequest, ImageRef, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
+import type { DecodeRequest, ImageRef, ModelInputReport, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { jobs } from './jobs.svelte'
+import { remember, remembered } from './remembered'
 
 /** The label of the open-model job in `jobs`: its progress and Cancel show in the Open panel. */
 export const OPEN_MODEL_JOB = 'open-model'
@@ -19,12 +20,20 @@ export class InspectorState {
   sampling = $state<SamplingKnobs>({ steps: 25, rho: 4, cfg: 1.5, interval: [0.17, 1.02] })
   seed = $state(0)
   busy = $state('')
-  error = $state('')
+  error = $state('') // opening the model failed: shown under the model form
+  imageError = $state('') // opening images failed: shown under the images
 
   readonly image = $derived(this.images.find((i) => i.imageId === this.imageId) ?? null)
+  /** The selected model and image: the views' reports are kept with it (ForSelection). */
+  readonly selectionKey = $derived(`${this.model?.modelId ?? ''}/${this.imageId ?? ''}`)
+  /** The selected image as the open model sees it, fetched on selection: shown before any decode. */
+  input = $state.raw<{ key: string; report: ModelInputReport } | null>(null)
+  readonly modelInput = $derived(this.input?.key === this.selectionKey ? this.input.report : null)
   private source = $state.raw<OpenModelRequest | null>(null) // reactive: other sections default to it
   private imageSources = $state.raw<(string | UploadedFile)[]>([]) // per entry of `images`: its path or its uploaded bytes
   private engineRestarted = false
+  private opens = 0 // model opens started: a slower, older open never replaces a newer one
+  private attempts = 0 // attempts running
 
   constructor() {
     engine.on('engine:status', (event) => {
@@ -51,23 +60,49 @@ export class InspectorState {
   }
 
   async openModel(path: string, config?: string): Promise<void> {
-    await this.attempt(`opening ${path}`, async () => {
-      const source = config ? { path, config } : { path }
-      const previous = this.model
-      this.model = await openModelJob(source)
-      this.source = source
-      this.sampling = { ...this.model.sampling }
-      if (previous) await engine.closeModel({ modelId: previous.modelId }).catch(() => null) // only frees memory
-    })
+    await this.attempt(`opening ${path}`, () => this.loadModel(config ? { path, config } : { path }))
   }
 
   async openImages(paths: string[], files: UploadedFile[] = []): Promise<void> {
-    await this.attempt('opening images', async () => {
-      const refs = await engine.openImages({ paths, files })
-      this.images = [...this.images, ...refs]
-      this.imageSources = [...this.imageSources, ...paths, ...files]
-      this.imageId ??= refs[0]?.imageId ?? null
-    })
+    await this.attempt('opening images', () => this.addImages(paths, files), 'images')
+  }
+
+  /** Opens a model and shows it, unless another open started meanwhile (then this one is closed again). */
+  private async loadModel(source: OpenModelRequest): Promise<void> {
+    const open = ++this.opens
+    const opened = await openModelJob(source)
+    const stale = open !== this.opens ? opened : this.model
+    if (open === this.opens) {
+      this.model = opened
+      this.source = source
+      this.sampling = { ...opened.sampling }
+      this.keep()
+      void this.loadInput()
+    }
+    if (stale) await engine.closeModel({ modelId: stale.modelId }).catch(() => null) // only frees memory
+  }
+
+  private async addImages(paths: string[], files: UploadedFile[]): Promise<void> {
+    const refs = await engine.openImages({ paths, files })
+    this.images = [...this.images, ...refs]
+    this.imageSources = [...this.imageSources, ...paths, ...files]
+    this.imageId ??= refs[0]?.imageId ?? null
+    this.keep()
+    void this.loadInput()
+  }
+
+  /** Remembers the model, the image paths and the selected one for a reload (remembered.ts). */
+  private keep(): void {
+    const selected = this.images.findIndex((i) => i.imageId === this.imageId)
+    remember('inspector', { source: this.source, imageSources: this.imagePaths, selected: typeof this.imageSources[selected] === 'string' ? this.imageSources[selected] : null })
+  }
+
+  /** Fetches the selected image at the model size (once per selection). */
+  private async loadInput(): Promise<void> {
+    const [key, modelId, imageId] = [this.selectionKey, this.model?.modelId, this.imageId]
+    if (!modelId || !imageId || this.input?.key === key) return
+    const report = await engine.modelInput({ modelId, imageId }).catch(() => null)
+    if (report) this.input = { key, report }
   }
 
   /** After an engine restart: the same model and images again, the same image selected, the knobs untouched. */
@@ -82,6 +117,7 @@ export class InspectorState {
       }
       this.images = refs
       this.imageId = refs[selected]?.imageId ?? refs[0]?.imageId ?? null
+      void this.loadInput()
     })
   }
 
@@ -91,12 +127,26 @@ export class InspectorState {
     await this.openImages([], files)
   }
 
-  /** The bundled model and sample photos, when the app ships them and nothing is open yet. */
+  /** At startup: what the page had open before a reload, else the bundled model and sample photos when the app ships
+   * them. Busy from the first moment to the last (the engine may still be starting); a model the user opens meanwhile
+   * is kept. */
   async openBundled(): Promise<void> {
-    const bundled = await engine.bundled().catch(() => null)
-    if (!bundled) return
-    if (!this.model && bundled.models.length) await this.openModel(bundled.models[0])
-    if (!this.images.length && bundled.images.length) await this.openImages([...bundled.images])
+    const kept = remembered<{ source: OpenModelRequest | null; imageSources: string[]; selected: string | null } | null>('inspector', null)
+    await this.attempt('looking for the bundled model', async () => {
+      const bundled = await engine.bundled().catch(() => null)
+      const source = kept?.source ?? (bundled?.models.length ? { path: bundled.models[0] } : null)
+      if (this.opens === 0 && source) {
+        this.busy = `opening ${source.path}`
+        await this.loadModel(source)
+      }
+      const paths = kept?.imageSources.length ? kept.imageSources : [...(bundled?.images ?? [])]
+      if (!this.images.length && paths.length) {
+        this.busy = 'opening images'
+        await this.addImages(paths, [])
+        const selected = this.images[paths.indexOf(kept?.selected ?? '')]
+        if (selected) this.select(selected.imageId)
+      }
+    })
   }
 
   /** Sets one end of the guidance interval (σ), or turns the interval on ([.17, 1.02]) or off (null: guide everywhere). */
@@ -106,17 +156,22 @@ export class InspectorState {
 
   select(imageId: string): void {
     this.imageId = imageId
+    this.keep()
+    void this.loadInput()
   }
 
-  private async attempt(what: string, work: () => Promise<void>): Promise<void> {
+  /** Runs `work` with `busy` set; busy stays set until every overlapping attempt has ended. */
+  private async attempt(what: string, work: () => Promise<void>, about: 'model' | 'images' = 'model'): Promise<void> {
+    this.attempts++
     this.busy = what
-    this.error = ''
+    const field = about === 'model' ? 'error' : 'imageError'
+    this[field] = ''
     try {
       await work()
     } catch (error) {
-      this.error = (error as { code?: string }).code === 'cancelled' ? `${what}: cancelled` : describeError(error)
+      this[field] = (error as { code?: string }).code === 'cancelled' ? `${what}: cancelled` : describeError(error)
     } finally {
-      this.busy = ''
+      if (--this.attempts === 0) this.busy = ''
     }
   }
 }

@@ -43,6 +43,7 @@ export class RatingExportState {
   flowmo = $state(true)
   codecs = $state<Record<CodecName, boolean>>({ jpeg: true, webp: true, avif: false })
   onnx = $state<string[]>([]) // exported tokenizer folders
+  checkpoints = $state<string[]>([]) // more FlowMo checkpoints, each a method labelled by its file name
   parent = $state('') // an existing folder
   name = $state(`rating-${stamp()}`) // the new export folder inside it
   title = $state('')
@@ -75,7 +76,8 @@ export class RatingExportState {
   }
 
   get methods(): MethodChoice[] {
-    return [...(this.flowmo ? (['flowmo'] as const) : []), ...codecNames.filter((c) => this.codecs[c]), ...this.onnx.map((onnx) => ({ onnx }))]
+    const flowmo = [...(this.flowmo ? (['flowmo'] as const) : []), ...this.checkpoints.map((path) => ({ flowmo: path }))]
+    return [...flowmo, ...codecNames.filter((c) => this.codecs[c]), ...this.onnx.map((onnx) => ({ onnx }))]
   }
 
   get out(): string {
@@ -84,12 +86,12 @@ export class RatingExportState {
 
   /** Only codecs: nothing fixes the image size or the codec target, so the form (or Inspect's open model) must. */
   get codecsOnly(): boolean {
-    return !this.flowmo && this.onnx.length === 0
+    return !this.flowmo && this.checkpoints.length === 0 && this.onnx.length === 0
   }
 
   /** The image size sent without FlowMo: the one entered, else for codecs alone Inspect's model's; FlowMo fixes its own. */
   get imageSizePx(): number | undefined {
-    if (this.flowmo) return undefined
+    if (this.flowmo || this.checkpoints.length > 0) return undefined
     return positive(this.sizePx) ?? (this.codecsOnly ? inspector.model?.imageSize : undefined)
   }
 
@@ -146,6 +148,14 @@ export class RatingExportState {
 
   removeOnnx(dir: string): void {
     this.onnx = this.onnx.filter((d) => d !== dir)
+  }
+
+  addCheckpoint(path: string): void {
+    if (path.trim() && !this.checkpoints.includes(path.trim())) this.checkpoints.push(path.trim())
+  }
+
+  removeCheckpoint(path: string): void {
+    this.checkpoints = this.checkpoints.filter((p) => p !== path)
   }
 }
 

@@ -97,7 +97,7 @@ export class SweepState {
     if (!this.running) return
     if (this.jobId === null) return void this.early.push(event)
     if (event.jobId !== this.jobId) return
-    if ('images' in event) return void (this.images = event.images)
+    if ('images' in event) return void ((this.images = event.images), (this.notices = [...event.notices]))
     const cells = [...this.cells]
     cells[event.index] = event.cell
     if (event.resumed) this.resumed++

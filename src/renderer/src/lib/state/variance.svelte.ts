@@ -1,6 +1,7 @@
 // Sample variance (paper Fig. 8): K decodes with seeds seed … seed+K−1; samples fill the strip as they arrive.
 import type { RgbPixels, VarianceReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
+import { ForSelection } from './for-selection.svelte'
 import { inspector } from './inspector.svelte'
 import { jobs } from './jobs.svelte'
 
@@ -10,15 +11,25 @@ export interface ArrivedSample extends RgbPixels {
 
 export class VarianceState {
   k = $state(8)
-  samples = $state.raw<ArrivedSample[]>([])
-  report = $state.raw<VarianceReport | null>(null)
+  private readonly arrived = new ForSelection<ArrivedSample[]>()
+  private readonly latest = new ForSelection<VarianceReport>()
   error = $state('')
   private jobId: string | null = null
+  private key = ''
+
+  /** The samples and report of the selected image; empty / null for any other selection. */
+  get samples(): ArrivedSample[] {
+    return this.arrived.current ?? []
+  }
+
+  get report(): VarianceReport | null {
+    return this.latest.current
+  }
 
   constructor() {
     engine.on('inspect:sample', (event) => {
       if (event.jobId !== this.jobId) return
-      this.samples = [...this.samples, { pixels: event.pixels, h: event.h, w: event.w, seed: event.seed }]
+      this.arrived.set(this.key, [...this.samples, { pixels: event.pixels, h: event.h, w: event.w, seed: event.seed }])
     })
   }
 
@@ -26,10 +37,12 @@ export class VarianceState {
     const req = inspector.request
     if (!req) return
     this.error = ''
-    this.samples = []
-    this.report = null
+    this.key = inspector.selectionKey
+    this.arrived.set(this.key, [])
+    this.latest.clear()
     try {
-      this.report = await jobs.run<VarianceReport>('variance', () => engine.sampleVariance({ ...req, k: this.k }), (id) => (this.jobId = id))
+      const key = this.key
+      this.latest.set(key, await jobs.run<VarianceReport>('variance', () => engine.sampleVariance({ ...req, k: this.k }), (id) => (this.jobId = id)))
     } catch (error) {
       this.error = describeError(error)
     }

@@ -19,6 +19,14 @@ describe('compareRequest', () => {
     })
   })
 
+  it('sends more FlowMo checkpoints as methods, labelled or not, after FlowMo; blank rows are dropped', () => {
+    const checkpoints = [{ label: ' 1B ', path: ' /runs/b.safetensors' }, { label: '', path: '/runs/c.pth' }, { label: 'x', path: ' ' }]
+    const req = compareRequest(form({ checkpoints, steps: '2' }), model)
+    expect(req.methods).toEqual(['flowmo', { flowmo: '/runs/b.safetensors', label: '1B' }, { flowmo: '/runs/c.pth' }, 'jpeg', 'webp'])
+    const without = compareRequest(form({ checkpoints, steps: '2', methods: { flowmo: false, jpeg: true, webp: false, avif: false } }), model)
+    expect([without.model, without.sampling?.steps, without.targetBpp, without.imageSizePx]).toEqual([undefined, 2, undefined, undefined]) // the checkpoints fix rate and size
+  })
+
   it('overrides the sampler on top of the model’s own, and passes a typed target and size', () => {
     const req = compareRequest(form({ steps: '3', cfg: '1', targetBpp: '0.5', sizePx: '48', seed: 7 }), model)
     expect(req.sampling).toEqual({ steps: 3, rho: 4, cfg: 1, interval: [0.17, 1.02] })

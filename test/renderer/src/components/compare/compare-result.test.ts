@@ -2,7 +2,7 @@
 // the codec's window, and the set-metric columns (proxies named so).
 import { describe, expect, it } from 'vitest'
 import type { CompareReport } from '../../../../../src/shared/protocol'
-import { compareResult, formatMetric, matchWindow, metricColumns, tileCaption } from '../../../../../src/renderer/src/components/compare/compare-result'
+import { compareResult, floorCount, formatMetric, matchWindow, metricColumns, tileCaption } from '../../../../../src/renderer/src/components/compare/compare-result'
 
 const rgb = new Uint8Array(2 * 2 * 3).fill(9)
 const rec = (bpp: number, psnr: number, settings: Record<string, number | boolean | null | string>, lpips?: Record<string, number>) => ({ image: { rgb, h: 2, w: 2 }, bpp, psnr, ssim: 0.5, settings, lpips })
@@ -14,7 +14,7 @@ const report: CompareReport = {
       metrics: { lpips_alex: 0.21, fid_proxy: 12.345 }, details: {}, reconstructions: [rec(0.1, 20, { nfe: 6 }, { alex: 0.21 })],
     },
     {
-      id: 'jpeg', label: 'JPEG at matched bit rate', nominalBpp: 0.1, meanBpp: 2, meanPsnr: Infinity, meanSsim: 1, settings: {}, metrics: {}, details: {},
+      id: 'jpeg', label: 'JPEG near the target bit rate', nominalBpp: 0.1, meanBpp: 2, meanPsnr: Infinity, meanSsim: 1, settings: {}, metrics: {}, details: {},
       reconstructions: [rec(2, Infinity, { quality: 1, targetBpp: 0.1, belowFloor: true, aboveCeiling: false, bppBelowTarget: null, bppAboveTarget: 2 })],
     },
     {
@@ -27,6 +27,10 @@ const report: CompareReport = {
 
 describe('compareResult', () => {
   const result = compareResult(report)
+
+  it('counts the images a codec could not bring down to the target (its floor)', () => {
+    expect(result.methods.map(floorCount)).toEqual([0, 1, 0])
+  })
 
   it('keeps the reconstructions as drawable pixels under short names with distinct colours', () => {
     expect(result.methods.map((m) => m.name)).toEqual(['FlowMo tiny-a', 'JPEG', 'tiny'])

@@ -1,7 +1,8 @@
 // Scalar fields → RGB for the views: inferno (|error|, std, sensitivity) from d3-scale-chromatic, sampled into a
-// 256-entry lookup table. Values are scaled over [0, max]; NaN shows as mid grey.
+// 256-entry lookup table. Values are scaled over [0, max]; NaN shows as mid grey. Shared: the engine colours its maps
+// with it, and the renderer re-colours a field on a fixed scale the user picks.
 import { interpolateInferno } from 'd3-scale-chromatic'
-import type { RgbPixels } from '../../shared/payloads/inspect'
+import type { RgbPixels } from './payloads/inspect'
 
 export type ColourMapName = 'inferno'
 

@@ -1,6 +1,6 @@
 // Colour maps: inferno's ends, monotone brightness, clamping and NaN grey.
 import { describe, expect, it } from 'vitest'
-import { colourMap } from '../../../src/trainer/inspect/colour-maps'
+import { colourMap } from '../../src/shared/colour-maps'
 
 describe('colourMap', () => {
   it('maps 0 and max to inferno’s ends, clamps beyond, greys NaN', () => {
