@@ -71,7 +71,7 @@ describe('flowmo info <checkpoint>', () => {
     expect(r.code).toBe(0)
     expect(r.out).toMatch(/model_ema_state_dict, model_state_dict; using model_ema_state_dict/)
     expect(r.out).toMatch(/1,502,765 parameters/)
-    expect(r.out).toMatch(/16 tokens × 6 bits = 0\.0938 bits per pixel/)
+    expect(r.out).toMatch(/16 tokens × 6 bits = 0\.0938 BPP \(LFQ\)/)
     expect(r.out).toMatch(/All keys matched successfully/)
   })
   it('says what to do when the shapes cannot imply a config', () => {
