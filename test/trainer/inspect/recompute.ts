@@ -1,8 +1,8 @@
 // Independent recomputations for the inspector tests, written from the definitions rather than shared with the code
 // under test: the reference's uint8 truncation, PSNR over one image, |a − b| and the population std per pixel.
 
-/** [−1, 1] → the reference's `.to(torch.uint8)` level 0…255. */
-const level = (v: number): number => Math.floor(((Math.min(1, Math.max(-1, v)) + 1) / 2) * 255)
+/** [−1, 1] → the reference's `.to(torch.uint8)` level 0…255, computed in float32 as its tensors are. */
+const level = (v: number): number => Math.floor(Math.fround(Math.fround(Math.fround(Math.min(1, Math.max(-1, v)) + 1) / 2) * 255))
 
 /** PSNR in dB of one CHW image against its original, both in [−1, 1], after uint8 truncation. */
 export function psnrOf(image: Float32Array, original: Float32Array): number {
