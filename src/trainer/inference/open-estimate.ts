@@ -117,5 +117,5 @@ function gb(bytes: number): string {
 }
 
 function seconds(s: number): string {
-  return s < 1 ? `${(s * 1000).toPrecision(2)} ms` : s < 120 ? `${s.toPrecision(2)} s` : `${(s / 60).toPrecision(2)} min`
+  return s < 1 ? `${(s * 1000).toPrecision(2)} ms` : s < 10 ? `${s.toPrecision(2)} s` : s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`
 }

@@ -95,7 +95,6 @@ export class ModelRegistry {
     const fast = await openFastModel(src, {
       path: this.options.path, cacheDir: this.options.cacheDir, openTfjs: (s) => TfModel.open(s),
       onProgress: job && openProgress(job), signal: job?.signal,
-      onNotice: (m) => (job ? job.progress(0, OPEN_STEP_COUNT, m) : console.warn(m)), // the estimate, before any export
     })
     const estimate = fast.path === 'onnxruntime' && (fast.model as OrtModel).estimate
     const notice = estimate ? `${fast.notice}; ${formatEstimate(estimate)}` : fast.notice
