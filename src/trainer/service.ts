@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, DemoJobRequest, EchoReport,
-  EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
+  DeviceSetting, DeviceStatus, EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
@@ -96,6 +96,18 @@ export class TrainerService implements TrainerApi {
 
   status(): Promise<EngineStatus> {
     return engineStatus(this.requestedBackend)
+  }
+
+  /** Sets FLOWMO_DEVICE in the engine: every inference session opened from now on uses it. */
+  async setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> {
+    process.env.FLOWMO_DEVICE = req.device
+    const { deviceReport, formatDevice } = await import('./export/device-report') // loads onnxruntime-node
+    try {
+      const r = await deviceReport(req.device)
+      return { requested: req.device, line: formatDevice(r), adapter: r.adapter?.name ?? null, error: null }
+    } catch (e) {
+      return { requested: req.device, line: `${req.device} (unavailable)`, adapter: null, error: (e as Error).message.split('\n')[0] }
+    }
   }
 
   async echo(req: EchoRequest): Promise<EchoReport> {
