@@ -28,11 +28,12 @@ export async function officialRunHistory(dir: string, activeRunId: string | null
       byStep.set(p.step, record)
     }
   }
-  const metrics = [...byStep.values(), ...(await watchValidation(dir))].sort((a, b) => Number(a.step) - Number(b.step))
+  const watched = await watchValidation(dir)
+  const metrics = [...byStep.values(), ...watched].sort((a, b) => Number(a.step) - Number(b.step))
   return {
     dir, run: null, metrics, badLines: 0, samples,
     checkpoints: run.checkpoints.filter((c) => c.complete).reverse().map((c) => ({ step: c.step, path: c.file })),
-    activeRunId,
+    activeRunId, official: { watched: watched.length > 0 },
   }
 }
 

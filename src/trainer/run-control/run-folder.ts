@@ -22,7 +22,7 @@ export async function openRunFolder(dir: string, activeRunIn: (real: string) => 
   }
   const { metrics, badLines } = await readMetrics(run.metrics)
   const checkpoints = (await run.listCheckpoints()).map((c): RunFileEntry => ({ step: c.step, path: c.model }))
-  return { dir: real, run: await readJson(run.runJson), metrics, badLines, samples: await sampleFiles(run), checkpoints, activeRunId: activeRunIn(real) }
+  return { dir: real, run: await readJson(run.runJson), metrics, badLines, samples: await sampleFiles(run), checkpoints, activeRunId: activeRunIn(real), official: null }
 }
 
 /** The official trainer's results/<exp>/ (and not ours): config.yaml or checkpoints/ without run.json or metrics.jsonl. */
