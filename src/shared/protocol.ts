@@ -42,6 +42,27 @@ export interface DeviceStatus {
   readonly error: string | null // why the requested device cannot run (then models open on nothing until changed)
 }
 
+/** One export in the onnxruntime cache (the app's ONNX cache list; `flowmo cache ls`). */
+export interface ExportCacheEntry {
+  readonly key: string
+  readonly bytes: number
+  readonly lastUsed: string // ISO time
+  readonly checkpoint: string | null
+  readonly model: string | null
+}
+
+export interface ExportCacheRequest {
+  readonly remove?: readonly string[] // keys to remove first
+  readonly pruneMaxGb?: number // then remove the least recently used until at most this much is left
+}
+
+export interface ExportCacheReport {
+  readonly dir: string
+  readonly entries: readonly ExportCacheEntry[] // most recently used first, after any removal
+  readonly totalBytes: number
+  readonly removed: readonly string[]
+}
+
 export interface EngineVersions {
   readonly flowmo: string
   readonly tfjs: string
@@ -114,6 +135,7 @@ export interface EngineStateEvent {
 export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
   setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
+  exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
   echo(req: EchoRequest): Promise<EchoReport>
   demoJob(req: DemoJobRequest): Promise<JobStarted>
   cancelJob(req: CancelRequest): Promise<CancelReport>
@@ -169,6 +191,7 @@ export interface TrainerEvents {
 export const trainerMethods = {
   status: true,
   setDevice: true,
+  exportCache: true,
   echo: true,
   demoJob: true,
   cancelJob: true,
@@ -202,6 +225,7 @@ export const trainerMethods = {
 export const trainerSchemas: Schemas<TrainerApi> = {
   status: s.none,
   setDevice: s.object({ device: s.literal(...DEVICE_SETTINGS) }),
+  exportCache: s.object({ remove: s.optional(s.array(s.string(64), 1000)), pruneMaxGb: s.optional(s.number({ min: 0, max: 1e6 })) }),
   echo: s.object({ text: s.string(), bytes: s.optional(s.uint8Array(1 << 20)) }),
   demoJob: s.object({
     steps: s.integer({ min: 1, max: 10_000 }),
