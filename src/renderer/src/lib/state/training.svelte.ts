@@ -38,7 +38,7 @@ export class TrainingState {
     this.subscribe()
     engine.on('engine:status', (e) => {
       if (e.state === 'restarting') for (const run of this.runs) if (run.active) run.status = 'interrupted-resuming'
-      if (e.state === 'ready') void this.reattach()
+      if (e.state === 'ready') void this.reattach().then(() => this.reopenRemembered())
       if (e.state === 'stopped') for (const run of this.runs) if (run.active) Object.assign(run, { status: 'error', error: `${e.message}; Resume once the engine is back` })
     })
     void this.reattach().then(() => this.reopenRemembered())
@@ -109,11 +109,11 @@ export class TrainingState {
 
   private addHistory(history: Awaited<ReturnType<typeof engine.openRunFolder>>): TrainingRun {
     const run = this.runs.find((r) => r.dir === history.dir) ?? new TrainingRun()
+    run.loadHistory(history) // its dir known before setRuns remembers it
     if (!this.runs.includes(run)) {
       run.status = 'history'
       this.setRuns([...this.runs, run])
     }
-    run.loadHistory(history)
     return run
   }
 
@@ -146,6 +146,7 @@ export class TrainingState {
         let run = this.runs.find((r) => r.runId === info.runId || r.dir === info.out)
         if (!run) {
           run = new TrainingRun()
+          run.attach(info) // its dir known before setRuns remembers it
           this.setRuns([...this.runs, run])
           this.selectedKey ??= run.key
           if (this.view === 'start' && this.runs.length === 1) this.view = 'run'
