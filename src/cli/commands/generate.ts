@@ -15,6 +15,7 @@ export const generate: Command = {
     '',
     '  --run <dir>          a flowmo train --stage 2 run (newest checkpoint, EMA weights)',
     '  --tokenizer <file>   the tokenizer checkpoint whose codes the generator learned',
+    '  --config <file>      the tokenizer\'s config, when its checkpoint does not imply it (as for reconstruct)',
     '  --n <count>          images to write (sample_00000.png …)',
     '  --out <dir>          output folder; also generation.json (the generation card)',
     '  --npz <file>         also write the ADM evaluator\'s sample file (uint8 [N, S, S, 3] as arr_0)',
@@ -30,7 +31,7 @@ export const generate: Command = {
   ].join('\n'),
   async run(argv) {
     const { values: v } = parseCommandArgs(argv, {
-      run: { type: 'string' }, tokenizer: { type: 'string' }, n: { type: 'string' }, out: { type: 'string' }, npz: { type: 'string' },
+      run: { type: 'string' }, tokenizer: { type: 'string' }, config: { type: 'string' }, n: { type: 'string' }, out: { type: 'string' }, npz: { type: 'string' },
       steps: { type: 'string' }, temperature: { type: 'string' }, 'no-anneal': { type: 'boolean' }, cfg: { type: 'string' },
       'cfg-schedule': { type: 'string' }, class: { type: 'string' }, seed: { type: 'string' }, 'decode-steps': { type: 'string' }, batch: { type: 'string' },
     })
@@ -47,7 +48,7 @@ export const generate: Command = {
     const run = await readGeneratorRun(v.run)
     const classIndex = v.class === undefined ? null : run.classes.indexOf(v.class)
     if (classIndex === -1) throw new UsageError(`--class '${v.class}' is not one of the run's classes (${run.classes.join(', ')})`)
-    const tokenizer = await openModelForCli(modelSourceFromArgs({ checkpoint: v.tokenizer }), requestedBackend())
+    const tokenizer = await openModelForCli(modelSourceFromArgs({ checkpoint: v.tokenizer, config: v.config }), requestedBackend())
     const bar = new ProgressLine('generate', n, 'image')
     const decodeSteps = integerOption(v['decode-steps'], 'decode-steps', { min: 1 })
     const res = await generateImages(tokenizer, {

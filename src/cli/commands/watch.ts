@@ -23,6 +23,8 @@ export const watch: Command = {
     '  --state-dict <k>    ema (default, as evaluate.py) or raw',
     '  --out <dir>         reports and metrics.jsonl (default <folder>/flowmo-eval)',
     '  --batch <n>         images per batch (default 5)',
+    '  --samples <k>       each checkpoint\'s fixed-seed samples: the first k images over their reconstructions,',
+    '                      <out>/samples/step-NNNNNN.png (default 4; 0 = none)',
     '  --interval-s <s>    seconds between looks (default 30)',
     '  --once              evaluate the checkpoints there now, then exit',
     ...samplerUsage,
@@ -30,7 +32,7 @@ export const watch: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
       ...samplerOptionSpecs, val: { type: 'string' }, n: { type: 'string' }, metrics: { type: 'string' }, config: { type: 'string' },
-      'state-dict': { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, 'interval-s': { type: 'string' }, once: { type: 'boolean' },
+      'state-dict': { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, 'interval-s': { type: 'string' }, samples: { type: 'string' }, once: { type: 'boolean' },
     }, { min: 1, max: 1 })
     const folder = positionals[0]!
     if (!values.val) throw new UsageError('--val is required')
@@ -41,17 +43,20 @@ export const watch: Command = {
     const { parseMetrics } = await import('../../trainer/eval/networks')
     const { evaluate } = await import('../../trainer/eval/evaluate')
     const { watchRun } = await import('../../trainer/official/watch')
+    const { watchOut } = await import('../../trainer/official/run-history')
+    const { sampleGrid } = await import('../../trainer/eval/sample-grid')
+    const samples = integerOption(values.samples, 'samples', { min: 0, max: 64 }) ?? 4
     const metrics = parseMetrics(values.metrics ?? 'psnr,ssim')
-    const { sampling, seed } = samplerFromArgs(values)
+    const { sampling, seed, noise } = samplerFromArgs(values)
     const stop = new AbortController()
     process.once('SIGINT', () => stop.abort())
     await watchRun({
-      folder, out: values.out ?? join(folder, 'flowmo-eval'), evaluate, once: values.once, signal: stop.signal,
+      folder, out: values.out ?? watchOut(folder), evaluate, sample: samples > 0 ? (o) => sampleGrid(o, samples) : undefined, once: values.once, signal: stop.signal,
       intervalMs: 1000 * (integerOption(values['interval-s'], 'interval-s', { min: 1 }) ?? 30),
       onNotice: (line) => console.error(`watch: ${line}`),
       evalOptions: (c, jsonPath) => ({
         source: { checkpoint: c.file, config, stateDict: sd as 'ema' | 'raw' | undefined }, dataDir: values.val!,
-        n: integerOption(values.n, 'n', { min: 1 }) ?? 50, sampling, seed, metrics, psnr: 'per-image', quantise: 'truncate',
+        n: integerOption(values.n, 'n', { min: 1 }) ?? 50, sampling, seed, noise, metrics, psnr: 'per-image', quantise: 'truncate',
         ssim: 'skimage-default-7x7', batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 5, jsonPath,
         openTfjs: (src) => openModelForCli(src, requestedBackend()), signal: stop.signal,
       }),

@@ -88,6 +88,7 @@ export interface RunHistory {
   readonly samples: readonly RunFileEntry[] // samples/step-N.png, by step
   readonly checkpoints: readonly RunFileEntry[] // checkpoints/step-N.safetensors, newest first
   readonly activeRunId: string | null // a run of this engine is writing to the folder
+  readonly official: { readonly watched: boolean } | null // the official trainer's results/<exp>/ (read-only here); watched: flowmo watch has evaluated into it
 }
 
 export interface RunSampleRequest {

@@ -60,7 +60,7 @@ export interface EvalOutcome {
   readonly shardFile?: string // a finished shard: where its records are (the report comes from `flowmo eval merge`)
 }
 
-async function evalImages(o: EvalOptions, imageSizePx: number): Promise<string[]> {
+export async function evalImages(o: EvalOptions, imageSizePx: number): Promise<string[]> {
   const scan = await scanImageFolder(o.dataDir, { imageSizePx })
   for (const line of formatSkipped(scan.skipped)) o.onNotice?.(line)
   const paths = scan.usable.map((e) => e.path)

@@ -19,6 +19,7 @@ export interface CachedExportOptions {
   readonly fusedAttention?: boolean // default true
   readonly onProgress?: (message: string, stage: ExportStage) => void // only while hashing or exporting: a cache hit is quiet
   readonly signal?: AbortSignal // cancels hashing or the export; nothing is left in the cache
+  readonly beforeExport?: () => void // runs only when the cache lacks the export; throws to refuse it
 }
 
 export interface CachedExport {
@@ -47,6 +48,7 @@ export async function cachedExport(src: ModelSource, opts: CachedExportOptions =
     await utimes(dir, new Date(), new Date()) // last used: `flowmo cache prune` drops the least recently used
     return { dir, key, fresh: false }
   }
+  opts.beforeExport?.()
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` // two opens of one checkpoint never share it
   await removeAbandoned(cacheDir, key)
   try {

@@ -1,6 +1,7 @@
 // Picks the fastest correct inference path for inference-heavy jobs (reconstruct, eval, sweeps, variance maps):
 // onnxruntime-node on the exported graphs when it loads and the export works, else tfjs; says which it used.
 import type { InferenceModel } from './inference-model'
+import { WontFitError } from './open-estimate'
 import type { OrtOpenOptions } from './ort-model'
 import type { ModelSource, TfModel } from './tf-model'
 
@@ -31,6 +32,7 @@ export async function openFastModel(src: ModelSource, opts: FastPathOptions = {}
     return { model, path: 'onnxruntime', notice }
   } catch (e) {
     opts.signal?.throwIfAborted() // cancelled: no fallback
+    if (e instanceof WontFitError) throw e // tfjs would need more memory still
     if (choice === 'onnxruntime') throw new Error(`onnxruntime path failed: ${(e as Error).message}`)
     return openTfjs(src, opts, `inference path: tfjs (onnxruntime unavailable: ${firstLine(e)})`)
   }

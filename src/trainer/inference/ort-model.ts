@@ -2,15 +2,27 @@
 // and the whole sampler (sample/rf-sample.ts over float32 arrays; the CFG null code is a separate decoder call).
 import { join } from 'node:path'
 import { cachedExport, type CachedExportOptions } from '../export/export-cache'
-import { fusedAttentionOn, resolveDevice, type OrtDevice } from '../export/ort-device'
+import { resolveSource } from '../export/flowmo-export'
+import { fusedAttentionOn, resolveDevice, webGpuAdapter, type OrtDevice } from '../export/ort-device'
 import { readManifest, type FlowMoManifest } from '../export/manifest'
 import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
 import type { FlowMoConfig } from '../model/configs'
+import { FlowMo } from '../model/flowmo'
 import { quantizerFor } from '../model/quantizer'
 import { initialNoiseFor } from '../sample/noise'
 import { rfSample, type SampleOps, type SampleResult } from '../sample/rf-sample'
 import type { InferenceModel, SampleRequest } from './inference-model'
+import { assertFits, estimateOpen, formatEstimate, type OpenEstimate } from './open-estimate'
 import type { ModelInfo, ModelSource, ReconstructOptions } from './tf-model'
+
+/** The open estimate for a checkpoint from its header and config only (no tensor data is read). */
+async function estimateFor(src: ModelSource, device: OrtDevice): Promise<OpenEstimate> {
+  const r = await resolveSource(src)
+  await r.weights.close()
+  const parameters = new FlowMo(r.config).parameters().reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0)
+  const softwareAdapter = device === 'webgpu' && (await webGpuAdapter().then((a) => a.software, () => false))
+  return estimateOpen(r.config, parameters, device, { softwareAdapter })
+}
 
 /** rfSample's ops on float32 arrays; each result is rounded to float32 as tfjs rounds it. */
 export const floatSampleOps: SampleOps<FloatTensor> = {
@@ -44,6 +56,7 @@ export class OrtModel implements InferenceModel {
     readonly dir: string, // the export folder
     private readonly encoder: OrtRunner,
     private readonly decoder: OrtRunner,
+    readonly estimate: OpenEstimate | null = null, // made before opening a checkpoint (null: an export folder)
   ) {}
 
   /** The execution provider in use ('cuda' only when asked for and available). */
@@ -56,7 +69,7 @@ export class OrtModel implements InferenceModel {
    * checkpoint path the user gave, reported instead of the manifest's (a cached export is keyed by the file's content
    * and may have been made from another copy of it).
    */
-  static async load(dir: string, opts: OrtRunnerOptions = {}, openedAs?: string): Promise<OrtModel> {
+  static async load(dir: string, opts: OrtRunnerOptions = {}, openedAs?: string, estimate: OpenEstimate | null = null): Promise<OrtModel> {
     const { manifest, config } = await readManifest(dir)
     let device = await resolveDevice(opts.device)
     if (manifest.fusedAttention && !fusedAttentionOn(device)) {
@@ -71,14 +84,21 @@ export class OrtModel implements InferenceModel {
       checkpoint: openedAs ?? c.path, format: c.format, stateDict: c.stateDict, stateDicts: [...c.stateDicts], totalSteps: c.totalSteps,
       configSource: manifest.configSource, assumed: [...manifest.assumed], parameters: manifest.parameters, bitsPerPixel: manifest.bitsPerPixel,
     }
-    return new OrtModel(config, info, manifest, dir, encoder, decoder)
+    return new OrtModel(config, info, manifest, dir, encoder, decoder, estimate)
   }
 
-  /** Opens a checkpoint: exports it into the cache first (keyed by checkpoint hash and config) unless it is there. */
+  /**
+   * Opens a checkpoint: exports it into the cache first (keyed by checkpoint hash and config) unless it is there.
+   * Before either, says the estimate (onNotice) and refuses with WontFitError when the memory is not there.
+   */
   static async open(src: ModelSource, opts: OrtOpenOptions = {}): Promise<OrtModel> {
     const device = await resolveDevice(opts.device)
-    const { dir } = await cachedExport(src, { ...opts, fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device) })
-    return OrtModel.load(dir, { ...opts, device }, src.checkpoint)
+    const estimate = await estimateFor(src, device)
+    ;(opts.onNotice ?? console.warn)(formatEstimate(estimate))
+    assertFits(estimate, 'inference', src.checkpoint)
+    const beforeExport = () => assertFits(estimate, 'export', src.checkpoint)
+    const { dir } = await cachedExport(src, { ...opts, fusedAttention: opts.fusedAttention ?? fusedAttentionOn(device), beforeExport })
+    return OrtModel.load(dir, { ...opts, device }, src.checkpoint, estimate)
   }
 
   /** x [B, 3, S, S] in [−1, 1] → code_pre and its quantisation (±1 for LFQ), [B, L, C] each. */

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path'
 import type { ModelSummary, OpenModelRequest } from '../../shared/payloads/inspect'
 import { RpcError } from '../../shared/rpc'
 import type { ExportStage } from '../export/flowmo-export'
+import { formatEstimate } from '../inference/open-estimate'
 import { openFastModel, type PathChoice } from '../inference/fast-path'
 import type { OrtModel } from '../inference/ort-model'
 import { TfModel } from '../inference/tf-model'
@@ -95,7 +96,8 @@ export class ModelRegistry {
       path: this.options.path, cacheDir: this.options.cacheDir, openTfjs: (s) => TfModel.open(s),
       onProgress: job && openProgress(job), signal: job?.signal,
     })
-    const { notice } = fast
+    const estimate = fast.path === 'onnxruntime' && (fast.model as OrtModel).estimate
+    const notice = estimate ? `${fast.notice}; ${formatEstimate(estimate)}` : fast.notice
     return fast.path === 'onnxruntime' ? { path: 'onnxruntime', model: fast.model as OrtModel, notice } : { path: 'tfjs', model: fast.model as TfModel, notice }
   }
 }

@@ -1,10 +1,11 @@
 // An official run folder as the Training section's run history (payloads/runs.ts RunHistory), so its curves plot and
 // overlay like our own runs: the trainer's TensorBoard loss tags under our metric names, one record per logged step,
-// and `flowmo watch`'s per-checkpoint PSNR/SSIM (<folder>/flowmo-eval/metrics.jsonl) as validation records.
+// and `flowmo watch`'s per-checkpoint PSNR/SSIM (<folder>/flowmo-eval/metrics.jsonl) as validation records, its
+// sample grids (<folder>/flowmo-eval/samples/) as the run's samples.
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RunHistory } from '../../shared/payloads/runs'
+import type { RunFileEntry, RunHistory } from '../../shared/payloads/runs'
 import { readOfficialRun } from './run-folder'
 import { watchLog, type WatchRecord } from './watch'
 
@@ -14,7 +15,10 @@ const ourNames: Readonly<Record<string, string>> = {
   'Steps per sec': 'it_s',
 }
 
-export async function officialRunHistory(dir: string, activeRunId: string | null): Promise<RunHistory> {
+/** Where `flowmo watch` writes by default, inside the run folder. */
+export const watchOut = (dir: string): string => join(dir, 'flowmo-eval')
+
+export async function officialRunHistory(dir: string, activeRunId: string | null, samples: RunFileEntry[]): Promise<RunHistory> {
   const run = await readOfficialRun(dir)
   const byStep = new Map<number, Record<string, unknown>>()
   for (const [tag, points] of Object.entries(run.scalars)) {
@@ -24,16 +28,17 @@ export async function officialRunHistory(dir: string, activeRunId: string | null
       byStep.set(p.step, record)
     }
   }
-  const metrics = [...byStep.values(), ...(await watchValidation(dir))].sort((a, b) => Number(a.step) - Number(b.step))
+  const watched = await watchValidation(dir)
+  const metrics = [...byStep.values(), ...watched].sort((a, b) => Number(a.step) - Number(b.step))
   return {
-    dir, run: null, metrics, badLines: 0, samples: [],
+    dir, run: null, metrics, badLines: 0, samples,
     checkpoints: run.checkpoints.filter((c) => c.complete).reverse().map((c) => ({ step: c.step, path: c.file })),
-    activeRunId,
+    activeRunId, official: { watched: watched.length > 0 },
   }
 }
 
 async function watchValidation(dir: string): Promise<Record<string, unknown>[]> {
-  const log = watchLog(join(dir, 'flowmo-eval'))
+  const log = watchLog(watchOut(dir))
   if (!existsSync(log)) return []
   return (await readFile(log, 'utf8')).split('\n').filter((l) => l.trim() !== '').map((l) => {
     const r = JSON.parse(l) as WatchRecord

@@ -7,7 +7,7 @@ import sharp from 'sharp'
 import type { RunFileEntry, RunHistory, RunSampleEvent } from '../../shared/payloads/runs'
 import { RpcError } from '../../shared/rpc'
 import { readable } from '../jobs/paths'
-import { officialRunHistory } from '../official/run-history'
+import { officialRunHistory, watchOut } from '../official/run-history'
 import { RunDir } from '../train/run-dir'
 
 const SAMPLE = /^step-(\d{6,})\.png$/
@@ -17,17 +17,24 @@ export async function openRunFolder(dir: string, activeRunIn: (real: string) => 
   if (!(await stat(real)).isDirectory()) throw new RpcError(`${dir} is not a folder`, 'not-a-folder')
   const run = new RunDir(real)
   if (!existsSync(run.runJson) && !existsSync(run.metrics)) {
-    if (existsSync(join(real, 'config.yaml')) || existsSync(join(real, 'checkpoints'))) return officialRunHistory(real, activeRunIn(real)) // results/<exp>/ of train.py
+    if (isOfficialRun(real)) return officialRunHistory(real, activeRunIn(real), await sampleFiles(new RunDir(watchOut(real)))) // results/<exp>/ of train.py
     throw new RpcError(`${dir} is not a run folder: no run.json or metrics.jsonl (ours), no config.yaml or checkpoints/ (the official trainer's)`, 'not-a-run')
   }
   const { metrics, badLines } = await readMetrics(run.metrics)
   const checkpoints = (await run.listCheckpoints()).map((c): RunFileEntry => ({ step: c.step, path: c.model }))
-  return { dir: real, run: await readJson(run.runJson), metrics, badLines, samples: await sampleFiles(run), checkpoints, activeRunId: activeRunIn(real) }
+  return { dir: real, run: await readJson(run.runJson), metrics, badLines, samples: await sampleFiles(run), checkpoints, activeRunId: activeRunIn(real), official: null }
 }
 
-/** samples/step-N.png of a run folder as RGB pixels. */
+/** The official trainer's results/<exp>/ (and not ours): config.yaml or checkpoints/ without run.json or metrics.jsonl. */
+function isOfficialRun(real: string): boolean {
+  const run = new RunDir(real)
+  return !existsSync(run.runJson) && !existsSync(run.metrics) && (existsSync(join(real, 'config.yaml')) || existsSync(run.checkpoints))
+}
+
+/** samples/step-N.png of a run folder (of an official one: flowmo watch's) as RGB pixels. */
 export async function runSample(dir: string, step: number): Promise<RunSampleEvent> {
-  const path = new RunDir(await readable(dir)).samplePath(step)
+  const real = await readable(dir)
+  const path = new RunDir(isOfficialRun(real) ? watchOut(real) : real).samplePath(step)
   await readable(path) // not-found when the run has no sample at this step
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true })
   return { runId: '', step, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length), shape: [info.height, info.width, 3], path }

@@ -16,7 +16,6 @@ import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './train
 export class OrtTrainer {
   adam: Adam
   readonly ema: Ema
-  corruptLossAtStep: number | null = null // test hook, as Trainer's
   private engine: OrtTrainStep | null = null
   private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
 
@@ -50,7 +49,7 @@ export class OrtTrainer {
     const engine = (this.engine ??= await this.startEngine(batch))
     const draw = drawFlow(new StepRandom(this.cfg.seed, this.step, 0), batch, this.model.config.imageSize, this.cfg.timeDistribution, this.cfg.cfgDropout)
     const out = await engine.step({ x, ...draw }, this.cfg.lr)
-    const flow = this.corruptLossAtStep === this.step ? NaN : out.flow_loss
+    const flow = out.flow_loss
     const losses: StepLosses = { flow_loss: flow, quantizer_loss: out.quantizer_loss, perceptual_loss: 0, total_loss: flow + out.quantizer_loss }
     for (const [k, v] of Object.entries(losses) as [keyof StepLosses, number][]) {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(this.step + 1, k, v)

@@ -9,9 +9,9 @@ import { writeFileAtomic } from '../atomic-file'
 import { explicitSizes, saveCheckpoint } from './checkpointing'
 import { lockOutput } from '../output-lock'
 import { RunDir, runFolderLock } from './run-dir'
-import { prepareData, startingPoint, type RunData } from './run-setup'
+import { prepareData, startingPoint, type RunData, type StartingPoint } from './run-setup'
 import type { RunEvents, RunOptions, RunSummary, StepEvent } from './run-options'
-import { Trainer, type StepLosses } from './trainer'
+import { Trainer, type StepLosses, type TrainerConfig } from './trainer'
 import { OrtTrainer } from './ort-trainer'
 import { validate } from './validation'
 
@@ -24,7 +24,6 @@ export class TrainingRun {
   private data: RunData | null = null
   private loader: BatchLoader | null = null
   private clock = { started: 0, lastStep: 0, lastTime: 0, before: 0 } // before: seconds trained by earlier segments (resume)
-  corruptLossAtStep: number | null = null // test hook: that step's flow loss becomes NaN
 
   constructor(readonly opts: RunOptions, private readonly events: RunEvents = {}) {
     this.dir = new RunDir(opts.out)
@@ -76,11 +75,8 @@ export class TrainingRun {
       timeDistribution: o.timeDistribution, perceptualWeight: this.perceptual ? o.perceptualWeight : 0, cfgDropout: o.cfgDropout,
       chainSteps: o.chainSteps, seed: o.seed,
     }
-    this.trainer = o.engine === 'onnxruntime'
-      ? new OrtTrainer(start.model, start.weights, cfg, start.step)
-      : new Trainer(start.model, start.weights, cfg, this.perceptual, start.step)
+    this.trainer = this.createTrainer(start, cfg)
     this.log(`training engine: ${o.engine === 'onnxruntime' ? 'onnxruntime (step graph)' : 'tfjs'}`)
-    this.trainer.corruptLossAtStep = this.corruptLossAtStep
     if (start.resumed) {
       this.trainer.adam.restore(start.resumed.optim.tensors, start.resumed.optim.metadata)
       this.trainer.ema.load(start.resumed.ema)
@@ -94,6 +90,13 @@ export class TrainingRun {
       resume: start.resumed?.loader ?? undefined, onSkip: (s) => this.log(`skipped ${s.path}: ${s.reason} (${s.detail})`),
     })
     await this.writeRunJson()
+  }
+
+  /** The step engine of this run (tests wrap it to inject a failing step). */
+  protected createTrainer(start: StartingPoint, cfg: TrainerConfig): Trainer | OrtTrainer {
+    return this.opts.engine === 'onnxruntime'
+      ? new OrtTrainer(start.model, start.weights, cfg, start.step)
+      : new Trainer(start.model, start.weights, cfg, this.perceptual, start.step)
   }
 
   private async writeRunJson(): Promise<void> {

@@ -49,7 +49,6 @@ export class Trainer {
   readonly ema: Ema
   private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
   probe?: MemoryProbe // test hook: samples memory inside the Stage-1B chain
-  corruptLossAtStep: number | null = null // test hook: makes that step's flow loss NaN
 
   constructor(
     readonly model: FlowMo, readonly weights: WeightMap, readonly cfg: TrainerConfig,
@@ -134,7 +133,6 @@ export class Trainer {
     let pieces: LossPieces | null = null
     const { value, grads } = tf.variableGrads(() => {
       pieces = codePre && chain ? stage1bLoss(ctx, x, codePre, { ...flow, ...chain }) : stage1aLoss(ctx, x, flow)
-      if (this.corruptLossAtStep === this.step) pieces.flow = tf.mul(pieces.flow, NaN) as tf.Scalar
       pieces.total = tf.addN([pieces.flow, pieces.quantizer, pieces.perceptual]) as tf.Scalar
       for (const t of [pieces.flow, pieces.quantizer, pieces.perceptual, pieces.total]) tf.keep(t) // read after the tape
       return tf.div(pieces.total, cfg.gradAccumulation) as tf.Scalar

@@ -65,7 +65,7 @@ export function bitBalance(bits: Float32Array, tokens: number, C: number): numbe
 }
 
 /** Originals in the top row, reconstructions below, as one RGB PNG. */
-async function gridPng(x: Float32Array, recon: Float32Array, n: number, S: number) {
+export async function gridPng(x: Float32Array, recon: Float32Array, n: number, S: number) {
   const width = n * S
   const height = 2 * S
   const rgb = new Uint8Array(width * height * 3)

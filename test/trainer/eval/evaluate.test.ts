@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { evaluate, type EvalOptions } from '../../../src/trainer/eval/evaluate'
 import { JournalMismatchError } from '../../../src/trainer/eval/journal'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { recomputedPsnrs } from './recompute-psnr'
 
 process.env.FLOWMO_BACKEND = 'wasm'
 const set = join(goldenDir(), 'tiny-a')
@@ -37,8 +38,15 @@ describe('evaluate', () => {
     expect(rest.report!.metrics).toEqual(whole.report!.metrics)
     expect(rest.report!.codes).toEqual(whole.report!.codes)
     expect(readFileSync(join(tmp, 'resumed.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole.csv'), 'utf8'))
-    expect(whole.report!.metrics.psnr).toBeGreaterThan(0)
     expect(whole.report!.protocol.sampler.steps).toBe(2)
+  }, 60_000)
+
+  it('reports each image’s PSNR as recomputed from its own encode → decode from its noise, and their mean', async () => {
+    const out = await evaluate(options('recomputed', { n: 3 }))
+    const rows = await recomputedPsnrs(join(tmp, 'recomputed.csv'), options('recomputed').source, { steps: 2 }, 0)
+    expect(rows).toHaveLength(3)
+    for (const [, reported, recomputed] of rows) expect(reported).toBeCloseTo(recomputed, 4)
+    expect(out.report!.metrics.psnr).toBeCloseTo(rows.reduce((a, [, , p]) => a + p, 0) / 3, 4)
   }, 60_000)
 
   it('refuses a journal written under another protocol, naming the fields', async () => {

@@ -3,9 +3,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { flipBits } from '../../../src/trainer/inspect/bit-flips'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
-import { codeOf, flipCode } from '../../../src/trainer/inspect/decode'
+import { codeOf, decodeSameNoise, flipCode, noiseOfImage } from '../../../src/trainer/inspect/decode'
 import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
 import { decodePaths, hooks, openFixture } from './fixture'
+import { meanAbsDiff, psnrOf } from './recompute'
 
 describe('flipCode', () => {
   it('negates exactly the listed elements, and twice restores the code', () => {
@@ -33,6 +34,24 @@ describe.each(decodePaths)('flipBits on %s', (path) => {
     expect(report.meanAbsDiff).toBeGreaterThan(0)
     expect(report.diffMap.pixels.length).toBe(32 * 32 * 3)
     expect(Number.isFinite(report.deltaPsnr)).toBe(true)
+  })
+
+  it('matches base and flipped codes decoded one at a time: images, mean |Δ| and ΔPSNR recomputed', async () => {
+    const flips = [{ token: 5, bit: 1 }, { token: 9, bit: 3 }]
+    const report = await flipBits(ctx, { ...req, flips }, hooks())
+    const opened = ctx.models.get(req.modelId)
+    const code = await codeOf(opened, ctx.images, req.imageId)
+    const noise = noiseOfImage(opened, ctx.images, req.imageId, req.seed)
+    const decode = async (c: Float32Array) => (await decodeSameNoise(opened, c, noise, req)).images
+    const [base, flipped] = [await decode(code), await decode(flipCode(code, 6, flips))]
+    const rgbLevels = (chw: Float32Array) => Array.from({ length: 32 * 32 * 3 }, (_, i) => chw[(i % 3) * 32 * 32 + Math.floor(i / 3)])
+    const near = (p: Uint8Array, chw: Float32Array) => rgbLevels(chw).every((v, i) => Math.abs(Math.round((Math.min(1, Math.max(-1, v)) + 1) * 127.5) - p[i]) <= 1)
+    expect(near(report.base.pixels, base)).toBe(true)
+    expect(near(report.flipped.pixels, flipped)).toBe(true)
+    expect(report.meanAbsDiff).toBeCloseTo(meanAbsDiff(flipped, base), 4)
+    expect(report.meanAbsDiff).toBeGreaterThan(0)
+    const original = ctx.images.modelInput(req.imageId, 32)
+    expect(report.deltaPsnr).toBeCloseTo(psnrOf(flipped, original) - psnrOf(base, original), 2)
   })
 
   it('with no flips decodes the same image twice from the same noise: zero difference', async () => {

@@ -4,7 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { DecodeRequest, RgbPixels } from '../../../src/shared/payloads/inspect'
 import type { InspectContext } from '../../../src/trainer/inspect/context'
 import { sampleVariance, varianceReport, varianceSamples } from '../../../src/trainer/inspect/variance'
+import { codeOf, decodeSameNoise, noiseOfImage } from '../../../src/trainer/inspect/decode'
 import { decodePaths, hooks, openFixture } from './fixture'
+import { stdPerPixel } from './recompute'
 
 describe.each(decodePaths)('on %s', (path) => {
   let ctx: InspectContext
@@ -35,6 +37,20 @@ describe.each(decodePaths)('on %s', (path) => {
       expect(report.std.length).toBe(32 * 32)
       expect(report.stdMax).toBeGreaterThan(0)
       expect(report.stdMap.pixels.length).toBe(32 * 32 * 3)
+    })
+
+    it('equals K independent decodes with seeds seed…seed+K−1, and their per-pixel std recomputed', async () => {
+      const report = await sampleVariance(ctx, { ...req, k: 3 }, hooks(), () => {})
+      const opened = ctx.models.get(req.modelId)
+      const code = await codeOf(opened, ctx.images, req.imageId)
+      const samples: Float32Array[] = []
+      for (const seed of [7, 8, 9]) samples.push((await decodeSameNoise(opened, code, noiseOfImage(opened, ctx.images, req.imageId, seed), req)).images)
+      const std = stdPerPixel(samples, 32 * 32)
+      expect(Array.from(report.std).every((v, i) => Math.abs(v - std[i]) < 1e-5)).toBe(true)
+      expect(report.stdMax).toBeCloseTo(Math.max(...std), 5)
+      const hw = 32 * 32
+      const meanLevel = (i: number) => Math.round((samples.reduce((a, x) => a + Math.min(1, Math.max(-1, x[(i % 3) * hw + Math.floor(i / 3)])), 0) / 3 + 1) * 127.5)
+      expect(Array.from(report.mean.pixels).every((p, i) => Math.abs(p - meanLevel(i)) <= 1)).toBe(true)
     })
 
     it('stops when cancelled', async () => {

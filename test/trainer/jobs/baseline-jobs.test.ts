@@ -31,6 +31,13 @@ const model: ModelFile = { checkpoint: join(set, 'checkpoint.pth'), config: join
 const images = ['val64_0000.png', 'val64_0001.png'].map((f) => join(val, f))
 let out: string
 
+/** PSNR in dB of two 8-bit images, from its definition. */
+function psnr8(a: Uint8Array, b: Uint8Array): number {
+  let se = 0
+  for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2
+  return 10 * Math.log10((255 * 255) / (se / a.length))
+}
+
 beforeAll(async () => {
   for (const root of [set, val]) await allowRoot(root)
   out = await allowRoot(mkdtempSync(join(tmpdir(), 'flowmo-baseline-jobs-')))
@@ -45,12 +52,18 @@ describe('baseline and rating jobs', () => {
     expect(progress(jobId).at(-1)!.message).toBe('webp: 6/6 reconstructions')
     expect(report.imageSizePx).toBe(32)
     expect(report.originals.map((o) => o.pixels.length)).toEqual([32 * 32 * 3, 32 * 32 * 3])
-    const methods = report.methods as { id: string; meanBpp: number; meanPsnr: number; reconstructions: unknown[] }[]
+    type Scored = { image: { rgb: Uint8Array }; bpp: number; psnr: number; settings: { bytes?: number } }
+    const methods = report.methods as { id: string; meanBpp: number; meanPsnr: number; reconstructions: Scored[] }[]
     expect(methods.map((m) => m.id)).toEqual(['flowmo', 'jpeg', 'webp'])
     for (const m of methods) {
       expect(m.reconstructions).toHaveLength(2)
-      expect(m.meanPsnr).toBeGreaterThan(5)
-      expect(m.meanBpp).toBeGreaterThan(0)
+      const psnrs = m.reconstructions.map((r, i) => psnr8(r.image.rgb, report.originals[i].pixels))
+      m.reconstructions.forEach((r, i) => expect(r.psnr).toBeCloseTo(psnrs[i], 6))
+      expect(m.meanPsnr).toBeCloseTo((psnrs[0] + psnrs[1]) / 2, 6)
+      // FlowMo spends its L × C = 16 × 6 bits on 32 × 32 pixels; a codec its file's bytes
+      const bpps = m.reconstructions.map((r) => (m.id === 'flowmo' ? 16 * 6 : r.settings.bytes! * 8) / (32 * 32))
+      expect(m.reconstructions.map((r) => r.bpp)).toEqual(bpps)
+      expect(m.meanBpp).toBeCloseTo((bpps[0] + bpps[1]) / 2, 12)
     }
   }, 60_000)
 

@@ -9,6 +9,7 @@ import type { ModelFile, TrainerEvents } from '../../../src/shared/protocol'
 import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { TrainerService } from '../../../src/trainer/service'
+import { recomputedPsnrs } from '../eval/recompute-psnr'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -39,9 +40,14 @@ describe('evaluation jobs', () => {
     const { jobId } = await trainer.evaluate({ model, data, n: 3, metrics: ['psnr', 'ssim'], path: 'tfjs', out: join(out, 'eval') })
     const [name, payload] = await ended(jobId)
     expect(name).toBe('job:done')
-    const report = (payload as TrainerEvents['job:done']).result as { metrics: Record<string, number>; nImages: number; protocol: { dataset: { nImages: number } } }
+    type Report = { metrics: Record<string, number>; nImages: number; protocol: { dataset: { nImages: number }; sampler: { steps: number; seed: number } } }
+    const report = (payload as TrainerEvents['job:done']).result as Report
     expect(report.nImages).toBe(3)
-    expect(report.metrics.psnr).toBeGreaterThan(5)
+    const { steps, seed } = report.protocol.sampler
+    const rows = await recomputedPsnrs(join(out, 'eval', 'per-image.csv'), model, { steps }, seed)
+    expect(rows.map(([path]) => path)).toEqual(['val64_0000.png', 'val64_0001.png', 'val64_0002.png'].map((f) => join(data, f)))
+    for (const [, reported, recomputed] of rows) expect(reported).toBeCloseTo(recomputed, 4)
+    expect(report.metrics.psnr).toBeCloseTo(rows.reduce((a, [, , p]) => a + p, 0) / 3, 4)
     expect(report.metrics.ssim).toBeGreaterThan(0)
     expect(report.protocol.dataset.nImages).toBe(3)
     expect(ofJob('job:progress', jobId).at(-1)).toMatchObject({ done: 3, total: 3 })
@@ -64,7 +70,8 @@ describe('evaluation jobs', () => {
     expect(originals.images.map((im) => [im.index, 'png' in (im.original ?? {})])).toEqual([[0, true], [1, false]]) // gridImages: 1
     const result = (payload as TrainerEvents['job:done']).result as { cells: { metrics: Record<string, number> }[]; best: Record<string, { cell: number }> }
     expect(result.cells.map((c) => c.metrics.psnr)).toEqual(cells.map((c) => c.cell.metrics.psnr))
-    expect(result.best.psnr.cell).toBeGreaterThanOrEqual(0)
+    const psnrs = result.cells.map((c) => c.metrics.psnr)
+    expect(result.best.psnr.cell).toBe(psnrs.indexOf(Math.max(...psnrs))) // higher PSNR is better
     expect(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).cells).toHaveLength(4)
   }, 60_000)
 

@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { readOfficialRun } from '../../../src/trainer/official/run-folder'
-import { openRunFolder } from '../../../src/trainer/run-control/run-folder'
+import { openRunFolder, runSample } from '../../../src/trainer/run-control/run-folder'
 import { allowRoot } from '../../../src/trainer/files'
 import { crc32c } from '../../../src/trainer/official/tfrecord'
 import { runTorch } from '../../fixtures/torch/python-torch'
@@ -81,8 +82,10 @@ describe('official run folder', () => {
     expect(r.stdout).toMatch(/step\s+10000 .*incomplete/)
   })
 
-  it('opens in the Training section as a run history: losses under our names, watch results as validation', async () => {
-    mkdirSync(join(run, 'flowmo-eval'), { recursive: true })
+  it('opens in the Training section as a run history: losses under our names, watch results as validation and samples', async () => {
+    mkdirSync(join(run, 'flowmo-eval', 'samples'), { recursive: true })
+    const grid = join(run, 'flowmo-eval', 'samples', 'step-005000.png')
+    await sharp({ create: { width: 4, height: 2, channels: 3, background: { r: 10, g: 20, b: 30 } } }).png().toFile(grid)
     writeFileSync(join(run, 'flowmo-eval', 'metrics.jsonl'), `${JSON.stringify({ step: 5000, checkpoint: 'x', report: 'y', metrics: { psnr: 21.5, ssim: 0.6 }, evaluatedAt: '' })}\n`)
     await allowRoot(dir) // the engine opens only folders the user chose
     const h = await openRunFolder(run, () => null)
@@ -92,5 +95,8 @@ describe('official run folder', () => {
     expect(steps[0]).toMatchObject({ flow_loss: f32(1.1), it_s: f32(1.1 + 3 / 7), 'debug/original_grad_norm': f32(1.1 + 1 / 7) })
     expect(h.metrics.filter((m) => m.val_psnr !== undefined)).toEqual([{ step: 5000, val_psnr: 21.5, val_ssim: 0.6 }])
     expect(h.checkpoints).toEqual([{ step: 5000, path: join(run, 'checkpoints', '00005000.pth') }]) // complete ones only
+    expect(h.samples).toEqual([{ step: 5000, path: grid }])
+    const sample = await runSample(run, 5000) // what the sample slider shows
+    expect([sample.path, sample.shape, [...sample.pixels.subarray(0, 3)]]).toEqual([grid, [2, 4, 3], [10, 20, 30]])
   })
 })

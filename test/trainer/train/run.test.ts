@@ -14,6 +14,7 @@ import { loadCheckpoint } from '../../../src/trainer/train/checkpointing'
 import { RunDir } from '../../../src/trainer/train/run-dir'
 import { startingPoint } from '../../../src/trainer/train/run-setup'
 import { TrainingRun } from '../../../src/trainer/train/run'
+import type { RunOptions } from '../../../src/trainer/train/run-options'
 import { NonFiniteLossError } from '../../../src/trainer/train/trainer'
 import { makeRunFixture, tinyRunOptions, type RunFixture } from './run-fixture'
 
@@ -23,6 +24,20 @@ beforeAll(async () => {
   f = await makeRunFixture()
 })
 afterAll(() => rmSync(f.root, { recursive: true, force: true }))
+
+/** A run whose batch at trainer step `at` has NaN pixels (a wrapped trainer), so that step's losses are NaN. */
+class NanBatchAt extends TrainingRun {
+  constructor(private readonly at: number, opts: RunOptions) {
+    super(opts)
+  }
+
+  protected override createTrainer(...args: Parameters<TrainingRun['createTrainer']>) {
+    const trainer = super.createTrainer(...args)
+    const step = trainer.trainStep.bind(trainer)
+    trainer.trainStep = (x, batch) => step(trainer.step === this.at ? x.slice().fill(NaN) : x, batch)
+    return trainer
+  }
+}
 
 const metrics = (out: string) => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
 
@@ -90,14 +105,12 @@ describe('TrainingRun', () => {
 
   it('stops on a NaN loss naming the step and piece, and never touches the last good checkpoint', async () => {
     const out = join(f.root, 'run-nan')
-    const run = new TrainingRun(tinyRunOptions(f, out, { maxSteps: 10, checkpointEvery: 3 }))
-    run.corruptLossAtStep = 4 // the 5th step
+    const run = new NanBatchAt(4, tinyRunOptions(f, out, { maxSteps: 10, checkpointEvery: 3 })) // the 5th step
     await expect(run.start()).rejects.toThrow(NonFiniteLossError)
     const dir = new RunDir(out)
     expect((await dir.listCheckpoints()).map((c) => c.step)).toEqual([3])
     const before = statSync(dir.checkpointFiles(3).model).mtimeMs
-    const again = new TrainingRun(tinyRunOptions(f, out, { resume: true, maxSteps: 10, checkpointEvery: 3 }))
-    again.corruptLossAtStep = 3
+    const again = new NanBatchAt(3, tinyRunOptions(f, out, { resume: true, maxSteps: 10, checkpointEvery: 3 }))
     await expect(again.start()).rejects.toThrow(/step 4: flow_loss is NaN/)
     expect(statSync(dir.checkpointFiles(3).model).mtimeMs).toBe(before)
     expect(existsSync(dir.checkpointFiles(4).model)).toBe(false)

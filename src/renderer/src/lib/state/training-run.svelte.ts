@@ -45,6 +45,7 @@ export class TrainingRun {
   sampleSteps = $state.raw<number[]>([])
   readonly samples = new SvelteMap<number, RgbPixels>()
   checkpoints = $state.raw<readonly RunFileEntry[]>([]) // newest first
+  official = $state.raw<RunHistory['official']>(null) // an official trainer's run folder: read-only, nothing to resume here
   log = $state.raw<string[]>([])
   notices = $state.raw<string[]>([])
   error = $state('')
@@ -81,6 +82,7 @@ export class TrainingRun {
     this.bitBalance ??= parsed.bitBalance
     this.sampleSteps = [...new Set([...h.samples.map((s) => s.step), ...this.sampleSteps])].sort((a, b) => a - b)
     this.checkpoints = h.checkpoints
+    this.official = h.official
     this.request ??= requestFromRunJson(h.run, h.dir)
     const last = this.metrics.at(-1)
     if (last && last.step > this.step) this.step = last.step
