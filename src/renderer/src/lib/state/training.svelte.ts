@@ -143,16 +143,15 @@ export class TrainingState {
   private async adoptActiveRuns(): Promise<void> {
     try {
       for (const info of await engine.listRuns()) {
-        let run = this.runs.find((r) => r.runId === info.runId || r.dir === info.out)
-        if (!run) {
-          run = new TrainingRun()
-          run.attach(info) // its dir known before setRuns remembers it
-          this.setRuns([...this.runs, run])
-          this.selectedKey ??= run.key
+        const known = this.runs.find((r) => r.runId === info.runId || r.dir === info.out)
+        const run = known ?? new TrainingRun()
+        run.attach(info) // its dir known before setRuns remembers it
+        if (!known) this.setRuns([...this.runs, run]) // listed now: its events from here on reach it
+        run.loadHistory(await engine.openRunFolder({ dir: info.out }))
+        if (!known) {
+          this.selectedKey ??= run.key // shown once its history is in
           if (this.view === 'start' && this.runs.length === 1) this.view = 'run'
         }
-        run.attach(info)
-        run.loadHistory(await engine.openRunFolder({ dir: info.out }))
       }
     } catch (e) {
       this.error = `reattaching to running trainings: ${describeError(e)}`
