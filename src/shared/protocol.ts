@@ -31,6 +31,38 @@ export interface EngineStatus {
   readonly notices: readonly string[] // e.g. "tfjs-node not installed; using wasm"
 }
 
+/** onnxruntime's device for the engine's inference sessions (`--device`; the app's setting in the status bar). */
+export type DeviceSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda'
+export const DEVICE_SETTINGS: readonly DeviceSetting[] = ['auto', 'cpu', 'webgpu', 'cuda']
+
+export interface DeviceStatus {
+  readonly requested: DeviceSetting
+  readonly line: string // as `flowmo info` prints it, e.g. "webgpu (llvmpipe: Mesa 25.0.7 …; vendor mesa, …)"
+  readonly adapter: string | null // the WebGPU adapter's name, when Dawn found one
+  readonly error: string | null // why the requested device cannot run (then models open on nothing until changed)
+}
+
+/** One export in the onnxruntime cache (the app's ONNX cache list; `flowmo cache ls`). */
+export interface ExportCacheEntry {
+  readonly key: string
+  readonly bytes: number
+  readonly lastUsed: string // ISO time
+  readonly checkpoint: string | null
+  readonly model: string | null
+}
+
+export interface ExportCacheRequest {
+  readonly remove?: readonly string[] // keys to remove first
+  readonly pruneMaxGb?: number // then remove the least recently used until at most this much is left
+}
+
+export interface ExportCacheReport {
+  readonly dir: string
+  readonly entries: readonly ExportCacheEntry[] // most recently used first, after any removal
+  readonly totalBytes: number
+  readonly removed: readonly string[]
+}
+
 export interface EngineVersions {
   readonly flowmo: string
   readonly tfjs: string
@@ -102,6 +134,8 @@ export interface EngineStateEvent {
 
 export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
+  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
+  exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
   echo(req: EchoRequest): Promise<EchoReport>
   demoJob(req: DemoJobRequest): Promise<JobStarted>
   cancelJob(req: CancelRequest): Promise<CancelReport>
@@ -156,6 +190,8 @@ export interface TrainerEvents {
 /** Runtime list of the calls; the compiler checks it against TrainerApi. */
 export const trainerMethods = {
   status: true,
+  setDevice: true,
+  exportCache: true,
   echo: true,
   demoJob: true,
   cancelJob: true,
@@ -188,6 +224,8 @@ export const trainerMethods = {
 /** Every call's request is validated against these in the receiving process. */
 export const trainerSchemas: Schemas<TrainerApi> = {
   status: s.none,
+  setDevice: s.object({ device: s.literal(...DEVICE_SETTINGS) }),
+  exportCache: s.object({ remove: s.optional(s.array(s.string(64), 1000)), pruneMaxGb: s.optional(s.number({ min: 0, max: 1e6 })) }),
   echo: s.object({ text: s.string(), bytes: s.optional(s.uint8Array(1 << 20)) }),
   demoJob: s.object({
     steps: s.integer({ min: 1, max: 10_000 }),

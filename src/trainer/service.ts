@@ -5,13 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, DemoJobRequest, EchoReport,
-  EchoRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
+  DeviceSetting, DeviceStatus, EchoRequest, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
+import { listExportCache, pruneExportCache, removeExports } from './export/cache-admin'
+import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
 import { evaluateJob } from './jobs/evaluate-job'
@@ -96,6 +98,27 @@ export class TrainerService implements TrainerApi {
 
   status(): Promise<EngineStatus> {
     return engineStatus(this.requestedBackend)
+  }
+
+  /** The onnxruntime export cache, after removing `remove` and pruning to `pruneMaxGb` (as `flowmo cache`). */
+  async exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> {
+    const dir = defaultExportCacheDir()
+    const removed = req.remove?.length ? (await removeExports(dir, req.remove)).map((e) => e.key) : []
+    if (req.pruneMaxGb !== undefined) removed.push(...(await pruneExportCache(dir, req.pruneMaxGb * 1e9)).removed.map((e) => e.key))
+    const entries = (await listExportCache(dir)).map(({ key, bytes, lastUsed, checkpoint, model }) => ({ key, bytes, lastUsed, checkpoint, model }))
+    return { dir, entries, totalBytes: entries.reduce((n, e) => n + e.bytes, 0), removed }
+  }
+
+  /** Sets FLOWMO_DEVICE in the engine: every inference session opened from now on uses it. */
+  async setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> {
+    process.env.FLOWMO_DEVICE = req.device
+    const { deviceReport, formatDevice } = await import('./export/device-report') // loads onnxruntime-node
+    try {
+      const r = await deviceReport(req.device)
+      return { requested: req.device, line: formatDevice(r), adapter: r.adapter?.name ?? null, error: null }
+    } catch (e) {
+      return { requested: req.device, line: `${req.device} (unavailable)`, adapter: null, error: (e as Error).message.split('\n')[0] }
+    }
   }
 
   async echo(req: EchoRequest): Promise<EchoReport> {

@@ -1,11 +1,12 @@
 // Engine status for the status bar: the backend and versions, kept current by `engine:status` events.
-import type { EngineState, EngineStatus } from '../../../../shared/protocol'
+import { DEVICE_SETTINGS, type DeviceSetting, type DeviceStatus, type EngineState, type EngineStatus } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 
 export class EngineStatusState {
   status = $state.raw<EngineStatus | null>(null)
   state = $state<EngineState | 'connecting'>('connecting')
   message = $state('connecting to the engine…')
+  device = $state.raw<DeviceStatus | null>(null) // onnxruntime's device; the setting is remembered across restarts
 
   constructor() {
     engine.on('engine:status', (event) => {
@@ -21,10 +22,23 @@ export class EngineStatusState {
       this.status = await engine.status()
       this.state = 'ready'
       this.message = ''
+      await this.setDevice(rememberedDevice()) // a restarted engine starts on auto: give it the setting again
     } catch (error) {
       this.message = describeError(error)
     }
   }
+
+  async setDevice(device: DeviceSetting): Promise<void> {
+    localStorage.setItem(DEVICE_KEY, device)
+    this.device = await engine.setDevice({ device })
+  }
+}
+
+const DEVICE_KEY = 'flowmo.device'
+
+function rememberedDevice(): DeviceSetting {
+  const stored = localStorage.getItem(DEVICE_KEY)
+  return DEVICE_SETTINGS.find((d) => d === stored) ?? 'auto'
 }
 
 export const engineStatus = new EngineStatusState()
