@@ -3,6 +3,7 @@
 // kept while points arrive); a new page reattaches; pause (a checkpoint) and resume, the engine killed mid-run and
 // resumed by the host (elapsed time counting on); the folder browsed as history, two runs compared, and a finished
 // run continued to more steps. Screenshots: test-results/screenshots/training-*.png.
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,7 @@ import { callEngine, openApp, pixelStats, projectRoot, screenshot, type AppSessi
 
 const fixture = await makeRunFixture()
 const out = join(fixture.root, 'ui-run')
-const settings = { maxSteps: '3000', batchSize: '2', lr: '0.001', logEvery: '1', sampleEvery: '2', valEvery: '2', checkpointEvery: '1000' }
+const settings = { maxSteps: '3000', batchSize: '2', lr: '0.001', logEvery: '1', sampleEvery: '2', valEvery: '2', checkpointEvery: '1000', keepLast: '2', keepEvery: '500' }
 
 const step = async (page: Page) => Number(await page.textContent('[data-testid=run-step]'))
 const points = async (page: Page, loss = 'total_loss') => Number(await page.getAttribute(`[data-testid=loss-chart-${loss}]`, 'data-points'))
@@ -107,6 +108,8 @@ describe('training dashboard in Chromium', () => {
     expect(sample.height).toBe(32) // two 16×16 rows: originals over reconstructions
     expect(Math.max(...sample.std)).toBeGreaterThan(10) // real photos, not a blank canvas
     await page.locator('[data-testid=validation-chart]').waitFor({ timeout: 30_000 })
+    const options = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).options // the retention fields reached the engine
+    expect([options.keepLast, options.keepEvery]).toEqual([2, 500])
     expect(await page.locator('[data-testid=bit-balance] rect').count()).toBe(6) // the tiny model's 6 code bits
     await screenshot(page, 'training-running')
   })
@@ -145,6 +148,8 @@ describe('training dashboard in Chromium', () => {
   it('pauses with a checkpoint and resumes from it', async () => {
     await page.click('[data-testid=run-pause]')
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
+    expect(await page.locator('[data-testid=run-continue-form]').count()).toBe(0) // one way on: Resume
+    expect(await page.locator('[data-testid=run-pause]').count()).toBe(0)
     const paused = await step(page)
     pausedAt = paused
     elapsedAtPause = await elapsed(page)
@@ -175,6 +180,15 @@ describe('training dashboard in Chromium', () => {
     await page.click('[data-testid=run-stop]')
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('stopped')
     const stoppedAt = await step(page)
+    expect(await page.locator('[data-testid=run-resume]').count()).toBe(0) // a stopped run is extended, not resumed
+    expect(await page.textContent('[data-testid=run-continue]')).toBe(`Continue from checkpoint ${stoppedAt}`)
+    await page.reload() // the stopped run is listed again, read back from its folder
+    await page.click('[data-testid=section-training]')
+    const listed = page.locator('[data-testid=run-item]', { hasText: 'ui-run' })
+    await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(1)
+    await listed.click()
+    await expect.poll(() => status(page), { timeout: 10_000 }).toBe('not running (history)')
+    expect(await step(page)).toBe(stoppedAt)
     const other = join(fixture.root, 'other-run')
     await callEngine(page, 'startRun', { data: fixture.data, out: other, config: fixture.config, maxSteps: 6, batchSize: 2, lr: 3e-4, perceptual: 'none', logEvery: 1, sampleEvery: 3, valEvery: 3 })
     await expect.poll(() => callEngine(page, 'listRuns', undefined).then((r) => r.length), { timeout: 30_000 }).toBe(0)

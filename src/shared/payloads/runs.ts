@@ -207,6 +207,8 @@ export interface RunDefaults {
   readonly sampleEvery: number
   readonly valEvery: number
   readonly checkpointEvery: number
+  readonly keepLast: number // newest checkpoints kept
+  readonly keepEvery: number | null // plus every checkpoint at a multiple of this step (null: none)
   readonly perceptual: RunPerceptual
   readonly perceptualWeight: number
   readonly engine: RunEngine

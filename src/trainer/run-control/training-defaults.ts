@@ -43,7 +43,7 @@ function runDefaults(stage: RunStage): RunDefaults {
   const d = defaultRunOptions(stage)
   return {
     maxSteps: d.maxSteps, batchSize: d.batchSize, lr: d.lr, logEvery: d.logEvery, sampleEvery: d.sampleEvery,
-    valEvery: d.valEvery, checkpointEvery: d.checkpointEvery, perceptual: d.perceptual, perceptualWeight: d.perceptualWeight,
+    valEvery: d.valEvery, checkpointEvery: d.checkpointEvery, keepLast: d.keepLast, keepEvery: d.keepEvery, perceptual: d.perceptual, perceptualWeight: d.perceptualWeight,
     engine: d.engine,
   }
 }

@@ -13,6 +13,7 @@ import { prepareData, startingPoint, type RunData, type StartingPoint } from './
 import type { RunEvents, RunOptions, RunSummary, StepEvent } from './run-options'
 import { Trainer, type StepLosses, type TrainerConfig } from './trainer'
 import { OrtTrainer } from './ort-trainer'
+import { etaSeconds } from './eta'
 import { validate } from './validation'
 
 export class TrainingRun {
@@ -23,7 +24,8 @@ export class TrainingRun {
   private lastSaved: { step: number; path: string } | null = null
   private data: RunData | null = null
   private loader: BatchLoader | null = null
-  private clock = { started: 0, lastStep: 0, lastTime: 0, before: 0 } // before: seconds trained by earlier segments (resume)
+  // before: seconds trained by earlier segments (resume); validationS, checkpointS: the last ones' durations (the ETA's)
+  private clock = { started: 0, lastStep: 0, lastTime: 0, before: 0, validationS: 0, checkpointS: 0 }
 
   constructor(readonly opts: RunOptions, private readonly events: RunEvents = {}) {
     this.dir = new RunDir(opts.out)
@@ -119,8 +121,8 @@ export class TrainingRun {
       const losses = await trainer.trainStep(batch.x, batch.shape[0])
       const s = trainer.step
       if (s % o.logEvery === 0 || s === o.maxSteps) await this.logStep(losses)
-      if (s % o.valEvery === 0 || s % o.sampleEvery === 0) await this.validation()
-      if (s % o.checkpointEvery === 0) await this.checkpoint()
+      if (s % o.valEvery === 0 || s % o.sampleEvery === 0) this.clock.validationS = await this.sideWork(() => this.validation())
+      if (s % o.checkpointEvery === 0) this.clock.checkpointS = await this.sideWork(() => this.checkpoint())
     }
     if (trainer.step % o.valEvery !== 0 && trainer.step % o.sampleEvery !== 0) await this.validation()
     await this.checkpoint()
@@ -131,16 +133,28 @@ export class TrainingRun {
   private async logStep(losses: StepLosses): Promise<void> {
     const now = Date.now()
     const s = this.trainer!.step
-    const itS = (s - this.clock.lastStep) / Math.max((now - this.clock.lastTime) / 1000, 1e-9)
+    const itS = (s - this.clock.lastStep) / Math.max((now - this.clock.lastTime) / 1000, 1e-9) // side work excluded (sideWork)
     this.clock.lastStep = s
     this.clock.lastTime = now
+    const { validationS, checkpointS } = this.clock
+    const eta = etaSeconds({ ...this.opts, step: s, itS, validationS, checkpointS })
     const event: StepEvent = {
-      step: s, maxSteps: this.opts.maxSteps, stage: this.opts.stage, ...losses, lr: this.opts.lr, it_s: itS,
-      eta_s: (this.opts.maxSteps - s) / Math.max(itS, 1e-9), elapsed_s: this.elapsedS(now),
+      step: s, maxSteps: this.opts.maxSteps, stage: this.opts.stage, ...losses, lr: this.opts.lr, it_s: itS, eta_s: eta,
+      elapsed_s: this.elapsedS(now),
     }
     const { maxSteps: _m, eta_s: _e, ...record } = event
     await this.dir.appendMetrics(record)
     this.events.onStep?.(event)
+  }
+
+  /** Runs a validation or checkpoint between steps: its seconds, kept out of the step rate (it/s measures steps). The
+   *  loop waits for it: tfjs and the step graph share this thread, so it cannot overlap a step (docs/training.md). */
+  private async sideWork(work: () => Promise<void>): Promise<number> {
+    const t0 = Date.now()
+    await work()
+    const ms = Date.now() - t0
+    this.clock.lastTime += ms
+    return ms / 1000
   }
 
   /** Seconds trained so far, earlier segments of a resumed run included. */
@@ -149,6 +163,7 @@ export class TrainingRun {
   }
 
   private async validation(): Promise<void> {
+    const t0 = Date.now()
     const t = this.trainer!
     t.sync()
     const s = t.step
@@ -157,7 +172,8 @@ export class TrainingRun {
     const path = this.dir.samplePath(s)
     await writeFileAtomic(path, v.grid.png) // a reader never sees half a PNG
     this.events.onSample?.({ step: s, path, ...v.grid })
-    const record = { step: s, val_psnr: v.psnr, val_ssim: v.ssim, val_baseline_psnr: v.baselinePsnr, bit_balance: v.bitBalance, eval_weights: this.opts.evalWeights }
+    const record = { step: s, val_psnr: v.psnr, val_ssim: v.ssim, val_baseline_psnr: v.baselinePsnr, bit_balance: v.bitBalance, eval_weights: this.opts.evalWeights,
+      val_s: (Date.now() - t0) / 1000 }
     await this.dir.appendMetrics(record)
     this.events.onValidation?.(record)
   }

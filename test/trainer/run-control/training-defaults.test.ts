@@ -46,8 +46,8 @@ describe('trainingDefaults', () => {
 
   it('gives defaultRunOptions of each stage for the fields the form shows', () => {
     for (const stage of ['1a', '1b'] as const) {
-      const { maxSteps, batchSize, lr, logEvery, sampleEvery, valEvery, checkpointEvery, perceptual, perceptualWeight, engine } = defaultRunOptions(stage)
-      expect(d.defaults[stage]).toEqual({ maxSteps, batchSize, lr, logEvery, sampleEvery, valEvery, checkpointEvery, perceptual, perceptualWeight, engine })
+      const { maxSteps, batchSize, lr, logEvery, sampleEvery, valEvery, checkpointEvery, keepLast, keepEvery, perceptual, perceptualWeight, engine } = defaultRunOptions(stage)
+      expect(d.defaults[stage]).toEqual({ maxSteps, batchSize, lr, logEvery, sampleEvery, valEvery, checkpointEvery, keepLast, keepEvery, perceptual, perceptualWeight, engine })
     }
     expect(d.defaults['1a'].lr).not.toBe(d.defaults['1b'].lr)
   })

@@ -61,6 +61,7 @@ describe('TrainingRun', () => {
     const val = m.filter((r) => 'val_psnr' in r)
     expect(val.map((r) => r.step)).toEqual([4, 8])
     expect(val[0].bit_balance).toHaveLength(6)
+    for (const r of val) expect(r.val_s).toBeGreaterThan(0) // the seconds the step loop waited for it
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.imageSize).toBe(16)
   })
 

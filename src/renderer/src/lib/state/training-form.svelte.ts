@@ -5,7 +5,7 @@ import type { EngineInfo, PresetInfo, RunDefaults, RunEngine, RunPerceptual, Run
 import { describeError, engine } from '../engine'
 import { formatCount, formatFixed } from '../format'
 
-type NumberKeys<T> = { [K in keyof T]: T[K] extends number ? K : never }[keyof T]
+type NumberKeys<T> = { [K in keyof T]: T[K] extends number | null ? K : never }[keyof T]
 export type NumberField = NumberKeys<RunDefaults>
 
 /** The select's line for a preset: size, code, bits per pixel, parameters. */
@@ -29,7 +29,7 @@ export class TrainingForm {
   perceptual = $state<RunPerceptual | ''>('')
   weightsDir = $state('')
   numbers = $state<Record<NumberField, string>>({
-    maxSteps: '', batchSize: '', lr: '', logEvery: '', sampleEvery: '', valEvery: '', checkpointEvery: '', perceptualWeight: '',
+    maxSteps: '', batchSize: '', lr: '', logEvery: '', sampleEvery: '', valEvery: '', checkpointEvery: '', keepLast: '', keepEvery: '', perceptualWeight: '',
   })
 
   readonly defaults = $derived(this.offer?.defaults[this.stage] ?? null)

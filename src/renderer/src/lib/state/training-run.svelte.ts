@@ -52,6 +52,8 @@ export class TrainingRun {
   stopIntent: 'pause' | 'stop' | null = null
   private crash: { step: number; reason: string } | null = null // an engine crash the next run:start resolves
 
+  /** Paused, failed or being resumed by the host: it goes on with Resume (to the same max steps), not "Continue to N". */
+  readonly resumable = $derived(['paused', 'error', 'interrupted-resuming'].includes(this.status))
   readonly active = $derived(['starting', 'training', 'stopping', 'interrupted-resuming'].includes(this.status))
   readonly label = $derived(this.dir.split(/[\\/]/).filter(Boolean).at(-1) ?? (this.request?.out ?? 'run'))
   readonly latestSample = $derived(this.sampleSteps.at(-1) ?? null)

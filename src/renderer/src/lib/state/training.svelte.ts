@@ -2,6 +2,7 @@
 // or opened from a folder), fed by the run:* events from module load on, so runs outlive section switches and reloads.
 import type { RunRequest, TrainerEvents } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
+import { remember, remembered } from './remembered'
 import { TrainingRun } from './training-run.svelte'
 
 type RunEventName = 'run:start' | 'run:step' | 'run:sample' | 'run:validation' | 'run:checkpoint' | 'run:log' | 'run:done' | 'run:error'
@@ -37,10 +38,10 @@ export class TrainingState {
     this.subscribe()
     engine.on('engine:status', (e) => {
       if (e.state === 'restarting') for (const run of this.runs) if (run.active) run.status = 'interrupted-resuming'
-      if (e.state === 'ready') void this.reattach()
+      if (e.state === 'ready') void this.reattach().then(() => this.reopenRemembered())
       if (e.state === 'stopped') for (const run of this.runs) if (run.active) Object.assign(run, { status: 'error', error: `${e.message}; Resume once the engine is back` })
     })
-    void this.reattach()
+    void this.reattach().then(() => this.reopenRemembered())
   }
 
   byKey(key: string | null): TrainingRun | null {
@@ -59,12 +60,13 @@ export class TrainingState {
     run.dir = req.out
     const started = await this.call('starting the run', () => this.startProcess(run, req))
     if (!started) return false
-    this.runs = [...this.runs.filter((r) => r.dir !== run.dir || r.active), run]
+    this.setRuns([...this.runs.filter((r) => r.dir !== run.dir || r.active), run])
     this.select(run)
     return true
   }
 
-  /** Pause = stopRun: the engine writes a checkpoint at the step it reached; Resume continues from it. */
+  /** Both are stopRun (the engine writes a checkpoint at the step it reached). Pause offers Resume, to the same max
+   *  steps; Stop ends the run, which a later "Continue to N steps" may extend from that checkpoint. */
   async stop(run: TrainingRun, intent: 'pause' | 'stop'): Promise<void> {
     if (!run.runId) return
     run.stopIntent = intent
@@ -87,15 +89,38 @@ export class TrainingState {
   async openFolder(dir: string): Promise<void> {
     await this.call(`opening ${dir}`, async () => {
       const history = await engine.openRunFolder({ dir })
-      const run = this.runs.find((r) => r.dir === history.dir) ?? new TrainingRun()
-      if (!this.runs.includes(run)) {
-        run.status = 'history'
-        this.runs = [...this.runs, run]
-      }
-      run.loadHistory(history)
+      const run = this.addHistory(history)
       if (history.activeRunId) await this.reattach()
       this.select(run)
     })
+  }
+
+  /** After a reload: the folders of the runs this page listed before (stopped ones included), read back as history. */
+  private async reopenRemembered(): Promise<void> {
+    for (const dir of remembered<string[]>('runs', [])) {
+      if (this.runs.some((r) => r.dir === dir)) continue
+      try {
+        this.addHistory(await engine.openRunFolder({ dir }))
+      } catch {
+        // the folder was moved or deleted since: it is no longer listed
+      }
+    }
+  }
+
+  private addHistory(history: Awaited<ReturnType<typeof engine.openRunFolder>>): TrainingRun {
+    const run = this.runs.find((r) => r.dir === history.dir) ?? new TrainingRun()
+    run.loadHistory(history) // its dir known before setRuns remembers it
+    if (!this.runs.includes(run)) {
+      run.status = 'history'
+      this.setRuns([...this.runs, run])
+    }
+    return run
+  }
+
+  /** The listed runs, their folders remembered for the next reload. */
+  private setRuns(runs: TrainingRun[]): void {
+    this.runs = runs
+    remember('runs', runs.map((r) => r.dir).filter((d) => d !== ''))
   }
 
   /** A past sample grid from the run folder (live ones arrive as pixels with run:sample). */
@@ -118,15 +143,15 @@ export class TrainingState {
   private async adoptActiveRuns(): Promise<void> {
     try {
       for (const info of await engine.listRuns()) {
-        let run = this.runs.find((r) => r.runId === info.runId || r.dir === info.out)
-        if (!run) {
-          run = new TrainingRun()
-          this.runs = [...this.runs, run]
-          this.selectedKey ??= run.key
+        const known = this.runs.find((r) => r.runId === info.runId || r.dir === info.out)
+        const run = known ?? new TrainingRun()
+        run.attach(info) // its dir known before setRuns remembers it
+        if (!known) this.setRuns([...this.runs, run]) // listed now: its events from here on reach it
+        run.loadHistory(await engine.openRunFolder({ dir: info.out }))
+        if (!known) {
+          this.selectedKey ??= run.key // shown once its history is in
           if (this.view === 'start' && this.runs.length === 1) this.view = 'run'
         }
-        run.attach(info)
-        run.loadHistory(await engine.openRunFolder({ dir: info.out }))
       }
     } catch (e) {
       this.error = `reattaching to running trainings: ${describeError(e)}`
