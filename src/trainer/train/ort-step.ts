@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
+import { sessionOptionsFor, type OrtDevice } from '../export/ort-device'
 import { buildTrainGraph, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
@@ -22,6 +23,7 @@ export interface OrtTrainStepOptions {
   readonly batch: number // fixed: the graph has static shapes
   readonly adam?: AdamConfig // default β (0.9, 0.95), ε 1e-8
   readonly intraOpNumThreads?: number // 0 (default): every physical core
+  readonly device?: OrtDevice // execution provider (default cpu); webgpu matches cpu (test/trainer/train/ort-step-webgpu.test.ts)
   /** ‖W₀‖_F of each projected weight; default: measured on the starting weights (a fresh start). */
   readonly norms?: ReadonlyMap<string, number>
   /** Resumed Adam state: moments by parameter name and the steps already taken (default zeros, 0). */
@@ -49,11 +51,7 @@ export class OrtTrainStep {
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
     const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable })
-    const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      intraOpNumThreads: options.intraOpNumThreads ?? 0,
-    })
+    const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), sessionOptionsFor(options.device ?? 'cpu', options.intraOpNumThreads ?? 0))
     const { layout } = graph
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)

@@ -166,16 +166,19 @@ export class GradOps implements Ops<Sym> {
     return this.reshape(this.transpose(this.matmul(weights, v, false), [0, 2, 1, 3]), [-1, L, H * D])
   }
 
-  /** LayerNormalization (non-affine) with its InvStdDev output; dx = r·(g − mean(g) − y·mean(g⊙y)). */
+  /**
+   * LayerNormalization (non-affine); dx = r·(g − mean(g) − y·mean(g⊙y)) with r = (var(x) + eps)^(−½) composed, not
+   * read from the node's optional InvStdDev output, which onnxruntime's WebGPU kernel does not produce.
+   */
   layerNorm(x: Sym, eps: number): Sym {
     const dim = x.shape.at(-1)!
     const ones = this.e.constant(new Float32Array(dim).fill(1), [dim])
-    const statShape = [...x.shape.slice(0, -1), 1]
     const n = this.layerNorms++
-    const outs = [`ln.${n}.y`, `ln.${n}.mean`, `ln.${n}.rstd`]
-    this.e.graph.addNode('LayerNormalization', [x.name, ones.name], [attr.int('axis', -1), attr.float('epsilon', eps)], outs)
-    const y = { name: outs[0], shape: [...x.shape] }
-    const rstd = { name: outs[2], shape: statShape }
+    this.e.graph.addNode('LayerNormalization', [x.name, ones.name], [attr.int('axis', -1), attr.float('epsilon', eps)], [`ln.${n}.y`])
+    const y = { name: `ln.${n}.y`, shape: [...x.shape] }
+    const centred = this.e.binary('Sub', x, this.e.reduceMean(x, [-1], true))
+    const variance = this.e.reduceMean(this.e.binary('Mul', centred, centred), [-1], true)
+    const rstd = this.e.binary('Pow', this.e.binary('Add', variance, this.e.constant(Float32Array.of(eps), [])), this.e.constant(Float32Array.of(-0.5), []))
     return this.op(y, [x], (gy) => {
       const meanG = this.e.reduceMean(gy, [-1], true)
       const meanGy = this.e.reduceMean(this.e.binary('Mul', gy, y), [-1], true)
