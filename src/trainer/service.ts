@@ -175,8 +175,8 @@ export class TrainerService implements TrainerApi {
 
   async sampleVariance(req: VarianceRequest): Promise<JobStarted> {
     const started = this.jobs.start('variance', (signal, progress) =>
-      this.inspector.sampleVariance(req, { signal, progress }, (index, seed, image) =>
-        this.emit('inspect:sample', { jobId: started.jobId, index, k: req.k, seed, ...image })),
+      this.inspector.sampleVariance(req, { signal, progress }, (index, seed, image, psnr) =>
+        this.emit('inspect:sample', { jobId: started.jobId, index, k: req.k, seed, psnr, ...image })),
     )
     return started
   }

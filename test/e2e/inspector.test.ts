@@ -143,12 +143,15 @@ describe('inspector in Chromium', () => {
     expect(Array.from(data)).toEqual(await canvasRgb(page, 'reconstruction'))
   })
 
-  it('samples variance: K samples arrive in the strip, mean and a non-zero std map with a legend', async () => {
+  it('samples variance: the original, K samples with their PSNR in the strip, mean and a non-zero std map with a legend', async () => {
     await page.click('[data-testid=tab-variance]')
     await page.fill('[data-testid=variance-k]', '3')
     await page.click('[data-testid=run-variance]')
     await page.locator('[data-testid=variance-std]').waitFor({ timeout: 60_000 })
     expect(await page.locator('[data-testid=variance-strip] canvas').count()).toBe(3)
+    const labels = await page.locator('[data-testid=variance-strip]').innerText()
+    expect(labels.match(/seed \d+ · \d+\.\d\d dB/g)).toHaveLength(3)
+    expect(std(await canvasRgb(page, 'variance-original'))).toBeGreaterThan(1) // the photo, not a blank pane
     expect(std(await canvasRgb(page, 'variance-std'))).toBeGreaterThan(1)
     expect(await page.locator('[data-testid=legend]').count()).toBe(1)
     await screenshot(page, 'inspector-variance')

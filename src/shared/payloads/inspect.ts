@@ -128,6 +128,7 @@ export interface VarianceSampleEvent extends RgbPixels {
   readonly index: number // 0-based
   readonly k: number
   readonly seed: number
+  readonly psnr: number // against the original, dB (per image, uint8 truncation)
 }
 
 export interface VarianceReport {

@@ -6,7 +6,7 @@ import type { InspectContext } from '../../../src/trainer/inspect/context'
 import { sampleVariance, varianceReport, varianceSamples } from '../../../src/trainer/inspect/variance'
 import { codeOf, decodeSameNoise, noiseOfImage } from '../../../src/trainer/inspect/decode'
 import { decodePaths, hooks, openFixture } from './fixture'
-import { stdPerPixel } from './recompute'
+import { psnrOf, stdPerPixel } from './recompute'
 
 describe.each(decodePaths)('on %s', (path) => {
   let ctx: InspectContext
@@ -15,10 +15,13 @@ describe.each(decodePaths)('on %s', (path) => {
   beforeAll(async () => ({ ctx, req } = await openFixture(path)))
 
   describe('sample variance', () => {
-    it('reports each sample as it arrives; the same seed gives identical samples, other seeds do not', async () => {
+    it('reports each sample as it arrives with its PSNR; the same seed gives identical samples, other seeds do not', async () => {
       const seen: [number, number][] = []
+      const psnrs: number[] = []
       const job = hooks()
-      const a = await varianceSamples(ctx, { ...req, k: 3 }, job, (index, seed) => seen.push([index, seed]))
+      const a = await varianceSamples(ctx, { ...req, k: 3 }, job, (index, seed, _image, psnr) => (seen.push([index, seed]), psnrs.push(psnr)))
+      const original = ctx.images.modelInput(req.imageId, 32)
+      for (let i = 0; i < 3; i++) expect(psnrs[i]).toBeCloseTo(psnrOf(a[i], original), 6) // the definition, recomputed
       const b = await varianceSamples(ctx, { ...req, k: 3 }, hooks(), () => {})
       expect(seen).toEqual([[0, 7], [1, 8], [2, 9]])
       expect(job.calls).toEqual([[1, 3], [2, 3], [3, 3]])

@@ -7,6 +7,7 @@ import { jobs } from './jobs.svelte'
 
 export interface ArrivedSample extends RgbPixels {
   readonly seed: number
+  readonly psnr: number // dB against the original
 }
 
 export class VarianceState {
@@ -29,7 +30,7 @@ export class VarianceState {
   constructor() {
     engine.on('inspect:sample', (event) => {
       if (event.jobId !== this.jobId) return
-      this.arrived.set(this.key, [...this.samples, { pixels: event.pixels, h: event.h, w: event.w, seed: event.seed }])
+      this.arrived.set(this.key, [...this.samples, { pixels: event.pixels, h: event.h, w: event.w, seed: event.seed, psnr: event.psnr }])
     })
   }
 
