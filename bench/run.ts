@@ -23,8 +23,29 @@ const runs = Number(process.env.BENCH_RUNS ?? 5)
 // BENCH_TFJS_SKIP=small-128,bench-tiny64:train_step leaves tfjs out for those presets or preset:op pairs (minutes per
 // reconstruction on 2 cores; a batch-8 train step of bench-tiny64 outgrows tfjs-wasm's memory)
 const tfjsSkip = (process.env.BENCH_TFJS_SKIP ?? '').split(',').filter(Boolean)
+// BENCH_FULL_SIZE=flowmo-lo,flowmo-hi adds full-size rows (one decoder call at batch 1, export + load time, peak RSS)
+// on cpu and on webgpu when Dawn finds a hardware adapter (BENCH_DEVICES=cpu,webgpu names them): minutes and ~9 GB each
+const fullSize = (process.env.BENCH_FULL_SIZE ?? '').split(',').filter(Boolean)
 
-interface Row { impl: string; preset: string; op: string; path?: string; median_ms: number; min_ms: number; max_ms: number; peak_rss_mb?: number; nfe?: number; error?: string }
+interface Row { impl: string; preset: string; op: string; path?: string; median_ms: number; min_ms: number; max_ms: number; peak_rss_mb?: number; nfe?: number; export_and_load_ms?: number; error?: string }
+
+/** bench/decoder-call.ts in its own process (its peak RSS is the row's): a random checkpoint of `name`'s exact state dict. */
+function fullSizeRow(name: string, device: string, ckptDir: string): Row {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'decoder-call.ts'), name, device, '1'], { encoding: 'utf8', cwd: root, timeout: 3_600_000, env: { ...process.env, BENCH_CKPT_DIR: ckptDir } })
+  const base = { impl: 'flowmo-studio', preset: name, op: 'full_size_decoder_call', path: `onnxruntime-${device}` }
+  try {
+    const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { calls: { median_ms: number; min_ms: number; max_ms: number }[]; export_and_load_ms: number; peak_rss_mb: number }
+    return { ...base, ...j.calls[0], export_and_load_ms: j.export_and_load_ms, peak_rss_mb: Math.round(j.peak_rss_mb) }
+  } catch {
+    return { ...base, median_ms: NaN, min_ms: NaN, max_ms: NaN, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') }
+  }
+}
+
+async function fullSizeDevices(): Promise<string[]> {
+  if (process.env.BENCH_DEVICES) return process.env.BENCH_DEVICES.split(',')
+  const { resolveDevice } = await import('../src/trainer/export/ort-device')
+  return (await resolveDevice('auto')) === 'webgpu' ? ['cpu', 'webgpu'] : ['cpu']
+}
 
 async function freshCheckpoint(name: string, dir: string): Promise<string> {
   const config = preset(name)
@@ -90,6 +111,17 @@ for (const [name, torchName] of PRESETS) {
   }
 }
 
+if (fullSize.length) {
+  const devices = await fullSizeDevices()
+  for (const name of fullSize) {
+    for (const device of devices) {
+      const row = fullSizeRow(name, device, dir) // the checkpoint is written once per preset
+      rows.push(row)
+      console.error(`${name} full-size decoder call on ${device}: ${row.error ?? `${row.median_ms.toFixed(0)} ms, export + load ${row.export_and_load_ms!.toFixed(0)} ms, peak RSS ${row.peak_rss_mb} MB`}`)
+    }
+  }
+}
+
 const ratio = (p: string, op: string) => {
   const o = best(rows, p, op)
   const t = rows.find((r) => r.impl === 'torch' && r.preset === p && r.op === op)
@@ -114,5 +146,8 @@ for (const [p] of PRESETS) {
     const rr = ratio(p, op)
     console.log(`| ${p} | ${op} | ${fmt(get('torch'))} | ${fmt(get('flowmo-studio', 'tfjs'))} | ${fmt(get('flowmo-studio', 'onnxruntime'))} | ${rr === null ? '–' : rr.toFixed(2)} | ${get('flowmo-studio', 'tfjs')?.peak_rss_mb ?? '–'} / ${get('flowmo-studio', 'onnxruntime')?.peak_rss_mb ?? '–'} |`)
   }
+}
+for (const r of rows.filter((r) => r.op === 'full_size_decoder_call')) {
+  console.log(`| ${r.preset} | decoder call, batch 1, ${r.path} | – | – | ${r.error ? 'failed' : r.median_ms.toFixed(0)} | – | export + load ${r.export_and_load_ms?.toFixed(0) ?? '–'} ms; peak RSS ${r.peak_rss_mb ?? '–'} MB |`)
 }
 console.log(`\nwrote bench/results/latest.json (ratios: ${JSON.stringify(result.ratios)})`)
