@@ -12,6 +12,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { callEngine, openApp, projectRoot, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+import { PHOTOS } from '../fixtures/photos'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = ['val64_0003.png', 'val64_0017.png']
@@ -65,7 +66,7 @@ describe('human eval in Chromium', () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'flowmo-rating-e2e-'))
-    for (const p of photos) copyFileSync(join('/work/shared/data/photos/val-64', p), join(tmp, p))
+    for (const p of photos) copyFileSync(join(PHOTOS, 'val-64', p), join(tmp, p))
     exportDir = join(tmp, 'export')
     ratingsFile = join(tmp, 'ratings.json')
     app = await openApp({ backend: 'cpu', allow: [projectRoot, tinyA, tmp] })

@@ -6,8 +6,8 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatasetError, formatSkipped, scanImageFolder, type ImageFolderScan } from '../../../src/trainer/data/dataset'
 import { Rng } from '../../../src/trainer/data/rng'
+import { PHOTOS } from '../../fixtures/photos'
 
-const PHOTOS = '/work/shared/data/photos'
 const SIZE = 48
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-dataset-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

@@ -8,8 +8,8 @@ import {
   type RgbImage,
 } from '../../../src/trainer/data/images'
 import { Rng } from '../../../src/trainer/data/rng'
+import { PHOTOS } from '../../fixtures/photos'
 
-const PHOTOS = '/work/shared/data/photos'
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-images-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SkippedFile } from '../../../src/trainer/data/dataset'
 import { loadImageTensor } from '../../../src/trainer/data/images'
 import { BatchLoader, type Batch, type BatchLoaderConfig } from '../../../src/trainer/data/loader'
+import { PHOTOS } from '../../fixtures/photos'
 
-const VAL = '/work/shared/data/photos/val-64'
+const VAL = join(PHOTOS, 'val-64')
 const S = 32
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-loader-'))
 // 64×40 strips of real photos: resized to 51×32, so a random 32px crop has 20 horizontal offsets
