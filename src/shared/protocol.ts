@@ -5,7 +5,7 @@ import type {
   OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
-import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
+import type { CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -141,7 +141,8 @@ export interface TrainerApi {
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
   trainingDefaults(req: void): Promise<TrainingDefaults> // presets, defaultRunOptions per stage, perceptual kinds, engines
   // evaluation jobs (src/trainer/jobs)
-  evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvalReport
+  evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvaluateResult
+  diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> // two saved report.json files
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
   openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
@@ -193,6 +194,7 @@ export const trainerMethods = {
   runSample: true,
   trainingDefaults: true,
   evaluate: true,
+  diffEvalReports: true,
   sweep: true,
   openSweep: true,
   compare: true,

@@ -6,7 +6,7 @@ import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
-  EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
+  DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
 import { toWireError, type Emit } from '../shared/rpc'
@@ -15,7 +15,7 @@ import { listExportCache, pruneExportCache, removeExports } from './export/cache
 import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
-import { evaluateJob } from './jobs/evaluate-job'
+import { diffEvalReports, evaluateJob } from './jobs/evaluate-job'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
 import { RunRegistry } from './run-control/run-registry'
@@ -212,6 +212,10 @@ export class TrainerService implements TrainerApi {
 
   async evaluate(req: EvaluateRequest): Promise<JobStarted> {
     return this.jobs.start('eval', async (signal, progress) => (await this.status(), evaluateJob(req, { signal, progress })))
+  }
+
+  diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> {
+    return diffEvalReports(req)
   }
 
   async sweep(req: SweepRequest): Promise<JobStarted> {

@@ -107,10 +107,9 @@ export class TfModel implements InferenceModel {
     }
     try {
       const res = await rfSample(tfSampleOps, velocity, z, codeIn, { ...this.config.sampling, ...opts.sampling }, opts)
-      const trajectory: FloatTensor[] = []
-      for (const state of res.trajectory) trajectory.push(await floats(state))
+      const [trajectory, predicted] = [await allFloats(res.trajectory), await allFloats(res.predicted)]
       const last = res.trajectory.indexOf(res.final) // the final state is the trajectory's last when kept
-      return { ...res, final: last >= 0 ? trajectory[last] : await floats(res.final), trajectory }
+      return { ...res, final: last >= 0 ? trajectory[last] : await floats(res.final), trajectory, predicted }
     } finally {
       tf.dispose([codeIn, z])
     }
@@ -148,6 +147,12 @@ export class TfModel implements InferenceModel {
 }
 
 /** A tensor's values as a plain array; the tensor is released. */
+async function allFloats(xs: tf.Tensor[]): Promise<FloatTensor[]> {
+  const out: FloatTensor[] = []
+  for (const x of xs) out.push(await floats(x))
+  return out
+}
+
 async function floats(x: tf.Tensor): Promise<FloatTensor> {
   const data = (await x.data()) as Float32Array // sync point
   x.dispose()

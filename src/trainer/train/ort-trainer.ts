@@ -3,6 +3,7 @@
 // use either. The tf variables, EMA and Adam object are refreshed from the engine by `sync()` before validation
 // and checkpoints, and every EMA interval. Limits: Stage 1A, no perceptual term, no gradient accumulation.
 // The encoder freeze rebuilds the engine decoder-only with fresh moments, as the reference rebuilds its optimiser.
+// The step's session runs on the selected device (FLOWMO_DEVICE: `--device`, the app's setting), as inference does.
 import * as tf from '@tensorflow/tfjs-core'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
@@ -19,7 +20,13 @@ export class OrtTrainer {
   private engine: OrtTrainStep | null = null
   private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
 
-  constructor(readonly model: FlowMo, readonly weights: WeightMap, readonly cfg: TrainerConfig, public step: number) {
+  constructor(
+    readonly model: FlowMo,
+    readonly weights: WeightMap,
+    readonly cfg: TrainerConfig,
+    public step: number,
+    private readonly log: (line: string) => void = () => {}, // which device the step graph opened on, device fallbacks
+  ) {
     const unsupported = [
       cfg.stage !== '1a' && 'Stage 1B',
       cfg.perceptualWeight !== 0 && 'a perceptual term (use --perceptual none)',
@@ -86,10 +93,12 @@ export class OrtTrainer {
     for (const [name, v] of this.weights) plain.set(name, (await v.data()) as Float32Array)
     const moments = await this.adam.moments()
     const frozen = this.encoderFrozen
-    return OrtTrainStep.create(this.model.config, plain, {
-      batch, norms: this.norms!, intraOpNumThreads: 1, ...(moments.step > 0 && { moments }),
+    const engine = await OrtTrainStep.create(this.model.config, plain, {
+      batch, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
       ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }),
     })
+    this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}`)
+    return engine
   }
 
   /** Closes the onnxruntime session (awaited: a thread ended while it closes takes the process down) and frees tensors. */
