@@ -177,6 +177,7 @@ export interface BitAtlasReport {
 
 export interface TrajectoryReport {
   readonly states: readonly RgbPixels[] // z0 (clipped) then z after each step: steps + 1 states, the last = the decode
+  readonly predicted: readonly RgbPixels[] // x̂₀ = z_t − t·v̂ at each state (clipped): steps + 1, the last = the decode
   readonly ts: Float32Array // decoder times, t from 1 toward 0
   readonly dts: Float32Array // Euler step sizes
   readonly cfgApplied: readonly boolean[] // per step

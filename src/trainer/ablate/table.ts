@@ -1,5 +1,6 @@
 // The ablation table: one row per variant with its eval metrics and their differences from the baseline
 // (`table.json`), and the same in the paper's layout with the protocol card (`table.md`).
+import { formatMetric, higherIsBetter, metricLabel } from '../../shared/metrics'
 import type { EvalReport } from '../eval/report'
 import type { AblationSetup, RowPlan } from './plan'
 import { BASELINE_TOGGLES, toggleDiff, type AblationToggles, type Variant } from './variants'
@@ -49,26 +50,28 @@ export function buildTable(setup: AblationSetup, results: readonly RowResult[]):
   return { format: TABLE_FORMAT, setup, protocol: base.report.protocol, evalWeights: 'raw', rows }
 }
 
+/** 'rFID ↓', 'PSNR ↑': the metric's name (src/shared/metrics.ts) and which way is better. */
+const columnTitle = (key: string): string => `${metricLabel(key)} ${higherIsBetter(key) ? '↑' : '↓'}`
+
 /** rFID (or its proxy), PSNR, SSIM, LPIPS: the paper's columns, with whichever FID and LPIPS the eval could compute. */
 function columns(t: AblationTable): { key: string; title: string }[] {
   const has = (k: string) => t.rows.some((r) => k in r.metrics)
   const fid = ['fid', 'fid_proxy'].find(has)
   const lpips = ['lpips_vgg', 'lpips_alex'].find(has)
   return [
-    ...(fid ? [{ key: fid, title: fid === 'fid' ? 'rFID ↓' : 'FID (proxy features) ↓' }] : []),
-    { key: 'psnr', title: 'PSNR ↑' },
-    ...(has('ssim') ? [{ key: 'ssim', title: 'SSIM ↑' }] : []),
-    ...(lpips ? [{ key: lpips, title: `LPIPS-${lpips.slice(6)} ↓` }] : []),
+    ...(fid ? [{ key: fid, title: columnTitle(fid) }] : []),
+    { key: 'psnr', title: columnTitle('psnr') },
+    ...(has('ssim') ? [{ key: 'ssim', title: columnTitle('ssim') }] : []),
+    ...(lpips ? [{ key: lpips, title: columnTitle(lpips) }] : []),
   ]
 }
 
 function cell(r: AblationRow, key: string): string {
   const v = r.metrics[key]
   if (v === undefined) return '—'
-  const digits = key === 'psnr' || key.startsWith('fid') ? 2 : 4
-  if (r.id === 'baseline' || r.deltas[key] === undefined) return v.toFixed(digits)
+  if (r.id === 'baseline' || r.deltas[key] === undefined) return formatMetric(key, v)
   const d = r.deltas[key]
-  return `${v.toFixed(digits)} (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(digits)})`
+  return `${formatMetric(key, v)} (${d >= 0 ? '+' : '−'}${formatMetric(key, Math.abs(d))})`
 }
 
 export function tableMarkdown(t: AblationTable): string {
