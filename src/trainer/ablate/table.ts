@@ -20,6 +20,7 @@ export interface AblationRow {
   readonly deltas: Readonly<Record<string, number>> // metric − baseline's
   readonly unavailable: Readonly<Record<string, string>>
   readonly trainSeconds: number | null // Stage-1A (+ 1B) wall time from the runs' metrics
+  readonly engine: string // what trained it: onnxruntime | tfjs (Stage 1B: "<1A engine> + tfjs")
 }
 
 export interface AblationTable {
@@ -46,6 +47,7 @@ export function buildTable(setup: AblationSetup, results: readonly RowResult[]):
     metrics: report.metrics,
     deltas: Object.fromEntries(Object.entries(report.metrics).filter(([k]) => k in base.report.metrics).map(([k, v]) => [k, v - base.report.metrics[k]])),
     unavailable: report.unavailable, trainSeconds,
+    engine: [plan.train1a, plan.train1b].filter((r) => r !== null).map((r) => r.options.engine).join(' + '),
   }))
   return { format: TABLE_FORMAT, setup, protocol: base.report.protocol, evalWeights: 'raw', rows }
 }
@@ -92,6 +94,7 @@ export function tableMarkdown(t: AblationTable): string {
   lines.push('## Protocol', '',
     `- data: train ${s.data}, eval the first ${p.dataset.nImages} images of ${s.val} (listing sha256 ${p.dataset.sha256.slice(0, 16)}…), ${p.resolutionPx} px`,
     `- training: preset ${s.preset}, ${s.maxSteps} Stage-1A steps, batch ${s.batchSize}, seed ${s.seed} (same init, data order and noise draws for every row), perceptual ${s.perceptual}; Stage 1B: ${s.stage1bSteps} steps from the baseline`,
+    `- training engine per row: ${t.rows.map((r) => `${r.id} ${r.engine}`).join(', ')}`,
     `- eval: ${t.evalWeights} weights, sampler ${s.sampleSteps} steps, ρ 4, CFG 1.5 in σ ∈ (.17, 1.02) unless the row turns it off; noise seeded per image index (seed ${p.sampler.seed})`,
     `- PSNR ${p.psnr.convention}, uint8 ${p.quantise}; SSIM ${p.ssim.variant}; inference ${p.inference.path} (${p.backend})`,
     ...Object.entries(t.rows[0]?.unavailable ?? {}).map(([k, why]) => `- ${k}: unavailable. ${why}`),
