@@ -1,7 +1,7 @@
 // What the rate–distortion scatter plots on its y axis: PSNR (per image and mean), or a set metric over all images —
 // rFID (the paper's Figure 1 axes) or the offline proxy FID — one point per method; which of them this result offers.
 import { formatDb } from '../../lib/format'
-import { formatMetric, type CompareResult } from './compare-result'
+import { floorCount, formatMetric, type CompareResult } from './compare-result'
 
 export type ScatterY = 'psnr' | 'fid' | 'fid_proxy'
 
@@ -17,6 +17,7 @@ export interface ScatterPoint {
   readonly colour: string
   readonly bpp: number
   readonly y: number
+  readonly floors: number // images on which a codec could not go down to the target rate (its floor): 0 or 1 for one image
 }
 
 export interface ScatterSeries {
@@ -24,6 +25,7 @@ export interface ScatterSeries {
   readonly axisLabel: string // says which way is better
   readonly means: readonly ScatterPoint[] // one per method that has the metric
   readonly images: readonly Omit<ScatterPoint, 'id' | 'name'>[] // per image (PSNR only; FID exists for a set)
+  readonly floors: boolean // some point sits at a codec's floor: the legend says what its mark means
   readonly format: (y: number) => string // for tooltips
 }
 
@@ -47,15 +49,17 @@ export function scatterSeries(result: CompareResult, key: ScatterY): ScatterSeri
   if (key === 'psnr') {
     return {
       key, axisLabel: 'PSNR (dB) ↑ higher is better',
-      means: result.methods.map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.meanPsnr })),
-      images: result.methods.flatMap((m) => m.tiles.map((t) => ({ colour: m.colour, bpp: t.bpp, y: t.psnr }))),
+      means: result.methods.map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.meanPsnr, floors: floorCount(m) })),
+      images: result.methods.flatMap((m) => m.tiles.map((t) => ({ colour: m.colour, bpp: t.bpp, y: t.psnr, floors: t.settings.belowFloor === true ? 1 : 0 }))),
+      floors: result.methods.some((m) => floorCount(m) > 0),
       format: formatDb,
     }
   }
   return {
     key, axisLabel: `${names[key]} ↓ lower is better`,
-    means: result.methods.filter((m) => key in m.metrics).map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.metrics[key] })),
+    means: result.methods.filter((m) => key in m.metrics).map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.metrics[key], floors: floorCount(m) })),
     images: [],
+    floors: result.methods.some((m) => key in m.metrics && floorCount(m) > 0),
     format: (y) => `${names[key]} ${formatMetric(key, y)}`,
   }
 }
