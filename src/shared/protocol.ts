@@ -29,6 +29,7 @@ export interface EngineStatus {
   readonly simd: boolean // wasm SIMD in use
   readonly versions: EngineVersions
   readonly notices: readonly string[] // e.g. "tfjs-node not installed; using wasm"
+  readonly pid: number // the engine's process id (a restarted engine has a new one)
 }
 
 /** onnxruntime's device for the engine's inference sessions (`--device`; the app's setting in the status bar). */
@@ -69,24 +70,6 @@ export interface EngineVersions {
   readonly onnxruntime: string | null // null when onnxruntime-node is not installed
   readonly node: string
   readonly electron: string | null // null outside Electron (CLI, web mode)
-}
-
-export interface EchoRequest {
-  readonly text: string
-  readonly bytes?: Uint8Array // round-trips typed arrays untouched
-}
-
-export interface EchoReport {
-  readonly text: string
-  readonly bytes: Uint8Array | null
-  readonly pid: number // the engine's process id: proves the reply crossed a process
-}
-
-/** A demo job: `steps` ticks of `stepMs` each, reporting progress; `failAt` makes it fail on that step. */
-export interface DemoJobRequest {
-  readonly steps: number // e.g. 20
-  readonly stepMs: number // e.g. 50
-  readonly failAt?: number
 }
 
 /** Reply of every job call. Subscribe to job:* events before the call: the first ones may arrive with this reply. */
@@ -136,8 +119,6 @@ export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
   setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
   exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
-  echo(req: EchoRequest): Promise<EchoReport>
-  demoJob(req: DemoJobRequest): Promise<JobStarted>
   cancelJob(req: CancelRequest): Promise<CancelReport>
   // inspector (src/trainer/inspect); jobs end in job:done with the report named after →
   listFiles(req: ListFilesRequest): Promise<FileListing>
@@ -193,8 +174,6 @@ export const trainerMethods = {
   status: true,
   setDevice: true,
   exportCache: true,
-  echo: true,
-  demoJob: true,
   cancelJob: true,
   listFiles: true,
   bundled: true,
@@ -228,12 +207,6 @@ export const trainerSchemas: Schemas<TrainerApi> = {
   status: s.none,
   setDevice: s.object({ device: s.literal(...DEVICE_SETTINGS) }),
   exportCache: s.object({ remove: s.optional(s.array(s.string(64), 1000)), pruneMaxGb: s.optional(s.number({ min: 0, max: 1e6 })) }),
-  echo: s.object({ text: s.string(), bytes: s.optional(s.uint8Array(1 << 20)) }),
-  demoJob: s.object({
-    steps: s.integer({ min: 1, max: 10_000 }),
-    stepMs: s.integer({ min: 0, max: 60_000 }),
-    failAt: s.optional(s.integer({ min: 1 })),
-  }),
   cancelJob: s.object({ jobId: s.string(100) }),
   ...inspectSchemas,
   ...runSchemas,

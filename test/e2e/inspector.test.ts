@@ -228,7 +228,7 @@ describe('inspector in Chromium', () => {
   })
 
   it('an engine killed mid-job: the view reports it, the model and images open again on the new engine', async () => {
-    const { pid } = await callEngine(page, 'echo', { text: 'who' })
+    const { pid } = await callEngine(page, 'status', undefined)
     await page.click('[data-testid=tab-variance]')
     await page.fill('[data-testid=variance-k]', '40')
     await page.click('[data-testid=run-variance]')
@@ -236,7 +236,7 @@ describe('inspector in Chromium', () => {
     process.kill(pid, 'SIGKILL')
     await expect.poll(() => page.textContent('[data-testid=variance-view] .error'), { timeout: 30_000 }).toMatch(/engine/)
     await page.waitForSelector('footer[data-state="ready"]', { timeout: 60_000 })
-    await expect.poll(async () => (await callEngine(page, 'echo', { text: 'again' })).pid).not.toBe(pid)
+    await expect.poll(async () => (await callEngine(page, 'status', undefined)).pid).not.toBe(pid)
     await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 30_000 }).toBe(0) // opened again
     expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
     await page.fill('[data-testid=variance-k]', '2')

@@ -1,7 +1,8 @@
 // The compare job's report as the views read it: each MethodComparison (src/trainer/baselines/compare.ts) with its
 // reconstructions as drawable pixels, the captions a tile shows (method, actual BPP, codec quality, match, scores,
-// LPIPS), and the names of the set metrics (rFID, KID; the offline proxy's always say "proxy").
+// LPIPS), and which set metrics it has (named and formatted by src/shared/metrics.ts).
 import { schemeTableau10 } from 'd3-scale-chromatic'
+import { formatMetric, sortMetrics } from '../../../../shared/metrics'
 import type { CompareReport, RgbPixels } from '../../../../shared/protocol'
 import { formatDb } from '../../lib/format'
 import { methodNames, type BuiltInMethod } from './compare-request'
@@ -64,19 +65,9 @@ export function compareResult(report: CompareReport): CompareResult {
   return { imageSizePx, targetBpp, originals, methods, unavailable, warnings, networks }
 }
 
-/** Set and perceptual metrics in the order the summary shows them, with their names (proxies say so). */
-export const metricNames: Readonly<Record<string, string>> = {
-  lpips_alex: 'LPIPS (AlexNet)', lpips_vgg: 'LPIPS (VGG)', fid: 'rFID', kid: 'KID', fid_proxy: 'proxy FID', kid_proxy: 'proxy KID',
-}
-
-/** The metrics some method of the result has, in metricNames order. */
+/** The set and perceptual metrics some method of the result has, in the registry's order (psnr and ssim are columns of their own). */
 export function metricColumns(result: CompareResult): string[] {
-  return Object.keys(metricNames).filter((k) => result.methods.some((m) => k in m.metrics))
-}
-
-/** FID with 2 decimals, LPIPS and KID with 4. */
-export function formatMetric(key: string, value: number): string {
-  return value.toFixed(key.startsWith('fid') ? 2 : 4)
+  return sortMetrics(result.methods.flatMap((m) => Object.keys(m.metrics)))
 }
 
 /** Codecs by their name; FlowMo and ONNX tokenizers by their label without the parenthesised details. */
@@ -97,7 +88,7 @@ export interface TileCaption {
 
 function lpipsCaption(lpips: Readonly<Record<string, number>> | undefined): string {
   const nets = Object.entries(lpips ?? {})
-  return nets.length === 0 ? '' : `LPIPS ${nets.map(([net, v]) => `${net} ${formatMetric('lpips', v)}`).join(' · ')}`
+  return nets.length === 0 ? '' : `LPIPS ${nets.map(([net, v]) => `${net} ${formatMetric(`lpips_${net}`, v)}`).join(' · ')}`
 }
 
 /** What a tile says under its method's name. */

@@ -1,8 +1,6 @@
 // The per-image table's order: by any score, worst first by default (low PSNR/SSIM, high LPIPS are worse).
+import { formatMetric, higherIsBetter } from '../../../../shared/metrics'
 import type { EvalImageRow } from '../../../../shared/protocol'
-
-/** True when a larger value of this score is better (PSNR, SSIM); LPIPS and distances are better small. */
-export const higherIsBetter = (score: string): boolean => score === 'psnr' || score === 'ssim'
 
 export interface RowOrder {
   readonly by: string // a score name, e.g. 'psnr', or 'index' (folder order)
@@ -23,8 +21,5 @@ export function sortRows(rows: readonly EvalImageRow[], order: RowOrder): EvalIm
 /** The score columns of a report's rows, in the order the engine wrote them. */
 export const scoreColumns = (rows: readonly EvalImageRow[]): string[] => Object.keys(rows[0]?.scores ?? {})
 
-export function formatScore(score: string, v: number | undefined): string {
-  if (v === undefined) return '—'
-  if (score === 'psnr') return Number.isFinite(v) ? v.toFixed(2) : '∞'
-  return v.toFixed(4)
-}
+/** The registry's format (src/shared/metrics.ts); '—' where a row or report lacks the score. */
+export const formatScore = (score: string, v: number | undefined): string => (v === undefined ? '—' : formatMetric(score, v))
