@@ -6,7 +6,7 @@ import type {
 } from './payloads/inspect'
 import type { AblationListing, ListAblationsRequest } from './payloads/ablation'
 import { inspectSchemas } from './payloads/inspect-schemas'
-import type { CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
+import type { CodeStatsRequest, CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -147,6 +147,7 @@ export interface TrainerApi {
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvaluateResult
   diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> // two saved report.json files
+  codeStats(req: CodeStatsRequest): Promise<JobStarted> // → CodeStatsReport
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
   openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
@@ -202,6 +203,7 @@ export const trainerMethods = {
   listAblations: true,
   evaluate: true,
   diffEvalReports: true,
+  codeStats: true,
   sweep: true,
   openSweep: true,
   compare: true,

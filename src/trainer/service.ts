@@ -6,7 +6,7 @@ import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest,
-  DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
+  CodeStatsRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
 import type { AblationListing, ListAblationsRequest } from '../shared/payloads/ablation'
@@ -17,6 +17,7 @@ import { listExportCache, pruneExportCache, removeExports } from './export/cache
 import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
+import { codeStatsJob } from './jobs/code-stats-job'
 import { diffEvalReports, evaluateJob } from './jobs/evaluate-job'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
@@ -230,6 +231,10 @@ export class TrainerService implements TrainerApi {
 
   diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> {
     return diffEvalReports(req)
+  }
+
+  async codeStats(req: CodeStatsRequest): Promise<JobStarted> {
+    return this.jobs.start('code-stats', async (signal, progress) => (await this.status(), codeStatsJob(req, { signal, progress })))
   }
 
   async sweep(req: SweepRequest): Promise<JobStarted> {
