@@ -2,10 +2,10 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
-import type { CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
+import type { CodeStatsRequest, CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -133,6 +133,8 @@ export interface TrainerApi {
   bitAtlas(req: BitAtlasRequest): Promise<JobStarted> // → BitAtlasReport
   trajectory(req: DecodeRequest): Promise<JobStarted> // → TrajectoryReport
   codeBalance(req: CodeBalanceRequest): Promise<JobStarted> // → CodeBalanceReport
+  tokenMap(req: TokenMapRequest): Promise<JobStarted> // → TokenMapReport
+  mixTokens(req: MixTokensRequest): Promise<JobStarted> // → MixTokensReport
   // training runs (src/trainer/run-control): they live in the engine; run:* events carry the runId
   startRun(req: RunRequest): Promise<RunStarted>
   stopRun(req: StopRunRequest): Promise<StopRunReport>
@@ -143,6 +145,7 @@ export interface TrainerApi {
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvaluateResult
   diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> // two saved report.json files
+  codeStats(req: CodeStatsRequest): Promise<JobStarted> // → CodeStatsReport
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
   openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
@@ -187,6 +190,8 @@ export const trainerMethods = {
   bitAtlas: true,
   trajectory: true,
   codeBalance: true,
+  tokenMap: true,
+  mixTokens: true,
   startRun: true,
   stopRun: true,
   listRuns: true,
@@ -195,6 +200,7 @@ export const trainerMethods = {
   trainingDefaults: true,
   evaluate: true,
   diffEvalReports: true,
+  codeStats: true,
   sweep: true,
   openSweep: true,
   compare: true,

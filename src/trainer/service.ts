@@ -5,8 +5,8 @@ import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
-  DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  CodeStatsRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
 import { toWireError, type Emit } from '../shared/rpc'
@@ -15,6 +15,7 @@ import { listExportCache, pruneExportCache, removeExports } from './export/cache
 import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
+import { codeStatsJob } from './jobs/code-stats-job'
 import { diffEvalReports, evaluateJob } from './jobs/evaluate-job'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
@@ -182,6 +183,14 @@ export class TrainerService implements TrainerApi {
     return this.jobs.start('balance', (signal, progress) => this.inspector.codeBalance(req, { signal, progress }))
   }
 
+  async tokenMap(req: TokenMapRequest): Promise<JobStarted> {
+    return this.jobs.start('token-map', (signal, progress) => this.inspector.tokenMap(req, { signal, progress }))
+  }
+
+  async mixTokens(req: MixTokensRequest): Promise<JobStarted> {
+    return this.jobs.start('mix', (signal, progress) => this.inspector.mixTokens(req, { signal, progress }))
+  }
+
   // ── training runs (src/trainer/run-control), each in a worker thread ──
 
   startRun(req: RunRequest): Promise<RunStarted> {
@@ -216,6 +225,10 @@ export class TrainerService implements TrainerApi {
 
   diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> {
     return diffEvalReports(req)
+  }
+
+  async codeStats(req: CodeStatsRequest): Promise<JobStarted> {
+    return this.jobs.start('code-stats', async (signal, progress) => (await this.status(), codeStatsJob(req, { signal, progress })))
   }
 
   async sweep(req: SweepRequest): Promise<JobStarted> {
