@@ -82,7 +82,7 @@ describe('flowmo reconstruct on bad images', () => {
     const out = at(`out-${name}.png`)
     expectFailure(flowmo('reconstruct', ...model, '--image', at(name), '--out', out), 1, new RegExp(`^flowmo reconstruct: error: ${esc(at(name))}: ${reason}$`))
     expect(existsSync(out)).toBe(false)
-  }, 60_000)
+  })
 
   it('reconstructs odd but valid images: CMYK JPEG, 16-bit PNG, alpha, animated GIF', async () => {
     for (const name of ['cmyk.jpg', 'deep.png', 'alpha.png', 'animated.gif']) {
@@ -91,7 +91,7 @@ describe('flowmo reconstruct on bad images', () => {
       expect(r.code, r.stderr).toBe(0)
       expect((await sharp(out).metadata()).width, name).toBe(32)
     }
-  }, 120_000)
+  })
 
   it('an output that cannot be written: one line, nothing left', () => {
     const out = join(at('a-file'), 'o.png') // a path through a file
@@ -100,7 +100,7 @@ describe('flowmo reconstruct on bad images', () => {
     mkdirSync(at('read-only'))
     chmodSync(at('read-only'), 0o555)
     expectFailure(flowmo('reconstruct', ...model, '--image', join(photos, 'val64_0000.png'), '--out', at('read-only/o.png')), 1, new RegExp(`^flowmo reconstruct: error: ${esc(at('read-only'))}\\S*: permission denied \\(EACCES\\)$`))
-  }, 60_000)
+  })
 })
 
 describe('bad checkpoints', () => {
@@ -112,7 +112,7 @@ describe('bad checkpoints', () => {
     ['text.jpg', '.+'],
   ])('flowmo info %s: exit 1, one line naming the file', (name, reason) => {
     expectFailure(flowmo('info', at(name)), 1, new RegExp(`^flowmo info: error: ${esc(at(name))}: ${reason}$`))
-  }, 60_000)
+  })
 
   it('a wrong-shape checkpoint is refused naming the file and the mismatch; reconstruct, export and train --init leave nothing', () => {
     const wrong = ['--checkpoint', join(set, 'weights.safetensors'), '--preset', 'tiny-64']
@@ -127,7 +127,7 @@ describe('bad checkpoints', () => {
     const train = flowmo('train', '--data', join(photos), '--preset', 'tiny-64', '--init', at('hostile.safetensors'), '--out', at('run'), '--max-steps', '1')
     expectFailure(train, 1, new RegExp(`${esc(at('hostile.safetensors'))}: not a safetensors file or truncated`))
     expect(existsSync(at('run'))).toBe(false)
-  }, 120_000)
+  })
 })
 
 describe('folders with bad files', () => {
@@ -140,7 +140,7 @@ describe('folders with bad files', () => {
       expect(r.stderr).toContain(`skipped ${at(`mixed/${name}`)}: ${reason}`)
     }
     expect(JSON.parse(readFileSync(json, 'utf8')).protocol.dataset.nImages).toBe(2)
-  }, 120_000)
+  })
 
   it('flowmo import-ratings names a ratings file that is not JSON; nothing written', () => {
     writeFileSync(at('ratings.json'), '{"trials": [')
@@ -150,5 +150,5 @@ describe('folders with bad files', () => {
     expect(r.errors).toHaveLength(1)
     expect(r.errors[0]).toMatch(/^flowmo import-ratings: error: .*(ratings\.json|mixed)/)
     expect(existsSync(out)).toBe(false)
-  }, 60_000)
+  })
 })

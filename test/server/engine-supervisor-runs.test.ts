@@ -54,7 +54,7 @@ describe('EngineSupervisor with a training run', () => {
     expect(await engine.call('listRuns', undefined)).toEqual([])
     const metrics = readFileSync(join(request.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>)
     expect(metrics.filter((m) => 'flow_loss' in m).map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)) // no step twice
-  }, 60_000)
+  })
 
   it('stop() (flowmo serve ending) stops a training run with a checkpoint before the engine goes; Ctrl+C does not kill it mid-step', async () => {
     const request: RunRequest = {
@@ -72,5 +72,5 @@ describe('EngineSupervisor with a training run', () => {
     expect(done).toMatchObject({ status: 'stopped', lastCheckpoint: expect.stringMatching(/step-\d+\.safetensors$/) })
     expect(stepOf(done!.lastCheckpoint!)).toBe(done!.step)
     expect(payloads('run:error').filter((e) => e.runId === runId)).toEqual([])
-  }, 60_000)
+  })
 })

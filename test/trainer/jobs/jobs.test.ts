@@ -68,7 +68,7 @@ describe('evaluation jobs', () => {
       const file = await sharp(r.path).resize(32, 32).removeAlpha().raw().toBuffer()
       expect(Math.abs(meanOf(r.original!.pixels) - meanOf(file))).toBeLessThan(2)
     }
-  }, 60_000)
+  })
 
   it('diffs two saved reports: the protocol fields that differ (the seed), both reports back', async () => {
     const { trainer, ended } = engine()
@@ -80,7 +80,7 @@ describe('evaluation jobs', () => {
     expect(diff.a.report.metrics.psnr).toBe(JSON.parse(readFileSync(join(out, 'eval', 'report.json'), 'utf8')).metrics.psnr)
     expect(diff.b.report.nImages).toBe(3)
     await expect(trainer.diffEvalReports({ a: join(out, 'eval', 'per-image.csv'), b: join(out, 'eval', 'report.json') })).rejects.toThrow(/per-image\.csv: not JSON/)
-  }, 60_000)
+  })
 
   it('sweeps a grid: the originals, one sweep:cell per setting in order, then the result with best cells marked', async () => {
     const { trainer, ofJob, namesOf, ended } = engine()
@@ -100,7 +100,7 @@ describe('evaluation jobs', () => {
     const psnrs = result.cells.map((c) => c.metrics.psnr)
     expect(result.best.psnr.cell).toBe(psnrs.indexOf(Math.max(...psnrs))) // higher PSNR is better
     expect(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).cells).toHaveLength(4)
-  }, 60_000)
+  })
 
   it('cancels a sweep: job:error "cancelled", no result', async () => {
     const { trainer, ofJob, ended } = engine()
@@ -109,7 +109,7 @@ describe('evaluation jobs', () => {
     expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
     expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
     expect(ofJob('sweep:cell', jobId).length).toBeLessThan(20)
-  }, 60_000)
+  })
 
   it('refuses a checkpoint or an output outside the allowed roots', async () => {
     const { trainer, ended } = engine()

@@ -63,7 +63,7 @@ describe('pause and resume of a run', () => {
     expect(after.startedAtStep).toBe(first.done.step)
     await expect(e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'paused'), resume: true, stage: '1b' }))
       .rejects.toThrow(/paused is a run with stage 1a \(\S+\.safetensors\); a resume continues it as such, so stage 1b is refused/)
-  }, 120_000)
+  })
 
   it('extends a finished run: a resume with a larger maxSteps continues from its last checkpoint to the new end', async () => {
     const e = engine()
@@ -74,7 +74,7 @@ describe('pause and resume of a run', () => {
     expect(e.of('run:start', runId)).toEqual([{ runId, step: 2, maxSteps: 4, stage: '1a' }])
     expect(e.of('run:step', runId).map((s) => s.step)).toEqual([3, 4])
     expect(runJson('extended').run.options).toMatchObject({ maxSteps: 4, batchSize: 2, lr: 1e-3 }) // the rest of the run's settings kept
-  }, 120_000)
+  })
 
   it('starts over cleanly when resuming a folder with no checkpoint yet: the earlier attempt\'s records and samples go', async () => {
     const e = engine()
@@ -89,7 +89,7 @@ describe('pause and resume of a run', () => {
     const records = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number })
     expect(records.map((r) => r.step)).toEqual([1, 1]) // the new run's step and its final validation, nothing older
     expect(readdirSync(join(dir, 'samples'))).toEqual(['step-000001.png'])
-  }, 120_000)
+  })
 
   it('a resume with init and no checkpoint yet starts from init; with a checkpoint it continues it', async () => {
     const e = engine()
@@ -102,7 +102,7 @@ describe('pause and resume of a run', () => {
     expect(await e.ended(again.runId)).toMatchObject(['run:done', { status: 'finished', step: 2 }])
     expect(e.of('run:start', again.runId)).toMatchObject([{ step: 1 }])
     expect(existsSync(join(fixture.root, 'stage1b', 'checkpoints', 'step-000002.safetensors'))).toBe(true)
-  }, 120_000)
+  })
 
   it('refuses the perceptual proxy on images smaller than its deepest features (16 px here) before a worker starts', async () => {
     const e = engine()
@@ -120,5 +120,5 @@ describe('pause and resume of a run', () => {
     await expect(e.trainer.startRun(request('used'))).rejects.toMatchObject({ code: 'run-folder-used', message: expect.stringMatching(/already holds a run .*resume it/) })
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).toBe(metrics)
     expect(await e.trainer.listRuns()).toEqual([])
-  }, 120_000)
+  })
 })
