@@ -2,7 +2,7 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
 import type { CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
@@ -133,6 +133,8 @@ export interface TrainerApi {
   bitAtlas(req: BitAtlasRequest): Promise<JobStarted> // → BitAtlasReport
   trajectory(req: DecodeRequest): Promise<JobStarted> // → TrajectoryReport
   codeBalance(req: CodeBalanceRequest): Promise<JobStarted> // → CodeBalanceReport
+  tokenMap(req: TokenMapRequest): Promise<JobStarted> // → TokenMapReport
+  mixTokens(req: MixTokensRequest): Promise<JobStarted> // → MixTokensReport
   // training runs (src/trainer/run-control): they live in the engine; run:* events carry the runId
   startRun(req: RunRequest): Promise<RunStarted>
   stopRun(req: StopRunRequest): Promise<StopRunReport>
@@ -187,6 +189,8 @@ export const trainerMethods = {
   bitAtlas: true,
   trajectory: true,
   codeBalance: true,
+  tokenMap: true,
+  mixTokens: true,
   startRun: true,
   stopRun: true,
   listRuns: true,

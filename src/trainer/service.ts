@@ -5,7 +5,7 @@ import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest,
   DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
@@ -180,6 +180,14 @@ export class TrainerService implements TrainerApi {
 
   async codeBalance(req: CodeBalanceRequest): Promise<JobStarted> {
     return this.jobs.start('balance', (signal, progress) => this.inspector.codeBalance(req, { signal, progress }))
+  }
+
+  async tokenMap(req: TokenMapRequest): Promise<JobStarted> {
+    return this.jobs.start('token-map', (signal, progress) => this.inspector.tokenMap(req, { signal, progress }))
+  }
+
+  async mixTokens(req: MixTokensRequest): Promise<JobStarted> {
+    return this.jobs.start('mix', (signal, progress) => this.inspector.mixTokens(req, { signal, progress }))
   }
 
   // ── training runs (src/trainer/run-control), each in a worker thread ──
