@@ -7,16 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { TrainerApi, TrainerEvents } from '../../src/shared/protocol'
 import type { RequestOf } from '../../src/shared/rpc'
+import { workMs } from '../fixtures/work-wait'
+
+export { workMs } // the e2e tests' wait for engine work
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
 export const chromiumPath = '/usr/bin/chromium'
 export const screenshotDir = join(projectRoot, 'test-results', 'screenshots')
-/**
- * How long a test waits for engine work to show (a first open, decodes, jobs, training steps, an engine restart). CI
- * runs on a loaded machine where that is many times slower than here; a generous wait costs nothing when things go
- * right, and the assertions are on what happened and in which order, never on how fast.
- */
-export const workMs = 180_000
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const urlPattern = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+)/
 

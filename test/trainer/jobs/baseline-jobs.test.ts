@@ -10,6 +10,7 @@ import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
 import { TrainerService } from '../../../src/trainer/service'
+import { workMs } from '../../fixtures/work-wait'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -17,7 +18,7 @@ function engine() {
   const events: Event[] = []
   const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
   const result = async (jobId: string): Promise<unknown> => {
-    const [name, payload] = await vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+    const [name, payload] = await vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: workMs, interval: 20 })
     if (name === 'job:error') throw new Error(`${jobId}: ${(payload as TrainerEvents['job:error']).message}`)
     return (payload as TrainerEvents['job:done']).result
   }

@@ -11,6 +11,7 @@ import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { TrainerService } from '../../../src/trainer/service'
 import { recomputedPsnrs } from '../eval/recompute-psnr'
+import { workMs } from '../../fixtures/work-wait'
 
 const meanOf = (x: Uint8Array): number => x.reduce((a, v) => a + v, 0) / x.length
 /** PSNR of two 8-bit images, from the definition (peak 255). */
@@ -24,7 +25,7 @@ function engine() {
   const ofJob = <K extends keyof TrainerEvents>(name: K, jobId: string) =>
     events.filter(([n, p]) => n === name && 'jobId' in p && p.jobId === jobId).map(([, p]) => p as TrainerEvents[K])
   const ended = (jobId: string) =>
-    vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: workMs, interval: 20 })
   const namesOf = (jobId: string) => events.filter(([, p]) => 'jobId' in p && p.jobId === jobId).map(([n]) => n)
   return { ofJob, namesOf, ended, trainer: new TrainerService(emit, 'cpu') }
 }
@@ -105,7 +106,7 @@ describe('evaluation jobs', () => {
   it('cancels a sweep: job:error "cancelled", no result', async () => {
     const { trainer, ofJob, ended } = engine()
     const { jobId } = await trainer.sweep({ model, data, grid: { steps: [2, 4, 8, 16, 32], rho: [1, 2, 4, 8] }, limit: 4, path: 'tfjs' })
-    await vi.waitUntil(() => ofJob('job:progress', jobId).length > 0, { timeout: 30_000, interval: 5 })
+    await vi.waitUntil(() => ofJob('job:progress', jobId).length > 0, { timeout: workMs, interval: 5 })
     expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
     expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
     expect(ofJob('sweep:cell', jobId).length).toBeLessThan(20)

@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { RunRequest, TrainerEvents } from '../../../src/shared/protocol'
 import { TrainerService } from '../../../src/trainer/service'
 import { makeRunFixture } from './fixture'
+import { workMs } from '../../fixtures/work-wait'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -17,7 +18,7 @@ function engine() {
   const of = <K extends keyof TrainerEvents>(name: K, runId: string) =>
     events.filter(([n, p]) => n === name && 'runId' in p && p.runId === runId).map(([, p]) => p as TrainerEvents[K])
   const ended = (runId: string) =>
-    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: 60_000, interval: 20 })
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: workMs, interval: 20 })
   return { of, ended, trainer: new TrainerService(emit, 'cpu') }
 }
 
@@ -35,7 +36,7 @@ const runJson = (out: string) => {
 /** Trains until `steps` step events arrived, then stops the run (it checkpoints); resolves run:done. */
 async function trainThenStop(e: ReturnType<typeof engine>, req: RunRequest, steps: number) {
   const { runId } = await e.trainer.startRun(req)
-  await vi.waitUntil(() => e.of('run:step', runId).length >= steps, { timeout: 60_000, interval: 10 })
+  await vi.waitUntil(() => e.of('run:step', runId).length >= steps, { timeout: workMs, interval: 10 })
   await e.trainer.stopRun({ runId })
   const [name, done] = await e.ended(runId)
   expect(name).toBe('run:done')
@@ -50,7 +51,7 @@ describe('pause and resume of a run', () => {
     const { runId } = await e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'paused'), resume: true })
     const [info] = await e.trainer.listRuns()
     expect(info).toMatchObject({ runId, firstStep: first.done.step, step: first.done.step, lastCheckpoint: first.done.lastCheckpoint, maxSteps: 100_000 })
-    await vi.waitUntil(() => e.of('run:step', runId).length >= 1, { timeout: 60_000, interval: 10 })
+    await vi.waitUntil(() => e.of('run:step', runId).length >= 1, { timeout: workMs, interval: 10 })
     expect((await e.trainer.listRuns())[0]).toMatchObject({ runId, firstStep: first.done.step })
     await e.trainer.stopRun({ runId })
     await e.ended(runId)

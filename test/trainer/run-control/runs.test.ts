@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { RunRequest, TrainerEvents } from '../../../src/shared/protocol'
 import { TrainerService } from '../../../src/trainer/service'
 import { makeRunFixture } from './fixture'
+import { workMs } from '../../fixtures/work-wait'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -15,7 +16,7 @@ function engine() {
   const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
   const of = <K extends keyof TrainerEvents>(name: K) => events.filter(([n]) => n === name).map(([, p]) => p as TrainerEvents[K])
   const ended = (runId: string) =>
-    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: 60_000, interval: 20 })
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: workMs, interval: 20 })
   return { events, of, ended, trainer: new TrainerService(emit, 'cpu') }
 }
 
@@ -68,7 +69,7 @@ describe('training runs in the engine', () => {
     const { trainer, of, ended } = engine()
     const { runId } = await trainer.startRun(request('long', { maxSteps: 100_000, sampleEvery: 100_000, valEvery: 100_000 }))
     await expect(trainer.startRun(request('long'))).rejects.toMatchObject({ code: 'run-active' })
-    await vi.waitUntil(() => of('run:step').length >= 2, { timeout: 60_000, interval: 10 })
+    await vi.waitUntil(() => of('run:step').length >= 2, { timeout: workMs, interval: 10 })
     // the steps run in the worker, not on this event loop: timers keep firing while a step trains. Counted against the
     // run's own step events, not a wall-clock bound, so a loaded machine slows both sides alike
     const ticksPerStep = await timerTicksPerStep(() => of('run:step').length, 3)
