@@ -78,7 +78,14 @@ export function requireChromium(): void {
 /** Headless Chromium with a fresh profile (a new temporary user-data dir per launch). */
 export async function launchChromium(): Promise<Browser> {
   requireChromium()
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 60_000 })
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: workMs })
+  const newPage = browser.newPage.bind(browser)
+  browser.newPage = async (options) => {
+    const page = await newPage(options)
+    page.setDefaultTimeout(workMs) // clicks and waits without their own timeout: Playwright's 30 s is short under load
+    return page
+  }
+  return browser
 }
 
 /** Saves a full-page PNG as test-results/screenshots/<name>.png and returns its path. */

@@ -56,7 +56,7 @@ describe('TrainerService', () => {
   it('cancels a running job, once', async () => {
     const { trainer, events, ended } = service()
     const { jobId } = await trainer.demoJob({ steps: 1000, stepMs: 5 })
-    await vi.waitUntil(() => events.some(([name]) => name === 'job:progress'))
+    await vi.waitUntil(() => events.some(([name]) => name === 'job:progress'), { timeout: workMs })
     expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
     expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
     expect(events.filter(([name]) => name === 'job:progress').length).toBeLessThan(1000)
