@@ -5,7 +5,7 @@ import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
   DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
 } from '../shared/protocol'
@@ -148,6 +148,14 @@ export class TrainerService implements TrainerApi {
 
   async modelInput(req: ModelInputRequest): Promise<ModelInputReport> {
     return this.inspector.modelInput(req)
+  }
+
+  beginUpload(req: BeginUploadRequest): Promise<UploadStarted> {
+    return this.inspector.beginUpload(req)
+  }
+
+  uploadChunk(req: UploadChunkRequest): Promise<UploadProgress> {
+    return this.inspector.uploadChunk(req)
   }
 
   openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
