@@ -9,6 +9,7 @@ import type {
   OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
   EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
+  EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GenEvalRequest, TrainGeneratorRequest,
 } from '../shared/protocol'
 import { RpcError, toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
@@ -17,6 +18,7 @@ import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
 import { evaluateJob } from './jobs/evaluate-job'
+import { encodeCodesJob, generateJob, generatorInfo, genEvalJob, trainGeneratorJob } from './jobs/generate-jobs'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
 import { RunRegistry } from './run-control/run-registry'
@@ -254,5 +256,33 @@ export class TrainerService implements TrainerApi {
 
   async importRatings(req: ImportRatingsRequest): Promise<JobStarted> {
     return this.jobs.start('import', (signal, progress) => importRatingsJob(req, { signal, progress }))
+  }
+
+  // ── Stage 2 (src/trainer/jobs/generate-jobs.ts); the tokenizer is a model the inspector opened ──
+
+  async encodeCodes(req: EncodeCodesRequest): Promise<JobStarted> {
+    const tokenizer = this.inspector.ctx.models.get(req.modelId).model
+    return this.jobs.start('encode', (signal, progress) => encodeCodesJob(tokenizer, req, { signal, progress }))
+  }
+
+  async trainGenerator(req: TrainGeneratorRequest): Promise<JobStarted> {
+    const started = this.jobs.start('generator', async (signal, progress) => {
+      await this.status() // the backend must be up before weights become tensors
+      return trainGeneratorJob(req, { signal, progress }, (e) => this.emit('gen:step', { jobId: started.jobId, ...e }))
+    })
+    return started
+  }
+
+  generatorInfo(req: GeneratorInfoRequest): Promise<GeneratorInfo> {
+    return generatorInfo(req)
+  }
+
+  async generate(req: GenerateRequest): Promise<JobStarted> {
+    const tokenizer = this.inspector.ctx.models.get(req.modelId).model
+    return this.jobs.start('generate', async (signal, progress) => (await this.status(), generateJob(tokenizer, req, { signal, progress })))
+  }
+
+  async genEval(req: GenEvalRequest): Promise<JobStarted> {
+    return this.jobs.start('gen-eval', async (signal, progress) => (await this.status(), genEvalJob(req, { signal, progress })))
   }
 }
