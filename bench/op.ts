@@ -92,7 +92,7 @@ async function trainStep(x: Float32Array): Promise<number[]> {
   })
   if (spec.path === 'onnxruntime') {
     const plain = new Map([...weights].map(([k, v]) => [k, v.dataSync() as Float32Array]))
-    const step = await OrtTrainStep.create(config, plain, { batch: B })
+    const step = await OrtTrainStep.create(config, plain, { batch: B, device: 'cpu' })
     return timed(() => step.step({ x, ...draw() }, 1e-4))
   }
   const trainer = new Trainer(model, weights, {

@@ -5,28 +5,36 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RestartPolicy } from '../main/restart-policy'
-import { trainerMethods, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
-import { createClient, isPush, RpcError, type RpcClient, type RpcPort } from '../shared/rpc'
+import { trainerSchemas, type EngineStateEvent, type TrainerApi, type TrainerEvents } from '../shared/protocol'
+import { createClient, isPush, RpcError, type RpcClient, type RpcPort, type Schemas } from '../shared/rpc'
 import { EngineBooks } from './engine-books'
 import type { EnginePush } from './running-runs'
 
 export type { EnginePush } from './running-runs'
 
-/** What the web server needs from an engine: calls, events and its current state. */
+/** What the web server needs from an engine: the calls it answers, calls, events and its current state. */
 export interface EngineLink {
+  readonly schemas: Schemas<TrainerApi> // one per call; the web server refuses other calls and invalid requests
   call(method: keyof TrainerApi, req: unknown): Promise<unknown>
   onPush(listener: (push: EnginePush) => void): () => void
   readonly state: EngineStateEvent | null // null until the first engine announced itself
 }
 
+/** An engine process: its entry module and the calls it serves. */
+export interface EngineModule {
+  readonly entry: string // absolute path of a module that calls serveEngine (src/trainer/engine-process.ts)
+  readonly schemas: Schemas<TrainerApi>
+}
+
 export interface EngineSupervisorOptions {
+  readonly engine?: EngineModule // default: the app's engine, src/trainer/index.ts
   readonly env?: NodeJS.ProcessEnv // added to this process's environment, e.g. FLOWMO_ALLOW_ROOTS
   readonly policy?: RestartPolicy // default: 3 restarts a minute, backing off from 250 ms
   readonly log?: (line: string) => void // one line per crash / restart
   readonly readyTimeoutMs?: number // how long a call waits for a (re)starting engine (default 30 s)
 }
 
-const engineEntry = fileURLToPath(new URL('../trainer/index.ts', import.meta.url))
+const appEngine: EngineModule = { entry: fileURLToPath(new URL('../trainer/index.ts', import.meta.url)), schemas: trainerSchemas }
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href // absolute: any cwd works
 /** Ends the engine when flowmo serve is gone, even killed with no chance to stop it: its IPC channel closes
  *  (a pending timer or wasm worker threads would keep it alive). Inline, so the worker threads can load it too. */
@@ -50,9 +58,15 @@ export class EngineSupervisor implements EngineLink {
   private stopping = false
   private readonly listeners = new Set<(push: EnginePush) => void>()
   private readonly books: EngineBooks
+  private readonly engine: EngineModule
 
   constructor(private readonly options: EngineSupervisorOptions = {}) {
+    this.engine = options.engine ?? appEngine
     this.books = new EngineBooks(options.policy ?? new RestartPolicy(), 'times within a minute; restart flowmo serve', options.readyTimeoutMs)
+  }
+
+  get schemas(): Schemas<TrainerApi> {
+    return this.engine.schemas
   }
 
   get state(): EngineStateEvent | null {
@@ -65,14 +79,14 @@ export class EngineSupervisor implements EngineLink {
   }
 
   start(): void {
-    const child = fork(engineEntry, [], {
+    const child = fork(this.engine.entry, [], {
       execArgv: ['--import', tsxLoader, '--import', lifeline],
       serialization: 'advanced', // typed arrays cross as they are
       stdio: 'inherit',
       env: { ...process.env, ...this.options.env },
     })
     this.child = child
-    this.client = createClient<TrainerApi, TrainerEvents>(childPort(child), trainerMethods)
+    this.client = createClient<TrainerApi, TrainerEvents>(childPort(child), this.engine.schemas)
     child.on('message', (message) => isPush(message) && this.relay(message as EnginePush))
     child.on('exit', (code, signal) => this.onExit(child, signal ?? `code ${code}`))
     child.on('error', (error) => this.options.log?.(`engine process error: ${error.message}`))

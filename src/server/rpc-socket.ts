@@ -1,7 +1,7 @@
 // One browser connection: RPC calls arrive as binary frames (src/shared/wire-frames.ts), are validated against the
-// protocol's schemas (as main's IPC handlers do) and forwarded to the engine; every engine event goes back out.
+// engine's schemas (as main's IPC handlers do) and forwarded to the engine; every engine event goes back out.
 import type { RawData, WebSocket } from 'ws'
-import { trainerSchemas, type TrainerApi } from '../shared/protocol'
+import type { TrainerApi } from '../shared/protocol'
 import { checkCall, isRecord, settle, type Outcome, type Reply } from '../shared/rpc'
 import { decodeFrame, encodeFrame, FrameError } from '../shared/wire-frames'
 import type { EngineLink, EnginePush } from './engine-supervisor'
@@ -19,7 +19,7 @@ function bytesOf(data: RawData): Uint8Array {
 async function answer(engine: EngineLink, message: unknown): Promise<Reply | null> {
   if (!isRecord(message) || message.kind !== 'call' || typeof message.id !== 'number') return null
   const call = { method: String(message.method), req: message.req }
-  const refused = checkCall(trainerSchemas, call)
+  const refused = checkCall(engine.schemas, call)
   const outcome: Outcome = refused ? { ok: false, error: refused } : await settle(() => engine.call(call.method as keyof TrainerApi, call.req))
   return { kind: 'reply', id: message.id, ...outcome }
 }

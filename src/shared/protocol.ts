@@ -2,14 +2,14 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, VarianceRequest, VarianceSampleEvent,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
 import { inspectSchemas } from './payloads/inspect-schemas'
 import type {
   EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GeneratorStepEvent, GenEvalRequest, TrainGeneratorRequest,
 } from './payloads/generate'
 import { generateSchemas } from './payloads/generate-schemas'
-import type { CompareRequest, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
+import type { CodeStatsRequest, CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -34,6 +34,7 @@ export interface EngineStatus {
   readonly simd: boolean // wasm SIMD in use
   readonly versions: EngineVersions
   readonly notices: readonly string[] // e.g. "tfjs-node not installed; using wasm"
+  readonly pid: number // the engine's process id (a restarted engine has a new one)
 }
 
 /** onnxruntime's device for the engine's inference sessions (`--device`; the app's setting in the status bar). */
@@ -74,24 +75,6 @@ export interface EngineVersions {
   readonly onnxruntime: string | null // null when onnxruntime-node is not installed
   readonly node: string
   readonly electron: string | null // null outside Electron (CLI, web mode)
-}
-
-export interface EchoRequest {
-  readonly text: string
-  readonly bytes?: Uint8Array // round-trips typed arrays untouched
-}
-
-export interface EchoReport {
-  readonly text: string
-  readonly bytes: Uint8Array | null
-  readonly pid: number // the engine's process id: proves the reply crossed a process
-}
-
-/** A demo job: `steps` ticks of `stepMs` each, reporting progress; `failAt` makes it fail on that step. */
-export interface DemoJobRequest {
-  readonly steps: number // e.g. 20
-  readonly stepMs: number // e.g. 50
-  readonly failAt?: number
 }
 
 /** Reply of every job call. Subscribe to job:* events before the call: the first ones may arrive with this reply. */
@@ -141,8 +124,6 @@ export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
   setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
   exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
-  echo(req: EchoRequest): Promise<EchoReport>
-  demoJob(req: DemoJobRequest): Promise<JobStarted>
   cancelJob(req: CancelRequest): Promise<CancelReport>
   // inspector (src/trainer/inspect); jobs end in job:done with the report named after →
   listFiles(req: ListFilesRequest): Promise<FileListing>
@@ -157,6 +138,8 @@ export interface TrainerApi {
   bitAtlas(req: BitAtlasRequest): Promise<JobStarted> // → BitAtlasReport
   trajectory(req: DecodeRequest): Promise<JobStarted> // → TrajectoryReport
   codeBalance(req: CodeBalanceRequest): Promise<JobStarted> // → CodeBalanceReport
+  tokenMap(req: TokenMapRequest): Promise<JobStarted> // → TokenMapReport
+  mixTokens(req: MixTokensRequest): Promise<JobStarted> // → MixTokensReport
   // training runs (src/trainer/run-control): they live in the engine; run:* events carry the runId
   startRun(req: RunRequest): Promise<RunStarted>
   stopRun(req: StopRunRequest): Promise<StopRunReport>
@@ -165,7 +148,9 @@ export interface TrainerApi {
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
   trainingDefaults(req: void): Promise<TrainingDefaults> // presets, defaultRunOptions per stage, perceptual kinds, engines
   // evaluation jobs (src/trainer/jobs)
-  evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvalReport
+  evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvaluateResult
+  diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> // two saved report.json files
+  codeStats(req: CodeStatsRequest): Promise<JobStarted> // → CodeStatsReport
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
   openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
@@ -204,8 +189,6 @@ export const trainerMethods = {
   status: true,
   setDevice: true,
   exportCache: true,
-  echo: true,
-  demoJob: true,
   cancelJob: true,
   listFiles: true,
   bundled: true,
@@ -219,6 +202,8 @@ export const trainerMethods = {
   bitAtlas: true,
   trajectory: true,
   codeBalance: true,
+  tokenMap: true,
+  mixTokens: true,
   startRun: true,
   stopRun: true,
   listRuns: true,
@@ -226,6 +211,8 @@ export const trainerMethods = {
   runSample: true,
   trainingDefaults: true,
   evaluate: true,
+  diffEvalReports: true,
+  codeStats: true,
   sweep: true,
   openSweep: true,
   compare: true,
@@ -243,12 +230,6 @@ export const trainerSchemas: Schemas<TrainerApi> = {
   status: s.none,
   setDevice: s.object({ device: s.literal(...DEVICE_SETTINGS) }),
   exportCache: s.object({ remove: s.optional(s.array(s.string(64), 1000)), pruneMaxGb: s.optional(s.number({ min: 0, max: 1e6 })) }),
-  echo: s.object({ text: s.string(), bytes: s.optional(s.uint8Array(1 << 20)) }),
-  demoJob: s.object({
-    steps: s.integer({ min: 1, max: 10_000 }),
-    stepMs: s.integer({ min: 0, max: 60_000 }),
-    failAt: s.optional(s.integer({ min: 1 })),
-  }),
   cancelJob: s.object({ jobId: s.string(100) }),
   ...inspectSchemas,
   ...runSchemas,

@@ -59,8 +59,8 @@ export function pushTo<Events>(port: RpcPort): Emit<Events> {
   return (name, payload) => port.postMessage({ kind: 'push', name, payload })
 }
 
-/** Client: `methods` is the runtime key list (e.g. trainerMethods); unknown names are not callable. */
-export function createClient<Api, Events>(port: RpcPort, methods: Record<keyof Api, true>): RpcClient<Api, Events> {
+/** Client: `methods` is keyed by the calls (trainerMethods, or the schemas); unknown names are not callable. */
+export function createClient<Api, Events>(port: RpcPort, methods: { readonly [K in keyof Api]: unknown }): RpcClient<Api, Events> {
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: RpcError): void }>()
   const listeners = new Map<string, Set<(payload: never) => void>>()
   let nextId = 1

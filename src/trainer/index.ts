@@ -1,51 +1,6 @@
-// Engine process entry: serves TrainerApi over Electron's utility-process parentPort
-// (electron-vite `?modulePath`, guide/dev.md) or over a Node child_process IPC channel (`fork`, tests, web mode).
-import { trainerSchemas, type TrainerEvents } from '../shared/protocol'
-import { pushTo, serve, type RpcPort } from '../shared/rpc'
-import { serveHostGrants } from './inspect/host-grants'
+// Engine process entry: the TrainerApi service, served by engine-process.ts to Electron's main process or `flowmo serve`.
+import { trainerSchemas } from '../shared/protocol'
+import { serveEngine } from './engine-process'
 import { TrainerService } from './service'
 
-/** Electron's `process.parentPort`, typed here so that the engine never imports electron. */
-interface ParentPort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void
-  off(event: 'message', listener: (event: { data: unknown }) => void): void
-  postMessage(message: unknown): void
-}
-
-function parentPortAdapter(parentPort: ParentPort): RpcPort {
-  return {
-    postMessage: (message) => parentPort.postMessage(message),
-    onMessage(listener) {
-      const onEvent = (event: { data: unknown }) => listener(event.data)
-      parentPort.on('message', onEvent)
-      return () => parentPort.off('message', onEvent)
-    },
-  }
-}
-
-function childProcessAdapter(): RpcPort {
-  return {
-    postMessage: (message) => void process.send?.(message),
-    onMessage(listener) {
-      process.on('message', listener)
-      return () => void process.off('message', listener)
-    },
-  }
-}
-
-function enginePort(): RpcPort {
-  const parentPort = (process as { parentPort?: ParentPort }).parentPort
-  if (parentPort) return parentPortAdapter(parentPort)
-  if (process.send) return childProcessAdapter()
-  throw new Error('the engine must be started by Electron (utilityProcess.fork) or by child_process.fork')
-}
-
-// A terminal's Ctrl+C reaches the whole process group; the host decides when the engine ends (it stops training runs
-// with a checkpoint first, then sends SIGTERM), so the engine does not die mid-step with its parent's SIGINT.
-process.on('SIGINT', () => undefined)
-
-const port = enginePort()
-const emit = pushTo<TrainerEvents>(port)
-serveHostGrants(port) // main's native-dialog choices (src/main/trainer-host.ts `allowRoots`)
-serve(port, new TrainerService(emit, process.env.FLOWMO_BACKEND || undefined), trainerSchemas)
-emit('engine:status', { state: 'ready', message: `engine ready (pid ${process.pid})` })
+serveEngine((emit) => new TrainerService(emit, process.env.FLOWMO_BACKEND || undefined), trainerSchemas)

@@ -1,23 +1,23 @@
 // The engine's implementation of TrainerApi (src/shared/protocol.ts): status, jobs with progress and cancellation.
 // Runs in Electron's utility process, in `flowmo serve`, or in-process for the CLI.
 import { createRequire } from 'node:module'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { version as flowmoVersion } from '../../package.json'
 import type {
-  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, DemoJobRequest, EchoReport,
-  DeviceSetting, DeviceStatus, EchoRequest, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
-  OpenImagesRequest, OpenModelRequest, TrainerApi, TrainerEvents, VarianceRequest,
-  EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
+  BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
+  DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  CodeStatsRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
   EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GenEvalRequest, TrainGeneratorRequest,
 } from '../shared/protocol'
-import { RpcError, toWireError, type Emit } from '../shared/rpc'
+import { toWireError, type Emit } from '../shared/rpc'
 import { backendInfo, initBackend } from './backend'
 import { listExportCache, pruneExportCache, removeExports } from './export/cache-admin'
 import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
-import { evaluateJob } from './jobs/evaluate-job'
+import { codeStatsJob } from './jobs/code-stats-job'
+import { diffEvalReports, evaluateJob } from './jobs/evaluate-job'
 import { encodeCodesJob, generateJob, generatorInfo, genEvalJob, trainGeneratorJob } from './jobs/generate-jobs'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
@@ -35,6 +35,7 @@ export async function engineStatus(requestedBackend?: string): Promise<EngineSta
     simd: info.simd,
     versions: engineVersions(info.tfjsVersion),
     notices: info.notices,
+    pid: process.pid,
   }
 }
 
@@ -59,7 +60,7 @@ function packageVersion(name: string): string | null {
 type JobWork = (signal: AbortSignal, progress: (done: number, total: number, message: string) => void) => Promise<unknown>
 
 /** Running jobs by id: each reports job:progress, then exactly one job:done or job:error. */
-class Jobs {
+export class Jobs {
   private readonly running = new Map<string, AbortController>()
   private nextId = 1
 
@@ -89,7 +90,7 @@ class Jobs {
 }
 
 export class TrainerService implements TrainerApi {
-  private readonly jobs: Jobs
+  protected readonly jobs: Jobs // started by the calls below; cancelJob ends one
   private readonly inspector = new Inspector()
   private readonly runs: RunRegistry
 
@@ -121,21 +122,6 @@ export class TrainerService implements TrainerApi {
     } catch (e) {
       return { requested: req.device, line: `${req.device} (unavailable)`, adapter: null, error: (e as Error).message.split('\n')[0] }
     }
-  }
-
-  async echo(req: EchoRequest): Promise<EchoReport> {
-    return { text: req.text, bytes: req.bytes ?? null, pid: process.pid }
-  }
-
-  async demoJob(req: DemoJobRequest): Promise<JobStarted> {
-    return this.jobs.start('demo', async (signal, progress) => {
-      for (let step = 1; step <= req.steps; step++) {
-        await sleep(req.stepMs, undefined, { signal })
-        if (step === req.failAt) throw new RpcError(`demo job failed at step ${step}`, 'demo-failure')
-        progress(step, req.steps, `step ${step}/${req.steps}`)
-      }
-      return { steps: req.steps }
-    })
   }
 
   async cancelJob(req: CancelRequest): Promise<CancelReport> {
@@ -199,6 +185,14 @@ export class TrainerService implements TrainerApi {
     return this.jobs.start('balance', (signal, progress) => this.inspector.codeBalance(req, { signal, progress }))
   }
 
+  async tokenMap(req: TokenMapRequest): Promise<JobStarted> {
+    return this.jobs.start('token-map', (signal, progress) => this.inspector.tokenMap(req, { signal, progress }))
+  }
+
+  async mixTokens(req: MixTokensRequest): Promise<JobStarted> {
+    return this.jobs.start('mix', (signal, progress) => this.inspector.mixTokens(req, { signal, progress }))
+  }
+
   // ── training runs (src/trainer/run-control), each in a worker thread ──
 
   startRun(req: RunRequest): Promise<RunStarted> {
@@ -229,6 +223,14 @@ export class TrainerService implements TrainerApi {
 
   async evaluate(req: EvaluateRequest): Promise<JobStarted> {
     return this.jobs.start('eval', async (signal, progress) => (await this.status(), evaluateJob(req, { signal, progress })))
+  }
+
+  diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> {
+    return diffEvalReports(req)
+  }
+
+  async codeStats(req: CodeStatsRequest): Promise<JobStarted> {
+    return this.jobs.start('code-stats', async (signal, progress) => (await this.status(), codeStatsJob(req, { signal, progress })))
   }
 
   async sweep(req: SweepRequest): Promise<JobStarted> {

@@ -205,20 +205,30 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=tab-trajectory]')
     await page.click('[data-testid=run-trajectory]')
     const slider = page.locator('[data-testid=trajectory-slider]')
-    await slider.waitFor({ timeout: 60_000 })
-    expect(await slider.getAttribute('max')).toBe('3')
+    await slider.waitFor({ timeout: 120_000 })
+    expect(await page.textContent('[data-testid=trajectory-index]')).toBe('state 3 of 3')
     expect(await canvasRgb(page, 'trajectory-state')).toEqual(reconstruction)
+    expect(await canvasRgb(page, 'trajectory-x0')).toEqual(reconstruction) // at t = 0 the state is its own x̂₀
+    expect(await page.locator('[data-testid=filmstrip-frame]').count()).toBe(4)
+    expect(await canvasRgb(page, 'filmstrip-x0-3')).toEqual(reconstruction)
     await slider.fill('0')
     expect(await page.textContent('[data-testid=trajectory-t]')).toBe('t = 1.0000')
-    expect(await canvasRgb(page, 'trajectory-state')).not.toEqual(reconstruction)
-    await slider.fill('1')
+    const [noise, x0] = [await canvasRgb(page, 'trajectory-state'), await canvasRgb(page, 'trajectory-x0')]
+    expect(noise).not.toEqual(reconstruction)
+    expect(x0).not.toEqual(noise) // the decoder's guess at t = 1, not the noise
+    expect(await canvasRgb(page, 'filmstrip-x0-0')).toEqual(x0)
+    // the slider is linear in t: its middle (t = 0.5) is nearest state 1 at t = (2/3)⁴ with ρ = 4, not the middle index
+    await slider.fill('0.5')
     expect(await page.textContent('[data-testid=trajectory-t]')).toBe('t = 0.1975')
+    expect(await page.textContent('[data-testid=trajectory-index]')).toBe('state 1 of 3')
+    await page.locator('[data-testid=filmstrip-frame]').nth(2).click()
+    expect(await page.textContent('[data-testid=trajectory-t]')).toBe('t = 0.0123')
     expect(await page.locator('[data-testid=timeline] canvas').count()).toBeGreaterThan(0)
     await screenshot(page, 'inspector-trajectory')
   })
 
   it('an engine killed mid-job: the view reports it, the model and images open again on the new engine', async () => {
-    const { pid } = await callEngine(page, 'echo', { text: 'who' })
+    const { pid } = await callEngine(page, 'status', undefined)
     await page.click('[data-testid=tab-variance]')
     await page.fill('[data-testid=variance-k]', '40')
     await page.click('[data-testid=run-variance]')
@@ -226,7 +236,7 @@ describe('inspector in Chromium', () => {
     process.kill(pid, 'SIGKILL')
     await expect.poll(() => page.textContent('[data-testid=variance-view] .error'), { timeout: 30_000 }).toMatch(/engine/)
     await page.waitForSelector('footer[data-state="ready"]', { timeout: 60_000 })
-    await expect.poll(async () => (await callEngine(page, 'echo', { text: 'again' })).pid).not.toBe(pid)
+    await expect.poll(async () => (await callEngine(page, 'status', undefined)).pid).not.toBe(pid)
     await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 30_000 }).toBe(0) // opened again
     expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
     await page.fill('[data-testid=variance-k]', '2')
@@ -238,19 +248,23 @@ describe('inspector in Chromium', () => {
     expect(app.pageErrors.filter((e) => !/engine/i.test(e))).toEqual([])
   })
 
-  it('a reload keeps the open model, the images opened from files, the selected image and the tab', async () => {
+  it('a reload keeps the open model, the images (uploaded ones too), the selected image and the tab', async () => {
     const thumbs = await page.locator('[data-testid=thumb-name]').allTextContents()
-    await page.locator('.thumb').nth(2).click()
-    const selected = await page.locator('.thumb.selected [data-testid=thumb-name]').textContent()
+    const uploaded = thumbs.indexOf(basename(photo)) // before the folder's copy of the same file
+    await page.locator('.thumb').nth(uploaded).click()
+    await page.click('[data-testid=tab-reconstruction]')
+    const original = await canvasRgb(page, 'original')
     await page.click('[data-testid=tab-trajectory]')
     await page.reload()
     await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
     await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
     await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
-    expect(await page.locator('[data-testid=thumb-name]').count()).toBe(thumbs.length - 1) // the uploaded photo has no path to open again
-    expect(await page.locator('.thumb.selected [data-testid=thumb-name]').textContent()).toBe(selected)
+    expect(await page.locator('[data-testid=thumb-name]').allTextContents()).toEqual(thumbs) // the upload in its place
+    expect(await page.locator('.thumb').nth(uploaded).getAttribute('class')).toMatch(/selected/)
     expect(await page.getAttribute('[data-testid=tab-trajectory]', 'class')).toMatch(/active/)
     expect(await page.inputValue('[data-testid=model-path]')).toBe(join(tinyA, 'checkpoint.pth'))
+    await page.click('[data-testid=tab-reconstruction]')
+    await expect.poll(() => canvasRgb(page, 'original').catch(() => []), { timeout: 30_000 }).toEqual(original) // the upload's own bytes
     await screenshot(page, 'inspector-after-reload')
   })
 })

@@ -164,7 +164,7 @@ describe('training dashboard in Chromium', () => {
   })
 
   it('says so when the engine crashes and the host resumes the run from its last checkpoint', async () => {
-    const { pid } = await callEngine(page, 'echo', { text: 'engine pid' })
+    const { pid } = await callEngine(page, 'status', undefined)
     const crashedAt = await step(page)
     process.kill(pid, 'SIGKILL')
     const notice = page.locator('[data-testid=run-notice]', { hasText: 'resumed from checkpoint' })

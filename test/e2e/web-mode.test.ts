@@ -1,5 +1,5 @@
 // Web mode end to end: `flowmo serve` as the user starts it, the app in Debian's Chromium. The status bar shows the
-// engine's backend; killing the engine mid-job is reported in the page and the app recovers on a new engine process.
+// engine's backend; a killed engine is reported in the page and the app recovers on a new engine process.
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isProcessAlive } from '../../src/trainer/process-lock'
@@ -31,22 +31,19 @@ describe('flowmo serve in Chromium', () => {
     expect(app.pageErrors).toEqual([])
   })
 
-  it('reports an engine killed mid-job and recovers: the job fails with engine-exited, later calls succeed', async () => {
+  // a job failing with engine-exited is web-client.test.ts (test engine) and inspector.test.ts (a variance job)
+  it('reports a killed engine and recovers: restarting, then ready on a new process, calls succeed', async () => {
     const { page } = app
-    await recordEvents(page, ['job:progress', 'job:error', 'engine:status'])
-    const { pid } = await callEngine(page, 'echo', { text: 'before' })
-    const { jobId } = await callEngine(page, 'demoJob', { steps: 400, stepMs: 25 })
-    await expect.poll(async () => (await recordedEvents(page)).some((e) => e.name === 'job:progress')).toBe(true)
+    await recordEvents(page, ['engine:status'])
+    const { pid } = await callEngine(page, 'status', undefined)
     process.kill(pid, 'SIGKILL')
     await page.waitForSelector('footer[data-state="restarting"]', { timeout: 10_000 })
     expect(await page.locator('footer [role="status"]').textContent()).toMatch(/engine exited.*restarting/)
     await screenshot(page, 'web-mode-engine-restarting')
     await page.waitForSelector('footer[data-state="ready"]', { timeout: 30_000 })
     const events = await recordedEvents(page)
-    expect(events.find((e) => e.name === 'job:error')?.payload).toMatchObject({ jobId, code: 'engine-exited' })
     expect(events.filter((e) => e.name === 'engine:status').map((e) => e.payload.state)).toEqual(['restarting', 'ready'])
-    const after = await callEngine(page, 'echo', { text: 'after' })
-    expect(after).toMatchObject({ text: 'after' })
+    const after = await callEngine(page, 'status', undefined)
     expect(after.pid).not.toBe(pid)
     await expect.poll(() => page.locator('[data-testid="backend"]').textContent()).toMatch(/^wasm/)
   })
@@ -54,8 +51,7 @@ describe('flowmo serve in Chromium', () => {
   it('keeps the token out of the address bar, and the engine does not outlive a killed server', async () => {
     const { page, served } = app
     expect(page.url()).toBe(`${served.origin}/`)
-    const { pid } = await callEngine(page, 'echo', { text: 'last' })
-    await callEngine(page, 'demoJob', { steps: 1, stepMs: 60_000 }) // a quiet minute-long timer would keep the engine alive
+    const { pid } = await callEngine(page, 'status', undefined) // the wasm backend's worker threads would keep it alive
     served.process.kill('SIGKILL') // no chance to stop its engine: the engine notices the closed IPC channel
     await expect.poll(() => isProcessAlive(pid), { timeout: 10_000 }).toBe(false)
   })

@@ -31,13 +31,13 @@ describe('setupTrainerIpc', () => {
   })
 
   it('forwards valid calls and returns the value', async () => {
-    expect(await invoke('echo', { text: 'x' })).toEqual({ ok: true, value: { method: 'echo' } })
-    expect(calls.at(-1)).toEqual(['echo', { text: 'x' }])
+    expect(await invoke('stopRun', { runId: 'x' })).toEqual({ ok: true, value: { method: 'stopRun' } })
+    expect(calls.at(-1)).toEqual(['stopRun', { runId: 'x' }])
   })
 
   it('refuses invalid payloads before they reach the engine', async () => {
     const before = calls.length
-    expect(await invoke('demoJob', { steps: -1, stepMs: 1 })).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
+    expect(await invoke('cancelJob', { jobId: 5 })).toMatchObject({ ok: false, error: { code: 'invalid-request' } })
     expect(calls.length).toBe(before)
   })
 

@@ -34,12 +34,12 @@ describe('TrainerHost', () => {
   it('holds calls until the engine is ready, then forwards them; relays engine pushes to windows', async () => {
     const host = new TrainerHost('/engine.js')
     host.start()
-    const pending = host.call('echo', { text: 'hi' })
+    const pending = host.call('cancelJob', { jobId: 'j' })
     await vi.advanceTimersByTimeAsync(0)
     expect(forked[0].posted).toEqual([]) // the engine has not announced itself yet
     ready(forked[0])
     const call = await lastPosted(forked[0])
-    expect(call).toMatchObject({ kind: 'call', method: 'echo', req: { text: 'hi' } })
+    expect(call).toMatchObject({ kind: 'call', method: 'cancelJob', req: { jobId: 'j' } })
     forked[0].emit('message', { kind: 'reply', id: call.id, ok: true, value: 'pong' })
     expect(await pending).toBe('pong')
     sent.length = 0

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RestartPolicy } from '../../src/main/restart-policy'
 import { EngineSupervisor, type EnginePush } from '../../src/server/engine-supervisor'
-import type { EchoReport, JobStarted } from '../../src/shared/protocol'
 import { isProcessAlive } from '../../src/trainer/process-lock'
+import { callTest, testEngine } from '../fixtures/engine/test-api'
 
 function waitForPush(engine: EngineSupervisor, match: (push: EnginePush) => boolean, timeoutMs = 20_000): Promise<EnginePush> {
   return new Promise((resolve, reject) => {
@@ -26,14 +26,14 @@ describe('EngineSupervisor', () => {
   let engine: EngineSupervisor
 
   beforeAll(() => {
-    engine = new EngineSupervisor({ env: { FLOWMO_BACKEND: 'cpu' }, policy: new RestartPolicy(2, 60_000, 50), log: (line) => logs.push(line) })
+    engine = new EngineSupervisor({ engine: testEngine, env: { FLOWMO_BACKEND: 'cpu' }, policy: new RestartPolicy(2, 60_000, 50), log: (line) => logs.push(line) })
     engine.onPush((push) => pushes.push(push))
     engine.start()
   })
   afterAll(() => engine.stop())
 
   it('queues calls until the engine is ready, then forwards them to its process', async () => {
-    const echo = (await engine.call('echo', { text: 'hi', bytes: Uint8Array.from([1, 2]) })) as EchoReport
+    const echo = await callTest(engine, 'echo', { text: 'hi', bytes: Uint8Array.from([1, 2]) })
     expect(echo).toEqual({ text: 'hi', bytes: Uint8Array.from([1, 2]), pid: engine.pid })
     expect(engine.state).toMatchObject({ state: 'ready' })
   })
@@ -41,18 +41,18 @@ describe('EngineSupervisor', () => {
   it('fails running jobs and in-flight calls with engine-exited when the engine dies, restarts it, serves again', async () => {
     const firstPid = engine.pid!
     const progressed = waitForPush(engine, (p) => p.name === 'job:progress')
-    const { jobId } = (await engine.call('demoJob', { steps: 200, stepMs: 20 })) as JobStarted
+    const { jobId } = await callTest(engine, 'demoJob', { steps: 200, stepMs: 20 })
     await progressed
     const jobFailed = waitForPush(engine, (p) => p.name === 'job:error')
     const ready = waitForPush(engine, (p) => p.name === 'engine:status' && p.payload.state === 'ready')
-    const inFlight = engine.call('demoJob', { steps: 1, stepMs: 60_000 }).then(() => 'replied', (error) => error)
+    const inFlight = callTest(engine, 'demoJob', { steps: 1, stepMs: 60_000 }).then(() => 'replied', (error) => error)
     process.kill(firstPid, 'SIGKILL')
     expect((await jobFailed).payload).toMatchObject({ jobId, code: 'engine-exited' })
     await ready
     const states = pushes.filter((p) => p.name === 'engine:status').map((p) => p.payload.state)
     expect(states.slice(-2)).toEqual(['restarting', 'ready'])
     expect(await inFlight).toMatchObject({ code: 'engine-exited' }) // sent before the kill: in flight when the engine died
-    const echo = (await engine.call('echo', { text: 'again' })) as EchoReport
+    const echo = await callTest(engine, 'echo', { text: 'again' })
     expect(echo.pid).not.toBe(firstPid)
     expect(logs.some((line) => /SIGKILL.*restarting/.test(line))).toBe(true)
   })

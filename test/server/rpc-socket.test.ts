@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { WebSocket } from 'ws'
 import type { EngineLink, EnginePush } from '../../src/server/engine-supervisor'
+import { trainerSchemas } from '../../src/shared/protocol'
 import { attachRpcSocket } from '../../src/server/rpc-socket'
 import { decodeFrame, encodeFrame } from '../../src/shared/wire-frames'
 
@@ -29,7 +30,7 @@ class RecordingSocket extends EventEmitter {
 }
 
 const ready = { state: 'ready', message: 'engine ready' } as const
-const engine: EngineLink = { call: async (method, req) => ({ method, req }), onPush: () => () => {}, state: ready }
+const engine: EngineLink = { schemas: trainerSchemas, call: async (method, req) => ({ method, req }), onPush: () => () => {}, state: ready }
 
 describe('attachRpcSocket', () => {
   afterEach(() => void vi.useRealTimers())
@@ -38,9 +39,9 @@ describe('attachRpcSocket', () => {
     const socket = new RecordingSocket()
     attachRpcSocket(socket as unknown as WebSocket, engine)
     expect(socket.sent).toEqual([{ kind: 'push', name: 'engine:status', payload: ready } satisfies EnginePush])
-    socket.emit('message', Buffer.from(encodeFrame({ kind: 'call', id: 4, method: 'echo', req: { text: 'a' } })), true)
+    socket.emit('message', Buffer.from(encodeFrame({ kind: 'call', id: 4, method: 'cancelJob', req: { jobId: 'a' } })), true)
     await vi.waitFor(() => expect(socket.sent).toHaveLength(2))
-    expect(socket.sent[1]).toEqual({ kind: 'reply', id: 4, ok: true, value: { method: 'echo', req: { text: 'a' } } })
+    expect(socket.sent[1]).toEqual({ kind: 'reply', id: 4, ok: true, value: { method: 'cancelJob', req: { jobId: 'a' } } })
   })
 
   it('turns a reply that cannot cross into an internal error reply', async () => {

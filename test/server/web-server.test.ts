@@ -9,6 +9,7 @@ import { WebSocket } from 'ws'
 import { EngineSupervisor } from '../../src/server/engine-supervisor'
 import { startWebServer, type WebServer } from '../../src/server/web-server'
 import { decodeFrame, encodeFrame } from '../../src/shared/wire-frames'
+import { testEngine } from '../fixtures/engine/test-api'
 
 /** Sends raw bytes to the server and resolves with its status line. */
 function rawStatusLine(port: number, request: string): Promise<string> {
@@ -53,7 +54,7 @@ describe('web server', () => {
     mkdirSync(join(rendererDir, 'assets'))
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>FlowMo Studio</title>')
     writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)')
-    engine = new EngineSupervisor({ env: { FLOWMO_BACKEND: 'cpu' } })
+    engine = new EngineSupervisor({ engine: testEngine, env: { FLOWMO_BACKEND: 'cpu' } })
     engine.start()
     server = await startWebServer({ port: 0, host: '127.0.0.1', rendererDir, engine })
   })

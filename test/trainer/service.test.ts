@@ -1,4 +1,5 @@
-// TrainerService in-process: status mapping, echo, jobs (progress → done / error), cancellation, openModel as a job.
+// TrainerService in-process (as the test engine's TestService, for its demo job): status mapping, echo,
+// jobs (progress → done / error), cancellation, openModel as a job.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -11,7 +12,7 @@ vi.mock('../../src/trainer/backend', () => {
   const info = { name: 'wasm', requested: 'wasm', threads: 2, simd: true, notices: ['threads: 2 workers'], tfjsVersion: '4.22.0' }
   return { initBackend: vi.fn(async () => info), backendInfo: vi.fn(() => null) }
 })
-const { TrainerService } = await import('../../src/trainer/service')
+const { TestService } = await import('../fixtures/engine/test-service')
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -20,7 +21,7 @@ function service() {
   const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
   const ended = (jobId: string) =>
     vi.waitUntil(() => events.find(([name, p]) => (name === 'job:done' || name === 'job:error') && p.jobId === jobId), { timeout: 5000 })
-  return { events, ended, trainer: new TrainerService(emit, 'wasm') }
+  return { events, ended, trainer: new TestService(emit, 'wasm') }
 }
 
 describe('TrainerService', () => {
@@ -29,6 +30,7 @@ describe('TrainerService', () => {
     expect(status).toMatchObject({ backend: 'wasm', requestedBackend: 'wasm', threads: 2, simd: true, notices: ['threads: 2 workers'] })
     expect(status.versions).toMatchObject({ tfjs: '4.22.0', node: process.versions.node, electron: null })
     expect(status.versions.flowmo).toMatch(/^\d+\.\d+\.\d+/)
+    expect(status.pid).toBe(process.pid)
   })
 
   it('echoes text and bytes from its own process', async () => {

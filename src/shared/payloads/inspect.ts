@@ -177,6 +177,7 @@ export interface BitAtlasReport {
 
 export interface TrajectoryReport {
   readonly states: readonly RgbPixels[] // z0 (clipped) then z after each step: steps + 1 states, the last = the decode
+  readonly predicted: readonly RgbPixels[] // x̂₀ = z_t − t·v̂ at each state (clipped): steps + 1, the last = the decode
   readonly ts: Float32Array // decoder times, t from 1 toward 0
   readonly dts: Float32Array // Euler step sizes
   readonly cfgApplied: readonly boolean[] // per step
@@ -194,6 +195,53 @@ export interface CodeBalanceReport {
   readonly C: number
   readonly plusFraction: Float32Array // [L·C] share of images whose bit is +1
   readonly n: number
+}
+
+/** What replaces a token's bits: the null code (all 0), random ±1 bits (seeded by seed and token), or a second image's token. */
+export type TokenReplacement = 'null' | 'random' | 'other'
+
+/** Each token's bits replaced in turn, decoded from the noise (seed, index 0) as `flowmo token-map` → TokenMapReport. */
+export interface TokenMapRequest extends DecodeRequest {
+  readonly replacement: TokenReplacement
+  readonly otherImageId?: string // the second image, for 'other'
+}
+
+/** One token's influence (research/token-influence.ts TokenSummary). */
+export interface TokenSummary {
+  readonly token: number
+  readonly meanAbs: number // mean |Δ| over pixels (RGB-averaged, model units on [−1, 1])
+  readonly maxAbs: number
+  readonly area: number // fraction of pixels with |Δ| > 0.1
+  readonly centroid: readonly [y: number, x: number] // |Δ|-weighted, pixels; NaN when nothing moved
+  readonly deltaPsnr: number // the replaced decode against the base decode, dB; Infinity when identical
+}
+
+export interface TokenMapReport {
+  readonly L: number
+  readonly C: number
+  readonly S: number
+  readonly base: RgbPixels // the unmodified code's decode
+  readonly maps: Float32Array // [L, S, S] per-pixel |Δ|
+  readonly owner: Int32Array // [S·S] the token whose replacement moved the pixel most
+  readonly tokens: readonly TokenSummary[]
+  readonly atlas: RgbPixels & { readonly cols: number; readonly max: number } // the maps as small multiples, one inferno scale [0, max]
+  readonly replacement: TokenReplacement
+  readonly path: DecodePath
+}
+
+/** Token swap / mix: the tokens `fromA` of image A's code, the rest from image B's, decoded from one noise → MixTokensReport. */
+export interface MixTokensRequest extends DecodeRequest {
+  readonly otherImageId: string // image B
+  readonly fromA: readonly number[] // token indices taken from A (the selected image)
+}
+
+export interface MixTokensReport {
+  readonly a: RgbPixels // A's own code decoded
+  readonly b: RgbPixels // B's own code decoded
+  readonly mixed: RgbPixels
+  readonly fromA: readonly number[]
+  readonly L: number
+  readonly path: DecodePath
 }
 
 export interface ListFilesRequest {

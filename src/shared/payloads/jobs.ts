@@ -1,6 +1,6 @@
 // Wire payloads of the evaluation jobs (issue 5 eval, issue 7 sweeps, baselines, rating export/import). Each call
 // answers JobStarted; the report arrives in job:done.result (its engine type is named on each request).
-import type { SamplingRequest } from './inspect'
+import type { RgbPixels, SamplingRequest } from './inspect'
 
 export type InferencePath = 'auto' | 'onnxruntime' | 'tfjs'
 export type EvalMetric = 'psnr' | 'ssim' | 'lpips' | 'lpips-alex' | 'lpips-vgg' | 'fid' | 'kid' | 'fid-proxy' | 'kid-proxy'
@@ -12,7 +12,7 @@ export interface ModelFile {
   readonly stateDict?: 'ema' | 'raw' // default ema
 }
 
-/** `flowmo eval` as a job → EvalReport (src/trainer/eval/report.ts): { metrics, details, codes, unavailable, nImages, protocol }. */
+/** `flowmo eval` as a job → EvaluateResult: the EvalReport (src/trainer/eval/report.ts) and its per-image rows. */
 export interface EvaluateRequest {
   readonly model: ModelFile
   readonly data: string // image folder
@@ -27,6 +27,71 @@ export interface EvaluateRequest {
   readonly weightsDir?: string
   readonly out?: string // folder for report.json and per-image.csv (an interrupted eval resumes from its journal there)
   readonly path?: InferencePath
+}
+
+/** An eval report as the app reads it (src/trainer/eval/report.ts EvalReport; report.json holds the same). */
+export interface EvalReportView {
+  readonly metrics: Readonly<Record<string, number>> // psnr, ssim, lpips_<net>, fid | fid_proxy, kid | kid_proxy
+  readonly details: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
+  readonly nImages: number
+  readonly protocol: Readonly<Record<string, unknown>> // the protocol card (src/trainer/eval/eval-card.ts EvalCard)
+}
+
+/** One evaluated image: its own scores and thumbnails (≤ 64 px) of the original and its reconstruction. */
+export interface EvalImageRow {
+  readonly index: number // in the sorted folder
+  readonly path: string
+  readonly scores: Readonly<Record<string, number>> // psnr (dB, Infinity when exact), ssim, lpips_<net>
+  readonly original: RgbPixels | null // null: taken from an earlier run's journal, or past the thumbnail limit
+  readonly reconstruction: RgbPixels | null
+}
+
+/** The evaluate job's result: the report and a row per image. */
+export interface EvaluateResult extends EvalReportView {
+  readonly perImage: readonly EvalImageRow[]
+}
+
+/** Two saved eval reports (report.json) and their protocol card fields that differ → EvalReportDiff. */
+export interface DiffEvalReportsRequest {
+  readonly a: string
+  readonly b: string
+}
+
+export interface EvalReportDiff {
+  readonly a: { readonly path: string; readonly report: EvalReportView }
+  readonly b: { readonly path: string; readonly report: EvalReportView }
+  readonly differences: readonly { readonly field: string; readonly a: unknown; readonly b: unknown }[] // dotted card fields
+}
+
+/** Code-book diagnostics of a tokenizer over a folder (`flowmo code-stats`) → CodeStatsReport. */
+export interface CodeStatsRequest {
+  readonly model: ModelFile // an LFQ tokenizer (its code is ±1 bits)
+  readonly data: string // image folder (recursive, sorted)
+  readonly limit?: number // the first N images
+  readonly group?: number // bits per sub-token G for entropy and the code book; must divide C (default: C up to 16, else its largest divisor ≤ 16)
+  readonly path?: InferencePath
+}
+
+/** src/trainer/metrics/code-usage.ts codeStatistics, with where it came from. */
+export interface CodeStatsReport {
+  readonly n: number // images
+  readonly tokens: number // L
+  readonly bits: number // C
+  readonly groupBits: number // G
+  readonly bitUsage: { readonly perBit: readonly number[]; readonly perTokenBit: readonly number[]; readonly overall: number } // fraction +1: [C], [L·C]
+  readonly tokenEntropy: {
+    readonly perToken: readonly number[] // [L] bits (sum over a token's C/G sub-tokens)
+    readonly perSubToken: readonly number[]
+    readonly meanSubToken: number
+    readonly maxBitsPerSubToken: number // min(G, log2 n)
+  }
+  readonly bitCorrelation: readonly (number | null)[] // [C·C] Pearson r; null for a bit that never changes
+  readonly codebook: { readonly distinct: number; readonly possible: number; readonly utilisation: number; readonly entropyBits: number; readonly perplexity: number }
+  readonly distinctImageCodes: number
+  readonly data: string
+  readonly checkpoint: string
+  readonly notices: readonly string[] // files skipped and why, the inference path
 }
 
 /** The sampler grid; a missing axis takes the model's value. */

@@ -4,6 +4,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
+import type { OrtDevice } from '../export/ort-device'
+import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
 import { fromModelOutput, toModelInput, type RgbImage } from '../data/images'
 import { commonSquareSize, type Method, type Reconstruction } from './method'
 import { parseTokenizerJson, tokenizerBpp, type PixelRange, type TokenDtype, type TokenizerSpec } from './tokenizer-json'
@@ -48,22 +50,23 @@ export class OnnxTokenizer {
     readonly spec: TokenizerSpec,
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
+    readonly device: OrtDevice, // the execution provider both sessions run on
   ) {}
 
-  static async open(dir: string, options: { intraOpNumThreads?: number } = {}): Promise<OnnxTokenizer> {
+  /** Opens the folder's two graphs on the selected device (`--device` / FLOWMO_DEVICE, as every session). */
+  static async open(dir: string, options: OrtSessionOptions = {}): Promise<OnnxTokenizer> {
     const jsonPath = join(dir, 'tokenizer.json')
     const text = await readFile(jsonPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new Error(`${dir} is not an ONNX tokenizer folder: cannot read tokenizer.json (${e.code ?? e.message})`)
     })
     const spec = parseTokenizerJson(text, jsonPath)
-    const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: options.intraOpNumThreads ?? 0 }
-    const session = (file: string): Promise<ort.InferenceSession> =>
-      ort.InferenceSession.create(join(dir, file), sessionOptions).catch((e: Error) => {
+    const open = (file: string, device?: OrtDevice) =>
+      openOrtSession(join(dir, file), { ...options, ...(device && { device }) }).catch((e: Error) => {
         throw new Error(`${join(dir, file)}: cannot load the ONNX graph (${e.message.split('\n')[0]})`)
       })
-    const encoder = await session(spec.encoder.file)
-    const decoder = await session(spec.decoder.file)
-    return new OnnxTokenizer(dir, spec, encoder, decoder)
+    const encoder = await open(spec.encoder.file)
+    const decoder = await open(spec.decoder.file, encoder.device) // a device fallback is noticed once
+    return new OnnxTokenizer(dir, spec, encoder.session, decoder.session, encoder.device)
   }
 
   get bitsPerPixel(): number {

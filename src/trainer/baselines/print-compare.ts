@@ -1,13 +1,9 @@
 // The terminal summary of a comparison (`flowmo compare`), as the Compare view's summary: one row per method with
 // its stated and mean actual BPP, PSNR, SSIM and each metric that ran (proxy FID/KID named so), then the notes.
+import { formatMetric, metricLabel, sortMetrics } from '../../shared/metrics'
 import type { MethodComparison } from './compare'
 import type { CompareResult } from './run-compare'
 
-/** Column titles for the report's metric keys; the proxies never read as rFID/KID. */
-const metricTitles: Readonly<Record<string, string>> = {
-  lpips_alex: 'LPIPS-alex', lpips_vgg: 'LPIPS-vgg', fid: 'rFID', kid: 'KID', fid_proxy: 'proxy FID', kid_proxy: 'proxy KID',
-}
-const metricOrder = Object.keys(metricTitles)
 
 const mean = (rows: readonly MethodComparison[], f: (m: MethodComparison) => number): string[] => rows.map((m) => f(m).toFixed(4))
 
@@ -21,14 +17,14 @@ function floorNotes(methods: readonly MethodComparison[]): string[] {
 
 export function formatCompare(result: CompareResult): string {
   const ms = result.methods
-  const keys = metricOrder.filter((k) => ms.some((m) => k in m.metrics))
+  const keys = sortMetrics(ms.flatMap((m) => Object.keys(m.metrics))) // named by src/shared/metrics.ts: proxies never read as rFID/KID
   const columns: [string, string[]][] = [
     ['method', ms.map((m) => m.id)],
     ['stated bpp', mean(ms, (m) => m.nominalBpp)],
     ['bpp', mean(ms, (m) => m.meanBpp)],
-    ['psnr', ms.map((m) => Math.min(m.meanPsnr, 100).toFixed(2))],
-    ['ssim', mean(ms, (m) => m.meanSsim)],
-    ...keys.map((k): [string, string[]] => [metricTitles[k], ms.map((m) => (k in m.metrics ? m.metrics[k].toFixed(4) : '-'))]),
+    ['psnr', ms.map((m) => formatMetric('psnr', Math.min(m.meanPsnr, 100)))],
+    ['ssim', ms.map((m) => formatMetric('ssim', m.meanSsim))],
+    ...keys.map((k): [string, string[]] => [metricLabel(k), ms.map((m) => (k in m.metrics ? formatMetric(k, m.metrics[k]) : '-'))]),
   ]
   const widths = columns.map(([title, cells]) => Math.max(title.length, ...cells.map((c) => c.length)))
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ')

@@ -25,8 +25,12 @@ export interface EvalJob {
   readonly journal: Journal
   readonly skip?: ReadonlySet<number> // images other shards evaluate (eval/shard.ts)
   readonly onProgress?: (done: number, total: number) => void
+  readonly onImages?: ImagesHook
   readonly signal?: AbortSignal // stops after the batch in flight is journalled
 }
+
+/** Sees each batch's originals and reconstructions (NCHW [-1, 1], [B, 3, S, S]) as they are scored, e.g. for thumbnails. */
+export type ImagesHook = (indices: readonly number[], originals: Float32Array, reconstructions: Float32Array, S: number) => void
 
 /** Runs of consecutive indices not in the journal, cut into batches of at most `size` (a batch is consecutive, so 'index' noise stays per index). */
 export function pendingBatches(total: number, done: { has(index: number): boolean }, size: number): number[][] {
@@ -78,6 +82,7 @@ async function evalBatch(job: EvalJob, indices: readonly number[]): Promise<Imag
   const res = await model.reconstruct(x, B, { sampling: job.sampling, seed: job.seed, noise: job.noise, firstIndex: indices[0] })
   const orig: ImagesNCHW = { layout: 'nchw-f32-signed', data: x, shape: [B, 3, S, S] }
   const rec: ImagesNCHW = { layout: 'nchw-f32-signed', data: res.images, shape: [B, 3, S, S] }
+  job.onImages?.(indices, x, res.images, S)
   const mse = perImageMse(rec, orig, job.quantise)
   const ssimPer = ssim(rec, orig, { variant: job.ssimVariant, quantise: job.quantise }).perImage
   const lpips = await Promise.all(job.lpips.map(async (m) => [m.net, await m.lpips(rec, orig)] as const))

@@ -22,8 +22,8 @@ import { codeSize } from '../model/quantizer'
 import type { NoiseKeying } from '../sample/noise'
 import { datasetListingHash } from './dataset-hash'
 import { evalCard, type EvalCard } from './eval-card'
-import { runEval } from './eval-run'
-import { journalPath, openJournal } from './journal'
+import { runEval, type ImagesHook } from './eval-run'
+import { journalPath, openJournal, type ImageRecord } from './journal'
 import { openEvalNetworks, reportedMetrics, type EvalNetworks, type MetricName } from './networks'
 import { evalReferenceKey, finishReference } from './reference'
 import { buildReport, perImageCsv, reportJson, type EvalReport } from './report'
@@ -49,12 +49,14 @@ export interface EvalOptions {
   readonly openTfjs?: FastPathOptions['openTfjs']
   readonly onNotice?: (line: string) => void
   readonly onProgress?: (done: number, total: number) => void
+  readonly onImages?: ImagesHook // each batch's originals and reconstructions (not those resumed from the journal)
   readonly signal?: AbortSignal // test hook and Ctrl-C: stop after the batch in flight, journal kept, no report
   readonly shard?: Shard // evaluate only this shard's batches and write a shard file to jsonPath (eval/shard.ts)
 }
 
 export interface EvalOutcome {
   readonly report: EvalReport | null // null when stopped before the last image
+  readonly records?: readonly ImageRecord[] // the report's images, in order
   readonly journal: string
   readonly resumed: number // images taken from an earlier run's journal
   readonly shardFile?: string // a finished shard: where its records are (the report comes from `flowmo eval merge`)
@@ -125,7 +127,7 @@ async function evaluateLocked(o: EvalOptions, fast: FastModel, nets: EvalNetwork
   const skip = o.shard && otherShardsImages(images.length, o.batchSize, o.shard)
   const records = await runEval({
     model: fast.model, images, sampling: o.sampling, seed: o.seed, noise: o.noise ?? 'image', quantise: o.quantise, ssimVariant: o.ssim, batchSize: o.batchSize,
-    lpips: nets.lpips, features: nets.features, originalsCached: hit !== null, journal, skip: skip || undefined, onProgress: o.onProgress, signal: o.signal,
+    lpips: nets.lpips, features: nets.features, originalsCached: hit !== null, journal, skip: skip || undefined, onProgress: o.onProgress, onImages: o.onImages, signal: o.signal,
   })
   if (records.length < images.length - (skip ? skip.size : 0)) return { report: null, journal: journalFile, resumed }
   if (o.shard) return finishShard(o, o.shard, { card, records, fast, nets, journalFile, resumed })
@@ -138,7 +140,7 @@ async function evaluateLocked(o: EvalOptions, fast: FastModel, nets: EvalNetwork
   })
   await writeOutputs(o, report, records)
   if (existsSync(journalFile)) await rm(journalFile)
-  return { report, journal: journalFile, resumed }
+  return { report, records, journal: journalFile, resumed }
 }
 
 interface Finished { card: EvalCard; records: Parameters<typeof perImageCsv>[0]; fast: FastModel; nets: EvalNetworks; journalFile: string; resumed: number }

@@ -30,7 +30,7 @@ export function printReport(report: EvalReport): string {
   return lines.join('\n')
 }
 
-function cardOf(report: unknown, name: string): ProtocolCard {
+export function cardOf(report: unknown, name: string): ProtocolCard {
   const card = (report as { protocol?: unknown } | null)?.protocol
   if (!card || typeof card !== 'object') throw new Error(`${name} has no "protocol" card; is it a flowmo eval report?`)
   return card as ProtocolCard

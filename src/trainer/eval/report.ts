@@ -142,10 +142,17 @@ export const reportJson = (report: EvalReport): string =>
 const csvField = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
 const csvNumber = (v: number): string => (Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : String(v))
 
-/** One row per image: path, psnr (per-image, dB; 'inf' when exact), ssim, then lpips_<net> columns when LPIPS ran. */
+/** Each image's own scores: psnr (per-image, dB; Infinity when exact), ssim, then lpips_<net> when LPIPS ran. */
+export function perImageScores(records: readonly ImageRecord[]): { readonly path: string; readonly index: number; readonly scores: Record<string, number> }[] {
+  return records.map((r) => ({
+    path: r.path, index: r.index,
+    scores: { psnr: psnrOf(r.mse), ssim: r.ssim, ...Object.fromEntries(Object.entries(r.lpips).map(([net, v]) => [`lpips_${net}`, v])) },
+  }))
+}
+
+/** One row per image: path, psnr ('inf' when exact), ssim, then lpips_<net> columns when LPIPS ran. */
 export function perImageCsv(records: readonly ImageRecord[]): string {
-  const nets = Object.keys(records[0]?.lpips ?? {})
-  const header = ['path', 'psnr', 'ssim', ...nets.map((n) => `lpips_${n}`)].join(',')
-  const rows = records.map((r) => [csvField(r.path), csvNumber(psnrOf(r.mse)), csvNumber(r.ssim), ...nets.map((n) => csvNumber(r.lpips[n]))].join(','))
-  return `${[header, ...rows].join('\n')}\n`
+  const rows = perImageScores(records)
+  const columns = Object.keys(rows[0]?.scores ?? { psnr: 0, ssim: 0 })
+  return `${[['path', ...columns].join(','), ...rows.map((r) => [csvField(r.path), ...columns.map((c) => csvNumber(r.scores[c]))].join(','))].join('\n')}\n`
 }

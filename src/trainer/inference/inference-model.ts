@@ -6,7 +6,7 @@ import type { SampleResult } from '../sample/rf-sample'
 import type { ModelInfo, ReconstructOptions } from './tf-model'
 
 export interface SampleRequest extends ReconstructOptions {
-  keepTrajectory?: boolean // also return z after every step
+  keepTrajectory?: boolean // also return z after every step and the predicted clean image x̂₀ before it
 }
 
 export interface InferenceModel {

@@ -5,7 +5,8 @@ import { cachedExport, type CachedExportOptions } from '../export/export-cache'
 import { resolveSource } from '../export/flowmo-export'
 import { fusedAttentionOn, resolveDevice, webGpuAdapter, type OrtDevice } from '../export/ort-device'
 import { readManifest, type FlowMoManifest } from '../export/manifest'
-import { OrtRunner, type FloatTensor, type OrtRunnerOptions } from '../export/ort-runner'
+import { OrtRunner, type FloatTensor } from '../export/ort-runner'
+import type { OrtSessionOptions } from '../export/ort-session'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { quantizerFor } from '../model/quantizer'
@@ -46,7 +47,7 @@ function axpy(a: FloatTensor, sign: 1 | -1, b: FloatTensor): FloatTensor {
   return { data: out, shape: a.shape }
 }
 
-export interface OrtOpenOptions extends OrtRunnerOptions, CachedExportOptions {}
+export interface OrtOpenOptions extends OrtSessionOptions, CachedExportOptions {}
 
 export class OrtModel implements InferenceModel {
   private constructor(
@@ -69,7 +70,7 @@ export class OrtModel implements InferenceModel {
    * checkpoint path the user gave, reported instead of the manifest's (a cached export is keyed by the file's content
    * and may have been made from another copy of it).
    */
-  static async load(dir: string, opts: OrtRunnerOptions = {}, openedAs?: string, estimate: OpenEstimate | null = null): Promise<OrtModel> {
+  static async load(dir: string, opts: OrtSessionOptions = {}, openedAs?: string, estimate: OpenEstimate | null = null): Promise<OrtModel> {
     const { manifest, config } = await readManifest(dir)
     let device = await resolveDevice(opts.device)
     if (manifest.fusedAttention && !fusedAttentionOn(device)) {

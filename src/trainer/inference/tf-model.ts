@@ -43,7 +43,18 @@ export interface ReconstructOptions extends NoiseOptions {
 }
 
 export class TfModel implements InferenceModel {
-  private constructor(readonly model: FlowMo, readonly weights: WeightMap, readonly info: ModelInfo) {}
+  private constructor(
+    readonly model: FlowMo,
+    readonly weights: WeightMap,
+    readonly info: ModelInfo,
+    private readonly owned = true, // false: the caller's weights (borrow), which dispose() leaves alone
+  ) {}
+
+  /** The model over weights the caller keeps and frees (a training run's raw or EMA weights, for its validation). */
+  static borrow(model: FlowMo, weights: WeightMap, source: Pick<ModelInfo, 'checkpoint' | 'stateDict' | 'totalSteps' | 'configSource'>): TfModel {
+    const info: ModelInfo = { ...source, format: 'safetensors', stateDicts: [], assumed: [], ...sizeOf(model) }
+    return new TfModel(model, weights, info, false)
+  }
 
   get config(): FlowMoConfig {
     return this.model.config
@@ -57,11 +68,9 @@ export class TfModel implements InferenceModel {
       const model = new FlowMo(config)
       const weights = await loadWeightMap(model, w)
       const configSource = src.config ? `file ${src.config}` : src.preset ? `preset ${src.preset}` : `checkpoint ${implied!.source}`
-      const parameters = model.parameters().reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0)
-      const { bitsPerPixel } = codeSize(config)
       const info: ModelInfo = {
         checkpoint: src.checkpoint, format: w.format, stateDict: w.stateDictKey, stateDicts: w.available, totalSteps: w.totalSteps,
-        configSource, assumed: implied?.assumed ?? [], parameters, bitsPerPixel,
+        configSource, assumed: implied?.assumed ?? [], ...sizeOf(model),
       }
       return new TfModel(model, weights, info)
     } finally {
@@ -107,10 +116,9 @@ export class TfModel implements InferenceModel {
     }
     try {
       const res = await rfSample(tfSampleOps, velocity, z, codeIn, { ...this.config.sampling, ...opts.sampling }, opts)
-      const trajectory: FloatTensor[] = []
-      for (const state of res.trajectory) trajectory.push(await floats(state))
+      const [trajectory, predicted] = [await allFloats(res.trajectory), await allFloats(res.predicted)]
       const last = res.trajectory.indexOf(res.final) // the final state is the trajectory's last when kept
-      return { ...res, final: last >= 0 ? trajectory[last] : await floats(res.final), trajectory }
+      return { ...res, final: last >= 0 ? trajectory[last] : await floats(res.final), trajectory, predicted }
     } finally {
       tf.dispose([codeIn, z])
     }
@@ -143,11 +151,22 @@ export class TfModel implements InferenceModel {
   }
 
   dispose(): void {
-    disposeWeightMap(this.weights)
+    if (this.owned) disposeWeightMap(this.weights)
   }
 }
 
+function sizeOf(model: FlowMo): Pick<ModelInfo, 'parameters' | 'bitsPerPixel'> {
+  const parameters = model.parameters().reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0)
+  return { parameters, bitsPerPixel: codeSize(model.config).bitsPerPixel }
+}
+
 /** A tensor's values as a plain array; the tensor is released. */
+async function allFloats(xs: tf.Tensor[]): Promise<FloatTensor[]> {
+  const out: FloatTensor[] = []
+  for (const x of xs) out.push(await floats(x))
+  return out
+}
+
 async function floats(x: tf.Tensor): Promise<FloatTensor> {
   const data = (await x.data()) as Float32Array // sync point
   x.dispose()

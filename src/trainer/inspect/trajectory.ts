@@ -1,5 +1,6 @@
 // Trajectory: every state of one decode, from the noise z0 (t = 1) through each Euler step to the sample (t → 0),
-// clipped to [−1, 1] as RGB, with the time grid, the step sizes and where guidance applied (rf-sample.ts).
+// clipped to [−1, 1] as RGB, beside the clean image x̂₀ = z_t − t·v̂ each state predicts, with the time grid, the step
+// sizes and where guidance applied (rf-sample.ts).
 import type { DecodeRequest, TrajectoryReport } from '../../shared/payloads/inspect'
 import type { InspectContext, JobHooks } from './context'
 import { codeOf, noiseOfImage } from './decode'
@@ -16,6 +17,7 @@ export async function trajectory(ctx: InspectContext, req: DecodeRequest, job: J
   const res = await sampleCodes(opened, code, z0, 1, samplingConfig(req.sampling), { keepTrajectory: true, signal: job.signal, onStep })
   return {
     states: [z0, ...res.trajectory].map((z) => rgbPixels(z, S)),
+    predicted: [...res.predicted, res.images].map((x) => rgbPixels(x, S)), // at t = 0 the state is its own x̂₀
     ts: res.ts,
     dts: res.dts,
     cfgApplied: res.cfgApplied,

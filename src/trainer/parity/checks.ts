@@ -142,7 +142,7 @@ export class GoldenChecker {
     this.check('sample_traj', tf.stack(res.trajectory))
     this.check('sample_final', res.final)
     this.check('sample_final_clipped', tf.clipByValue(res.final, -1, 1))
-    tf.dispose([codeIn, ...res.trajectory])
+    tf.dispose([codeIn, ...res.trajectory, ...res.predicted])
   }
 
   weightNorm(): void {

@@ -13,6 +13,7 @@ export type Velocity<T> = (z: T, codeIn: T, t: number) => Promise<T>
 export interface SampleResult<T> {
   final: T // z after the last step, before clipping
   trajectory: T[] // z after each step (only when asked for)
+  predicted: T[] // x̂₀ = z_t − t·v̂ before each step, v̂ the (guided) velocity it takes (only with the trajectory)
   ts: Float32Array
   dts: Float32Array
   cfgApplied: boolean[] // per step: the null-code call was made and guidance applied
@@ -32,6 +33,7 @@ export async function rfSample<T>(
   const [lo, hi] = cfgIntervalT(s.cfgInterval)
   const nullCode = o.scale(codeIn, 0) // all zeros, the constant-1 channel too
   const trajectory: T[] = []
+  const predicted: T[] = []
   const cfgApplied: boolean[] = []
   let z = z0
   let nfe = 0
@@ -47,6 +49,7 @@ export async function rfSample<T>(
       v = guided(o, v, vu, s.cfg)
     }
     cfgApplied.push(guide)
+    if (opts.keepTrajectory) predicted.push(predictedClean(o, z, v, t))
     const step = o.scale(v, dts[i])
     const next = o.sub(z, step) // z ← z − dt·v
     o.release(step)
@@ -57,7 +60,15 @@ export async function rfSample<T>(
     opts.onStep?.(i + 1, dts.length, t)
   }
   o.release(nullCode)
-  return { final: z, trajectory, ts, dts, cfgApplied, nfe }
+  return { final: z, trajectory, predicted, ts, dts, cfgApplied, nfe }
+}
+
+/** x̂₀ = z_t − t·v̂: where a straight path along v̂ would land at t = 0 (x_t = (1 − t)·x + t·ε, v = ε − x). */
+function predictedClean<T>(o: SampleOps<T>, z: T, v: T, t: number): T {
+  const step = o.scale(v, t)
+  const x0 = o.sub(z, step)
+  o.release(step)
+  return x0
 }
 
 /** v = v_u + cfg·(v_c − v_u); releases both inputs. */

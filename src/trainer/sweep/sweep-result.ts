@@ -1,5 +1,6 @@
 // The result of a sampler sweep, as saved to JSON and reopened by the app: the protocol card shared by every cell,
 // the grid, the images, and one cell per setting with its metrics, timing, NFE, image-grid PNGs and best-cell marks.
+import { higherIsBetter } from '../../shared/metrics'
 import type { EvalCard } from '../eval/eval-card'
 import type { SigmaInterval, SweepGrid } from './grid'
 
@@ -58,11 +59,6 @@ export interface SweepResult {
   readonly timing: { readonly encodeMsPerImage: number; readonly totalMs: number; readonly note?: string } // note: TIMING_NOTE (absent in older files)
   readonly cells: readonly SweepCell[]
 }
-
-/** Metrics where lower is better; every other metric (psnr, ssim) is better higher. */
-const LOWER_IS_BETTER = /^(lpips_.*|fid|kid)(_proxy)?$/
-
-export const higherIsBetter = (metric: string): boolean => !LOWER_IS_BETTER.test(metric)
 
 /** The best cell per metric (the first on a tie); NaN values never win. */
 export function bestCells(cells: readonly Pick<SweepCell, 'metrics'>[]): Record<string, BestCell> {

@@ -5,8 +5,9 @@ import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
-import { sessionOptionsFor, type OrtDevice } from '../export/ort-device'
-import { buildTrainGraph, LOSS_OUTPUTS } from '../export/grad/train-graph'
+import type { OrtDevice } from '../export/ort-device'
+import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { FlowDraw } from './step-random'
@@ -14,16 +15,15 @@ import { frobeniusOf } from './weight-norm'
 
 export type StepLosses = Record<(typeof LOSS_OUTPUTS)[number], number>
 
-/** One batch: x [B, 3, S, S] in [−1, 1] plus the step's draws (ε, t, CFG keep mask). */
+/** One batch: x [B, 3, S, S] in [−1, 1] plus the step's draws (ε, t, CFG keep mask; noise sync for a continuous latent). */
 export interface OrtStepBatch extends FlowDraw {
   readonly x: Float32Array
 }
 
-export interface OrtTrainStepOptions {
+/** device: default the selected one (FLOWMO_DEVICE, else auto); webgpu matches cpu (test/trainer/train/ort-step-webgpu.test.ts). */
+export interface OrtTrainStepOptions extends OrtSessionOptions {
   readonly batch: number // fixed: the graph has static shapes
   readonly adam?: AdamConfig // default β (0.9, 0.95), ε 1e-8
-  readonly intraOpNumThreads?: number // 0 (default): every physical core
-  readonly device?: OrtDevice // execution provider (default cpu); webgpu matches cpu (test/trainer/train/ort-step-webgpu.test.ts)
   /** ‖W₀‖_F of each projected weight; default: measured on the starting weights (a fresh start). */
   readonly norms?: ReadonlyMap<string, number>
   /** Resumed Adam state: moments by parameter name and the steps already taken (default zeros, 0). */
@@ -44,6 +44,7 @@ export class OrtTrainStep {
     private readonly config: FlowMoConfig,
     private readonly batch: number,
     steps: number,
+    readonly device: OrtDevice, // the execution provider the step runs on
   ) {
     this.steps = steps
   }
@@ -51,7 +52,7 @@ export class OrtTrainStep {
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
     const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable })
-    const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), sessionOptionsFor(options.device ?? 'cpu', options.intraOpNumThreads ?? 0))
+    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options)
     const { layout } = graph
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
@@ -69,7 +70,7 @@ export class OrtTrainStep {
     for (const p of new FlowMo(config).parameters()) {
       if (!layout.has(p.name) && !graph.frozen.has(p.name)) unread.set(p.name, Float32Array.from(weights.get(p.name)!))
     }
-    return new OrtTrainStep(session, layout, fixed, state, unread, config, options.batch, options.moments?.step ?? 0)
+    return new OrtTrainStep(session, layout, fixed, state, unread, config, options.batch, options.moments?.step ?? 0, device)
   }
 
   /** Optimiser steps taken so far (the next step uses bias correction for steps + 1). */
@@ -92,10 +93,21 @@ export class OrtTrainStep {
     }
     if (this.state.norm0.dims[0] === 0) delete feeds.norm0 // no projected weight: the graph has no such input
     if (this.fixed.layout.size > 0) feeds.frozen = float(this.fixed.values, [this.fixed.layout.size])
+    if (hasNoiseSync(this.config)) Object.assign(feeds, this.syncFeeds(batch))
     const out = await this.session.run(feeds)
     Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
     this.steps += 1
     return Object.fromEntries(LOSS_OUTPUTS.map((n) => [n, (out[n].data as Float32Array)[0]])) as StepLosses
+  }
+
+  /** sync_scale [B] = m·τ and eps_z [B, L, C]; a draw without sync (e.g. the MSE phase) syncs nothing. */
+  private syncFeeds(batch: OrtStepBatch): Record<'sync_scale' | 'eps_z', ort.Tensor> {
+    const { codeLength: L, contextDim: C } = this.config
+    const d = batch.sync
+    return {
+      sync_scale: float(d ? d.tau.map((tau, b) => d.mask[b] * tau) : new Float32Array(this.batch), [this.batch]),
+      eps_z: float(d ? d.epsZ : new Float32Array(this.batch * L * C), [this.batch, L, C]),
+    }
   }
 
   /** Every parameter of the model (state-dict order), copied out for a checkpoint. */

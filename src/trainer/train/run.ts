@@ -15,6 +15,7 @@ import { Trainer, type StepLosses, type TrainerConfig } from './trainer'
 import { OrtTrainer } from './ort-trainer'
 import { etaSeconds } from './eta'
 import { validate } from './validation'
+import { TfModel } from '../inference/tf-model'
 
 export class TrainingRun {
   readonly dir: RunDir
@@ -97,7 +98,7 @@ export class TrainingRun {
   /** The step engine of this run (tests wrap it to inject a failing step). */
   protected createTrainer(start: StartingPoint, cfg: TrainerConfig): Trainer | OrtTrainer {
     return this.opts.engine === 'onnxruntime'
-      ? new OrtTrainer(start.model, start.weights, cfg, start.step)
+      ? new OrtTrainer(start.model, start.weights, cfg, start.step, (l) => this.log(l))
       : new Trainer(start.model, start.weights, cfg, this.perceptual, start.step)
   }
 
@@ -168,7 +169,8 @@ export class TrainingRun {
     t.sync()
     const s = t.step
     const weights = this.opts.evalWeights === 'ema' ? t.ema.weights : t.weights
-    const v = await validate(t.model, weights, this.data!.valX, this.data!.valCount)
+    const model = TfModel.borrow(t.model, weights, { checkpoint: this.dir.root, stateDict: this.opts.evalWeights, totalSteps: s, configSource: 'the run\'s config' })
+    const v = await validate(model, this.data!.valX, this.data!.valCount)
     const path = this.dir.samplePath(s)
     await writeFileAtomic(path, v.grid.png) // a reader never sees half a PNG
     this.events.onSample?.({ step: s, path, ...v.grid })

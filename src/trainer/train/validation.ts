@@ -1,15 +1,12 @@
-// Validation during training: fixed-seed reconstructions of fixed validation images (a PNG grid, originals over
-// reconstructions), PSNR/SSIM on them (per image, uint8-truncated as the reference's evaluate.py), the trivial
-// baseline of each image filled with its own mean colour (24 bits per image: what any code should beat), and the per-bit balance of the codes (fraction of +1 per bit, 0.5 = balanced).
-import * as tf from '@tensorflow/tfjs-core'
-import { codeInput, type FlowMo } from '../model/flowmo'
-import { quantizerFor } from '../model/quantizer'
-import { TfOps } from '../model/tf-ops'
+// Validation during training: fixed-seed reconstructions of fixed validation images through the one inference
+// interface (a PNG grid, originals over reconstructions), PSNR/SSIM on them (per image, uint8-truncated as the
+// reference's evaluate.py), the trivial baseline of each image filled with its own mean colour (24 bits per image:
+// what any code should beat), and the per-bit balance of the codes (fraction of +1 per bit, 0.5 = balanced).
+import type { InferenceModel } from '../inference/inference-model'
 import { encodePng, fromModelOutput } from '../data/images'
 import { psnr } from '../metrics/psnr'
 import { ssim } from '../metrics/ssim'
 import { initialNoiseFor } from '../sample/noise'
-import { tfSample } from '../sample/tf-sample'
 
 export const SAMPLE_SEED = 0
 
@@ -21,19 +18,15 @@ export interface ValidationResult {
   grid: { png: Uint8Array; rgb: Uint8Array; width: number; height: number }
 }
 
-/** x [n, 3, S, S] fixed validation images; reconstructs them with their seeded per-image noise and scores them. */
-export async function validate(model: FlowMo, weights: ReadonlyMap<string, tf.Tensor>, x: Float32Array, n: number): Promise<ValidationResult> {
+/**
+ * x [n, 3, S, S] fixed validation images; reconstructs them through the inference interface (the training weights
+ * on tfjs, TfModel.borrow) with their seeded per-image noise, as `flowmo eval` does, and scores them.
+ */
+export async function validate(model: InferenceModel, x: Float32Array, n: number): Promise<ValidationResult> {
   const { imageSize: S, codeLength: L, contextDim: C } = model.config
-  const o = new TfOps(weights)
-  const xs = tf.tensor4d(x, [n, 3, S, S])
-  const code = tf.tidy(() => quantizerFor(model.config).quantize(model.encode(o, xs), false))
-  const codeIn = tf.tidy(() => codeInput(o, code))
+  const { code: bits } = await model.encode(x, n)
   const z0 = initialNoiseFor(x, n, S, { seed: SAMPLE_SEED }) // each image's own noise, as eval and the inspector
-  const z = tf.tensor4d(z0, [n, 3, S, S])
-  const res = await tfSample(model, o, z, codeIn, model.config.sampling)
-  const recon = (await res.final.data()) as Float32Array // sync point: validation read-back
-  const bits = (await code.data()) as Float32Array
-  tf.dispose([xs, code, codeIn, z, res.final])
+  const { images: recon } = await model.decode(bits, z0, n) // clipped to [−1, 1], as the metrics clip
   const shape = [n, 3, S, S] as const
   const a = { layout: 'nchw-f32-signed', data: recon, shape } as const
   const b = { layout: 'nchw-f32-signed', data: x, shape } as const

@@ -20,7 +20,7 @@ function randomImage(seed: number, S = 32): { rgb: Uint8Array; h: number; w: num
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tiny-tok-'))
   await writeTinyTokenizer(join(dir, 'tiny'))
-  tok = await OnnxTokenizer.open(join(dir, 'tiny'), { intraOpNumThreads: 1 })
+  tok = await OnnxTokenizer.open(join(dir, 'tiny'), { intraOpNumThreads: 1, device: 'cpu' })
 })
 
 afterAll(async () => {
@@ -66,6 +66,24 @@ describe('OnnxTokenizer on the tiny fixture', () => {
     expect(() => readTokens(tokenTensor(Float64Array.of(0, 8, 3, 1), 'int64', [1, 4]), spec, 1)).toThrow(/token 1 is 8, outside the vocabulary 0..7/)
     expect(() => readTokens(tokenTensor(Float64Array.of(0, 1, 3, 1), 'int32', [1, 4]), spec, 1)).toThrow(/encoder output is int32, tokenizer.json says int64/)
     expect(() => readTokens(tokenTensor(Float64Array.of(0, 1, 3), 'int64', [1, 3]), spec, 1)).toThrow(/holds 3 tokens for 1 image/)
+  })
+
+  it('opens on the selected device (FLOWMO_DEVICE): on webgpu (lavapipe) it gives the cpu tokens and pixels', async () => {
+    process.env.XDG_RUNTIME_DIR ??= dir // Mesa's Vulkan loader wants one
+    const before = process.env.FLOWMO_DEVICE
+    process.env.FLOWMO_DEVICE = 'webgpu'
+    const gpu = await OnnxTokenizer.open(join(dir, 'tiny'), { intraOpNumThreads: 1 }).finally(() => {
+      if (before === undefined) delete process.env.FLOWMO_DEVICE
+      else process.env.FLOWMO_DEVICE = before
+    })
+    expect([tok.device, gpu.device]).toEqual(['cpu', 'webgpu'])
+    const images = [randomImage(7), randomImage(8)]
+    const [a, b] = [await tok.reconstruct(images), await gpu.reconstruct(images)]
+    await gpu.release()
+    for (const [i, r] of a.entries()) {
+      expect(b[i].tokens).toEqual(r.tokens)
+      expect(Buffer.from(b[i].image.rgb).equals(Buffer.from(r.image.rgb))).toBe(true)
+    }
   })
 
   it('fails clearly on a folder without tokenizer.json or with a wrong dtype', async () => {

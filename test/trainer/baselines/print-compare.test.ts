@@ -27,7 +27,7 @@ describe('formatCompare', () => {
     const text = formatCompare(result([method('flowmo', { metrics: { fid: 20 } }), jpeg], { unavailable: { lpips_alex: 'needs alexnet.pth' } }))
     expect(columns(text)).toEqual(['method', 'stated bpp', 'bpp', 'psnr', 'ssim', 'rFID', 'KID'])
     const rows = text.split('\n').slice(1, 3).map((l) => l.trim().split(/\s+/))
-    expect(rows).toEqual([['flowmo', '0.5000', '0.5000', '30.00', '0.9000', '20.0000', '-'], ['jpeg', '0.5000', '0.7500', '100.00', '0.9000', '12.5000', '0.0100']])
+    expect(rows).toEqual([['flowmo', '0.5000', '0.5000', '30.00', '0.9000', '20.00', '-'], ['jpeg', '0.5000', '0.7500', '100.00', '0.9000', '12.50', '0.01000']])
     expect(text).toContain("jpeg: 1 of 2 images below the codec's lowest rate")
     expect(text).toContain('not computed: lpips_alex: needs alexnet.pth')
     expect(text).toContain('0 images at 32px, codec target 0.5000 bpp')
@@ -36,7 +36,7 @@ describe('formatCompare', () => {
 
   it('titles the offline proxies as proxy FID/KID with their caveat, and names no codec target without a codec', () => {
     const text = formatCompare(result([method('flowmo', { metrics: { fid_proxy: 3, kid_proxy: 0.2, lpips_vgg: 0.4 } })], { warnings: { fid_proxy: 'singular' } }))
-    expect(columns(text)).toEqual(['method', 'stated bpp', 'bpp', 'psnr', 'ssim', 'LPIPS-vgg', 'proxy FID', 'proxy KID'])
+    expect(columns(text)).toEqual(['method', 'stated bpp', 'bpp', 'psnr', 'ssim', 'LPIPS (VGG)', 'proxy FID', 'proxy KID'])
     expect(text).toContain('proxy FID/KID: offline MobileNetV2 features')
     expect(text).toContain('note: fid_proxy: singular')
     expect(text).not.toContain('codecs matched')

@@ -53,6 +53,33 @@ describe('InferenceModel', () => {
     expect(maxAbsDiff(ort.v.data, tfjs.v.data)).toBeLessThanOrEqual(1e-5)
   }, 120_000)
 
+  it.each([
+    ['unguided', 1],
+    ['guided', 2],
+  ] as const)('keeps x̂₀ = z_t − t·v̂ at every step, v̂ recomputed by direct decoder calls (%s)', async (_, cfg) => {
+    for (const [path, m] of models) {
+      const S = m.config.imageSize
+      const x = Float32Array.from({ length: 3 * S * S }, (_, i) => Math.cos(0.21 * i) * 0.8)
+      const z0 = initialNoiseBatch(9, 0, 1, S)
+      const { code } = await m.encode(x, 1)
+      const res = await m.sample(code, z0, 1, { keepTrajectory: true, sampling: { steps: 3, cfg, cfgInterval: null } })
+      expect([path, res.predicted.length]).toEqual([path, 3])
+      const codeIn = (models[0][1] as OrtModel).codeInput(code, 1)
+      const nullCode = { data: new Float32Array(codeIn.data.length), shape: codeIn.shape }
+      for (let i = 0; i < 3; i++) {
+        const z = i === 0 ? { data: z0, shape: [1, 3, S, S] } : res.trajectory[i - 1]
+        const t = res.ts[i]
+        const vc = await m.velocity(z, codeIn, t)
+        const vu = cfg === 1 ? vc : await m.velocity(z, nullCode, t)
+        const v = vc.data.map((c, k) => vu.data[k] + cfg * (c - vu.data[k])) // v_u + cfg·(v_c − v_u)
+        const expected = z.data.map((zk, k) => zk - t * v[k])
+        expect([path, i, maxAbsDiff(res.predicted[i].data, expected)]).toEqual([path, i, expect.closeTo(0, 5)])
+      }
+      // x̂₀ is not z_t: at t = 1 it is the decoder's whole guess, far from the noise
+      expect(maxAbsDiff(res.predicted[0].data, z0)).toBeGreaterThan(0.5)
+    }
+  }, 120_000)
+
   it('stops on a cancel signal on both paths', async () => {
     for (const [, m] of models) {
       const S = m.config.imageSize

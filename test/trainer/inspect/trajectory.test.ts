@@ -1,5 +1,5 @@
-// Trajectory, on both inference paths: steps + 1 states from the noise to the decode, the time grid, and where
-// guidance applied.
+// Trajectory, on both inference paths: steps + 1 states from the noise to the decode, the x̂₀ each predicts, the time
+// grid, and where guidance applied.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { DecodeRequest } from '../../../src/shared/payloads/inspect'
 import { fromModelOutput } from '../../../src/trainer/data/images'
@@ -27,6 +27,12 @@ describe.each(decodePaths)('trajectory on %s', (path) => {
     const code = await codeOf(opened, ctx.images, req.imageId)
     const { images } = await decodeSameNoise(opened, code, z0, { sampling })
     expect(report.states[4].pixels).toEqual(fromModelOutput(images, 32, 32))
+    // x̂₀ beside every state: the sampler's own (inference-model.test.ts recomputes it), the decode itself at t = 0
+    const res = await opened.model.sample(code, z0, 1, { sampling: samplingConfig(sampling), keepTrajectory: true })
+    expect(report.predicted.length).toBe(5)
+    res.predicted.forEach((x0, i) => expect(report.predicted[i].pixels).toEqual(fromModelOutput(x0.data.map((v) => Math.min(1, Math.max(-1, v))), 32, 32)))
+    expect(report.predicted[4].pixels).toEqual(report.states[4].pixels)
+    expect(report.predicted[0].pixels).not.toEqual(report.states[0].pixels)
     // the same image as the model's own decode, which `flowmo reconstruct` uses
     const cli = await opened.model.decode(code, z0, 1, { sampling: samplingConfig(sampling) })
     expect(images).toEqual(cli.images)

@@ -5,11 +5,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import type { ModelFile, TrainerEvents } from '../../../src/shared/protocol'
+import sharp from 'sharp'
+import type { EvaluateResult, ModelFile, TrainerEvents } from '../../../src/shared/protocol'
 import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { TrainerService } from '../../../src/trainer/service'
 import { recomputedPsnrs } from '../eval/recompute-psnr'
+
+const meanOf = (x: Uint8Array): number => x.reduce((a, v) => a + v, 0) / x.length
+/** PSNR of two 8-bit images, from the definition (peak 255). */
+const psnrOfPixels = (a: Uint8Array, b: Uint8Array): number => 10 * Math.log10(255 ** 2 / (a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length))
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -53,6 +58,28 @@ describe('evaluation jobs', () => {
     expect(ofJob('job:progress', jobId).at(-1)).toMatchObject({ done: 3, total: 3 })
     expect(JSON.parse(readFileSync(join(out, 'eval', 'report.json'), 'utf8'))).toMatchObject({ metrics: { psnr: report.metrics.psnr } })
     expect(existsSync(join(out, 'eval', 'per-image.csv'))).toBe(true)
+    // a row per image: its own scores (as recomputed) and thumbnails whose PSNR is the row's
+    const perImage = (report as unknown as EvaluateResult).perImage
+    expect(perImage.map((r) => [r.index, r.path])).toEqual(rows.map(([path], i) => [i, path]))
+    perImage.forEach((r, i) => expect(r.scores.psnr).toBeCloseTo(rows[i][2], 4))
+    for (const r of perImage) {
+      expect([r.original!.h, r.original!.w, r.reconstruction!.h]).toEqual([32, 32, 32])
+      expect(psnrOfPixels(r.original!.pixels, r.reconstruction!.pixels)).toBeCloseTo(r.scores.psnr, 0)
+      const file = await sharp(r.path).resize(32, 32).removeAlpha().raw().toBuffer()
+      expect(Math.abs(meanOf(r.original!.pixels) - meanOf(file))).toBeLessThan(2)
+    }
+  }, 60_000)
+
+  it('diffs two saved reports: the protocol fields that differ (the seed), both reports back', async () => {
+    const { trainer, ended } = engine()
+    const { jobId } = await trainer.evaluate({ model, data, n: 3, seed: 7, metrics: ['psnr', 'ssim'], path: 'tfjs', out: join(out, 'eval-seed7') })
+    expect((await ended(jobId))[0]).toBe('job:done')
+    const diff = await trainer.diffEvalReports({ a: join(out, 'eval', 'report.json'), b: join(out, 'eval-seed7', 'report.json') })
+    expect(diff.differences.map((d) => d.field)).toEqual(['sampler.seed'])
+    expect(diff.differences[0]).toMatchObject({ a: 0, b: 7 })
+    expect(diff.a.report.metrics.psnr).toBe(JSON.parse(readFileSync(join(out, 'eval', 'report.json'), 'utf8')).metrics.psnr)
+    expect(diff.b.report.nImages).toBe(3)
+    await expect(trainer.diffEvalReports({ a: join(out, 'eval', 'per-image.csv'), b: join(out, 'eval', 'report.json') })).rejects.toThrow(/per-image\.csv: not JSON/)
   }, 60_000)
 
   it('sweeps a grid: the originals, one sweep:cell per setting in order, then the result with best cells marked', async () => {

@@ -62,6 +62,12 @@ describe('rfSample', () => {
     const res = await rfSample(ops, async (_z, code) => [code[0] === 0 ? 0 : 1], [10], [1], s, { keepTrajectory: true })
     expect(res.trajectory).toEqual([[9], [8]])
     expect(res.final).toEqual([8])
+    // x̂₀ = z_t − t·v̂ with the guided v̂: 10 − 1·2 at t = 1, 9 − 0.5·2 at t = 0.5
+    expect(res.predicted).toEqual([[8], [8]])
+  })
+  it('keeps x̂₀ only with the trajectory', async () => {
+    const res = await rfSample(ops, async (z) => z, [1], [1], { ...DEFAULT_SAMPLING, cfg: 1 })
+    expect([res.trajectory, res.predicted]).toEqual([[], []])
   })
   it('never calls the null code when cfg is 1', async () => {
     const res = await rfSample(ops, async (z) => z, [1], [1], { ...DEFAULT_SAMPLING, cfg: 1 })

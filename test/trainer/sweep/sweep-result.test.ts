@@ -1,16 +1,11 @@
-// Best-cell marking (higher PSNR/SSIM, lower LPIPS/FID/KID wins, the first cell on a tie, NaN never) and the
+// Best-cell marking (higher PSNR/SSIM, lower LPIPS/FID/KID wins, as src/shared/metrics.ts says; the first cell on a tie, NaN never) and the
 // per-cell protocol card rebuilt from the shared one.
 import { describe, expect, it } from 'vitest'
-import { bestCells, cellCard, higherIsBetter, markBest, type SweepCard, type SweepCell } from '../../../src/trainer/sweep/sweep-result'
+import { bestCells, cellCard, markBest, type SweepCard, type SweepCell } from '../../../src/trainer/sweep/sweep-result'
 
 const cell = (metrics: Record<string, number>) => ({ metrics })
 
 describe('best cells', () => {
-  it('knows which way each metric improves', () => {
-    expect(['psnr', 'ssim'].map(higherIsBetter)).toEqual([true, true])
-    expect(['lpips_alex', 'lpips_vgg', 'fid', 'kid', 'fid_proxy', 'kid_proxy'].map(higherIsBetter)).toEqual([false, false, false, false, false, false])
-  })
-
   it('marks the best cell per metric, the first on a tie, never a NaN', () => {
     const cells = [cell({ psnr: 20, lpips_alex: 0.3, fid: NaN }), cell({ psnr: 25, lpips_alex: 0.3, fid: 9 }), cell({ psnr: 25, lpips_alex: 0.2, fid: 12 })]
     expect(bestCells(cells)).toEqual({ psnr: { cell: 1, value: 25 }, lpips_alex: { cell: 2, value: 0.2 }, fid: { cell: 1, value: 9 } })

@@ -21,6 +21,7 @@ export interface WebClientOptions {
   readonly url: string // e.g. ws://127.0.0.1:7450/rpc (rpcUrlFor)
   readonly openSocket: (url: string) => SocketLike // browser: (url) => new WebSocket(url)
   readonly retryMs?: readonly [first: number, max: number] // reconnect backoff, default [250, 4000]
+  readonly methods?: { readonly [method: string]: unknown } // the calls, keyed by name; default trainerMethods
 }
 
 export type WebClient = Bridge<TrainerApi, TrainerEvents> & { close(): void }
@@ -55,6 +56,8 @@ function socketPort(socket: SocketLike): RpcPort & { flush(): void } {
   }
 }
 
+const methodsOf = (options: WebClientOptions) => (options.methods ?? trainerMethods) as typeof trainerMethods
+
 /** One RPC client per socket; a new socket (and client) after each drop, with backoff. Pushes go to `dispatch`. */
 class Connection {
   client!: RpcClient<TrainerApi, TrainerEvents>
@@ -79,7 +82,7 @@ class Connection {
     socket.binaryType = 'arraybuffer'
     const port = socketPort(socket)
     port.onMessage((message) => isPush(message) && this.dispatch(message.name, message.payload)) // replies: the client's
-    const client = createClient<TrainerApi, TrainerEvents>(port, trainerMethods)
+    const client = createClient<TrainerApi, TrainerEvents>(port, methodsOf(this.options))
     socket.onopen = () => {
       this.failures = 0
       port.flush()
@@ -111,7 +114,7 @@ export function connectWebClient(options: WebClientOptions): WebClient {
     for (const listener of listeners.get(name) ?? []) listener(payload as never)
   })
   const call = (method: keyof TrainerApi) => (req: unknown) => (connection.client[method] as (req: unknown) => Promise<unknown>)(req)
-  const calls = Object.fromEntries(Object.keys(trainerMethods).map((method) => [method, call(method as keyof TrainerApi)]))
+  const calls = Object.fromEntries(Object.keys(methodsOf(options)).map((method) => [method, call(method as keyof TrainerApi)]))
   const on = (name: string, listener: (payload: never) => void) => {
     const set = listeners.get(name) ?? listeners.set(name, new Set()).get(name)!
     set.add(listener)

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   for (const threads of (process.argv[5] ?? '1,0').split(',').map(Number)) {
     const buildStart = performance.now()
-    const ort = await OrtTrainStep.create(config, start, { batch: B, intraOpNumThreads: threads })
+    const ort = await OrtTrainStep.create(config, start, { batch: B, intraOpNumThreads: threads, device: 'cpu' })
     console.log(`${name}, batch ${B}: ort graph + session ${(performance.now() - buildStart).toFixed(0)} ms`)
     await median(`onnxruntime-node step (${threads || 'all'} threads)`, Number(repeatsArg), () => ort.step(batch, 1e-4))
     await ort.release()

@@ -9,13 +9,17 @@ import { connectWebClient, rpcUrlFor, type WebClient } from '../../../../src/ren
 import { tokenCookieFor } from '../../../../src/server/access'
 import { EngineSupervisor } from '../../../../src/server/engine-supervisor'
 import { startWebServer, type WebServer } from '../../../../src/server/web-server'
-import type { EngineStateEvent, JobErrorEvent } from '../../../../src/shared/protocol'
+import type { EngineStateEvent, JobErrorEvent, TrainerEvents } from '../../../../src/shared/protocol'
+import type { Bridge } from '../../../../src/shared/rpc'
+import { testEngine, type TestApi } from '../../../fixtures/engine/test-api'
+
+type TestClient = WebClient & Bridge<TestApi, TrainerEvents>
 
 describe('web client', () => {
   let rendererDir: string
   let engine: EngineSupervisor
   let server: WebServer
-  let client: WebClient
+  let client: TestClient
   const states: EngineStateEvent[] = []
 
   const nextState = (state: EngineStateEvent['state']) =>
@@ -26,7 +30,7 @@ describe('web client', () => {
   beforeAll(async () => {
     rendererDir = realpathSync(mkdtempSync(join(tmpdir(), 'flowmo-client-')))
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html>')
-    engine = new EngineSupervisor({ env: { FLOWMO_BACKEND: 'cpu' } })
+    engine = new EngineSupervisor({ engine: testEngine, env: { FLOWMO_BACKEND: 'cpu' } })
     engine.start()
     server = await startWebServer({ port: 0, host: '127.0.0.1', rendererDir, engine })
     const headers = { cookie: `${tokenCookieFor(server.port)}=${server.token}` } // what the browser sends after the first page load
@@ -34,7 +38,8 @@ describe('web client', () => {
       url: rpcUrlFor(server.url),
       openSocket: (url) => new WebSocket(url, { headers, origin: server.origin }),
       retryMs: [50, 200],
-    })
+      methods: testEngine.schemas,
+    }) as TestClient
     client.on('engine:status', (event) => states.push(event))
   })
   afterAll(async () => {
@@ -89,7 +94,7 @@ describe('web client', () => {
     const stopped = new Promise<EngineStateEvent>((resolve) => orphan.on('engine:status', (e) => e.state === 'stopped' && resolve(e)))
     try {
       expect((await stopped).message).toMatch(/flowmo serve is not answering/)
-      await expect(orphan.echo({ text: 'x' })).rejects.toMatchObject({ code: 'engine-exited' })
+      await expect(orphan.status()).rejects.toMatchObject({ code: 'engine-exited' })
     } finally {
       orphan.close()
     }

@@ -1,9 +1,10 @@
 // The compare job's report as the views read it: each MethodComparison (src/trainer/baselines/compare.ts) with its
 // reconstructions as drawable pixels, the captions a tile shows (method, actual BPP, codec quality, match, scores,
-// LPIPS), and the names of the set metrics (rFID, KID; the offline proxy's always say "proxy").
+// LPIPS), and which set metrics it has (named and formatted by src/shared/metrics.ts).
 import { schemeTableau10 } from 'd3-scale-chromatic'
+import { formatMetric, sortMetrics } from '../../../../shared/metrics'
 import type { CompareReport, RgbPixels } from '../../../../shared/protocol'
-import { formatDb } from '../../lib/format'
+import { fileName, formatDb } from '../../lib/format'
 import { methodNames, type BuiltInMethod } from './compare-request'
 
 export type MethodSettings = Readonly<Record<string, string | number | boolean | null>>
@@ -35,6 +36,7 @@ export interface CompareResult {
   readonly imageSizePx: number
   readonly targetBpp: number | null
   readonly originals: readonly RgbPixels[]
+  readonly files: readonly string[] // each original's file name, image order
   readonly methods: readonly ComparedMethod[]
   readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
   readonly warnings: Readonly<Record<string, string>> // metric → why its value needs care
@@ -54,29 +56,20 @@ interface WireMethod {
   readonly reconstructions: readonly { image: { rgb: Uint8Array; h: number; w: number }; bpp: number; psnr: number; ssim: number; lpips?: Record<string, number>; settings: MethodSettings }[]
 }
 
-export function compareResult(report: CompareReport): CompareResult {
+/** The report of a comparison of `images` (the request's paths: the report keeps their order). */
+export function compareResult(report: CompareReport, images: readonly string[]): CompareResult {
   const methods = (report.methods as WireMethod[]).map((m, i): ComparedMethod => ({
     id: m.id, label: m.label, name: shortName(m), colour: schemeTableau10[i % schemeTableau10.length],
     nominalBpp: m.nominalBpp, meanBpp: m.meanBpp, meanPsnr: m.meanPsnr, meanSsim: m.meanSsim, metrics: m.metrics, details: m.details,
     tiles: m.reconstructions.map((r) => ({ image: { pixels: r.image.rgb, h: r.image.h, w: r.image.w }, bpp: r.bpp, psnr: r.psnr, ssim: r.ssim, lpips: r.lpips, settings: r.settings })),
   }))
   const { imageSizePx, targetBpp, originals, unavailable, warnings, networks } = report
-  return { imageSizePx, targetBpp, originals, methods, unavailable, warnings, networks }
+  return { imageSizePx, targetBpp, originals, files: images.map(fileName), methods, unavailable, warnings, networks }
 }
 
-/** Set and perceptual metrics in the order the summary shows them, with their names (proxies say so). */
-export const metricNames: Readonly<Record<string, string>> = {
-  lpips_alex: 'LPIPS (AlexNet)', lpips_vgg: 'LPIPS (VGG)', fid: 'rFID', kid: 'KID', fid_proxy: 'proxy FID', kid_proxy: 'proxy KID',
-}
-
-/** The metrics some method of the result has, in metricNames order. */
+/** The set and perceptual metrics some method of the result has, in the registry's order (psnr and ssim are columns of their own). */
 export function metricColumns(result: CompareResult): string[] {
-  return Object.keys(metricNames).filter((k) => result.methods.some((m) => k in m.metrics))
-}
-
-/** FID with 2 decimals, LPIPS and KID with 4. */
-export function formatMetric(key: string, value: number): string {
-  return value.toFixed(key.startsWith('fid') ? 2 : 4)
+  return sortMetrics(result.methods.flatMap((m) => Object.keys(m.metrics)))
 }
 
 /** Codecs by their name; FlowMo and ONNX tokenizers by their label without the parenthesised details. */
@@ -97,7 +90,7 @@ export interface TileCaption {
 
 function lpipsCaption(lpips: Readonly<Record<string, number>> | undefined): string {
   const nets = Object.entries(lpips ?? {})
-  return nets.length === 0 ? '' : `LPIPS ${nets.map(([net, v]) => `${net} ${formatMetric('lpips', v)}`).join(' · ')}`
+  return nets.length === 0 ? '' : `LPIPS ${nets.map(([net, v]) => `${net} ${formatMetric(`lpips_${net}`, v)}`).join(' · ')}`
 }
 
 /** What a tile says under its method's name. */

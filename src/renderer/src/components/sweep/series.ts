@@ -1,6 +1,7 @@
 // How the sweep views group cells: one curve per ρ (and per CFG scale / guidance interval when those axes vary),
-// x = Euler steps; labels for settings and metrics, number formats, and uPlot's aligned data.
+// x = Euler steps; labels for settings, the metrics present, and uPlot's aligned data.
 import { schemeTableau10 } from 'd3-scale-chromatic'
+import { sortMetrics } from '../../../../shared/metrics'
 import type { SweepCellReport } from '../../../../shared/protocol'
 
 export interface Series {
@@ -66,28 +67,5 @@ export function alignedData(cells: readonly Cell[], series: readonly Series[], v
   return [xs, ...ys]
 }
 
-const METRICS: Record<string, { label: string; digits: number }> = {
-  psnr: { label: 'PSNR (dB)', digits: 2 },
-  ssim: { label: 'SSIM', digits: 4 },
-  lpips_alex: { label: 'LPIPS (AlexNet)', digits: 4 },
-  lpips_vgg: { label: 'LPIPS (VGG)', digits: 4 },
-  fid: { label: 'FID', digits: 2 },
-  kid: { label: 'KID', digits: 5 },
-  fid_proxy: { label: 'FID (proxy)', digits: 2 },
-  kid_proxy: { label: 'KID (proxy)', digits: 5 },
-}
-
-export const metricLabel = (metric: string): string => METRICS[metric]?.label ?? metric
-
-export function formatMetric(metric: string, v: number): string {
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : String(v)
-  return v.toFixed(METRICS[metric]?.digits ?? 4)
-}
-
-/** The metrics any cell has, in the order of METRICS, unknown ones last. */
-export function metricsOf(cells: readonly Cell[]): string[] {
-  const names = new Set(cells.flatMap((c) => (c ? Object.keys(c.metrics) : [])))
-  const order = Object.keys(METRICS)
-  const rank = (m: string) => (order.includes(m) ? order.indexOf(m) : order.length)
-  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-}
+/** The metrics any cell has, in the registry's order (src/shared/metrics.ts), unknown ones last. */
+export const metricsOf = (cells: readonly Cell[]): string[] => sortMetrics(cells.flatMap((c) => (c ? Object.keys(c.metrics) : [])))

@@ -1,14 +1,23 @@
 // The inspector's document: the open model, the open images, the selected image and the sampler knobs shared by
 // every view. Opens the bundled model and sample photos at startup when the app ships them, and opens everything
-// again on a restarted engine (ids are per engine process). Opening a model is a job: a checkpoint's first open
+// again on a restarted engine (ids are per engine process) and on a reload (paths in remembered.ts, uploads' bytes in
+// kept-uploads.ts). Opening a model is a job: a checkpoint's first open
 // exports it to ONNX, step by step, and can be cancelled (OpenProgress.svelte).
 import type { DecodeRequest, ImageRef, ModelInputReport, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { jobs } from './jobs.svelte'
+import { keepUploads, keptUploads } from './kept-uploads'
 import { remember, remembered } from './remembered'
 
 /** The label of the open-model job in `jobs`: its progress and Cancel show in the Open panel. */
 export const OPEN_MODEL_JOB = 'open-model'
+
+/** What a reload opens again (remembered.ts): each image as its path or its place among the kept uploads (kept-uploads.ts). */
+interface Kept {
+  readonly source: OpenModelRequest | null
+  readonly imageSources: readonly (string | number)[]
+  readonly selected: number // index into imageSources
+}
 
 /** The knobs as the controls edit them. */
 export type SamplingKnobs = { -readonly [K in keyof SamplingRequest]: SamplingRequest[K] }
@@ -87,14 +96,29 @@ export class InspectorState {
     this.images = [...this.images, ...refs]
     this.imageSources = [...this.imageSources, ...paths, ...files]
     this.imageId ??= refs[0]?.imageId ?? null
+    if (files.length) await keepUploads(this.uploads)
     this.keep()
     void this.loadInput()
   }
 
-  /** Remembers the model, the image paths and the selected one for a reload (remembered.ts). */
+  private get uploads(): UploadedFile[] {
+    return this.imageSources.filter((s): s is UploadedFile => typeof s !== 'string')
+  }
+
+  /** Remembers the model, the images (paths; uploads by their place among the kept ones) and the selected one. */
   private keep(): void {
-    const selected = this.images.findIndex((i) => i.imageId === this.imageId)
-    remember('inspector', { source: this.source, imageSources: this.imagePaths, selected: typeof this.imageSources[selected] === 'string' ? this.imageSources[selected] : null })
+    let upload = 0
+    const imageSources = this.imageSources.map((s) => (typeof s === 'string' ? s : upload++))
+    remember('inspector', { source: this.source, imageSources, selected: this.images.findIndex((i) => i.imageId === this.imageId) } satisfies Kept)
+  }
+
+  /** Opens images one source at a time, in order, so each image keeps its place in the list. */
+  private async openSources(sources: readonly (string | UploadedFile)[]): Promise<ImageRef[]> {
+    const refs: ImageRef[] = []
+    for (const source of sources) {
+      refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { files: [source] })))
+    }
+    return refs
   }
 
   /** Fetches the selected image at the model size (once per selection). */
@@ -111,10 +135,7 @@ export class InspectorState {
     const selected = this.images.findIndex((i) => i.imageId === this.imageId)
     await this.attempt('opening the model and images again on the restarted engine', async () => {
       if (this.source) this.model = await openModelJob(this.source)
-      const refs: ImageRef[] = []
-      for (const source of this.imageSources) {
-        refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { files: [source] })))
-      }
+      const refs = await this.openSources(this.imageSources)
       this.images = refs
       this.imageId = refs[selected]?.imageId ?? refs[0]?.imageId ?? null
       void this.loadInput()
@@ -131,7 +152,7 @@ export class InspectorState {
    * them. Busy from the first moment to the last (the engine may still be starting); a model the user opens meanwhile
    * is kept. */
   async openBundled(): Promise<void> {
-    const kept = remembered<{ source: OpenModelRequest | null; imageSources: string[]; selected: string | null } | null>('inspector', null)
+    const kept = remembered<Kept | null>('inspector', null)
     await this.attempt('looking for the bundled model', async () => {
       const bundled = await engine.bundled().catch(() => null)
       const source = kept?.source ?? (bundled?.models.length ? { path: bundled.models[0] } : null)
@@ -139,11 +160,13 @@ export class InspectorState {
         this.busy = `opening ${source.path}`
         await this.loadModel(source)
       }
-      const paths = kept?.imageSources.length ? kept.imageSources : [...(bundled?.images ?? [])]
-      if (!this.images.length && paths.length) {
+      const uploads = kept?.imageSources.some((s) => typeof s === 'number') ? await keptUploads() : []
+      const sources = kept?.imageSources.length ? kept.imageSources.map((s) => (typeof s === 'string' ? s : uploads[s])).filter((s) => s !== undefined) : [...(bundled?.images ?? [])]
+      if (!this.images.length && sources.length) {
         this.busy = 'opening images'
-        await this.addImages(paths, [])
-        const selected = this.images[paths.indexOf(kept?.selected ?? '')]
+        const refs = await this.openSources(sources)
+        ;[this.images, this.imageSources] = [refs, sources]
+        const selected = refs[kept?.selected ?? 0] ?? refs[0]
         if (selected) this.select(selected.imageId)
       }
     })

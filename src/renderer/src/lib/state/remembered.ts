@@ -1,5 +1,5 @@
 // What the page keeps across a reload (localStorage, per origin): the open model and image paths, the selected image,
-// section and inspector tab. The engine holds runs itself; uploaded images (bytes, no path) are not kept.
+// section and inspector tab. The engine holds runs itself; uploaded images' bytes are kept in kept-uploads.ts.
 
 const PREFIX = 'flowmo.'
 

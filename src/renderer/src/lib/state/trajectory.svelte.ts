@@ -1,4 +1,5 @@
-// Trajectory: every sampler state of one decode and the one the slider shows.
+// Trajectory: every sampler state of one decode, the clean image x̂₀ each predicts, and the state the slider shows.
+// The slider moves in t (1 → 0), not in step index: with ρ = 4 half the steps crowd near t ≈ 0.
 import type { TrajectoryReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { ForSelection } from './for-selection.svelte'
@@ -16,8 +17,18 @@ export class TrajectoryState {
   }
 
   readonly state = $derived(this.report?.states[this.index] ?? null)
+  readonly predicted = $derived(this.report?.predicted[this.index] ?? null)
   /** t of the shown state: ts[i] before step i; the last state is at t = 0. */
-  readonly t = $derived(this.report ? (this.index < this.report.dts.length ? this.report.ts[this.index] : 0) : null)
+  readonly t = $derived(this.report ? stateT(this.report, this.index) : null)
+
+  /** Shows the state nearest to time t. */
+  seek(t: number): void {
+    const r = this.report
+    if (!r) return
+    let best = 0
+    for (let i = 1; i < r.states.length; i++) if (Math.abs(stateT(r, i) - t) < Math.abs(stateT(r, best) - t)) best = i
+    this.index = best
+  }
 
   async run(): Promise<void> {
     const req = inspector.request
@@ -32,6 +43,11 @@ export class TrajectoryState {
       this.error = describeError(error)
     }
   }
+}
+
+/** t of state i: ts[i] before step i, 0 after the last step. */
+export function stateT(r: TrajectoryReport, i: number): number {
+  return i < r.dts.length ? r.ts[i] : 0
 }
 
 export const trajectory = new TrajectoryState()
