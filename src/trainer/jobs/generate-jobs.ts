@@ -1,6 +1,6 @@
 // The app's Stage-2 jobs (protocol: encodeCodes, trainGenerator, generatorInfo, generate, genEval): the CLI's encode,
 // train --stage 2, generate and gen-eval on the engine, with the open tokenizer, the file policy and the job's hooks.
-// The generator trains on the engine's thread between awaits (a maskgit-tiny step holds it for about a second on a CPU).
+// The generator trains on the engine's thread: other calls wait for the step in progress (Stage-1 runs have a worker).
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type {
