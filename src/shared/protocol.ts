@@ -4,6 +4,7 @@ import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
   MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
 } from './payloads/inspect'
+import type { AblationListing, ListAblationsRequest } from './payloads/ablation'
 import { inspectSchemas } from './payloads/inspect-schemas'
 import type {
   EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GeneratorStepEvent, GenEvalRequest, TrainGeneratorRequest,
@@ -147,6 +148,7 @@ export interface TrainerApi {
   openRunFolder(req: OpenRunFolderRequest): Promise<RunHistory>
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
   trainingDefaults(req: void): Promise<TrainingDefaults> // presets, defaultRunOptions per stage, perceptual kinds, engines
+  listAblations(req: ListAblationsRequest): Promise<AblationListing> // `flowmo ablate` outputs at a folder or one level below
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvaluateResult
   diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> // two saved report.json files
@@ -210,6 +212,7 @@ export const trainerMethods = {
   openRunFolder: true,
   runSample: true,
   trainingDefaults: true,
+  listAblations: true,
   evaluate: true,
   diffEvalReports: true,
   codeStats: true,

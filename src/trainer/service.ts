@@ -10,7 +10,9 @@ import type {
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
   EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GenEvalRequest, TrainGeneratorRequest,
 } from '../shared/protocol'
+import type { AblationListing, ListAblationsRequest } from '../shared/payloads/ablation'
 import { toWireError, type Emit } from '../shared/rpc'
+import { listAblations } from './ablate/open-ablations'
 import { backendInfo, initBackend } from './backend'
 import { listExportCache, pruneExportCache, removeExports } from './export/cache-admin'
 import { defaultExportCacheDir } from './export/export-cache'
@@ -209,6 +211,10 @@ export class TrainerService implements TrainerApi {
 
   openRunFolder(req: OpenRunFolderRequest): Promise<RunHistory> {
     return openRunFolder(req.dir, (dir) => this.runs.runIn(dir))
+  }
+
+  listAblations(req: ListAblationsRequest): Promise<AblationListing> {
+    return listAblations(req.dir)
   }
 
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> {
