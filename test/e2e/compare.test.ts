@@ -124,6 +124,16 @@ describe('compare in Chromium', () => {
     expect(new Set(transforms).size).toBe(1)
     const points = await page.$$eval('[data-testid=scatter-point]', (gs) => gs.map((g) => g.getAttribute('data-method')))
     expect(points).toEqual(['flowmo', 'jpeg', 'webp'])
+    expect(await page.locator('[data-testid=compare-file]').allTextContents()).toEqual(['val64_0003.png', 'val64_0007.png'])
+    // a codec that cannot go down to the model's rate is flagged in the scatter as the tiles say, and the legend says so
+    const matches = await page.$$eval('[data-testid=compare-tile][data-bpp]', (ns) => ns.map((n) => [n.getAttribute('data-method'), n.querySelector('[data-testid=tile-match]')?.textContent ?? '']))
+    const floored = (method: string) => matches.filter(([m, match]) => m === method && match.startsWith('floor')).length
+    const floors = await page.$$eval('[data-testid=scatter-point]', (gs) => gs.map((g) => Number(g.getAttribute('data-floors'))))
+    expect(floors).toEqual([0, floored('JPEG'), floored('WebP')])
+    expect(floored('JPEG')).toBe(2) // 0.094 bpp is far below any 64 px JPEG
+    expect(await page.locator('[data-testid=scatter-image-floor]').count()).toBe(floored('JPEG') + floored('WebP'))
+    expect(await page.textContent('[data-testid=compare-scatter] [data-method=jpeg] text')).toBe('JPEG ⚑')
+    expect(await page.textContent('[data-testid=scatter-floor-note]')).toMatch(/floor — even its lowest quality is above the target rate/)
     await screenshot(page, 'compare-flowmo-codecs')
     await page.click('[data-testid=compare-reset-view]')
   })

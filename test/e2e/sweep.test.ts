@@ -113,7 +113,7 @@ describe('sweeps in Chromium', () => {
   })
 
   it('shows the image grid: originals and non-blank reconstructions of every cell', async () => {
-    expect(await page.locator('[data-testid=sweep-image-pick] button').count()).toBe(2)
+    expect(await page.locator('[data-testid=sweep-image-pick] button').allTextContents()).toEqual(['val64_0000.png', 'val64_0001.png'])
     const original = await pixelStats(page, '[data-testid=sweep-original]')
     expect([original.width, original.height]).toEqual([32, 32])
     expect(Math.max(...original.std)).toBeGreaterThan(10) // a photo
@@ -125,6 +125,7 @@ describe('sweeps in Chromium', () => {
     await page.click('[data-testid=sweep-image-1]')
     await page.locator('[data-testid=sweep-cell-row]').nth(2).click()
     expect(await page.locator('[data-testid=sweep-cell-images] img').count()).toBe(4) // 2 originals + 2 reconstructions
+    expect(await page.locator('[data-testid=sweep-cell-images] figcaption').allTextContents()).toEqual(['val64_0000.png', 'val64_0001.png', 'cell 2', 'cell 2'])
     await page.click('[data-testid=sweep-protocol] summary')
     expect(JSON.parse((await page.textContent('[data-testid=sweep-protocol-json]'))!)).toMatchObject({ dataset: { nImages: 2 }, resolutionPx: 32 })
     expect(await page.textContent('[data-testid=sweep-timing-note]')).toMatch(/after one untimed warm-up decode/)

@@ -9,7 +9,7 @@ const optionSpecs = {
   data: { type: 'string' }, val: { type: 'string' }, preset: { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' },
   'stage1b-steps': { type: 'string' }, seed: { type: 'string' }, batch: { type: 'string' }, perceptual: { type: 'string' },
   'eval-images': { type: 'string' }, 'sample-steps': { type: 'string' }, metrics: { type: 'string' }, variants: { type: 'string' },
-  'weights-dir': { type: 'string' }, config: { type: 'string' }, lr: { type: 'string' }, path: { type: 'string' },
+  'weights-dir': { type: 'string' }, config: { type: 'string' }, lr: { type: 'string' }, path: { type: 'string' }, engine: { type: 'string' },
 } as const
 
 export const ablate: Command = {
@@ -28,7 +28,10 @@ export const ablate: Command = {
     '  --stage1b-steps <n>   Stage-1B steps of Table 5\'s row, from the baseline (default max-steps/4)',
     '  --seed <n>            init, data order and noise of every run (default 0)',
     '  --batch <n>           images per step (default 8)',
-    '  --perceptual <net>    proxy (default, offline) | lpips-vgg (the paper\'s; needs its weight files) | resnet50',
+    '  --perceptual <net>    proxy (default, offline) | lpips-vgg (the paper\'s; needs its weight files) | resnet50 |',
+    '                        none (no perceptual term in any row: the no-perceptual row then equals the baseline)',
+    '  --engine <e>          Stage-1A training: auto (default: onnxruntime for every run it can train, else tfjs) |',
+    '                        tfjs | onnxruntime (refuses rows it cannot train: perceptual term, Stage 1B)',
     '  --eval-images <n>     images evaluated per row (default 50)',
     '  --sample-steps <n>    sampler steps of every eval (default 25)',
     '  --metrics <list>      default psnr,ssim,lpips,fid-proxy (fid instead of fid-proxy with the Inception weights)',
@@ -52,13 +55,15 @@ export const ablate: Command = {
     const path = v.path ?? 'auto'
     if (!['auto', 'onnxruntime', 'tfjs'].includes(path)) throw new UsageError(`--path expects auto | onnxruntime | tfjs, got '${path}'`)
     const perceptual = v.perceptual ?? 'proxy'
-    if (!['proxy', 'lpips-vgg', 'resnet50'].includes(perceptual)) throw new UsageError(`--perceptual expects proxy | lpips-vgg | resnet50, got '${perceptual}'`)
+    if (!['proxy', 'lpips-vgg', 'resnet50', 'none'].includes(perceptual)) throw new UsageError(`--perceptual expects proxy | lpips-vgg | resnet50 | none, got '${perceptual}'`)
+    const engine = v.engine ?? 'auto'
+    if (!['auto', 'tfjs', 'onnxruntime'].includes(engine)) throw new UsageError(`--engine expects auto | tfjs | onnxruntime, got '${engine}'`)
     const options = {
       data: v.data!, val: v.val!, preset: v.preset!, config, maxSteps, out: v.out!, lr: numberOption(v.lr, 'lr'),
       inferencePath: path as 'auto' | 'onnxruntime' | 'tfjs',
       stage1bSteps: integerOption(v['stage1b-steps'], 'stage1b-steps', { min: 1 }) ?? Math.max(1, Math.round(maxSteps / 4)),
       seed: integerOption(v.seed, 'seed', { min: 0 }) ?? 0, batchSize: integerOption(v.batch, 'batch', { min: 1 }) ?? 8,
-      perceptual: perceptual as 'proxy' | 'lpips-vgg' | 'resnet50',
+      perceptual: perceptual as 'proxy' | 'lpips-vgg' | 'resnet50' | 'none', engine: engine as 'auto' | 'tfjs' | 'onnxruntime',
       evalImages: integerOption(v['eval-images'], 'eval-images', { min: 1 }) ?? 50,
       sampleSteps: integerOption(v['sample-steps'], 'sample-steps', { min: 1 }) ?? 25,
       metrics: parseMetrics(v.metrics ?? 'psnr,ssim,lpips,fid-proxy'),

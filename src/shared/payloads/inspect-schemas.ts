@@ -51,6 +51,8 @@ export const inspectSchemas = {
   }),
   bitAtlas: s.object({ ...decodeFields, subset: s.optional(s.integer({ min: 1, max: 1 << 20 })) }),
   trajectory: s.object(decodeFields),
+  tokenMap: s.object({ ...decodeFields, replacement: s.literal('null', 'random', 'other'), otherImageId: s.optional(id) }),
+  mixTokens: s.object({ ...decodeFields, otherImageId: id, fromA: s.array(s.integer({ min: 0, max: 65_535 }), 65_536) }),
   codeBalance: s.object({ modelId: id, imageIds: s.array(id, 10_000) }),
   listFiles: s.object({ dir: s.optional(s.string(4096)) }),
   bundled: s.none,

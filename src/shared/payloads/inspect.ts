@@ -223,6 +223,53 @@ export interface CodeBalanceReport {
   readonly n: number
 }
 
+/** What replaces a token's bits: the null code (all 0), random ±1 bits (seeded by seed and token), or a second image's token. */
+export type TokenReplacement = 'null' | 'random' | 'other'
+
+/** Each token's bits replaced in turn, decoded from the noise (seed, index 0) as `flowmo token-map` → TokenMapReport. */
+export interface TokenMapRequest extends DecodeRequest {
+  readonly replacement: TokenReplacement
+  readonly otherImageId?: string // the second image, for 'other'
+}
+
+/** One token's influence (research/token-influence.ts TokenSummary). */
+export interface TokenSummary {
+  readonly token: number
+  readonly meanAbs: number // mean |Δ| over pixels (RGB-averaged, model units on [−1, 1])
+  readonly maxAbs: number
+  readonly area: number // fraction of pixels with |Δ| > 0.1
+  readonly centroid: readonly [y: number, x: number] // |Δ|-weighted, pixels; NaN when nothing moved
+  readonly deltaPsnr: number // the replaced decode against the base decode, dB; Infinity when identical
+}
+
+export interface TokenMapReport {
+  readonly L: number
+  readonly C: number
+  readonly S: number
+  readonly base: RgbPixels // the unmodified code's decode
+  readonly maps: Float32Array // [L, S, S] per-pixel |Δ|
+  readonly owner: Int32Array // [S·S] the token whose replacement moved the pixel most
+  readonly tokens: readonly TokenSummary[]
+  readonly atlas: RgbPixels & { readonly cols: number; readonly max: number } // the maps as small multiples, one inferno scale [0, max]
+  readonly replacement: TokenReplacement
+  readonly path: DecodePath
+}
+
+/** Token swap / mix: the tokens `fromA` of image A's code, the rest from image B's, decoded from one noise → MixTokensReport. */
+export interface MixTokensRequest extends DecodeRequest {
+  readonly otherImageId: string // image B
+  readonly fromA: readonly number[] // token indices taken from A (the selected image)
+}
+
+export interface MixTokensReport {
+  readonly a: RgbPixels // A's own code decoded
+  readonly b: RgbPixels // B's own code decoded
+  readonly mixed: RgbPixels
+  readonly fromA: readonly number[]
+  readonly L: number
+  readonly path: DecodePath
+}
+
 export interface ListFilesRequest {
   readonly dir?: string // absolute folder; omitted = the allowed roots
 }

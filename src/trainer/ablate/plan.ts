@@ -5,6 +5,7 @@ import { withPatchSize, withQuantizer } from '../model/config-variants'
 import { DEFAULT_SAMPLING, preset, type FlowMoConfig, type SamplingConfig } from '../model/configs'
 import type { PerceptualKind } from '../losses/perceptual'
 import { powSchedule } from '../sample/schedule'
+import { ortEngineGaps } from '../train/ort-trainer'
 import { RunDir } from '../train/run-dir'
 import { defaultRunOptions, type RunOptions } from '../train/run-options'
 import { VARIANTS, type AblationToggles, type Variant } from './variants'
@@ -20,11 +21,15 @@ export interface AblationSetup {
   readonly stage1bSteps: number // Stage-1B steps of Table 5's row, on top of the baseline
   readonly seed: number
   readonly batchSize: number
-  readonly perceptual: PerceptualKind // the network of the perceptual term (proxy offline; lpips-vgg as the paper)
+  readonly perceptual: PerceptualKind // the network of the perceptual term (proxy offline; lpips-vgg as the paper; none: no term in any row)
+  readonly engine?: EngineChoice // Stage-1A training engine (default auto)
   readonly evalImages: number // the first N of `val`, sorted
   readonly sampleSteps: number // sampler steps of every eval (25)
   readonly out: string
 }
+
+/** auto: the onnxruntime step graph for every run it can train (~9× faster on CPU), tfjs for the others. */
+export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime'
 
 export interface RunPlan {
   readonly key: string // run folder under <out>/runs
@@ -57,7 +62,15 @@ function stage1a(s: AblationSetup, t: AblationToggles): RunPlan {
     logEvery: Math.max(1, Math.floor(s.maxSteps / 20)), sampleEvery: s.maxSteps, valEvery: s.maxSteps, checkpointEvery: Math.max(1, Math.floor(s.maxSteps / 4)),
     keepLast: 1, valImages: 2,
   }
-  return { key, options }
+  return { key, options: { ...options, engine: engineFor(s.engine ?? 'auto', options, key) } }
+}
+
+/** The engine of one Stage-1A run; an explicit onnxruntime that cannot train it is refused, naming the row. */
+function engineFor(choice: EngineChoice, o: RunOptions, key: string): RunOptions['engine'] {
+  if (choice === 'tfjs') return 'tfjs'
+  const gaps = ortEngineGaps({ ...o, perceptualWeight: o.perceptual === 'none' ? 0 : o.perceptualWeight })
+  if (gaps.length && choice === 'onnxruntime') throw new Error(`${key}: the onnxruntime training engine does not support ${gaps.join(', ')}; use --engine auto or tfjs`)
+  return gaps.length ? 'tfjs' : 'onnxruntime'
 }
 
 function stage1b(s: AblationSetup, from: RunPlan): RunPlan {
@@ -65,7 +78,7 @@ function stage1b(s: AblationSetup, from: RunPlan): RunPlan {
   return {
     key: 'stage-1b',
     options: {
-      ...from.options, stage: '1b', lr: d.lr, perceptualWeight: d.perceptualWeight, freezeEncoderAfter: null, mseEncoderSteps: null,
+      ...from.options, stage: '1b', engine: 'tfjs', lr: d.lr, perceptualWeight: d.perceptualWeight, freezeEncoderAfter: null, mseEncoderSteps: null,
       out: join(s.out, 'runs', 'stage-1b'), init: finalCheckpoint(from), maxSteps: s.stage1bSteps, logEvery: 1,
       sampleEvery: s.stage1bSteps, valEvery: s.stage1bSteps, checkpointEvery: Math.max(1, Math.floor(s.stage1bSteps / 2)),
     },

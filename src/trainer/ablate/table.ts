@@ -1,6 +1,6 @@
 // The ablation table: one row per variant with its eval metrics and their differences from the baseline
 // (`table.json`), and the same in the paper's layout with the protocol card (`table.md`).
-import { formatMetric, higherIsBetter, metricLabel } from '../../shared/metrics'
+import { formatMetric, higherIsBetter, metricLabel, paperColumns } from '../../shared/metrics'
 import type { EvalReport } from '../eval/report'
 import type { AblationSetup, RowPlan } from './plan'
 import { BASELINE_TOGGLES, toggleDiff, type AblationToggles, type Variant } from './variants'
@@ -20,6 +20,7 @@ export interface AblationRow {
   readonly deltas: Readonly<Record<string, number>> // metric − baseline's
   readonly unavailable: Readonly<Record<string, string>>
   readonly trainSeconds: number | null // Stage-1A (+ 1B) wall time from the runs' metrics
+  readonly engine: string // what trained it: onnxruntime | tfjs (Stage 1B: "<1A engine> + tfjs")
 }
 
 export interface AblationTable {
@@ -46,6 +47,7 @@ export function buildTable(setup: AblationSetup, results: readonly RowResult[]):
     metrics: report.metrics,
     deltas: Object.fromEntries(Object.entries(report.metrics).filter(([k]) => k in base.report.metrics).map(([k, v]) => [k, v - base.report.metrics[k]])),
     unavailable: report.unavailable, trainSeconds,
+    engine: [plan.train1a, plan.train1b].filter((r) => r !== null).map((r) => r.options.engine).join(' + '),
   }))
   return { format: TABLE_FORMAT, setup, protocol: base.report.protocol, evalWeights: 'raw', rows }
 }
@@ -53,17 +55,8 @@ export function buildTable(setup: AblationSetup, results: readonly RowResult[]):
 /** 'rFID ↓', 'PSNR ↑': the metric's name (src/shared/metrics.ts) and which way is better. */
 const columnTitle = (key: string): string => `${metricLabel(key)} ${higherIsBetter(key) ? '↑' : '↓'}`
 
-/** rFID (or its proxy), PSNR, SSIM, LPIPS: the paper's columns, with whichever FID and LPIPS the eval could compute. */
 function columns(t: AblationTable): { key: string; title: string }[] {
-  const has = (k: string) => t.rows.some((r) => k in r.metrics)
-  const fid = ['fid', 'fid_proxy'].find(has)
-  const lpips = ['lpips_vgg', 'lpips_alex'].find(has)
-  return [
-    ...(fid ? [{ key: fid, title: columnTitle(fid) }] : []),
-    { key: 'psnr', title: columnTitle('psnr') },
-    ...(has('ssim') ? [{ key: 'ssim', title: columnTitle('ssim') }] : []),
-    ...(lpips ? [{ key: lpips, title: columnTitle(lpips) }] : []),
-  ]
+  return paperColumns((k) => t.rows.some((r) => k in r.metrics)).map((key) => ({ key, title: columnTitle(key) }))
 }
 
 function cell(r: AblationRow, key: string): string {
@@ -92,6 +85,7 @@ export function tableMarkdown(t: AblationTable): string {
   lines.push('## Protocol', '',
     `- data: train ${s.data}, eval the first ${p.dataset.nImages} images of ${s.val} (listing sha256 ${p.dataset.sha256.slice(0, 16)}…), ${p.resolutionPx} px`,
     `- training: preset ${s.preset}, ${s.maxSteps} Stage-1A steps, batch ${s.batchSize}, seed ${s.seed} (same init, data order and noise draws for every row), perceptual ${s.perceptual}; Stage 1B: ${s.stage1bSteps} steps from the baseline`,
+    `- training engine per row: ${t.rows.map((r) => `${r.id} ${r.engine}`).join(', ')}`,
     `- eval: ${t.evalWeights} weights, sampler ${s.sampleSteps} steps, ρ 4, CFG 1.5 in σ ∈ (.17, 1.02) unless the row turns it off; noise seeded per image index (seed ${p.sampler.seed})`,
     `- PSNR ${p.psnr.convention}, uint8 ${p.quantise}; SSIM ${p.ssim.variant}; inference ${p.inference.path} (${p.backend})`,
     ...Object.entries(t.rows[0]?.unavailable ?? {}).map(([k, why]) => `- ${k}: unavailable. ${why}`),

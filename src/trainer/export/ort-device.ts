@@ -1,6 +1,10 @@
-// Which onnxruntime execution provider runs the engine's inference sessions (`--device` / FLOWMO_DEVICE), and for
-// WebGPU the adapter Dawn finds (the `webgpu` package: the same Dawn, on Vulkan/Metal/D3D12, that onnxruntime embeds).
+// Which onnxruntime execution provider runs the engine's sessions (`--device` / FLOWMO_DEVICE), and for WebGPU the
+// adapter Dawn finds (the `webgpu` package: the same Dawn, on Vulkan/Metal/D3D12, that onnxruntime embeds), probed
+// only when a session is about to open or `flowmo info` asks, in a child process that keeps Dawn's notes off stderr.
+import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import type { InferenceSession } from 'onnxruntime-node' // types only: the CLI reads DEVICE_CHOICES without loading it
 
 export type OrtDevice = 'cpu' | 'webgpu' | 'cuda'
@@ -18,6 +22,7 @@ export interface WebGpuAdapter {
 
 /** Dawn's default backend per platform (onnxruntime-node's WebGPU provider uses the same one). */
 const DAWN_BACKEND: Readonly<Record<string, string>> = { linux: 'vulkan', darwin: 'metal', win32: 'd3d12' }
+const run = promisify(execFile)
 
 /** Checks a device name from the command line, the environment or the app. */
 export function parseDevice(value: string, source = '--device'): DeviceChoice {
@@ -62,25 +67,51 @@ export function sessionOptionsFor(device: OrtDevice, intraOpNumThreads = 0): Inf
   return { executionProviders: [device], graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads, logSeverityLevel: 3 }
 }
 
+/**
+ * Asks Dawn for its adapter in a child process. Dawn writes notes on the adapter's limits straight to stderr
+ * ("Warning: maxDynamic…Buffers artificially reduced …", twice on lavapipe), past every log level onnxruntime or the
+ * `webgpu` package offers; the child's stderr is dropped, so a probe prints nothing (`flowmo info`, `--device auto`).
+ */
 async function probeAdapter(): Promise<WebGpuAdapter> {
-  let dawn: { create(flags: string[]): { requestAdapter(o: object): Promise<DawnAdapter | null> } }
+  let entry: string
   try {
-    dawn = createRequire(import.meta.url)('webgpu')
+    entry = createRequire(import.meta.url).resolve('webgpu')
   } catch (e) {
-    throw new Error(`cannot look for a WebGPU adapter: the optional package 'webgpu' (Dawn) did not load (${(e as Error).message.split('\n')[0]})`)
+    throw new Error(`cannot look for a WebGPU adapter: the optional package 'webgpu' (Dawn) is not installed (${(e as Error).message.split('\n')[0]})`)
   }
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' } // in the app, execPath is Electron: run it as Node
+  const child = await run(process.execPath, ['--input-type=module', '-e', DAWN_PROBE, pathToFileURL(entry).href], { env, timeout: 120_000 })
+    .catch((e: Error & { stderr?: string }) => {
+      const why = (e.stderr ?? '').split('\n').find((l) => l.trim() && !l.startsWith('Warning:')) ?? e.message.split('\n')[0]
+      throw new Error(`cannot look for a WebGPU adapter: the probe process failed (${why})`)
+    })
+  const reply = JSON.parse(child.stdout) as { loadError?: string; info?: DawnAdapterInfo | null }
+  if (reply.loadError) throw new Error(`cannot look for a WebGPU adapter: the optional package 'webgpu' (Dawn) did not load (${reply.loadError})`)
   const backend = DAWN_BACKEND[process.platform] ?? 'default'
-  const adapter = await dawn.create([]).requestAdapter({ featureLevel: 'core', powerPreference: 'high-performance' })
-  if (!adapter) {
+  if (!reply.info) {
     const hint = process.platform === 'linux' ? '; without a GPU driver, Mesa ≥ 24 lavapipe (Debian bookworm-backports mesa-vulkan-drivers) provides a software one' : ''
     throw new Error(`Dawn found no WebGPU adapter on ${backend}: no ${backend} driver with WebGPU's core features${hint}`)
   }
-  const { vendor, architecture, device, description } = adapter.info
+  const { vendor, architecture, device, description } = reply.info
   const name = description || device || 'unnamed adapter'
-  const software = adapter.info.isFallbackAdapter === true || architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(name)
+  const software = reply.info.isFallbackAdapter === true || architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(name)
   return { name, vendor, architecture, backend, software }
 }
 
-interface DawnAdapter {
-  readonly info: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean }
+/** The probe process: loads the `webgpu` package (its URL is the one argument) and prints the adapter's info as JSON. */
+const DAWN_PROBE = `
+let create
+try { ({ create } = await import(process.argv[1])) } catch (e) { console.log(JSON.stringify({ loadError: String(e.message).split('\\n')[0] })); process.exit(0) }
+const a = await create([]).requestAdapter({ featureLevel: 'core', powerPreference: 'high-performance' })
+const i = a && a.info
+console.log(JSON.stringify({ info: i && { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter } }))
+process.exit(0)
+`
+
+interface DawnAdapterInfo {
+  readonly vendor: string
+  readonly architecture: string
+  readonly device: string
+  readonly description: string
+  readonly isFallbackAdapter?: boolean
 }

@@ -3,7 +3,7 @@
 import type {
   BitAtlasReport, BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceReport, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing,
   FlipBitsReport, FlipBitsRequest, ImageRef, ListFilesRequest, ModelSummary, OpenImagesRequest, OpenModelRequest,
-  ReconstructReport, TrajectoryReport, VarianceReport, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
+  MixTokensReport, MixTokensRequest, ReconstructReport, TokenMapReport, TokenMapRequest, TrajectoryReport, VarianceReport, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
 } from '../../shared/payloads/inspect'
 import { allowedRoots, assertReadable, listFiles } from '../files'
 import type { PathChoice } from '../inference/fast-path'
@@ -17,6 +17,7 @@ import { LpipsOnDemand } from './image-metrics'
 import { inferencePathVariable, ModelRegistry } from './model-registry'
 import { rgbPixels } from './pixel-stats'
 import { reconstructImage } from './reconstruct'
+import { mixTokens, tokenMap } from './token-map'
 import { trajectory } from './trajectory'
 import { Uploads } from './uploads'
 import { sampleVariance, type OnSample } from './variance'
@@ -77,4 +78,6 @@ export class Inspector {
   bitAtlas = (req: BitAtlasRequest, job: JobHooks): Promise<BitAtlasReport> => bitAtlas(this.ctx, req, job)
   trajectory = (req: DecodeRequest, job: JobHooks): Promise<TrajectoryReport> => trajectory(this.ctx, req, job)
   codeBalance = (req: CodeBalanceRequest, job: JobHooks): Promise<CodeBalanceReport> => codeBalance(this.ctx, req, job)
+  tokenMap = (req: TokenMapRequest, job: JobHooks): Promise<TokenMapReport> => tokenMap(this.ctx, req, job)
+  mixTokens = (req: MixTokensRequest, job: JobHooks): Promise<MixTokensReport> => mixTokens(this.ctx, req, job)
 }

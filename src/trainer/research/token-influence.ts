@@ -5,6 +5,7 @@ import type { InferenceModel } from '../inference/inference-model'
 import type { SamplingConfig } from '../model/configs'
 import { Rng } from '../data/rng'
 import { initialNoise } from '../sample/noise'
+import { ownerMap } from '../../shared/token-maps'
 
 /** null: all bits 0 (the decoder's null code, as for guidance); random: ±1 seeded by (seed, token); other: a second code's token. */
 export type TokenReplacement = 'null' | 'random' | 'other'
@@ -121,22 +122,4 @@ function summarise(token: number, map: Float32Array, image: Float32Array, base: 
   const deltaPsnr = se === 0 ? Infinity : 10 * Math.log10(4 / (se / image.length)) // peak-to-peak 2 on [−1, 1]
   const centroid: [number, number] = sum > 0 ? [cy / sum, cx / sum] : [NaN, NaN]
   return { token, meanAbs: sum / map.length, maxAbs: max, area: over / map.length, centroid, deltaPsnr }
-}
-
-/** For each pixel, the token whose map is largest there (the first on ties). */
-export function ownerMap(maps: Float32Array, L: number, S: number): Int32Array {
-  const hw = S * S
-  const owner = new Int32Array(hw)
-  for (let i = 0; i < hw; i++) {
-    let best = 0
-    for (let t = 1; t < L; t++) if (maps[t * hw + i] > maps[best * hw + i]) best = t
-    owner[i] = best
-  }
-  return owner
-}
-
-/** The tokens that move pixel (y, x) most, largest first: [token, |Δ|]. */
-export function tokensAt(maps: Float32Array, L: number, S: number, y: number, x: number, count = 5): [number, number][] {
-  const i = y * S + x
-  return Array.from({ length: L }, (_, t): [number, number] => [t, maps[t * S * S + i]]).sort((a, b) => b[1] - a[1]).slice(0, count)
 }

@@ -7,7 +7,7 @@ import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
 import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
-import { buildTrainGraph, LOSS_OUTPUTS } from '../export/grad/train-graph'
+import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { FlowDraw } from './step-random'
@@ -15,7 +15,7 @@ import { frobeniusOf } from './weight-norm'
 
 export type StepLosses = Record<(typeof LOSS_OUTPUTS)[number], number>
 
-/** One batch: x [B, 3, S, S] in [−1, 1] plus the step's draws (ε, t, CFG keep mask). */
+/** One batch: x [B, 3, S, S] in [−1, 1] plus the step's draws (ε, t, CFG keep mask; noise sync for a continuous latent). */
 export interface OrtStepBatch extends FlowDraw {
   readonly x: Float32Array
 }
@@ -93,10 +93,21 @@ export class OrtTrainStep {
     }
     if (this.state.norm0.dims[0] === 0) delete feeds.norm0 // no projected weight: the graph has no such input
     if (this.fixed.layout.size > 0) feeds.frozen = float(this.fixed.values, [this.fixed.layout.size])
+    if (hasNoiseSync(this.config)) Object.assign(feeds, this.syncFeeds(batch))
     const out = await this.session.run(feeds)
     Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
     this.steps += 1
     return Object.fromEntries(LOSS_OUTPUTS.map((n) => [n, (out[n].data as Float32Array)[0]])) as StepLosses
+  }
+
+  /** sync_scale [B] = m·τ and eps_z [B, L, C]; a draw without sync (e.g. the MSE phase) syncs nothing. */
+  private syncFeeds(batch: OrtStepBatch): Record<'sync_scale' | 'eps_z', ort.Tensor> {
+    const { codeLength: L, contextDim: C } = this.config
+    const d = batch.sync
+    return {
+      sync_scale: float(d ? d.tau.map((tau, b) => d.mask[b] * tau) : new Float32Array(this.batch), [this.batch]),
+      eps_z: float(d ? d.epsZ : new Float32Array(this.batch * L * C), [this.batch, L, C]),
+    }
   }
 
   /** Every parameter of the model (state-dict order), copied out for a checkpoint. */

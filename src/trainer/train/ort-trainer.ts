@@ -1,8 +1,9 @@
 // The Stage-1A optimiser step on onnxruntime-node (train/ort-step.ts: forward, gradients, Adam and the weight-norm
 // projection in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can
 // use either. The tf variables, EMA and Adam object are refreshed from the engine by `sync()` before validation
-// and checkpoints, and every EMA interval. Limits: Stage 1A, no perceptual term, no gradient accumulation.
-// The encoder freeze rebuilds the engine decoder-only with fresh moments, as the reference rebuilds its optimiser.
+// and checkpoints, and every EMA interval. Limits (`ortEngineGaps`): Stage 1A, no perceptual term, no gradient
+// accumulation. The encoder freeze (at --freeze-encoder-after, or after the MSE phase of an MSE-trained encoder)
+// rebuilds the engine decoder-only with fresh moments, as the reference rebuilds its optimiser.
 // The step's session runs on the selected device (FLOWMO_DEVICE: `--device`, the app's setting), as inference does.
 import * as tf from '@tensorflow/tfjs-core'
 import type { FlowMo } from '../model/flowmo'
@@ -10,9 +11,18 @@ import type { WeightMap } from '../model/weights'
 import { Adam } from './optim'
 import { Ema, EMA_EVERY } from './ema'
 import { OrtTrainStep } from './ort-step'
-import { StepRandom, drawFlow } from './step-random'
+import { StepRandom, drawFlow, noiseSyncSpec, regressionDraw } from './step-random'
 import { captureNorms } from './weight-norm'
 import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './trainer'
+
+/** What a run asks for that the step graph does not do, named (empty: this engine can train it). */
+export function ortEngineGaps(cfg: Pick<TrainerConfig, 'stage' | 'perceptualWeight' | 'gradAccumulation'>): string[] {
+  return [
+    cfg.stage !== '1a' && 'Stage 1B',
+    cfg.perceptualWeight !== 0 && 'a perceptual term (use --perceptual none)',
+    cfg.gradAccumulation !== 1 && 'gradient accumulation',
+  ].filter((gap): gap is string => gap !== false)
+}
 
 export class OrtTrainer {
   adam: Adam
@@ -27,20 +37,15 @@ export class OrtTrainer {
     public step: number,
     private readonly log: (line: string) => void = () => {}, // which device the step graph opened on, device fallbacks
   ) {
-    const unsupported = [
-      cfg.stage !== '1a' && 'Stage 1B',
-      cfg.perceptualWeight !== 0 && 'a perceptual term (use --perceptual none)',
-      cfg.gradAccumulation !== 1 && 'gradient accumulation',
-      cfg.mseEncoderSteps !== null && 'an MSE-trained encoder',
-      model.config.quantizer.kind !== 'lfq' && `the ${model.config.quantizer.kind} quantiser (its step graph has LFQ's losses)`,
-    ].filter(Boolean)
+    const unsupported = ortEngineGaps(cfg)
     if (unsupported.length) throw new Error(`the onnxruntime training engine does not support ${unsupported.join(', ')}; use --engine tfjs`)
     this.adam = new Adam(this.groups())
     this.ema = new Ema(weights)
   }
 
   get encoderFrozen(): boolean {
-    return this.cfg.freezeEncoderAfter !== null && this.step >= this.cfg.freezeEncoderAfter
+    const after = (n: number | null) => n !== null && this.step >= n
+    return after(this.cfg.freezeEncoderAfter) || after(this.cfg.mseEncoderSteps)
   }
 
   private groups() {
@@ -54,8 +59,10 @@ export class OrtTrainer {
     this.norms ??= await captureNorms(this.weights) // at (re)start, as the reference: nothing moves the weights before
     if (this.encoderFrozen && this.adam.groups.length === 2) await this.freezeEncoder()
     const engine = (this.engine ??= await this.startEngine(batch))
-    const draw = drawFlow(new StepRandom(this.cfg.seed, this.step, 0), batch, this.model.config.imageSize, this.cfg.timeDistribution, this.cfg.cfgDropout)
-    const out = await engine.step({ x, ...draw }, this.cfg.lr)
+    const { config } = this.model
+    const draw = drawFlow(new StepRandom(this.cfg.seed, this.step, 0), batch, config.imageSize, this.cfg.timeDistribution, this.cfg.cfgDropout, noiseSyncSpec(config))
+    const mse = this.cfg.mseEncoderSteps !== null && this.step < this.cfg.mseEncoderSteps // regression phase, as Trainer
+    const out = await engine.step({ x, ...(mse ? regressionDraw(draw) : draw) }, this.cfg.lr)
     const flow = out.flow_loss
     const losses: StepLosses = { flow_loss: flow, quantizer_loss: out.quantizer_loss, perceptual_loss: 0, total_loss: flow + out.quantizer_loss }
     for (const [k, v] of Object.entries(losses) as [keyof StepLosses, number][]) {

@@ -7,7 +7,7 @@ import { explicitSizes } from '../../../src/trainer/model/configs'
 
 const setup: AblationSetup = {
   data: '/d', val: '/v', preset: 'tiny-64', maxSteps: 40, stage1bSteps: 10, seed: 3, batchSize: 4, perceptual: 'proxy',
-  evalImages: 8, sampleSteps: 25, out: '/out',
+  evalImages: 8, sampleSteps: 25, out: '/out', engine: 'tfjs',
 }
 
 /** Every leaf of a row's plan as dotted paths: run options (but the run folder), config sizes, sampler, 1B run. */
@@ -64,5 +64,14 @@ describe('ablation variants', () => {
   it('the Stage-1B row post-trains the baseline: stage 1b, from its last checkpoint, for the 1B steps', () => {
     const row = planRows(setup).find((r) => r.variant.id === 'stage-1b')!
     expect(row.train1b!.options).toMatchObject({ stage: '1b', init: '/out/runs/baseline/checkpoints/step-000040.safetensors', maxSteps: 10, seed: 3 })
+  })
+
+  it('auto trains every Stage-1A run the onnxruntime step graph can on it, the rest (perceptual term, Stage 1B) on tfjs', () => {
+    const engines = (rows: RowPlan[]) => Object.fromEntries(rows.map((r) => [r.variant.id, [r.train1a, r.train1b].filter((x) => x).map((x) => x!.options.engine)]))
+    const withProxy = engines(planRows({ ...setup, engine: 'auto' }))
+    expect(Object.keys(withProxy).filter((id) => withProxy[id][0] === 'onnxruntime')).toEqual(['no-perceptual'])
+    const without = engines(planRows({ ...setup, engine: 'auto', perceptual: 'none' }))
+    for (const v of VARIANTS) expect(without[v.id], v.id).toEqual(v.id === 'stage-1b' ? ['onnxruntime', 'tfjs'] : ['onnxruntime'])
+    expect(() => planRows({ ...setup, engine: 'onnxruntime' })).toThrow(/^baseline: the onnxruntime training engine does not support a perceptual term/)
   })
 })

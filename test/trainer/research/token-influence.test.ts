@@ -7,7 +7,8 @@ import { initBackend } from '../../../src/trainer/backend'
 import { loadImageTensor } from '../../../src/trainer/data/images'
 import { TfModel } from '../../../src/trainer/inference/tf-model'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
-import { changeMap, decodeWithNoise, mixCodes, ownerMap, replaceToken, tokenInfluence, tokensAt } from '../../../src/trainer/research/token-influence'
+import { ownerMap, tokensAt } from '../../../src/shared/token-maps'
+import { changeMap, decodeWithNoise, mixCodes, replaceToken, tokenInfluence } from '../../../src/trainer/research/token-influence'
 
 const set = join(goldenDir(), 'tiny-a')
 const photos = join(goldenDir(), '..', 'data', 'photos', 'val-64')

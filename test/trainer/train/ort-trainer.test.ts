@@ -5,7 +5,9 @@ import { initBackend } from '../../../src/trainer/backend'
 import { FlowMo } from '../../../src/trainer/model/flowmo'
 import { initWeights } from '../../../src/trainer/model/init'
 import { disposeWeightMap } from '../../../src/trainer/model/weights'
+import { withQuantizer } from '../../../src/trainer/model/config-variants'
 import { OrtTrainer } from '../../../src/trainer/train/ort-trainer'
+import { StepRandom, drawFlow, noiseSyncSpec } from '../../../src/trainer/train/step-random'
 import { NonFiniteLossError, Trainer } from '../../../src/trainer/train/trainer'
 import { baseTrainer, smoothImages, tinyConfig } from './tiny'
 
@@ -14,13 +16,19 @@ beforeAll(async () => {
 })
 
 describe('OrtTrainer', () => {
-  it('takes the same steps as the tfjs Trainer (losses and weights)', async () => {
-    const config = tinyConfig()
+  // one tolerance for every quantiser: losses within 1e-4 (relative for the flow loss), weights within 1e-4·max|w|
+  const engines = [
+    ['lfq', tinyConfig(), baseTrainer],
+    ['fsq', withQuantizer(tinyConfig(), { kind: 'fsq', levels: [8, 5, 4] }), baseTrainer],
+    ['continuous with noise sync', withQuantizer(tinyConfig(), { kind: 'continuous', noiseSync: 0.5 }), baseTrainer],
+    ['an MSE-trained encoder', tinyConfig(), { ...baseTrainer, mseEncoderSteps: 2 }],
+  ] as const
+  it.each(engines)('takes the same steps as the tfjs Trainer (losses and weights): %s', async (_, config, cfg) => {
     const model = new FlowMo(config)
     const x = smoothImages(4, config.imageSize)
     const [wa, wb] = [initWeights(model, 5), initWeights(model, 5)]
-    const tfjs = new Trainer(model, wa, baseTrainer, null, 0)
-    const ort = new OrtTrainer(model, wb, baseTrainer, 0)
+    const tfjs = new Trainer(model, wa, cfg, null, 0)
+    const ort = new OrtTrainer(model, wb, cfg, 0)
     for (let i = 0; i < 3; i++) {
       const [a, b] = [await tfjs.trainStep(x, 4), await ort.trainStep(x, 4)]
       expect(Math.abs(a.flow_loss - b.flow_loss)).toBeLessThan(1e-4 * Math.abs(a.flow_loss))
@@ -38,12 +46,19 @@ describe('OrtTrainer', () => {
     }
     expect(maxDiff).toBeLessThan(1e-4 * maxW)
     const { m, step } = await ort.adam.moments()
-    expect(step).toBe(3)
+    expect(step).toBe(cfg.mseEncoderSteps === null ? 3 : 1) // the freeze after the MSE phase starts fresh moments
     expect(m.size).toBeGreaterThan(0)
     tfjs.dispose()
     await ort.dispose()
     disposeWeightMap(wa)
     disposeWeightMap(wb)
+  })
+
+  it('noise-syncs some of the continuous test samples and not others (both graph paths run)', () => {
+    const config = engines[2][1]
+    const masks = [0, 1, 2].flatMap((step) => [...drawFlow(new StepRandom(baseTrainer.seed, step, 0), 4, 16, 'fat_lognormal', 0.1, noiseSyncSpec(config)).sync!.mask])
+    expect(masks).toContain(0)
+    expect(masks).toContain(1)
   })
 
   it('refuses what its graph does not do, naming it', () => {

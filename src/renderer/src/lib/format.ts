@@ -1,4 +1,9 @@
-// Numbers as the views show them: parameter counts, dB, bits per pixel, durations.
+// Numbers and names as the views show them: parameter counts, dB, bits per pixel, durations, file names.
+
+/** The last part of a path (either separator). */
+export function fileName(path: string): string {
+  return path.split(/[\\/]/).at(-1) ?? path
+}
 
 export function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`

@@ -1,7 +1,11 @@
 // The Stage-1A loss traced for differentiation: flow loss mean((ε − v̂ − x)²) on the decoder fed the
 // straight-through code (CFG-dropped per sample by `keep`), plus the LFQ quantiser loss on the encoder's code.
-// Mirrors train/stage1a.ts `flowTerms` and model/lfq.ts `lfqLosses` (the perceptual term is not included).
+// FSQ codes are rounded straight-through; a continuous latent is noise-synced by its inputs (DiTo) and not rounded.
+// Mirrors train/stage1a.ts `flowTerms`, model/lfq.ts `lfqLosses`, model/fsq.ts and losses/noise-sync.ts (the
+// perceptual term is not included).
+import type { QuantizerConfig } from '../../model/configs'
 import { codeInput, type FlowMo } from '../../model/flowmo'
+import { fsqConstants } from '../../model/fsq'
 import type { Sym } from '../trace-ops'
 import type { GradOps } from './tape-ops'
 
@@ -12,6 +16,13 @@ export interface Stage1aInputs {
   eps: Sym // [B, 3, S, S]
   t: Sym // [B]
   keep: Sym // [B], 0 = CFG-dropped (the null code)
+  sync?: NoiseSyncInputs // continuous latents with noise sync only
+}
+
+/** DiTo's noise sync as graph inputs (the draws stay outside, train/step-random.ts; t comes in already synced). */
+export interface NoiseSyncInputs {
+  scale: Sym // [B], m·τ: the sample's latent noise level (0 where not synced)
+  epsZ: Sym // [B, L, C]
 }
 
 export interface Stage1aLosses {
@@ -27,14 +38,45 @@ export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs): Stag
   const cfg = model.config
   const B = inp.x.shape[0]
   const codePre = model.encode(o, inp.x) // [B, L, C]
-  const q = quantizerLoss(o, codePre, cfg.codebookSizeForEntropy, cfg.entropyLossWeight, cfg.commitLossWeight)
-  const codeIn = o.mul(codeInput(o, o.straightThrough(codePre)), o.reshape(inp.keep, [B, 1, 1]))
+  const q = cfg.quantizer.kind === 'lfq'
+    ? quantizerLoss(o, codePre, cfg.codebookSizeForEntropy, cfg.entropyLossWeight, cfg.commitLossWeight)
+    : noQuantizerLoss(o) // FSQ and the continuous latent train on the flow loss alone
+  const code = quantizeSTE(o, cfg.quantizer, inp.sync ? syncCode(o, codePre, inp.sync) : codePre)
+  const codeIn = o.mul(codeInput(o, code), o.reshape(inp.keep, [B, 1, 1]))
   const tb = o.reshape(inp.t, [B, 1, 1, 1])
   const xt = o.add(o.mul(o.addScalar(o.scale(tb, -1), 1), inp.x), o.mul(tb, inp.eps)) // (1 − t)·x + t·ε
   const v = model.decode(o, xt, codeIn, inp.t)
   const r = o.sub(o.sub(inp.eps, v), inp.x)
   const flow = o.reduceMean(o.mul(r, r), [])
-  return { flow, ...q, total: o.add(flow, q.quantizer) }
+  return { flow, ...q, total: cfg.quantizer.kind === 'lfq' ? o.add(flow, q.quantizer) : flow }
+}
+
+/** code [B, L, C] → the decoder's code, with the straight-through gradient of each quantiser (quantizer.ts `quantize`). */
+function quantizeSTE(o: GradOps, q: QuantizerConfig, code: Sym): Sym {
+  switch (q.kind) {
+    case 'lfq':
+      return o.straightThrough(code)
+    case 'fsq': {
+      const k = fsqConstants(q.levels)
+      const row = (v: readonly number[]) => o.constant(Float32Array.from(v), [v.length]) // broadcast over C
+      const bounded = o.sub(o.mul(o.tanh(o.add(code, row(k.shift))), row(k.halfL)), row(k.offset))
+      return o.mul(o.roundStraightThrough(bounded), row(k.halfWidth.map((h) => 1 / h))) // ÷ ⌊L/2⌋
+    }
+    case 'continuous':
+      return code
+  }
+}
+
+/** z [B, L, C] → (1 − s)·z + s·ε_z per sample, as losses/noise-sync.ts `syncCode`. */
+function syncCode(o: GradOps, z: Sym, sync: NoiseSyncInputs): Sym {
+  const s = o.reshape(sync.scale, [z.shape[0], 1, 1])
+  return o.add(o.mul(o.addScalar(o.scale(s, -1), 1), z), o.mul(s, sync.epsZ))
+}
+
+/** The LFQ loss outputs of a code that has none: zeros. */
+function noQuantizerLoss(o: GradOps) {
+  const zero = o.e.scalar(0)
+  return { perSampleEntropy: zero, codebookEntropy: zero, commitment: zero, quantizer: zero }
 }
 
 /** LFQ entropy and commitment losses on code [B, L, C], as model/lfq.ts `lfqLosses`. */

@@ -252,6 +252,11 @@ export class GradOps implements Ops<Sym> {
     return this.op(this.sign(x), [x], (g) => [g])
   }
 
+  /** Straight-through rounding (FSQ's round_ste): forward Round (half to even, as tf.round), backward identity. */
+  roundStraightThrough(x: Sym): Sym {
+    return this.op(this.e.unary('Round', x), [x], (g) => [g])
+  }
+
   private op(y: Sym, inputs: readonly Sym[], vjp: Vjp): Sym {
     this.tape.record(y, inputs, vjp)
     return y

@@ -1,6 +1,6 @@
 // One Stage-1A training step as a single ONNX graph: traced forward and loss, reverse-mode gradients, Adam and
 // the weight-norm projection, on flat state (flat-state.ts). Inputs: params, m, v [P], norm0 [K], frozen [F] (if
-// any), x, eps, t, keep, lr, step. Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
+// any), x, eps, t, keep, lr, step, and for a noise-synced continuous latent sync_scale [B] and eps_z [B, L, C]. Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
 import { FlowMo } from '../../model/flowmo'
 import type { FlowMoConfig } from '../../model/configs'
 import type { ParamRef } from '../../model/ops'
@@ -42,7 +42,7 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
   const fixed = frozen.size > 0 ? { name: e.graph.addInput('frozen', [frozen.size]), shape: [frozen.size] } : null
   const source = (ref: ParamRef) => (layout.has(ref.name) ? layout.read(e, flat, ref.name) : frozen.read(e, fixed!, ref.name))
   const o = new GradOps(e, source, (ref) => layout.has(ref.name))
-  const losses = stage1aLoss(o, flowmo, lossInputs(o, options.batch, config.imageSize))
+  const losses = stage1aLoss(o, flowmo, lossInputs(o, options.batch, config))
   const values = [losses.flow, losses.quantizer, losses.total, losses.perSampleEntropy, losses.codebookEntropy, losses.commitment]
   values.forEach((v, i) => e.identity(v, LOSS_OUTPUTS[i]))
   const grads = o.tape.backward(e, losses.total)
@@ -60,13 +60,19 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
   return { model: e.graph.toModel(), layout, frozen, projected }
 }
 
-function lossInputs(o: GradOps, B: number, S: number): Stage1aInputs {
-  return { x: o.input('x', [B, 3, S, S]), eps: o.input('eps', [B, 3, S, S]), t: o.input('t', [B]), keep: o.input('keep', [B]) }
+function lossInputs(o: GradOps, B: number, c: FlowMoConfig): Stage1aInputs {
+  const S = c.imageSize
+  const inputs = { x: o.input('x', [B, 3, S, S]), eps: o.input('eps', [B, 3, S, S]), t: o.input('t', [B]), keep: o.input('keep', [B]) }
+  if (!hasNoiseSync(c)) return inputs
+  return { ...inputs, sync: { scale: o.input('sync_scale', [B]), epsZ: o.input('eps_z', [B, c.codeLength, c.contextDim]) } }
 }
+
+/** Whether the step graph takes noise-sync inputs (a continuous latent with p > 0). */
+export const hasNoiseSync = (c: FlowMoConfig): boolean => c.quantizer.kind === 'continuous' && c.quantizer.noiseSync > 0
 
 /** The parameters the Stage-1A loss reads (found by a throwaway trace), in state-dict order. */
 function readParams(flowmo: FlowMo, batch: number) {
   const o = new GradOps(new Emitter(new OnnxGraph('probe')))
-  stage1aLoss(o, flowmo, lossInputs(o, batch, flowmo.config.imageSize))
+  stage1aLoss(o, flowmo, lossInputs(o, batch, flowmo.config))
   return flowmo.parameters().filter((p) => o.params.has(p.name))
 }

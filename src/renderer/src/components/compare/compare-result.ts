@@ -4,7 +4,7 @@
 import { schemeTableau10 } from 'd3-scale-chromatic'
 import { formatMetric, sortMetrics } from '../../../../shared/metrics'
 import type { CompareReport, RgbPixels } from '../../../../shared/protocol'
-import { formatDb } from '../../lib/format'
+import { fileName, formatDb } from '../../lib/format'
 import { methodNames, type BuiltInMethod } from './compare-request'
 
 export type MethodSettings = Readonly<Record<string, string | number | boolean | null>>
@@ -36,6 +36,7 @@ export interface CompareResult {
   readonly imageSizePx: number
   readonly targetBpp: number | null
   readonly originals: readonly RgbPixels[]
+  readonly files: readonly string[] // each original's file name, image order
   readonly methods: readonly ComparedMethod[]
   readonly unavailable: Readonly<Record<string, string>> // metric → why it did not run
   readonly warnings: Readonly<Record<string, string>> // metric → why its value needs care
@@ -55,14 +56,15 @@ interface WireMethod {
   readonly reconstructions: readonly { image: { rgb: Uint8Array; h: number; w: number }; bpp: number; psnr: number; ssim: number; lpips?: Record<string, number>; settings: MethodSettings }[]
 }
 
-export function compareResult(report: CompareReport): CompareResult {
+/** The report of a comparison of `images` (the request's paths: the report keeps their order). */
+export function compareResult(report: CompareReport, images: readonly string[]): CompareResult {
   const methods = (report.methods as WireMethod[]).map((m, i): ComparedMethod => ({
     id: m.id, label: m.label, name: shortName(m), colour: schemeTableau10[i % schemeTableau10.length],
     nominalBpp: m.nominalBpp, meanBpp: m.meanBpp, meanPsnr: m.meanPsnr, meanSsim: m.meanSsim, metrics: m.metrics, details: m.details,
     tiles: m.reconstructions.map((r) => ({ image: { pixels: r.image.rgb, h: r.image.h, w: r.image.w }, bpp: r.bpp, psnr: r.psnr, ssim: r.ssim, lpips: r.lpips, settings: r.settings })),
   }))
   const { imageSizePx, targetBpp, originals, unavailable, warnings, networks } = report
-  return { imageSizePx, targetBpp, originals, methods, unavailable, warnings, networks }
+  return { imageSizePx, targetBpp, originals, files: images.map(fileName), methods, unavailable, warnings, networks }
 }
 
 /** The set and perceptual metrics some method of the result has, in the registry's order (psnr and ssim are columns of their own). */

@@ -2,7 +2,7 @@
 // rFID (the paper's Figure 1 axes) or the offline proxy FID — one point per method; which of them this result offers.
 import { formatDb } from '../../lib/format'
 import { formatMetric, higherIsBetter, metricLabel, metricTitle } from '../../../../shared/metrics'
-import type { CompareResult } from './compare-result'
+import { floorCount, type CompareResult } from './compare-result'
 
 export type ScatterY = 'psnr' | 'fid' | 'fid_proxy'
 
@@ -18,6 +18,7 @@ export interface ScatterPoint {
   readonly colour: string
   readonly bpp: number
   readonly y: number
+  readonly floors: number // images on which a codec could not go down to the target rate (its floor): 0 or 1 for one image
 }
 
 export interface ScatterSeries {
@@ -25,6 +26,7 @@ export interface ScatterSeries {
   readonly axisLabel: string // says which way is better
   readonly means: readonly ScatterPoint[] // one per method that has the metric
   readonly images: readonly Omit<ScatterPoint, 'id' | 'name'>[] // per image (PSNR only; FID exists for a set)
+  readonly floors: boolean // some point sits at a codec's floor: the legend says what its mark means
   readonly format: (y: number) => string // for tooltips
 }
 
@@ -50,15 +52,17 @@ export function scatterSeries(result: CompareResult, key: ScatterY): ScatterSeri
   if (key === 'psnr') {
     return {
       key, axisLabel: axisLabel(key),
-      means: result.methods.map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.meanPsnr })),
-      images: result.methods.flatMap((m) => m.tiles.map((t) => ({ colour: m.colour, bpp: t.bpp, y: t.psnr }))),
+      means: result.methods.map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.meanPsnr, floors: floorCount(m) })),
+      images: result.methods.flatMap((m) => m.tiles.map((t) => ({ colour: m.colour, bpp: t.bpp, y: t.psnr, floors: t.settings.belowFloor === true ? 1 : 0 }))),
+      floors: result.methods.some((m) => floorCount(m) > 0),
       format: formatDb,
     }
   }
   return {
     key, axisLabel: axisLabel(key),
-    means: result.methods.filter((m) => key in m.metrics).map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.metrics[key] })),
+    means: result.methods.filter((m) => key in m.metrics).map((m) => ({ id: m.id, name: m.name, colour: m.colour, bpp: m.meanBpp, y: m.metrics[key], floors: floorCount(m) })),
     images: [],
+    floors: result.methods.some((m) => key in m.metrics && floorCount(m) > 0),
     format: (y) => `${metricLabel(key)} ${formatMetric(key, y)}`,
   }
 }

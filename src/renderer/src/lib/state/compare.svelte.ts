@@ -62,7 +62,7 @@ export class CompareState {
     if (!request) return
     try {
       const report = await jobs.run<CompareReport>('compare', () => engine.compare(request))
-      this.result = compareResult(report)
+      this.result = compareResult(report, request.images)
       this.view.reset()
     } catch (e) {
       this.error = describeError(e)

@@ -203,7 +203,7 @@ export class InspectorState {
 }
 
 /** Opens a model and resolves with its summary once the job is done. */
-function openModelJob(source: OpenModelRequest): Promise<ModelSummary> {
+export function openModelJob(source: OpenModelRequest): Promise<ModelSummary> {
   return jobs.run<ModelSummary>(OPEN_MODEL_JOB, () => engine.openModel(source))
 }
 

@@ -4,6 +4,7 @@
 // the same request again takes them from it (sweep:cell `resumed`).
 import type { SweepCellEvent, SweepCellReport, SweepOriginalsEvent, SweepReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
+import { fileName } from '../format'
 import { jobs } from './jobs.svelte'
 import { SweepFormState } from './sweep-form.svelte'
 
@@ -67,6 +68,12 @@ export class SweepState {
     const scored = this.cells.filter((c) => c !== null).length
     if (!journalled || scored === 0) return 'sweep cancelled: the cells scored so far stay shown'
     return `sweep cancelled after ${scored} of ${this.cells.length} cells — run the same sweep again to resume`
+  }
+
+  /** The file name of image `index`, as its per-image rows and buttons show it. */
+  fileName(index: number): string {
+    const path = this.images.find((i) => i.index === index)?.path
+    return path ? fileName(path) : `image ${index}`
   }
 
   /** The original of image `index` as a data URL, when the sweep kept it. */

@@ -26,7 +26,11 @@ const report: CompareReport = {
 }
 
 describe('compareResult', () => {
-  const result = compareResult(report)
+  const result = compareResult(report, ['C:\\photos\\b\\sheep.jpg'])
+
+  it('names each original by its file (either separator)', () => {
+    expect(result.files).toEqual(['sheep.jpg'])
+  })
 
   it('counts the images a codec could not bring down to the target (its floor)', () => {
     expect(result.methods.map(floorCount)).toEqual([0, 1, 0])

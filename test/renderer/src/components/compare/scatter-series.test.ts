@@ -11,7 +11,7 @@ const method = (id: string, metrics: Record<string, number>) => ({
   tiles: [tile(0.1, 20), tile(0.2, 22)],
 })
 const result = (unavailable: Record<string, string>, ...methods: ReturnType<typeof method>[]): CompareResult => ({
-  imageSizePx: 1, targetBpp: 0.1, originals: [pixels, pixels], methods, unavailable, warnings: {}, networks: [],
+  imageSizePx: 1, targetBpp: 0.1, originals: [pixels, pixels], files: ['a.png', 'b.png'], methods, unavailable, warnings: {}, networks: [],
 })
 
 describe('scatter series', () => {
@@ -43,5 +43,16 @@ describe('scatter series', () => {
     expect(scatterSeries(r, 'fid').axisLabel).toBe('rFID ↓ lower is better')
     expect(scatterSeries(r, 'fid').means.map((p) => p.y)).toEqual([5, 7])
     expect(scatterChoices(result({}, method('a', {}))).map((c) => c.key)).toEqual(['psnr'])
+  })
+
+  it('flags a codec at its floor: the mean counts its floored images, each floored image is marked, the legend is asked for', () => {
+    const floored = { ...method('jpeg', { fid: 3 }), tiles: [{ ...tile(0.6, 25), settings: { belowFloor: true } }, tile(0.1, 20)] }
+    const r = result({}, method('a', { fid: 5 }), floored)
+    const s = scatterSeries(r, 'psnr')
+    expect(s.means.map((p) => [p.id, p.floors])).toEqual([['a', 0], ['jpeg', 1]])
+    expect(s.images.map((p) => p.floors)).toEqual([0, 0, 1, 0])
+    expect(s.floors).toBe(true)
+    expect(scatterSeries(r, 'fid').floors).toBe(true)
+    expect(scatterSeries(result({}, method('a', {})), 'psnr').floors).toBe(false)
   })
 })
