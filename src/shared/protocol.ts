@@ -6,6 +6,10 @@ import type {
 } from './payloads/inspect'
 import type { AblationListing, ListAblationsRequest } from './payloads/ablation'
 import { inspectSchemas } from './payloads/inspect-schemas'
+import type {
+  EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GeneratorStepEvent, GenEvalRequest, TrainGeneratorRequest,
+} from './payloads/generate'
+import { generateSchemas } from './payloads/generate-schemas'
 import type { CodeStatsRequest, CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
@@ -16,6 +20,7 @@ import { runSchemas } from './payloads/runs-schemas'
 import type { Schemas } from './rpc'
 import { s } from './schema'
 
+export type * from './payloads/generate'
 export type * from './payloads/inspect'
 export type * from './payloads/jobs'
 export type * from './payloads/runs'
@@ -153,6 +158,12 @@ export interface TrainerApi {
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
   exportRatings(req: ExportRatingsRequest): Promise<JobStarted> // → ExportReport
   importRatings(req: ImportRatingsRequest): Promise<JobStarted> // → RatingReport
+  // Stage 2 (src/trainer/stage2): codes, a MaskGiT, samples and their metrics
+  encodeCodes(req: EncodeCodesRequest): Promise<JobStarted> // → EncodeCodesReport
+  trainGenerator(req: TrainGeneratorRequest): Promise<JobStarted> // gen:step per step → TrainGeneratorReport; cancel ends it with a checkpoint
+  generatorInfo(req: GeneratorInfoRequest): Promise<GeneratorInfo>
+  generate(req: GenerateRequest): Promise<JobStarted> // → GenerateReport
+  genEval(req: GenEvalRequest): Promise<JobStarted> // → GenEvalReport
 }
 
 export interface TrainerEvents {
@@ -172,6 +183,7 @@ export interface TrainerEvents {
   'sweep:cell': SweepCellEvent
   'engine:status': EngineStateEvent
   'inspect:sample': VarianceSampleEvent
+  'gen:step': GeneratorStepEvent
 }
 
 /** Runtime list of the calls; the compiler checks it against TrainerApi. */
@@ -209,6 +221,11 @@ export const trainerMethods = {
   compare: true,
   exportRatings: true,
   importRatings: true,
+  encodeCodes: true,
+  trainGenerator: true,
+  generatorInfo: true,
+  generate: true,
+  genEval: true,
 } as const satisfies Record<keyof TrainerApi, true>
 
 /** Every call's request is validated against these in the receiving process. */
@@ -220,4 +237,5 @@ export const trainerSchemas: Schemas<TrainerApi> = {
   ...inspectSchemas,
   ...runSchemas,
   ...jobSchemas,
+  ...generateSchemas,
 }
