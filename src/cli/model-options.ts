@@ -1,7 +1,8 @@
-// Options that name a model (--checkpoint, --config, --preset, --state-dict) and opening it for a CLI command:
-// backend banner first, then the checkpoint, with every failure as one clear line.
+// Options that name a model (--checkpoint, --config, --preset, --state-dict) and the inference path (--path), read
+// in one place for every command that opens one, and opening it: export progress and the path used on stderr (the
+// backend banner first when it is tfjs), every failure as one clear line. The device is the global --device.
 import { existsSync } from 'node:fs'
-import type { PathChoice } from '../trainer/inference/fast-path'
+import type { FastModel, PathChoice } from '../trainer/inference/fast-path'
 import type { InferenceModel } from '../trainer/inference/inference-model'
 import type { ModelSource, TfModel } from '../trainer/inference/tf-model'
 import { requestedBackend, UsageError } from './args'
@@ -13,6 +14,9 @@ export const modelOptionSpecs = {
   preset: { type: 'string' },
   'state-dict': { type: 'string' },
 } as const
+
+/** --path, for the commands that let the user pick the inference path (each keeps its own help line for it). */
+export const pathOptionSpecs = { path: { type: 'string' } } as const
 
 export const modelUsage = [
   '  --checkpoint <f>   weights: our .safetensors, or an official FlowMo .pth (torch.save; read without Python)',
@@ -32,13 +36,36 @@ export function modelSourceFromArgs(v: { checkpoint?: string; config?: string; p
   return { checkpoint: v.checkpoint, config: v.config, preset: v.preset, stateDict: sd as 'ema' | 'raw' | undefined }
 }
 
-/** Opens the model on onnxruntime (any size; exported into the cache first) or else tfjs, saying which on stderr. */
-export async function openInferenceModelForCli(src: ModelSource, path: PathChoice = 'auto'): Promise<InferenceModel> {
-  const { openFastModel } = await import('../trainer/inference/fast-path')
-  const fast = await openFastModel(src, { path, openTfjs: (s) => openModelForCli(s, requestedBackend()), onProgress: (m) => console.error(`export: ${m}`) })
-  console.error(fast.notice)
-  return fast.model
+/** The model a command opens and the path it runs on: the parsed model options plus --path (default auto). */
+export interface ModelChoice {
+  readonly source: ModelSource
+  readonly path: PathChoice
 }
+
+type ModelValues = Parameters<typeof modelSourceFromArgs>[0] & { path?: string }
+
+/** Checks the model options and --path before any work: usage errors, then a checkpoint or config that does not exist. */
+export function modelChoiceFromArgs(v: ModelValues): ModelChoice {
+  const path = v.path ?? 'auto'
+  if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
+  return { source: modelSourceFromArgs(v), path }
+}
+
+/** Opens the model on onnxruntime (any size; exported into the cache first) or else tfjs, saying which on stderr. */
+export async function openModelChoice({ source, path }: ModelChoice): Promise<FastModel> {
+  const { openFastModel } = await import('../trainer/inference/fast-path')
+  const fast = await openFastModel(source, { path, openTfjs: openTfjsForCli, onProgress: (m) => console.error(`export: ${m}`) })
+  console.error(fast.notice)
+  return fast
+}
+
+/** openModelChoice on the auto path, for callers that need only the model. */
+export async function openInferenceModelForCli(source: ModelSource): Promise<InferenceModel> {
+  return (await openModelChoice({ source, path: 'auto' })).model
+}
+
+/** How every command opens a model on tfjs: the --backend / FLOWMO_BACKEND backend, its banner on stderr. */
+export const openTfjsForCli = (source: ModelSource): Promise<TfModel> => openModelForCli(source, requestedBackend())
 
 /** Initialises the backend (printing its banner on stderr) and opens the model. */
 export async function openModelForCli(src: ModelSource, backend: string | undefined): Promise<TfModel> {

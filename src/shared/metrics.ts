@@ -52,3 +52,10 @@ export function sortMetrics(ids: Iterable<string>): string[] {
   const rank = (id: string) => (Object.hasOwn(METRICS, id) ? METRIC_IDS.indexOf(id as MetricId) : METRIC_IDS.length)
   return [...new Set(ids)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
+
+/** The paper's reconstruction columns: rFID (else its proxy), PSNR, SSIM, LPIPS (VGG, else AlexNet), those `has` says a table has. */
+export function paperColumns(has: (id: MetricId) => boolean): MetricId[] {
+  const fid = (['fid', 'fid_proxy'] as const).find(has)
+  const lpips = (['lpips_vgg', 'lpips_alex'] as const).find(has)
+  return [...(fid ? [fid] : []), 'psnr', ...(has('ssim') ? ['ssim' as const] : []), ...(lpips ? [lpips] : [])]
+}

@@ -2,10 +2,15 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
 } from './payloads/inspect'
+import type { AblationListing, ListAblationsRequest } from './payloads/ablation'
 import { inspectSchemas } from './payloads/inspect-schemas'
-import type { CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
+import type {
+  EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GeneratorStepEvent, GenEvalRequest, TrainGeneratorRequest,
+} from './payloads/generate'
+import { generateSchemas } from './payloads/generate-schemas'
+import type { CodeStatsRequest, CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
   OpenRunFolderRequest, RunCheckpointEvent, RunDoneEvent, RunErrorEvent, RunHistory, RunInfo, RunLogEvent, RunRequest, RunResumedEvent, RunSampleEvent,
@@ -15,6 +20,7 @@ import { runSchemas } from './payloads/runs-schemas'
 import type { Schemas } from './rpc'
 import { s } from './schema'
 
+export type * from './payloads/generate'
 export type * from './payloads/inspect'
 export type * from './payloads/jobs'
 export type * from './payloads/runs'
@@ -125,6 +131,8 @@ export interface TrainerApi {
   bundled(req: void): Promise<BundledFiles>
   openModel(req: OpenModelRequest): Promise<JobStarted> // a checkpoint's first open exports it to ONNX (job:progress per step) → ModelSummary
   closeModel(req: CloseModelRequest): Promise<CloseModelReport>
+  beginUpload(req: BeginUploadRequest): Promise<UploadStarted> // a dropped file, in chunks (payloads/inspect.ts)
+  uploadChunk(req: UploadChunkRequest): Promise<UploadProgress>
   openImages(req: OpenImagesRequest): Promise<ImageRef[]>
   modelInput(req: ModelInputRequest): Promise<ModelInputReport> // the original at the model size, shown before any decode
   reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport
@@ -142,14 +150,22 @@ export interface TrainerApi {
   openRunFolder(req: OpenRunFolderRequest): Promise<RunHistory>
   runSample(req: RunSampleRequest): Promise<RunSampleEvent> // a sample PNG of a run folder as pixels (runId '')
   trainingDefaults(req: void): Promise<TrainingDefaults> // presets, defaultRunOptions per stage, perceptual kinds, engines
+  listAblations(req: ListAblationsRequest): Promise<AblationListing> // `flowmo ablate` outputs at a folder or one level below
   // evaluation jobs (src/trainer/jobs)
   evaluate(req: EvaluateRequest): Promise<JobStarted> // → EvaluateResult
   diffEvalReports(req: DiffEvalReportsRequest): Promise<EvalReportDiff> // two saved report.json files
+  codeStats(req: CodeStatsRequest): Promise<JobStarted> // → CodeStatsReport
   sweep(req: SweepRequest): Promise<JobStarted> // sweep:originals, then sweep:cell per cell → SweepResult
   openSweep(req: OpenSweepRequest): Promise<OpenSweepReport> // a saved sweep JSON, its image grid inline
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
   exportRatings(req: ExportRatingsRequest): Promise<JobStarted> // → ExportReport
   importRatings(req: ImportRatingsRequest): Promise<JobStarted> // → RatingReport
+  // Stage 2 (src/trainer/stage2): codes, a MaskGiT, samples and their metrics
+  encodeCodes(req: EncodeCodesRequest): Promise<JobStarted> // → EncodeCodesReport
+  trainGenerator(req: TrainGeneratorRequest): Promise<JobStarted> // gen:step per step → TrainGeneratorReport; cancel ends it with a checkpoint
+  generatorInfo(req: GeneratorInfoRequest): Promise<GeneratorInfo>
+  generate(req: GenerateRequest): Promise<JobStarted> // → GenerateReport
+  genEval(req: GenEvalRequest): Promise<JobStarted> // → GenEvalReport
 }
 
 export interface TrainerEvents {
@@ -169,6 +185,7 @@ export interface TrainerEvents {
   'sweep:cell': SweepCellEvent
   'engine:status': EngineStateEvent
   'inspect:sample': VarianceSampleEvent
+  'gen:step': GeneratorStepEvent
 }
 
 /** Runtime list of the calls; the compiler checks it against TrainerApi. */
@@ -181,6 +198,8 @@ export const trainerMethods = {
   bundled: true,
   openModel: true,
   closeModel: true,
+  beginUpload: true,
+  uploadChunk: true,
   openImages: true,
   modelInput: true,
   reconstruct: true,
@@ -197,13 +216,20 @@ export const trainerMethods = {
   openRunFolder: true,
   runSample: true,
   trainingDefaults: true,
+  listAblations: true,
   evaluate: true,
   diffEvalReports: true,
+  codeStats: true,
   sweep: true,
   openSweep: true,
   compare: true,
   exportRatings: true,
   importRatings: true,
+  encodeCodes: true,
+  trainGenerator: true,
+  generatorInfo: true,
+  generate: true,
+  genEval: true,
 } as const satisfies Record<keyof TrainerApi, true>
 
 /** Every call's request is validated against these in the receiving process. */
@@ -215,4 +241,5 @@ export const trainerSchemas: Schemas<TrainerApi> = {
   ...inspectSchemas,
   ...runSchemas,
   ...jobSchemas,
+  ...generateSchemas,
 }

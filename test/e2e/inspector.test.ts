@@ -205,7 +205,7 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=tab-trajectory]')
     await page.click('[data-testid=run-trajectory]')
     const slider = page.locator('[data-testid=trajectory-slider]')
-    await slider.waitFor({ timeout: 120_000 })
+    await slider.waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=trajectory-index]')).toBe('state 3 of 3')
     expect(await canvasRgb(page, 'trajectory-state')).toEqual(reconstruction)
     expect(await canvasRgb(page, 'trajectory-x0')).toEqual(reconstruction) // at t = 0 the state is its own x̂₀

@@ -53,7 +53,7 @@ describe('token map in Chromium', () => {
   it('maps every token (replaced by the second image’s): 16 tiles, owner colouring, tokens at a clicked pixel', async () => {
     await page.selectOption('[data-testid=token-replacement]', 'other')
     await page.click('[data-testid=run-token-map]')
-    await page.locator('[data-testid=token-atlas]').waitFor({ timeout: 120_000 })
+    await page.locator('[data-testid=token-atlas]').waitFor({ timeout: workMs })
     const [aw, ah, atlas] = await canvasRgb(page, 'token-atlas')
     expect([aw, ah]).toEqual([4 * 33 - 1, 4 * 33 - 1]) // 4 × 4 tiles of 32 px, 1-px gaps
     expect(new Set(atlas).size).toBeGreaterThan(10) // maps drawn, not one flat colour

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { UsageError, integerOption, parseCommandArgs } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openModelChoice } from '../model-options'
 import { ProgressLine } from '../progress'
 
 export const codeStats: Command = {
@@ -46,7 +46,7 @@ type Values = { checkpoint?: string; config?: string; preset?: string; 'state-di
 async function encodeFolder(values: Values, data: string, limit: number | undefined) {
   const { inputImages } = await import('./reconstruct')
   const files = (await inputImages([], data)).slice(0, limit)
-  const model = await openInferenceModelForCli(modelSourceFromArgs(values))
+  const { model } = await openModelChoice(modelChoiceFromArgs(values))
   try {
     const { encodeDataset } = await import('../../trainer/stage2/encode-dataset')
     const bar = new ProgressLine('encode', files.length, 'image')

@@ -3,9 +3,9 @@
 // so decode(encode(x)) = reconstruct(x) with --noise index.
 import { mkdir } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import { integerOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openModelChoice, pathOptionSpecs } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -24,23 +24,19 @@ export const decode: Command = {
   ].join('\n'),
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      ...modelOptionSpecs, ...samplerOptionSpecs, codes: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, path: { type: 'string' },
+      ...modelOptionSpecs, ...pathOptionSpecs, ...samplerOptionSpecs, codes: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' },
     })
     if (!values.out) throw new UsageError('--out is required')
     if (!values.codes) throw new UsageError('--codes is required')
-    const path = values.path ?? 'auto'
-    if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
     const { sampling, seed } = samplerFromArgs(values)
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4
-    const source = modelSourceFromArgs(values)
+    const choice = modelChoiceFromArgs(values)
     const [{ readCodes }, { hashFile }] = await Promise.all([import('../../trainer/stage2/codes-file'), import('../../trainer/metrics/protocol')])
     const set = await readCodes(values.codes)
-    if (set.tokenizer.sha256 !== (await hashFile(source.checkpoint))) {
+    if (set.tokenizer.sha256 !== (await hashFile(choice.source.checkpoint))) {
       console.error(`warning: ${values.codes} was encoded with ${set.tokenizer.checkpoint} (sha256 ${set.tokenizer.sha256.slice(0, 12)}…), not this checkpoint`)
     }
-    const { openFastModel } = await import('../../trainer/inference/fast-path')
-    const fast = await openFastModel(source, { path, openTfjs: (src) => openModelForCli(src, requestedBackend()), onProgress: (m) => console.error(`export: ${m}`) })
-    console.error(fast.notice)
+    const fast = await openModelChoice(choice)
     const model = fast.model
     const { imageSize: S, codeLength: L, contextDim: C } = model.config
     if (L !== set.codeLength || C !== set.contextDim) throw new Error(`${values.codes} holds ${set.codeLength} tokens × ${set.contextDim} bits; the model reads ${L} × ${C}`)

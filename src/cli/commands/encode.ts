@@ -2,9 +2,9 @@
 // `flowmo decode` and Stage-2 training (`flowmo train --stage 2 --codes …`).
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import { integerOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openModelChoice, pathOptionSpecs } from '../model-options'
 import { ProgressLine } from '../progress'
 
 export const encode: Command = {
@@ -22,20 +22,15 @@ export const encode: Command = {
   ].join('\n'),
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      ...modelOptionSpecs, data: { type: 'string' }, out: { type: 'string' }, flip: { type: 'boolean' }, batch: { type: 'string' }, path: { type: 'string' },
+      ...modelOptionSpecs, ...pathOptionSpecs, data: { type: 'string' }, out: { type: 'string' }, flip: { type: 'boolean' }, batch: { type: 'string' },
     })
     if (!values.out) throw new UsageError('--out is required')
     if (!values.data) throw new UsageError('--data is required')
-    const path = values.path ?? 'auto'
-    if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 8
     const { inputImages } = await import('./reconstruct')
+    const choice = modelChoiceFromArgs(values)
     const files = await inputImages([], values.data)
-    const { openFastModel } = await import('../../trainer/inference/fast-path')
-    const fast = await openFastModel(modelSourceFromArgs(values), {
-      path, openTfjs: (src) => openModelForCli(src, requestedBackend()), onProgress: (m) => console.error(`export: ${m}`),
-    })
-    console.error(fast.notice)
+    const fast = await openModelChoice(choice)
     const [{ encodeDataset }, { writeCodes }] = await Promise.all([import('../../trainer/stage2/encode-dataset'), import('../../trainer/stage2/codes-file')])
     const bar = new ProgressLine('encode', files.length * (values.flip ? 2 : 1), 'image')
     const set = await encodeDataset(fast.model, { dataDir: values.data, files, flip: values.flip ?? false, batch, onProgress: (done) => bar.update(done) })

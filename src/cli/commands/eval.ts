@@ -1,17 +1,17 @@
 // `flowmo eval`: reconstruct a folder and score it (PSNR, SSIM, LPIPS, rFID/KID) with the protocol card printed and
 // stored; resumes from its journal; `flowmo eval --diff a.json b.json` names the card fields two results differ in.
 import { readFile } from 'node:fs/promises'
-import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import { integerOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openTfjsForCli, pathOptionSpecs } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
 const optionSpecs = {
-  ...modelOptionSpecs, ...samplerOptionSpecs,
+  ...modelOptionSpecs, ...pathOptionSpecs, ...samplerOptionSpecs,
   data: { type: 'string' }, n: { type: 'string' }, metrics: { type: 'string' }, json: { type: 'string' }, csv: { type: 'string' },
   batch: { type: 'string' }, psnr: { type: 'string' }, quantise: { type: 'string' }, ssim: { type: 'string' },
-  'weights-dir': { type: 'string' }, path: { type: 'string' }, diff: { type: 'boolean' },
+  'weights-dir': { type: 'string' }, diff: { type: 'boolean' },
   'stats-cache': { type: 'string' }, 'no-stats-cache': { type: 'boolean' }, shard: { type: 'string' },
 } as const
 
@@ -70,7 +70,7 @@ async function runEvalCommand(values: Values): Promise<number> {
   }
   const shard = await shardFromArgs(values)
   const { sampling, seed, noise } = samplerFromArgs(values)
-  const source = modelSourceFromArgs(values)
+  const { source, path } = modelChoiceFromArgs(values)
   const { evaluate } = await import('../../trainer/eval/evaluate')
   const stop = stopOnCtrlC()
   const outcome = await evaluate({
@@ -80,8 +80,7 @@ async function runEvalCommand(values: Values): Promise<number> {
     ssim: choice(values.ssim, 'ssim', ['skimage-default-7x7', 'gaussian-11'] as const),
     batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 5,
     weightsDir: values['weights-dir'], statsCacheDir: statsCacheDir(values), jsonPath: values.json, csvPath: values.csv,
-    path: choice(values.path, 'path', ['auto', 'onnxruntime', 'tfjs'] as const),
-    openTfjs: (src) => openModelForCli(src, requestedBackend()),
+    path, openTfjs: openTfjsForCli,
     onNotice: (line) => console.error(line),
     onProgress: progressBar(), signal: stop.signal, shard,
   })

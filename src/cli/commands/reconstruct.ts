@@ -2,9 +2,9 @@
 import { existsSync, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
-import { parseCommandArgs, integerOption, requestedBackend, UsageError } from '../args'
+import { parseCommandArgs, integerOption, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openModelChoice, pathOptionSpecs } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -24,22 +24,17 @@ export const reconstruct: Command = {
   ].join('\n'),
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      ...modelOptionSpecs, ...samplerOptionSpecs,
-      image: { type: 'string', multiple: true }, data: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, path: { type: 'string' },
+      ...modelOptionSpecs, ...pathOptionSpecs, ...samplerOptionSpecs,
+      image: { type: 'string', multiple: true }, data: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' },
     })
-    const path = values.path ?? 'auto'
-    if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
+    const choice = modelChoiceFromArgs(values)
     if (!values.out) throw new UsageError('--out is required')
     const inputs = await inputImages(values.image ?? [], values.data)
     const { sampling, seed, noise } = samplerFromArgs(values)
     const batch = integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 4
     const outputs = outputPaths(inputs, values.out)
     await mkdir(dirname(outputs[0]), { recursive: true })
-    const { openFastModel } = await import('../../trainer/inference/fast-path')
-    const fast = await openFastModel(modelSourceFromArgs(values), {
-      path, openTfjs: (src) => openModelForCli(src, requestedBackend()), onProgress: (m) => console.error(`export: ${m}`),
-    })
-    console.error(fast.notice)
+    const fast = await openModelChoice(choice)
     const model = fast.model
     const { loadImageTensor, fromModelOutput, writePng } = await import('../../trainer/data/images')
     const S = model.config.imageSize
@@ -67,9 +62,9 @@ export async function inputImages(images: string[], data: string | undefined): P
   if (images.length === 0 && !data) throw new UsageError('give --image <file> or --data <dir>')
   for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`${p}: ${existsSync(p) ? 'not a file' : 'does not exist'}`)
   if (!data) return images
-  const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
+  const { scanImageFolder, scanNotices } = await import('../../trainer/data/dataset')
   const scan = await scanImageFolder(data, { imageSizePx: 1 })
-  for (const line of formatSkipped(scan.skipped)) console.error(line)
+  for (const line of scanNotices(scan)) console.error(line)
   return [...images, ...scan.usable.map((e) => e.path)]
 }
 

@@ -1,9 +1,9 @@
 // `flowmo sweep`: a grid of sampler settings (steps × ρ × CFG scale × guidance interval) over a set of images, the
 // same noise per image in every cell; writes the sweep JSON (trainer/sweep/sweep-result.ts) the app reopens. Scored
 // cells are journalled beside it (trainer/sweep/sweep-journal.ts): after Ctrl-C or a crash the same command resumes.
-import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import { integerOption, numberOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openTfjsForCli, pathOptionSpecs } from '../model-options'
 import { ProgressLine } from '../progress'
 import { noiseKeying } from '../sampler-options'
 import type { SweepResult } from '../../trainer/sweep/sweep-result'
@@ -14,7 +14,7 @@ const optionSpecs = {
   steps: { type: 'string', multiple: true }, rho: { type: 'string', multiple: true },
   cfg: { type: 'string', multiple: true }, interval: { type: 'string', multiple: true },
   seed: { type: 'string' }, noise: { type: 'string' }, metrics: { type: 'string' }, 'images-dir': { type: 'string' }, 'inline-images': { type: 'boolean' },
-  'grid-images': { type: 'string' }, batch: { type: 'string' }, 'weights-dir': { type: 'string' }, path: { type: 'string' },
+  'grid-images': { type: 'string' }, batch: { type: 'string' }, 'weights-dir': { type: 'string' }, ...pathOptionSpecs,
 } as const
 
 export const sweep: Command = {
@@ -77,7 +77,7 @@ async function sweepUntilCtrlC(options: Awaited<ReturnType<typeof sweepOptions>>
   try {
     return await runSweep({
       ...options, signal: controller.signal, out,
-      openTfjs: (src) => openModelForCli(src, requestedBackend()),
+      openTfjs: openTfjsForCli,
       onNotice: (line) => console.error(line),
       onProgress: (done, total, message) => (bar ??= new ProgressLine('sweep', total, 'img')).update(done, message),
       onCell: (cell, index, resumed) => {
@@ -104,10 +104,8 @@ async function sweepOptions(values: Values) {
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
-  const path = values.path ?? 'auto'
-  if (!['auto', 'onnxruntime', 'tfjs'].includes(path)) throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)
   return {
-    source: modelSourceFromArgs(values), dataDir: values.data!, metrics, path: path as 'auto' | 'onnxruntime' | 'tfjs',
+    ...modelChoiceFromArgs(values), dataDir: values.data!, metrics,
     limit: integerOption(values.limit, 'limit', { min: 1 }),
     grid: {
       steps: listOption(values.steps, 'steps', (s) => integerOption(s, 'steps', { min: 1, max: 10_000 })!),

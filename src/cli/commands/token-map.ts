@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { UsageError, parseCommandArgs } from '../args'
 import type { Command } from '../command'
-import { modelOptionSpecs, modelSourceFromArgs, modelUsage, openInferenceModelForCli } from '../model-options'
+import { modelChoiceFromArgs, modelOptionSpecs, modelUsage, openModelChoice } from '../model-options'
 import { ProgressLine } from '../progress'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
@@ -32,7 +32,7 @@ export const tokenMap: Command = {
     if (replace !== 'null' && replace !== 'random' && !second) throw new UsageError(`--replace expects null, random or image:<file>, got '${replace}'`)
     for (const f of [values.image, second]) if (f !== undefined && !existsSync(f)) throw new Error(`cannot read image ${f}: no such file`)
     const { sampling, seed } = samplerFromArgs(values)
-    const model = await openInferenceModelForCli(modelSourceFromArgs(values))
+    const { model } = await openModelChoice(modelChoiceFromArgs(values))
     try {
       const { loadImageTensor, writePng } = await import('../../trainer/data/images')
       const { tokenInfluence } = await import('../../trainer/research/token-influence')

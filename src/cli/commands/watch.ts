@@ -1,9 +1,9 @@
 // `flowmo watch <folder> --val <dir>`: evaluate each new complete checkpoint of an official run folder as it arrives.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { integerOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
+import { integerOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
-import { openModelForCli } from '../model-options'
+import { openTfjsForCli } from '../model-options'
 import { samplerFromArgs, samplerOptionSpecs, samplerUsage } from '../sampler-options'
 
 export const watch: Command = {
@@ -58,7 +58,7 @@ export const watch: Command = {
         source: { checkpoint: c.file, config, stateDict: sd as 'ema' | 'raw' | undefined }, dataDir: values.val!,
         n: integerOption(values.n, 'n', { min: 1 }) ?? 50, sampling, seed, noise, metrics, psnr: 'per-image', quantise: 'truncate',
         ssim: 'skimage-default-7x7', batchSize: integerOption(values.batch, 'batch', { min: 1, max: 256 }) ?? 5, jsonPath,
-        openTfjs: (src) => openModelForCli(src, requestedBackend()), signal: stop.signal,
+        openTfjs: openTfjsForCli, signal: stop.signal,
       }),
     })
     return stop.signal.aborted ? 130 : 0

@@ -58,6 +58,7 @@ export const jobSchemas = {
   }),
   openSweep: s.object({ path }),
   diffEvalReports: s.object({ a: path, b: path }),
+  codeStats: s.object({ model, data: path, limit: s.optional(s.integer({ min: 1 })), group: s.optional(s.integer({ min: 1, max: 52 })), path: inferencePath }),
   compare: s.object({
     ...methodsFields, imageSizePx: s.optional(s.integer({ min: 8, max: 4096 })),
     metrics: s.optional(s.array(s.literal('lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy'), 5)), weightsDir: s.optional(path),

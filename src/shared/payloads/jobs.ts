@@ -64,6 +64,36 @@ export interface EvalReportDiff {
   readonly differences: readonly { readonly field: string; readonly a: unknown; readonly b: unknown }[] // dotted card fields
 }
 
+/** Code-book diagnostics of a tokenizer over a folder (`flowmo code-stats`) → CodeStatsReport. */
+export interface CodeStatsRequest {
+  readonly model: ModelFile // an LFQ tokenizer (its code is ±1 bits)
+  readonly data: string // image folder (recursive, sorted)
+  readonly limit?: number // the first N images
+  readonly group?: number // bits per sub-token G for entropy and the code book; must divide C (default: C up to 16, else its largest divisor ≤ 16)
+  readonly path?: InferencePath
+}
+
+/** src/trainer/metrics/code-usage.ts codeStatistics, with where it came from. */
+export interface CodeStatsReport {
+  readonly n: number // images
+  readonly tokens: number // L
+  readonly bits: number // C
+  readonly groupBits: number // G
+  readonly bitUsage: { readonly perBit: readonly number[]; readonly perTokenBit: readonly number[]; readonly overall: number } // fraction +1: [C], [L·C]
+  readonly tokenEntropy: {
+    readonly perToken: readonly number[] // [L] bits (sum over a token's C/G sub-tokens)
+    readonly perSubToken: readonly number[]
+    readonly meanSubToken: number
+    readonly maxBitsPerSubToken: number // min(G, log2 n)
+  }
+  readonly bitCorrelation: readonly (number | null)[] // [C·C] Pearson r; null for a bit that never changes
+  readonly codebook: { readonly distinct: number; readonly possible: number; readonly utilisation: number; readonly entropyBits: number; readonly perplexity: number }
+  readonly distinctImageCodes: number
+  readonly data: string
+  readonly checkpoint: string
+  readonly notices: readonly string[] // files skipped and why, the inference path
+}
+
 /** The sampler grid; a missing axis takes the model's value. */
 export interface SweepGridAxes {
   readonly steps?: readonly number[]

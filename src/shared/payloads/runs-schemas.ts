@@ -28,6 +28,7 @@ export const runSchemas = {
   stopRun: s.object({ runId: id }),
   listRuns: s.none,
   openRunFolder: s.object({ dir: path }),
+  listAblations: s.object({ dir: path }),
   runSample: s.object({ dir: path, step: s.integer({ min: 0 }) }),
   trainingDefaults: s.none,
 }

@@ -1,6 +1,6 @@
 // The ablation table: one row per variant with its eval metrics and their differences from the baseline
 // (`table.json`), and the same in the paper's layout with the protocol card (`table.md`).
-import { formatMetric, higherIsBetter, metricLabel } from '../../shared/metrics'
+import { formatMetric, higherIsBetter, metricLabel, paperColumns } from '../../shared/metrics'
 import type { EvalReport } from '../eval/report'
 import type { AblationSetup, RowPlan } from './plan'
 import { BASELINE_TOGGLES, toggleDiff, type AblationToggles, type Variant } from './variants'
@@ -55,17 +55,8 @@ export function buildTable(setup: AblationSetup, results: readonly RowResult[]):
 /** 'rFID ↓', 'PSNR ↑': the metric's name (src/shared/metrics.ts) and which way is better. */
 const columnTitle = (key: string): string => `${metricLabel(key)} ${higherIsBetter(key) ? '↑' : '↓'}`
 
-/** rFID (or its proxy), PSNR, SSIM, LPIPS: the paper's columns, with whichever FID and LPIPS the eval could compute. */
 function columns(t: AblationTable): { key: string; title: string }[] {
-  const has = (k: string) => t.rows.some((r) => k in r.metrics)
-  const fid = ['fid', 'fid_proxy'].find(has)
-  const lpips = ['lpips_vgg', 'lpips_alex'].find(has)
-  return [
-    ...(fid ? [{ key: fid, title: columnTitle(fid) }] : []),
-    { key: 'psnr', title: columnTitle('psnr') },
-    ...(has('ssim') ? [{ key: 'ssim', title: columnTitle('ssim') }] : []),
-    ...(lpips ? [{ key: lpips, title: columnTitle(lpips) }] : []),
-  ]
+  return paperColumns((k) => t.rows.some((r) => k in r.metrics)).map((key) => ({ key, title: columnTitle(key) }))
 }
 
 function cell(r: AblationRow, key: string): string {

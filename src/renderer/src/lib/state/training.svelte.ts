@@ -22,7 +22,7 @@ const handlers: { [K in RunEventName]: (run: TrainingRun, e: TrainerEvents[K]) =
 export class TrainingState {
   runs = $state.raw<TrainingRun[]>([])
   selectedKey = $state<string | null>(null)
-  view = $state<'start' | 'run' | 'compare'>('start')
+  view = $state<'start' | 'run' | 'compare' | 'ablations'>('start')
   compareKeys = $state<[string | null, string | null]>([null, null])
   smoothing = $state(0.6) // EMA weight of the loss curves
   logY = $state(false)
