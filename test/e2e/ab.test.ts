@@ -1,6 +1,7 @@
 // A/B in the inspector, in Chromium against `flowmo serve`: the bundled model as A, B first the same file under another
 // name (same noise: A − B is exactly zero), then a second checkpoint (one decoder weight scaled): A, B, |A − B| (its
-// mean recomputed from the panes' pixels), blink by key press, one zoom for every pane; then tiny-a as B (another
+// mean recomputed from the panes' pixels), blink by key press, one zoom for every pane, the trajectory (state 0, the
+// noise, equal for A and B) and variance; then tiny-a as B (another
 // size and code length): the notes say which views cannot compare. Screenshots: test-results/screenshots/ab*.png.
 import { copyFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -36,11 +37,11 @@ async function openB(page: Page, path: string, config = ''): Promise<void> {
   await expect.poll(() => page.textContent('[data-testid=ab-models]'), { timeout: 120_000 }).toContain(`B: ${path.split('/').pop()}`)
 }
 
-async function reconstructBoth(page: Page): Promise<void> {
-  const before = await page.locator('[data-testid=ab-metrics]').count()
+/** Runs the current mode with A and B and waits for the job to end and `shown` to be on the page. */
+async function reconstructBoth(page: Page, shown = '[data-testid=ab-metrics]'): Promise<void> {
   await page.click('[data-testid=ab-run]')
-  if (before) await page.locator('[data-testid=ab-metrics]').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => null)
-  await page.locator('[data-testid=ab-metrics]').waitFor({ timeout: 120_000 })
+  await expect.poll(() => page.isDisabled('[data-testid=ab-run]'), { timeout: 120_000 }).toBe(false)
+  await page.locator(shown).waitFor({ timeout: 10_000 })
 }
 
 describe('A/B in Chromium', () => {
@@ -78,14 +79,32 @@ describe('A/B in Chromium', () => {
     await page.keyboard.press('b')
     expect(await page.textContent('[data-testid=ab-blink]')).toContain('showing B')
     expect(await canvasRgb(page, 'ab-blink-pane')).toEqual(b)
-    await page.locator('[role=img][aria-label=A]').hover()
+    await page.locator('[role=img][aria-label="A: reconstruction"]').hover()
     await page.mouse.wheel(0, -400)
     const transform = (id: string) => page.getAttribute(`[data-testid=${id}]`, 'style')
     const zoomed = await transform('ab-a')
     expect(zoomed).toMatch(/transform: matrix|transform: translate|scale/)
     for (const id of ['ab-b', 'ab-diff', 'ab-blink-pane']) expect(await transform(id)).toBe(zoomed)
-    await page.dblclick('[role=img][aria-label=A]')
+    await page.dblclick('[role=img][aria-label="A: reconstruction"]')
     await screenshot(page, 'ab')
+  })
+
+  it('trajectory: A and B start from the same noise (state 0 equal), then part; variance: std maps on one scale', async () => {
+    await page.check('[data-testid=ab-mode-trajectory]')
+    await reconstructBoth(page, '[data-testid=ab-step]')
+    const last = Number(await page.getAttribute('[data-testid=ab-step]', 'max'))
+    expect(last).toBe(2) // 2 steps: the noise, one intermediate state, the sample
+    expect(await canvasRgb(page, 'ab-b')).not.toEqual(await canvasRgb(page, 'ab-a'))
+    await page.fill('[data-testid=ab-step]', '0')
+    expect(await canvasRgb(page, 'ab-b')).toEqual(await canvasRgb(page, 'ab-a'))
+    expect(Number(await page.getAttribute('[data-testid=ab-diff-numbers]', 'data-mean'))).toBe(0)
+    await page.check('[data-testid=ab-mode-variance]')
+    await page.fill('[data-testid=ab-k]', '2')
+    await reconstructBoth(page, '[data-testid=ab-diff-numbers]')
+    expect(Number(await page.getAttribute('[data-testid=ab-diff-numbers]', 'data-mean'))).toBeGreaterThan(0)
+    expect(await page.textContent('[data-testid=ab-view]')).toContain('A: std over 2 samples')
+    await screenshot(page, 'ab-variance')
+    await page.check('[data-testid=ab-mode-reconstruction]')
   })
 
   it('B of another size and code length: both reconstruct, no A − B map, the notes say why', async () => {

@@ -1,29 +1,37 @@
-// A/B in the inspector (issue 16): a second model B beside the open model A, both reconstructing the selected image
-// with the same sampler knobs and seed (the noise is keyed by the image at the model size, so models of one size get
-// the same noise), a blink toggle and one zoom/pan for every pane.
-import type { ModelSummary, ReconstructReport } from '../../../../shared/protocol'
+// A/B in the inspector (issue 16): a second model B beside the open model A, both decoding the selected image with
+// the same sampler knobs and seed (the noise is keyed by the image at the model size, so models of one size get the
+// same noise) — reconstruction, sample variance or the sampler trajectory — with a blink toggle and one zoom/pan.
+import type { JobStarted, ModelSummary, ReconstructReport, TrajectoryReport, VarianceReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { inspector, openModelJob } from './inspector.svelte'
 import { jobs } from './jobs.svelte'
 import { ViewTransform } from './view-transform.svelte'
 
+export type AbMode = 'reconstruction' | 'variance' | 'trajectory'
+interface Reports { reconstruction: ReconstructReport; variance: VarianceReport; trajectory: TrajectoryReport }
+type Pair<T> = { readonly a: T; readonly b: T }
+
 export class AbState {
   pathB = $state('')
   configB = $state('')
   modelB = $state.raw<ModelSummary | null>(null)
+  mode = $state<AbMode>('reconstruction')
+  k = $state(4) // variance: samples per model
+  step = $state(0) // trajectory: the state shown, 0 = the noise
   showing = $state<'A' | 'B'>('A') // the blink pane
   error = $state('')
   readonly view = new ViewTransform()
-  private result = $state.raw<{ key: string; a: ReconstructReport; b: ReconstructReport } | null>(null)
+  private results = $state.raw<{ [M in AbMode]?: Pair<Reports[M]> & { key: string } }>({})
 
-  /** What the pair was made for: the selection (model A, image) and model B. */
+  /** What a pair is made for: the selection (model A, image) and model B. */
   private get key(): string {
     return `${inspector.selectionKey}/${this.modelB?.modelId ?? ''}`
   }
 
-  /** A's and B's reconstructions of the selected image, while A, B and the image are the ones they were made for. */
-  get pair(): { a: ReconstructReport; b: ReconstructReport } | null {
-    return this.result && this.result.key === this.key ? this.result : null
+  /** A's and B's reports of one kind for the selected image, while A, B and the image are the ones they were made for. */
+  pair<M extends AbMode>(mode: M): Pair<Reports[M]> | null {
+    const r = this.results[mode] as (Pair<Reports[M]> & { key: string }) | undefined
+    return r && r.key === this.key ? r : null
   }
 
   /** Opens B (closing the B before it); A stays open. */
@@ -41,17 +49,20 @@ export class AbState {
     }
   }
 
-  /** Reconstructs the selected image with A, then with B, same knobs and seed. */
+  /** Runs the current mode with A, then with B: same knobs, seed and (for variance) k. */
   async run(): Promise<void> {
     const req = inspector.request
     const b = this.modelB
     if (!req || !b) return
-    const key = this.key
+    const [key, mode, k] = [this.key, this.mode, this.k]
+    const start = (modelId: string): Promise<JobStarted> =>
+      mode === 'reconstruction' ? engine.reconstruct({ ...req, modelId }) : mode === 'variance' ? engine.sampleVariance({ ...req, modelId, k }) : engine.trajectory({ ...req, modelId })
     this.error = ''
     try {
-      const ra = await jobs.run<ReconstructReport>('ab', () => engine.reconstruct(req))
-      const rb = await jobs.run<ReconstructReport>('ab', () => engine.reconstruct({ ...req, modelId: b.modelId }))
-      this.result = { key, a: ra, b: rb }
+      const ra = await jobs.run<Reports[typeof mode]>('ab', () => start(req.modelId))
+      const rb = await jobs.run<Reports[typeof mode]>('ab', () => start(b.modelId))
+      this.results = { ...this.results, [mode]: { key, a: ra, b: rb } }
+      if (mode === 'trajectory') this.step = (ra as TrajectoryReport).states.length - 1
     } catch (e) {
       this.error = describeError(e)
     }

@@ -1,6 +1,6 @@
 // A − B of two reconstructions: |A − B| per pixel averaged over RGB in 0–1 units, its mean and max; none across sizes.
 import { describe, expect, it } from 'vitest'
-import { abDifference } from '../../../../../src/renderer/src/components/inspect/ab-difference'
+import { abDifference, fieldDifference, sharedScale } from '../../../../../src/renderer/src/components/inspect/ab-difference'
 
 const image = (values: number[], h: number, w: number) => ({ pixels: Uint8Array.from(values), h, w })
 
@@ -18,5 +18,20 @@ describe('abDifference', () => {
     const a = image([1, 2, 3, 4, 5, 6], 1, 2)
     expect(abDifference(a, a)!.max).toBe(0)
     expect(abDifference(a, image([1, 2, 3, 4, 5, 6], 2, 1))).toBeNull()
+  })
+})
+
+describe('fieldDifference / sharedScale', () => {
+  it('is |a − b| of two fields; null across sizes', () => {
+    const d = fieldDifference(Float32Array.from([0.1, 0.5]), Float32Array.from([0.3, 0.2]), 1, 2)!
+    expect(Array.from(d.field).map((v) => +v.toFixed(6))).toEqual([0.2, 0.3])
+    expect(d.mean).toBeCloseTo(0.25, 6)
+    expect(fieldDifference(new Float32Array(2), new Float32Array(4), 1, 2)).toBeNull()
+  })
+  it('colours two fields over the larger max: the same value gets the same colour in both', () => {
+    const s = sharedScale(Float32Array.from([0.2, 0, 0, 0]), Float32Array.from([0.4, 0.2, 0, 0]), { a: 2, b: 2 })
+    expect(s.max).toBeCloseTo(0.4, 6)
+    expect(Array.from(s.a.pixels.subarray(0, 3))).toEqual(Array.from(s.b.pixels.subarray(3, 6)))
+    expect(Array.from(s.b.pixels.subarray(0, 3))).not.toEqual(Array.from(s.a.pixels.subarray(0, 3)))
   })
 })
