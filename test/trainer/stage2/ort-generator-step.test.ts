@@ -77,7 +77,7 @@ describe('generator step on onnxruntime', () => {
     tf.dispose([...wTf.values(), ...wOrt.values()])
     adamTf.dispose()
     adamOrt.dispose()
-  }, 60_000)
+  }, 180_000)
 
   it('trains through the loop on onnxruntime, with checkpoint and resume, as on tfjs', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'flowmo-ort-generator-'))
@@ -102,5 +102,5 @@ describe('generator step on onnxruntime', () => {
       expect(relDiff(o[i].loss, a[i].loss), `step ${i + 1}`).toBeLessThan(1e-4)
       expect(relDiff(o[i].gradNorm, a[i].gradNorm), `step ${i + 1}`).toBeLessThan(1e-3)
     }
-  }, 60_000)
+  }, 180_000)
 })
