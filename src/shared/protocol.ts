@@ -2,7 +2,7 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
 } from './payloads/inspect'
 import type { AblationListing, ListAblationsRequest } from './payloads/ablation'
 import { inspectSchemas } from './payloads/inspect-schemas'
@@ -123,7 +123,7 @@ export interface EngineStateEvent {
 
 export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
-  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
+  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened and onnxruntime-engine runs started from now on
   exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
   cancelJob(req: CancelRequest): Promise<CancelReport>
   // inspector (src/trainer/inspect); jobs end in job:done with the report named after →
@@ -131,6 +131,8 @@ export interface TrainerApi {
   bundled(req: void): Promise<BundledFiles>
   openModel(req: OpenModelRequest): Promise<JobStarted> // a checkpoint's first open exports it to ONNX (job:progress per step) → ModelSummary
   closeModel(req: CloseModelRequest): Promise<CloseModelReport>
+  beginUpload(req: BeginUploadRequest): Promise<UploadStarted> // a dropped file, in chunks (payloads/inspect.ts)
+  uploadChunk(req: UploadChunkRequest): Promise<UploadProgress>
   openImages(req: OpenImagesRequest): Promise<ImageRef[]>
   modelInput(req: ModelInputRequest): Promise<ModelInputReport> // the original at the model size, shown before any decode
   reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport
@@ -196,6 +198,8 @@ export const trainerMethods = {
   bundled: true,
   openModel: true,
   closeModel: true,
+  beginUpload: true,
+  uploadChunk: true,
   openImages: true,
   modelInput: true,
   reconstruct: true,

@@ -5,7 +5,7 @@ import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
-  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
   CodeStatsRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
   EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GenEvalRequest, TrainGeneratorRequest,
@@ -114,7 +114,7 @@ export class TrainerService implements TrainerApi {
     return { dir, entries, totalBytes: entries.reduce((n, e) => n + e.bytes, 0), removed }
   }
 
-  /** Sets FLOWMO_DEVICE in the engine: every inference session opened from now on uses it. */
+  /** Sets FLOWMO_DEVICE in the engine: every onnxruntime session opened from now on uses it (models, onnxruntime-engine runs). */
   async setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> {
     process.env.FLOWMO_DEVICE = req.device
     const { deviceReport, formatDevice } = await import('./export/device-report') // loads onnxruntime-node
@@ -153,6 +153,14 @@ export class TrainerService implements TrainerApi {
 
   async modelInput(req: ModelInputRequest): Promise<ModelInputReport> {
     return this.inspector.modelInput(req)
+  }
+
+  beginUpload(req: BeginUploadRequest): Promise<UploadStarted> {
+    return this.inspector.beginUpload(req)
+  }
+
+  uploadChunk(req: UploadChunkRequest): Promise<UploadProgress> {
+    return this.inspector.uploadChunk(req)
   }
 
   openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
