@@ -123,7 +123,7 @@ export interface EngineStateEvent {
 
 export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
-  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
+  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened and onnxruntime-engine runs started from now on
   exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
   cancelJob(req: CancelRequest): Promise<CancelReport>
   // inspector (src/trainer/inspect); jobs end in job:done with the report named after →

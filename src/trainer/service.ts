@@ -114,7 +114,7 @@ export class TrainerService implements TrainerApi {
     return { dir, entries, totalBytes: entries.reduce((n, e) => n + e.bytes, 0), removed }
   }
 
-  /** Sets FLOWMO_DEVICE in the engine: every inference session opened from now on uses it. */
+  /** Sets FLOWMO_DEVICE in the engine: every onnxruntime session opened from now on uses it (models, onnxruntime-engine runs). */
   async setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> {
     process.env.FLOWMO_DEVICE = req.device
     const { deviceReport, formatDevice } = await import('./export/device-report') // loads onnxruntime-node

@@ -56,15 +56,28 @@ describe('A/B in Chromium', () => {
   })
   afterAll(() => app?.close())
 
-  it('B = the same weights under another name: the same noise, so A − B is exactly zero', async () => {
+  it('opens the bundled model as A and the same weights under another name as B', async () => {
     await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs })
     await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0)
     await page.fill('[data-testid=steps]', '2')
     await page.click('[data-testid=tab-ab]')
     await openB(page, join(tmp, 'same.safetensors'))
+  })
+
+  it('reconstructs with both: the same noise, so A − B is exactly zero', async () => {
     await reconstructBoth(page)
     expect(await canvasRgb(page, 'ab-b')).toEqual(await canvasRgb(page, 'ab-a'))
     expect(Number(await page.getAttribute('[data-testid=ab-diff-numbers]', 'data-mean'))).toBe(0)
+  })
+
+  it('the bit sensitivity of the same weights: the same ΔPSNR per bit, so the same colours on the shared scale', async () => {
+    await page.check('[data-testid=ab-mode-bitmap]')
+    await page.fill('[data-testid=ab-subset]', '4')
+    await reconstructBoth(page, '[data-testid=ab-atlas-B]')
+    expect(await canvasRgb(page, 'ab-atlas-B')).toEqual(await canvasRgb(page, 'ab-atlas-A'))
+    expect(new Set(await canvasRgb(page, 'ab-atlas-A')).size).toBeGreaterThan(2) // 4 coloured cells among grey
+    await screenshot(page, 'ab-bitmap')
+    await page.check('[data-testid=ab-mode-reconstruction]')
   })
 
   it('B = a second checkpoint: A, B and |A − B| (mean as recomputed from the panes), blink by key, one zoom', async () => {
@@ -111,6 +124,10 @@ describe('A/B in Chromium', () => {
     await openB(page, join(tinyA, 'checkpoint.pth'), join(tinyA, 'config.json'))
     expect(await page.textContent('[data-testid=ab-size-note]')).toContain('different sizes (64 and 32 px)')
     expect(await page.textContent('[data-testid=ab-code-note]')).toContain('show A only')
+    await page.check('[data-testid=ab-mode-bitmap]')
+    expect(await page.textContent('[data-testid=ab-bitmap-note]')).toContain('needs one code length')
+    expect(await page.isDisabled('[data-testid=ab-run]')).toBe(true)
+    await page.check('[data-testid=ab-mode-reconstruction]')
     await reconstructBoth(page)
     expect(await page.locator('[data-testid=ab-diff]').count()).toBe(0) // the pane stays empty
     expect(await page.locator('[data-testid=ab-row-B]').count()).toBe(1)

@@ -3,20 +3,21 @@
 // flat vectors, as train/ort-step.ts keeps Stage 1A's.
 import * as ort from 'onnxruntime-node'
 import { encodeModel } from '../export/onnx-proto'
-import { sessionOptionsFor } from '../export/ort-device'
+import type { OrtDevice } from '../export/ort-device'
+import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
 import { buildGeneratorGraph } from '../export/grad/generator-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { mlmTargets } from './generator-loss'
 import type { MaskGitParams } from './maskgit'
 
-export interface OrtGeneratorStepOptions {
+/** device: default the selected one (FLOWMO_DEVICE, else auto), as every session; webgpu matches cpu (its test). */
+export interface OrtGeneratorStepOptions extends OrtSessionOptions {
   readonly batch: number
   readonly betas: readonly [number, number]
   readonly eps: number
   readonly weightDecay: number
   readonly decays: (name: string, shape: readonly number[]) => boolean
   readonly clipNorm: number
-  readonly intraOpNumThreads?: number // 0 (default): every physical core
   /** Resumed AdamW state: moments by parameter name and the steps already taken (default zeros, 0). */
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
 }
@@ -45,13 +46,14 @@ export class OrtGeneratorStep {
     private readonly params: MaskGitParams,
     private readonly batch: number,
     steps: number,
+    readonly device: OrtDevice, // the execution provider the step runs on
   ) {
     this.steps = steps
   }
 
   static async create(params: MaskGitParams, weights: ReadonlyMap<string, Float32Array>, options: OrtGeneratorStepOptions): Promise<OrtGeneratorStep> {
     const graph = buildGeneratorGraph(params, { batch: options.batch, adam: { betas: options.betas, eps: options.eps }, weightDecay: options.weightDecay, decays: options.decays, clipNorm: options.clipNorm })
-    const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), sessionOptionsFor('cpu', options.intraOpNumThreads ?? 0))
+    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options)
     const { layout } = graph
     for (const { ref, size } of layout.entries) if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     const P = [layout.size]
@@ -60,7 +62,7 @@ export class OrtGeneratorStep {
       m: float(layout.pack((n) => options.moments?.m.get(n)), P),
       v: float(layout.pack((n) => options.moments?.v.get(n)), P),
     }
-    return new OrtGeneratorStep(session, layout, state, params, options.batch, options.moments?.step ?? 0)
+    return new OrtGeneratorStep(session, layout, state, params, options.batch, options.moments?.step ?? 0, device)
   }
 
   get stepCount(): number {

@@ -1,14 +1,15 @@
 // A/B in the inspector (issue 16): a second model B beside the open model A, both decoding the selected image with
 // the same sampler knobs and seed (the noise is keyed by the image at the model size, so models of one size get the
-// same noise) — reconstruction, sample variance or the sampler trajectory — with a blink toggle and one zoom/pan.
-import type { JobStarted, ModelSummary, ReconstructReport, TrajectoryReport, VarianceReport } from '../../../../shared/protocol'
+// same noise) — reconstruction, sample variance, the sampler trajectory, or the bit sensitivity atlas (one code
+// length) — with a blink toggle and one zoom/pan.
+import type { BitAtlasReport, JobStarted, ModelSummary, ReconstructReport, TrajectoryReport, VarianceReport } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { inspector, openModelJob } from './inspector.svelte'
 import { jobs } from './jobs.svelte'
 import { ViewTransform } from './view-transform.svelte'
 
-export type AbMode = 'reconstruction' | 'variance' | 'trajectory'
-interface Reports { reconstruction: ReconstructReport; variance: VarianceReport; trajectory: TrajectoryReport }
+export type AbMode = 'reconstruction' | 'variance' | 'trajectory' | 'bitmap'
+interface Reports { reconstruction: ReconstructReport; variance: VarianceReport; trajectory: TrajectoryReport; bitmap: BitAtlasReport }
 type Pair<T> = { readonly a: T; readonly b: T }
 
 export class AbState {
@@ -17,6 +18,7 @@ export class AbState {
   modelB = $state.raw<ModelSummary | null>(null)
   mode = $state<AbMode>('reconstruction')
   k = $state(4) // variance: samples per model
+  subset = $state(48) // bit-map: bits flipped one at a time (the sensitivity atlas), 0 = every bit
   step = $state(0) // trajectory: the state shown, 0 = the noise
   showing = $state<'A' | 'B'>('A') // the blink pane
   error = $state('')
@@ -55,8 +57,14 @@ export class AbState {
     const b = this.modelB
     if (!req || !b) return
     const [key, mode, k] = [this.key, this.mode, this.k]
-    const start = (modelId: string): Promise<JobStarted> =>
-      mode === 'reconstruction' ? engine.reconstruct({ ...req, modelId }) : mode === 'variance' ? engine.sampleVariance({ ...req, modelId, k }) : engine.trajectory({ ...req, modelId })
+    const subset = this.subset > 0 ? { subset: this.subset } : {}
+    const starts: Record<AbMode, (modelId: string) => Promise<JobStarted>> = {
+      reconstruction: (modelId) => engine.reconstruct({ ...req, modelId }),
+      variance: (modelId) => engine.sampleVariance({ ...req, modelId, k }),
+      trajectory: (modelId) => engine.trajectory({ ...req, modelId }),
+      bitmap: (modelId) => engine.bitAtlas({ ...req, modelId, ...subset }),
+    }
+    const start = starts[mode]
     this.error = ''
     try {
       const ra = await jobs.run<Reports[typeof mode]>('ab', () => start(req.modelId))
