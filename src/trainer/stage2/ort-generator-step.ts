@@ -3,20 +3,20 @@
 // flat vectors, as train/ort-step.ts keeps Stage 1A's.
 import * as ort from 'onnxruntime-node'
 import { encodeModel } from '../export/onnx-proto'
-import { sessionOptionsFor } from '../export/ort-device'
+import type { OrtDevice } from '../export/ort-device'
+import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
 import { buildGeneratorGraph } from '../export/grad/generator-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { mlmTargets } from './generator-loss'
 import type { MaskGitParams } from './maskgit'
 
-export interface OrtGeneratorStepOptions {
+export interface OrtGeneratorStepOptions extends OrtSessionOptions {
   readonly batch: number
   readonly betas: readonly [number, number]
   readonly eps: number
   readonly weightDecay: number
   readonly decays: (name: string, shape: readonly number[]) => boolean
   readonly clipNorm: number
-  readonly intraOpNumThreads?: number // 0 (default): every physical core
   /** Resumed AdamW state: moments by parameter name and the steps already taken (default zeros, 0). */
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
 }
@@ -40,6 +40,7 @@ export class OrtGeneratorStep {
 
   private constructor(
     private readonly session: ort.InferenceSession,
+    readonly device: OrtDevice, // where the step runs
     private readonly layout: FlatLayout,
     private readonly state: Record<'params' | 'm' | 'v', ort.Tensor>,
     private readonly params: MaskGitParams,
@@ -51,7 +52,7 @@ export class OrtGeneratorStep {
 
   static async create(params: MaskGitParams, weights: ReadonlyMap<string, Float32Array>, options: OrtGeneratorStepOptions): Promise<OrtGeneratorStep> {
     const graph = buildGeneratorGraph(params, { batch: options.batch, adam: { betas: options.betas, eps: options.eps }, weightDecay: options.weightDecay, decays: options.decays, clipNorm: options.clipNorm })
-    const session = await ort.InferenceSession.create(Buffer.concat(encodeModel(graph.model)), sessionOptionsFor('cpu', options.intraOpNumThreads ?? 0))
+    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options) // the selected device (--device, FLOWMO_DEVICE)
     const { layout } = graph
     for (const { ref, size } of layout.entries) if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     const P = [layout.size]
@@ -60,7 +61,7 @@ export class OrtGeneratorStep {
       m: float(layout.pack((n) => options.moments?.m.get(n)), P),
       v: float(layout.pack((n) => options.moments?.v.get(n)), P),
     }
-    return new OrtGeneratorStep(session, layout, state, params, options.batch, options.moments?.step ?? 0)
+    return new OrtGeneratorStep(session, device, layout, state, params, options.batch, options.moments?.step ?? 0)
   }
 
   get stepCount(): number {
