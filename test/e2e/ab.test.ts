@@ -56,16 +56,21 @@ describe('A/B in Chromium', () => {
   })
   afterAll(() => app?.close())
 
-  it('B = the same weights under another name: the same noise, so A − B is exactly zero', async () => {
+  it('opens the bundled model as A and the same weights under another name as B', async () => {
     await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
     await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
     await page.fill('[data-testid=steps]', '2')
     await page.click('[data-testid=tab-ab]')
     await openB(page, join(tmp, 'same.safetensors'))
+  })
+
+  it('reconstructs with both: the same noise, so A − B is exactly zero', async () => {
     await reconstructBoth(page)
     expect(await canvasRgb(page, 'ab-b')).toEqual(await canvasRgb(page, 'ab-a'))
     expect(Number(await page.getAttribute('[data-testid=ab-diff-numbers]', 'data-mean'))).toBe(0)
-    // the bit sensitivity of the same weights: the same ΔPSNR per bit, so the same colours on the shared scale
+  })
+
+  it('the bit sensitivity of the same weights: the same ΔPSNR per bit, so the same colours on the shared scale', async () => {
     await page.check('[data-testid=ab-mode-bitmap]')
     await page.fill('[data-testid=ab-subset]', '4')
     await reconstructBoth(page, '[data-testid=ab-atlas-B]')

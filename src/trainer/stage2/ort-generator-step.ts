@@ -10,6 +10,7 @@ import type { FlatLayout } from '../export/grad/flat-state'
 import { mlmTargets } from './generator-loss'
 import type { MaskGitParams } from './maskgit'
 
+/** device: default the selected one (FLOWMO_DEVICE, else auto), as every session; webgpu matches cpu (its test). */
 export interface OrtGeneratorStepOptions extends OrtSessionOptions {
   readonly batch: number
   readonly betas: readonly [number, number]
@@ -40,19 +41,19 @@ export class OrtGeneratorStep {
 
   private constructor(
     private readonly session: ort.InferenceSession,
-    readonly device: OrtDevice, // where the step runs
     private readonly layout: FlatLayout,
     private readonly state: Record<'params' | 'm' | 'v', ort.Tensor>,
     private readonly params: MaskGitParams,
     private readonly batch: number,
     steps: number,
+    readonly device: OrtDevice, // the execution provider the step runs on
   ) {
     this.steps = steps
   }
 
   static async create(params: MaskGitParams, weights: ReadonlyMap<string, Float32Array>, options: OrtGeneratorStepOptions): Promise<OrtGeneratorStep> {
     const graph = buildGeneratorGraph(params, { batch: options.batch, adam: { betas: options.betas, eps: options.eps }, weightDecay: options.weightDecay, decays: options.decays, clipNorm: options.clipNorm })
-    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options) // the selected device (--device, FLOWMO_DEVICE)
+    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options)
     const { layout } = graph
     for (const { ref, size } of layout.entries) if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     const P = [layout.size]
@@ -61,7 +62,7 @@ export class OrtGeneratorStep {
       m: float(layout.pack((n) => options.moments?.m.get(n)), P),
       v: float(layout.pack((n) => options.moments?.v.get(n)), P),
     }
-    return new OrtGeneratorStep(session, device, layout, state, params, options.batch, options.moments?.step ?? 0)
+    return new OrtGeneratorStep(session, layout, state, params, options.batch, options.moments?.step ?? 0, device)
   }
 
   get stepCount(): number {
