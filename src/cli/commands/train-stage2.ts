@@ -12,7 +12,7 @@ export const stage2Usage = [
   '  --max-steps <n> (2000)  --checkpoint-every <k> (500)  --batch <n> (32)  --lr <x> (2e-4)  --warmup <n> (5% of steps)',
   '  --seed <n> (0)  --log-every <n> (10)  --resume',
   '  --engine tfjs|onnxruntime   tfjs (default), or the whole step (forward, loss, gradients, clipping, AdamW) as one',
-  '                           onnxruntime-node graph on the CPU provider (docs/ort-training.md)',
+  '                           onnxruntime-node graph on the selected device (--device / FLOWMO_DEVICE; docs/ort-training.md)',
 ]
 
 export async function trainStage2(argv: readonly string[]): Promise<number> {

@@ -12,6 +12,7 @@ import { OrtGeneratorStep, type GeneratorBatch, type GeneratorStepResult } from 
 export type GeneratorEngine = 'tfjs' | 'onnxruntime'
 
 export interface GeneratorStepper {
+  readonly label: string // e.g. 'onnxruntime (webgpu)', for the run's log
   step(b: GeneratorBatch, lr: number): Promise<GeneratorStepResult> // lr: every group's, this step
   syncOptimizer(): Promise<void> // the Adam object holds the current moments (before a checkpoint)
   release(): Promise<void>
@@ -29,6 +30,7 @@ export function tfjsStepper(s: StepperState): GeneratorStepper {
   const byVarName = new Map([...s.weights].map(([name, v]) => [v.name, name]))
   const { positions: T, bitsPerToken: C, classes: K, vocabulary: V } = s.model.params
   return {
+    label: 'tfjs',
     async step(b, lr) {
       const B = b.classOneHot.length / (K + 1)
       for (const g of s.adam.groups) g.lr = lr
@@ -69,6 +71,7 @@ export async function onnxruntimeStepper(s: StepperState, batch: number, decays:
     moments: { m: moment('exp_avg.'), v: moment('exp_avg_sq.'), step: steps.length ? Math.max(...steps) : 0 },
   })
   return {
+    label: `onnxruntime (${ort.device})`,
     async step(b, lr) {
       const r = await ort.step(b, lr)
       for (const [name, data] of ort.weights()) tf.tidy(() => s.weights.get(name)!.assign(tf.tensor(data, s.weights.get(name)!.shape)))

@@ -136,7 +136,7 @@ export async function trainGenerator(opts: GeneratorTrainOptions, ev: GeneratorE
   const stepper = opts.engine === 'onnxruntime'
     ? await onnxruntimeStepper({ model, weights, adam, clipNorm: opts.clipNorm }, opts.batchSize, decays)
     : tfjsStepper({ model, weights, adam, clipNorm: opts.clipNorm })
-  ev.onLog?.(`engine: ${opts.engine}`)
+  ev.onLog?.(`engine: ${stepper.label}`)
   let last = null as string | null // the newest checkpoint written
   const started = Date.now()
   const firstStep = step
