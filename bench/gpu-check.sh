@@ -30,7 +30,7 @@ part() {
 
 part info-webgpu npx flowmo info --device webgpu
 part info-cuda npx flowmo info --device cuda
-part parity-webgpu npx vitest run test/trainer/export/ort-webgpu.test.ts test/trainer/train/ort-step-webgpu.test.ts
+part parity-webgpu npx vitest run test/trainer/export/ort-webgpu.test.ts test/trainer/train/ort-step-webgpu.test.ts test/trainer/train/ort-run-device.test.ts test/trainer/stage2/ort-generator-step-webgpu.test.ts
 for p in $presets; do
   part "decoder-$p-webgpu" npx tsx bench/decoder-call.ts "$p" webgpu 1,4
   [ "$p" = flowmo-lo ] || part "decoder-$p-cpu" npx tsx bench/decoder-call.ts "$p" cpu 1,4

@@ -27,7 +27,29 @@ import { serve } from './commands/serve'
 import { sweep } from './commands/sweep'
 
 /** Add a command here: import its module and list it; `flowmo --help` shows it in this order. */
-export const commands: readonly Command[] = [info, reconstruct, evalCommand, serve, exportCommand, exportRatings, importRatings, train, sweep, compare, encode, decode, convert, generate, genEval, ablate, runs, watch, tokenMap, cache, codeStats]
+export const commands: readonly Command[] = [
+  info,
+  reconstruct,
+  evalCommand,
+  serve,
+  exportCommand,
+  exportRatings,
+  importRatings,
+  train,
+  sweep,
+  compare,
+  encode,
+  decode,
+  convert,
+  generate,
+  genEval,
+  ablate,
+  runs,
+  watch,
+  tokenMap,
+  cache,
+  codeStats,
+]
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

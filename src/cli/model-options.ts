@@ -44,7 +44,7 @@ export interface ModelChoice {
 
 type ModelValues = Parameters<typeof modelSourceFromArgs>[0] & { path?: string }
 
-/** Checks the model options and --path (usage errors before any work) and names the checkpoint's files. */
+/** Checks the model options and --path before any work: usage errors, then a checkpoint or config that does not exist. */
 export function modelChoiceFromArgs(v: ModelValues): ModelChoice {
   const path = v.path ?? 'auto'
   if (path !== 'auto' && path !== 'onnxruntime' && path !== 'tfjs') throw new UsageError(`--path expects auto, onnxruntime or tfjs, got '${path}'`)

@@ -1,6 +1,6 @@
-// The metrics a report can carry (eval report, sweep cells, compare methods, ablation rows), keyed as eval's report:
-// one entry per id with its name, unit, which way is better and how many digits it prints with. The CLI and every
-// view name and format a metric from here.
+// The metrics a report can carry, keyed as the reports key them: reconstruction (eval report, sweep cells, compare
+// methods, ablation rows) and generation (gen-eval, the ADM evaluator's names). One entry per id with its name, unit,
+// which way is better and how many digits it prints with. The CLI and every view name and format a metric from here.
 
 export interface MetricInfo {
   readonly label: string // 'rFID', 'proxy FID', 'LPIPS (AlexNet)'
@@ -9,7 +9,7 @@ export interface MetricInfo {
   readonly digits: number // decimals when printed
 }
 
-/** In the order tables show them: fidelity first, then perceptual, then the set metrics (real, then proxy). */
+/** In the order tables show them: fidelity first, then perceptual, then the set metrics (real, then proxy); then generation. */
 export const METRICS = {
   psnr: { label: 'PSNR', unit: 'dB', better: 'higher', digits: 2 },
   ssim: { label: 'SSIM', unit: '', better: 'higher', digits: 4 },
@@ -19,6 +19,17 @@ export const METRICS = {
   kid: { label: 'KID', unit: '', better: 'lower', digits: 5 },
   fid_proxy: { label: 'proxy FID', unit: '', better: 'lower', digits: 2 }, // offline MobileNetV2 features, never rFID
   kid_proxy: { label: 'proxy KID', unit: '', better: 'lower', digits: 5 },
+  // generation (samples against real images), -proxy on the offline network
+  FID: { label: 'gFID', unit: '', better: 'lower', digits: 2 },
+  sFID: { label: 'sFID', unit: '', better: 'lower', digits: 2 },
+  IS: { label: 'IS', unit: '', better: 'higher', digits: 2 },
+  precision: { label: 'precision', unit: '', better: 'higher', digits: 4 },
+  recall: { label: 'recall', unit: '', better: 'higher', digits: 4 },
+  KID: { label: 'gKID', unit: '', better: 'lower', digits: 5 },
+  'FID-proxy': { label: 'proxy gFID', unit: '', better: 'lower', digits: 2 },
+  'sFID-proxy': { label: 'proxy sFID', unit: '', better: 'lower', digits: 2 },
+  'IS-proxy': { label: 'proxy IS', unit: '', better: 'higher', digits: 2 },
+  'KID-proxy': { label: 'proxy gKID', unit: '', better: 'lower', digits: 5 },
 } as const satisfies Record<string, MetricInfo>
 
 export type MetricId = keyof typeof METRICS

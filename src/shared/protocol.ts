@@ -2,10 +2,14 @@
 // Calls are `(req) => Promise<res>`; events are pushes `name → payload`. Only plain data and typed arrays cross.
 import type {
   BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing, FlipBitsRequest, ImageRef, ListFilesRequest,
-  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, VarianceRequest, VarianceSampleEvent, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
 } from './payloads/inspect'
 import type { AblationListing, ListAblationsRequest } from './payloads/ablation'
 import { inspectSchemas } from './payloads/inspect-schemas'
+import type {
+  EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GeneratorStepEvent, GenEvalRequest, TrainGeneratorRequest,
+} from './payloads/generate'
+import { generateSchemas } from './payloads/generate-schemas'
 import type { CodeStatsRequest, CompareRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepReport, OpenSweepRequest, SweepCellEvent, SweepOriginalsEvent, SweepRequest } from './payloads/jobs'
 import { jobSchemas } from './payloads/jobs-schemas'
 import type {
@@ -16,6 +20,7 @@ import { runSchemas } from './payloads/runs-schemas'
 import type { Schemas } from './rpc'
 import { s } from './schema'
 
+export type * from './payloads/generate'
 export type * from './payloads/inspect'
 export type * from './payloads/jobs'
 export type * from './payloads/runs'
@@ -118,7 +123,7 @@ export interface EngineStateEvent {
 
 export interface TrainerApi {
   status(req: void): Promise<EngineStatus>
-  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened from now on
+  setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> // for models opened and onnxruntime-engine runs started from now on
   exportCache(req: ExportCacheRequest): Promise<ExportCacheReport> // lists the ONNX cache, removing or pruning first
   cancelJob(req: CancelRequest): Promise<CancelReport>
   // inspector (src/trainer/inspect); jobs end in job:done with the report named after →
@@ -126,6 +131,8 @@ export interface TrainerApi {
   bundled(req: void): Promise<BundledFiles>
   openModel(req: OpenModelRequest): Promise<JobStarted> // a checkpoint's first open exports it to ONNX (job:progress per step) → ModelSummary
   closeModel(req: CloseModelRequest): Promise<CloseModelReport>
+  beginUpload(req: BeginUploadRequest): Promise<UploadStarted> // a dropped file, in chunks (payloads/inspect.ts)
+  uploadChunk(req: UploadChunkRequest): Promise<UploadProgress>
   openImages(req: OpenImagesRequest): Promise<ImageRef[]>
   modelInput(req: ModelInputRequest): Promise<ModelInputReport> // the original at the model size, shown before any decode
   reconstruct(req: DecodeRequest): Promise<JobStarted> // → ReconstructReport
@@ -153,6 +160,12 @@ export interface TrainerApi {
   compare(req: CompareRequest): Promise<JobStarted> // → CompareReport
   exportRatings(req: ExportRatingsRequest): Promise<JobStarted> // → ExportReport
   importRatings(req: ImportRatingsRequest): Promise<JobStarted> // → RatingReport
+  // Stage 2 (src/trainer/stage2): codes, a MaskGiT, samples and their metrics
+  encodeCodes(req: EncodeCodesRequest): Promise<JobStarted> // → EncodeCodesReport
+  trainGenerator(req: TrainGeneratorRequest): Promise<JobStarted> // gen:step per step → TrainGeneratorReport; cancel ends it with a checkpoint
+  generatorInfo(req: GeneratorInfoRequest): Promise<GeneratorInfo>
+  generate(req: GenerateRequest): Promise<JobStarted> // → GenerateReport
+  genEval(req: GenEvalRequest): Promise<JobStarted> // → GenEvalReport
 }
 
 export interface TrainerEvents {
@@ -172,6 +185,7 @@ export interface TrainerEvents {
   'sweep:cell': SweepCellEvent
   'engine:status': EngineStateEvent
   'inspect:sample': VarianceSampleEvent
+  'gen:step': GeneratorStepEvent
 }
 
 /** Runtime list of the calls; the compiler checks it against TrainerApi. */
@@ -184,6 +198,8 @@ export const trainerMethods = {
   bundled: true,
   openModel: true,
   closeModel: true,
+  beginUpload: true,
+  uploadChunk: true,
   openImages: true,
   modelInput: true,
   reconstruct: true,
@@ -209,6 +225,11 @@ export const trainerMethods = {
   compare: true,
   exportRatings: true,
   importRatings: true,
+  encodeCodes: true,
+  trainGenerator: true,
+  generatorInfo: true,
+  generate: true,
+  genEval: true,
 } as const satisfies Record<keyof TrainerApi, true>
 
 /** Every call's request is validated against these in the receiving process. */
@@ -220,4 +241,5 @@ export const trainerSchemas: Schemas<TrainerApi> = {
   ...inspectSchemas,
   ...runSchemas,
   ...jobSchemas,
+  ...generateSchemas,
 }

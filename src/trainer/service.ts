@@ -5,9 +5,10 @@ import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
   DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
-  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest,
+  MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
   CodeStatsRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
+  EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GenEvalRequest, TrainGeneratorRequest,
 } from '../shared/protocol'
 import type { AblationListing, ListAblationsRequest } from '../shared/payloads/ablation'
 import { toWireError, type Emit } from '../shared/rpc'
@@ -19,6 +20,7 @@ import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
 import { codeStatsJob } from './jobs/code-stats-job'
 import { diffEvalReports, evaluateJob } from './jobs/evaluate-job'
+import { encodeCodesJob, generateJob, generatorInfo, genEvalJob, trainGeneratorJob } from './jobs/generate-jobs'
 import { sweepJob } from './jobs/sweep-job'
 import { openRunFolder, runSample } from './run-control/run-folder'
 import { RunRegistry } from './run-control/run-registry'
@@ -112,7 +114,7 @@ export class TrainerService implements TrainerApi {
     return { dir, entries, totalBytes: entries.reduce((n, e) => n + e.bytes, 0), removed }
   }
 
-  /** Sets FLOWMO_DEVICE in the engine: every inference session opened from now on uses it. */
+  /** Sets FLOWMO_DEVICE in the engine: every onnxruntime session opened from now on uses it (models, onnxruntime-engine runs). */
   async setDevice(req: { device: DeviceSetting }): Promise<DeviceStatus> {
     process.env.FLOWMO_DEVICE = req.device
     const { deviceReport, formatDevice } = await import('./export/device-report') // loads onnxruntime-node
@@ -151,6 +153,14 @@ export class TrainerService implements TrainerApi {
 
   async modelInput(req: ModelInputRequest): Promise<ModelInputReport> {
     return this.inspector.modelInput(req)
+  }
+
+  beginUpload(req: BeginUploadRequest): Promise<UploadStarted> {
+    return this.inspector.beginUpload(req)
+  }
+
+  uploadChunk(req: UploadChunkRequest): Promise<UploadProgress> {
+    return this.inspector.uploadChunk(req)
   }
 
   openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
@@ -262,5 +272,33 @@ export class TrainerService implements TrainerApi {
 
   async importRatings(req: ImportRatingsRequest): Promise<JobStarted> {
     return this.jobs.start('import', (signal, progress) => importRatingsJob(req, { signal, progress }))
+  }
+
+  // ── Stage 2 (src/trainer/jobs/generate-jobs.ts); the tokenizer is a model the inspector opened ──
+
+  async encodeCodes(req: EncodeCodesRequest): Promise<JobStarted> {
+    const tokenizer = this.inspector.ctx.models.get(req.modelId).model
+    return this.jobs.start('encode', (signal, progress) => encodeCodesJob(tokenizer, req, { signal, progress }))
+  }
+
+  async trainGenerator(req: TrainGeneratorRequest): Promise<JobStarted> {
+    const started = this.jobs.start('generator', async (signal, progress) => {
+      await this.status() // the backend must be up before weights become tensors
+      return trainGeneratorJob(req, { signal, progress }, (e) => this.emit('gen:step', { jobId: started.jobId, ...e }))
+    })
+    return started
+  }
+
+  generatorInfo(req: GeneratorInfoRequest): Promise<GeneratorInfo> {
+    return generatorInfo(req)
+  }
+
+  async generate(req: GenerateRequest): Promise<JobStarted> {
+    const tokenizer = this.inspector.ctx.models.get(req.modelId).model
+    return this.jobs.start('generate', async (signal, progress) => (await this.status(), generateJob(tokenizer, req, { signal, progress })))
+  }
+
+  async genEval(req: GenEvalRequest): Promise<JobStarted> {
+    return this.jobs.start('gen-eval', async (signal, progress) => (await this.status(), genEvalJob(req, { signal, progress })))
   }
 }

@@ -25,5 +25,5 @@ describe('flowmo ablate', () => {
     expect(engine.status).toBe(2)
     expect(engine.stderr).toMatch(/--engine expects auto \| tfjs \| onnxruntime, got 'cuda'/)
     expect(existsSync(out)).toBe(false)
-  }, 60_000)
+  })
 })

@@ -24,7 +24,7 @@ beforeAll(async () => {
   await exportFlowMo(src, join(tmp, newer), { fusedAttention: false })
   utimesSync(join(tmp, older), new Date('2026-01-01'), new Date('2026-01-01'))
   mkdirSync(join(tmp, `${newer}.tmp-999999999-abcd`)) // left by a killed export (no such pid)
-}, 60_000)
+})
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 describe('flowmo cache', () => {
@@ -47,5 +47,5 @@ describe('flowmo cache', () => {
     expect(flowmo('rm', newer)).toMatchObject({ code: 0, out: expect.stringContaining(`removed ${newer}`) })
     expect(JSON.parse(flowmo('ls', '--json').out).entries).toEqual([])
     expect(flowmo('prune')).toMatchObject({ code: 2, err: expect.stringContaining('--max-gb') })
-  }, 60_000)
+  })
 })

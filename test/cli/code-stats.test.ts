@@ -43,7 +43,7 @@ describe('flowmo code-stats', () => {
     expect(a.bitCorrelation[3 * 12 + 7]).toBeCloseTo(r37, 10)
     expect(a.codebook.distinct).toBeLessThanOrEqual(rows)
     expect(a.distinctImageCodes).toBe(6)
-  }, 120_000)
+  })
 
   it('answers bad input with one line', () => {
     expect(flowmo('code-stats', '--codes', join(tmp, 'none.safetensors')).err.split('\n')[0]).toBe(`flowmo code-stats: error: codes file ${join(tmp, 'none.safetensors')} does not exist`)

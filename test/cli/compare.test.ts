@@ -66,7 +66,7 @@ describe('flowmo compare', () => {
     expect(r.out.split('\n').filter((l) => /^(flowmo|jpeg|webp) /.test(l))).toHaveLength(3)
     expect(r.err).toMatch(/comparing 2 images × 3 methods \(flowmo, jpeg, webp\) at 32px, codec target/)
     expect(r.err).toMatch(/compare \[#+\] 6\/6 [\d.]+ img\/s .*webp\n/) // images × methods
-  }, 60_000)
+  })
 
   it('compares two FlowMo checkpoints and JPEG: one report entry per method, each checkpoint under its label', async () => {
     const out = join(tmp, 'two-checkpoints')
@@ -85,7 +85,7 @@ describe('flowmo compare', () => {
     expect(a.equals(b)).toBe(false) // the scaled decoder weight changes the picture
     expect(csvRows(out).slice(1).map((row) => row.split(',')[2])).toEqual(['flowmo-bundled', 'flowmo-step-2', 'jpeg'])
     expect(r.err.match(/^inference path: /gm)).toHaveLength(2) // each model says how it runs
-  }, 120_000)
+  })
 
   it('compares codecs alone from a folder at --bpp 1 and --size 64', async () => {
     const out = join(tmp, 'codecs')
@@ -104,7 +104,7 @@ describe('flowmo compare', () => {
     expect(await sharp(join(out, 'webp', 'val64_0001.png')).metadata()).toMatchObject({ width: 64, height: 64 })
     expect(csvRows(out)).toHaveLength(1 + 2 * 2)
     expect(r.out).toMatch(/2 images at 64px, codec target 1\.0000 bpp/)
-  }, 60_000)
+  })
 
   it('takes an ONNX tokenizer folder as a method; its size and BPP set the codecs\'', async () => {
     const dir = join(tmp, 'tiny-tokenizer')
@@ -116,7 +116,7 @@ describe('flowmo compare', () => {
     expect([report.imageSizePx, report.targetBpp]).toEqual([32, 0.1875]) // 48 tokens × 4 bits / 32²
     expect((report.methods as MethodJson[]).map((m) => m.id)).toEqual(['onnx-tiny-avgpool8-q16', 'avif'])
     expect(csvRows(out)).toHaveLength(1 + 2)
-  }, 60_000)
+  })
 
   it('refuses a missing flowmo:<checkpoint> and two checkpoints of one label', () => {
     const missing = flowmo('compare', '--methods', `flowmo:${join(tmp, 'none.pth')},jpeg`, photos[0], '--out', join(tmp, 'x1'))
@@ -141,7 +141,7 @@ describe('flowmo compare', () => {
     const missing = join(tmp, 'missing.png')
     expect(flowmo('compare', '--methods', 'jpeg', '--bpp', '1', '--size', '32', missing, '--out', out)).toMatchObject({ code: 1, err: `flowmo compare: error: ${missing} does not exist\n` })
     expect(existsSync(out)).toBe(false)
-  }, 60_000)
+  })
 
   it('refuses a non-empty --out folder unless --force', () => {
     const out = join(tmp, 'taken')
@@ -153,5 +153,5 @@ describe('flowmo compare', () => {
     expect(flowmo(...args, '--force').code).toBe(0)
     expect(readReport(out).methods).toHaveLength(1)
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine')
-  }, 60_000)
+  })
 })

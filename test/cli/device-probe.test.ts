@@ -30,7 +30,7 @@ describe('--device auto keeps Dawn quiet', () => {
     expect(r.code, r.err).toBe(0)
     expect(r.out).toMatch(/^device +cpu \(auto: the WebGPU adapter llvmpipe.* is software/m)
     expect(r.err).toBe('')
-  }, 60_000)
+  })
 
   it('flowmo eval --device auto: no Dawn note on stderr, and the report names the device auto chose', () => {
     const set = join(goldenDir(), 'tiny-a')
@@ -40,5 +40,5 @@ describe('--device auto keeps Dawn quiet', () => {
     expect(r.code, r.err).toBe(0)
     expect(r.err).not.toMatch(DAWN_NOTE)
     expect(JSON.parse(readFileSync(json, 'utf8')).protocol.inference).toMatchObject({ path: 'onnxruntime', device: 'cpu' })
-  }, 120_000)
+  })
 })

@@ -49,7 +49,7 @@ describe('flowmo eval', () => {
       return report.metrics.psnr as number
     }
     expect(Math.abs(psnr('webgpu') - psnr('cpu'))).toBeLessThanOrEqual(0.05)
-  }, 120_000)
+  })
 
   it('writes the JSON contract, a CSV row per image, progress and the protocol card', () => {
     const json = join(tmp, 'a.json')
@@ -70,7 +70,7 @@ describe('flowmo eval', () => {
     expect(r.out).toMatch(/PSNR \(mean of per-image, uint8 truncate\)/)
     expect(r.out).toMatch(/sampler\.steps\s+2/)
     expect(existsSync(`${json}.partial.jsonl`)).toBe(false) // removed once the report is written
-  }, 60_000)
+  })
 
   it('resumes after the process is killed, to the numbers of an uninterrupted run', async () => {
     const args = (name: string) => ['eval', ...model, '--n', '6', '--batch', '1', '--steps', '2', '--json', join(tmp, `${name}.json`), '--csv', join(tmp, `${name}.csv`)]
@@ -82,7 +82,7 @@ describe('flowmo eval', () => {
     expect(r.err).toMatch(/resuming: [2-5] of 6 images/)
     expect(readJson(join(tmp, 'killed.json')).metrics).toEqual(readJson(join(tmp, 'whole.json')).metrics)
     expect(readFileSync(join(tmp, 'killed.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole.csv'), 'utf8'))
-  }, 90_000)
+  })
 
   it('stops after the batch in flight on Ctrl-C, keeping the journal', async () => {
     const json = join(tmp, 'ctrl-c.json')
@@ -92,7 +92,7 @@ describe('flowmo eval', () => {
     expect(r.err).toMatch(/stopped; the images done so far are in .*ctrl-c\.json\.partial\.jsonl/)
     expect(existsSync(json)).toBe(false)
     expect(readFileSync(`${json}.partial.jsonl`, 'utf8').trim().split('\n').length).toBeGreaterThan(1)
-  }, 60_000)
+  })
 
   it('--diff names the sampler fields two reports differ in', () => {
     const run = (name: string, ...extra: string[]) => expect(flowmo('eval', ...model, '--n', '2', '--json', join(tmp, name), ...extra).code).toBe(0)
@@ -104,7 +104,7 @@ describe('flowmo eval', () => {
     expect(r.out).toMatch(/sampler\.steps: 2 \(a\) vs 3 \(b\)/)
     expect(r.out).toMatch(/sampler\.cfg: 1\.5 \(a\) vs 1 \(b\)/)
     expect(flowmo('eval', '--diff', join(tmp, 's2.json'), join(tmp, 's2.json')).out).toMatch(/identical/)
-  }, 60_000)
+  })
 
   it('says which file rFID needs when the Inception weights are missing', () => {
     const json = join(tmp, 'fid.json')
@@ -114,7 +114,7 @@ describe('flowmo eval', () => {
     const report = readJson(json)
     expect(report.metrics.fid).toBeUndefined()
     expect(report.unavailable.fid).toMatch(/pt_inception-2015-12-05-6726825d\.pth/)
-  }, 60_000)
+  })
 
   it('labels the offline proxy as proxy, never as rFID, and the batch-pooled PSNR as the reference convention', () => {
     const json = join(tmp, 'proxy.json')
@@ -127,7 +127,7 @@ describe('flowmo eval', () => {
     expect(r.out).toMatch(/FID proxy \(offline MobileNetV2 features; not rFID\/KID\)/)
     expect(r.out).not.toMatch(/rFID \(/)
     expect(r.out).toMatch(/batch-pooled over 5, the reference evaluate\.py convention/)
-  }, 60_000)
+  })
 
   it('reads the originals\' features from --stats-cache on a second run; --no-stats-cache neither reads nor writes them', () => {
     const cache = join(tmp, 'stats-cache')
@@ -145,7 +145,7 @@ describe('flowmo eval', () => {
     expect(off.err).not.toMatch(/reference statistics/)
     expect(readJson(join(tmp, 'c3.json')).protocol.referenceStats).toEqual({ cached: false, key: a.protocol.referenceStats.key, file: null })
     expect(flowmo(...args('c4.json', '--no-stats-cache', '--stats-cache', cache)).err).toMatch(/--stats-cache and --no-stats-cache exclude each other/)
-  }, 90_000)
+  })
 
   it('answers bad input with one clear line', () => {
     expect(flowmo('eval', ...model, '--metrics', 'psnr,bogus')).toMatchObject({ code: 2 })
@@ -153,5 +153,5 @@ describe('flowmo eval', () => {
     expect(flowmo('eval', ...model, '--psnr', 'pooled').err).toMatch(/--psnr expects per-image or batch-pooled/)
     expect(flowmo('eval', '--checkpoint', join(set, 'checkpoint.pth')).err).toMatch(/--data is required/)
     expect(flowmo('eval', '--diff', join(tmp, 'missing.json')).err).toMatch(/--diff takes two report files/)
-  }, 60_000)
+  })
 })

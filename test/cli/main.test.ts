@@ -9,7 +9,7 @@ import { commands } from '../../src/cli/main'
 const bin = fileURLToPath(new URL('../../bin/flowmo.mjs', import.meta.url))
 
 function flowmo(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 })
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

@@ -56,7 +56,7 @@ describe('flowmo sweep', () => {
     expect(r.out).toMatch(/steps\s+rho\s+cfg\s+interval\s+nfe\s+ms\/img\s+psnr\s+ssim/)
     expect(r.out.match(/\*/g)?.length).toBe(2 + 1) // best psnr, best ssim, and the legend
     expect((await loadSweep(out)).cells).toHaveLength(4)
-  }, 60_000)
+  })
 
   it('sweeps guidance scales and intervals, repeated or ;-separated', () => {
     const out = join(tmp, 'cfg.json')
@@ -67,7 +67,7 @@ describe('flowmo sweep', () => {
     expect(json.cells.map((c: { nfe: number }) => c.nfe)).toEqual([2, 2, 3, 4]) // cfg 1: no guidance; cfg 2: at t = 0.5 only (inside σ .17–1.02), or at both steps
     expect(json.protocol.sampler.seed).toBe(3)
     expect(json.cells[0].images).toEqual([]) // no image grid without --images-dir / --inline-images
-  }, 60_000)
+  })
 
   it('answers bad input with a usage error', () => {
     const out = ['--out', join(tmp, 'x.json')]
@@ -77,7 +77,7 @@ describe('flowmo sweep', () => {
     expect(flowmo('sweep', ...model, ...out, '--interval', '1.02,.17').err).toMatch(/0 ≤ lo ≤ hi/)
     expect(flowmo('sweep', ...model, ...out, '--metrics', 'psnr,sharpness').err).toMatch(/unknown metric sharpness/)
     expect(existsSync(join(tmp, 'x.json'))).toBe(false)
-  }, 60_000)
+  })
 
   it('resumes after Ctrl-C and after a killed process: the same cells and metrics as an uninterrupted run', async () => {
     // 40–80 steps: a cell takes a few hundred ms, so the signal lands long before the sweep could end
@@ -101,5 +101,5 @@ describe('flowmo sweep', () => {
     const fresh = join(tmp, 'fresh.json')
     expect(flowmo('sweep', ...model, ...grid, '--out', fresh).code).toBe(0)
     expect(untimed(out)).toBe(untimed(fresh)) // PSNR/SSIM per cell and image, NFE and image grid PNGs, bit for bit
-  }, 60_000)
+  })
 })

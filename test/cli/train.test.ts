@@ -59,7 +59,7 @@ describe('flowmo train', () => {
     expect(again.status).toBe(1)
     expect(again.stderr).toMatch(/already holds a run \(checkpoints up to step \d+\): continue it with --resume, or choose a new --out folder/)
     expect(flowLosses(reference)).toEqual(b)
-  }, 120_000)
+  })
 
   it('a data folder without usable images is a clear error before training starts', () => {
     const out = join(f.root, 'bad')
@@ -67,7 +67,7 @@ describe('flowmo train', () => {
     expect(res.status).toBe(1)
     expect(res.stderr).toMatch(/^flowmo train: error: \S+empty-nothing does not exist$/m)
     expect(existsSync(out)).toBe(false)
-  }, 60_000)
+  })
 
   it.each(['fsq', 'continuous'])('--quantizer %s trains a checkpoint that records it, and flowmo eval scores it', (kind) => {
     const out = join(f.root, `q-${kind}`)
@@ -84,13 +84,13 @@ describe('flowmo train', () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as { metrics: { psnr: number }; codes: { quantizer: string } }
     expect(report.metrics.psnr).toBeGreaterThan(0)
     expect(report.codes.quantizer).toBe(kind)
-  }, 120_000)
+  })
 
   it('an unknown --quantizer is a usage error', () => {
     const res = spawnSync(process.execPath, args(join(f.root, 'q-bad'), 2, ['--quantizer', 'vq']), { encoding: 'utf8' })
     expect(res.status).toBe(2)
     expect(res.stderr).toMatch(/--quantizer expects lfq \| fsq \| continuous, got 'vq'/)
-  }, 60_000)
+  })
 
   it('--resume continues a Stage-1B run as Stage 1B without --stage, and refuses --stage 1a or another model', () => {
     const out = join(f.root, 'stage-1b')
@@ -113,7 +113,7 @@ describe('flowmo train', () => {
     expect(otherLr.status).toBe(2)
     expect(otherLr.stderr).toMatch(/is a run with lr 0\.001 .* so lr 0\.5 is refused/)
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(steps.length) // the refusals wrote nothing
-  }, 120_000)
+  })
 
   it('a second process on a training run folder is refused, naming the process that holds it; its files stay untouched', async () => {
     const out = join(f.root, 'locked')
@@ -130,5 +130,5 @@ describe('flowmo train', () => {
     const resumed = spawnSync(process.execPath, [BIN, 'train', '--out', out, '--resume', '--max-steps', '1'], { encoding: 'utf8' })
     expect(resumed.status, resumed.stderr).toBe(0)
     expect(resumed.stderr).toMatch(/took over \S+lock: the training run that held it \(pid \d+, started \S+\) is no longer running/)
-  }, 120_000)
+  })
 })

@@ -12,7 +12,7 @@ import { variantById } from '../../src/trainer/ablate/variants'
 import { initBackend } from '../../src/trainer/backend'
 import { makeRunFixture, type RunFixture } from '../trainer/train/run-fixture'
 import { tinyConfig } from '../trainer/train/tiny'
-import { openApp, projectRoot, screenshot, type AppSession } from './harness'
+import { openApp, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 let f: RunFixture
 const study = (name: string, maxSteps: number, variants: string[]) => runAblation({
@@ -66,13 +66,13 @@ describe('ablation tables in the Training section', () => {
     expect(card).toContain('Stage 1A: 2 steps per row at batch 2, seed 1, perceptual none')
     expect(JSON.parse(readFileSync(join(f.root, 'ablations', 'study-a', 'table.json'), 'utf8')).rows).toHaveLength(3)
     await screenshot(page, 'training-ablations')
-  }, 60_000)
+  })
 
   it("opens a row's run in the training dashboard", async () => {
     const page = app.page
     await page.locator('[data-testid=ablation-table-4] [data-testid=ablation-row][data-id=fsq] [data-testid=ablation-open-run]').click()
-    await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: 30_000 }).toBe('fsq')
+    await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: workMs }).toBe('fsq')
     expect(await page.getAttribute('[data-testid=run-item]', 'data-dir')).toBe(join(f.root, 'ablations', 'study-a', 'runs', 'fsq'))
     expect(app.pageErrors).toEqual([])
-  }, 60_000)
+  })
 })

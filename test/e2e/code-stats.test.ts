@@ -5,7 +5,7 @@
 import { dirname } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callEngine, openApp, projectRoot, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 const attrs = (page: Page, testid: string, name: string) =>
   page.$$eval(`[data-testid=${testid}]`, (nodes, name) => nodes.map((n) => n.getAttribute(name)), name)
@@ -23,16 +23,16 @@ describe('code statistics in Chromium', () => {
   it('says what is missing, then counts the bundled model’s codes over the bundled photos', async () => {
     const bundled = await callEngine(page, 'bundled', undefined)
     expect(bundled.models.length).toBe(1)
-    await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs })
     await page.click('[data-testid=section-codes]')
     await expect.poll(() => page.inputValue('[data-testid=codes-checkpoint]')).toBe(bundled.models[0])
     expect(await page.inputValue('[data-testid=codes-data]')).toBe(dirname(bundled.images[0]))
     await page.fill('[data-testid=codes-group]', '5')
     await page.click('[data-testid=codes-run]')
-    await expect.poll(() => page.textContent('[data-testid=codes-error]'), { timeout: 60_000 }).toBe('group 5 must divide the 12 bits of a token (invalid-request)')
+    await expect.poll(() => page.textContent('[data-testid=codes-error]'), { timeout: workMs }).toBe('group 5 must divide the 12 bits of a token (invalid-request)')
     await page.fill('[data-testid=codes-group]', '')
     await page.click('[data-testid=codes-run]')
-    await page.locator('[data-testid=codes-headline]').waitFor({ timeout: 120_000 })
+    await page.locator('[data-testid=codes-headline]').waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=codes-headline]')).toMatch(new RegExp(`^${bundled.images.length} images × 64 tokens × 12 bits`))
   })
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { writeTinyTokenizer } from '../fixtures/baselines/tiny-tokenizer'
 import { bundledCheckpoint, writeSecondCheckpoint } from '../fixtures/models/second-checkpoint'
-import { callEngine, openApp, pixelStats, projectRoot, screenshot, screenshotDir, type AppSession } from './harness'
+import { callEngine, openApp, pixelStats, projectRoot, screenshot, screenshotDir, workMs, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = join(goldenDir(), '..', 'data', 'photos', 'val-64')
@@ -62,8 +62,8 @@ async function reportedTarget(page: Page): Promise<number> {
 
 async function run(page: Page, methods: number): Promise<void> {
   await page.click('[data-testid=compare-run]')
-  await expect.poll(() => page.locator('[data-testid=compare-summary-row]').count(), { timeout: 60_000 }).toBe(methods)
-  await expect.poll(() => page.locator('[data-testid=progress-compare]').count(), { timeout: 60_000 }).toBe(0) // rows of the last run may still show
+  await expect.poll(() => page.locator('[data-testid=compare-summary-row]').count(), { timeout: workMs }).toBe(methods)
+  await expect.poll(() => page.locator('[data-testid=progress-compare]').count(), { timeout: workMs }).toBe(0) // rows of the last run may still show
 }
 
 describe('compare in Chromium', () => {
@@ -83,7 +83,7 @@ describe('compare in Chromium', () => {
 
   it('says what is missing before it runs', async () => {
     const bundled = await callEngine(page, 'bundled', undefined)
-    if (bundled.models.length) await expect.poll(() => page.inputValue('[data-testid=compare-model]'), { timeout: 60_000 }).toBe(bundled.models[0]) // the inspector's model is the default
+    if (bundled.models.length) await expect.poll(() => page.inputValue('[data-testid=compare-model]'), { timeout: workMs }).toBe(bundled.models[0]) // the inspector's model is the default
     await page.fill('[data-testid=compare-model]', '')
     await page.uncheck('[data-testid=compare-method-flowmo]')
     await page.fill('[data-testid=compare-images]', join(dir, 'val64_0003.png'))
@@ -94,7 +94,7 @@ describe('compare in Chromium', () => {
   it('compares the tiny-a model with JPEG and WebP at its BPP: tiles, labels, matched window, shared zoom, scatter', async () => {
     await page.fill('[data-testid=compare-model]', join(tinyA, 'checkpoint.pth'))
     await page.fill('[data-testid=compare-config]', join(tinyA, 'config.json'))
-    await expect.poll(() => page.textContent('[data-testid=compare-model-summary]'), { timeout: 30_000 }).toContain(`${modelBpp.toFixed(4)} bpp`)
+    await expect.poll(() => page.textContent('[data-testid=compare-model-summary]'), { timeout: workMs }).toContain(`${modelBpp.toFixed(4)} bpp`)
     await page.fill('[data-testid=compare-images]', ['val64_0003.png', 'val64_0007.png'].map((f) => join(dir, f)).join('\n'))
     for (const m of ['flowmo', 'jpeg', 'webp']) await page.check(`[data-testid=compare-method-${m}]`)
     await page.uncheck('[data-testid=compare-method-avif]')

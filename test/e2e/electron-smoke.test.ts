@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { _electron, type ElectronApplication } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { projectRoot, screenshot } from './harness'
+import { projectRoot, screenshot, workMs } from './harness'
 
 const { electronBinary } = (await import(join(projectRoot, 'scripts/electron-binary.mjs'))) as { electronBinary(): string | null }
 const binary = electronBinary()
@@ -26,7 +26,7 @@ describe('desktop app (Electron)', () => {
     const headless = process.platform === 'linux' && !process.env.DISPLAY ? ['--ozone-platform=headless'] : []
     app = await _electron.launch({ executablePath: binary!, args: [...headless, join(outDir, 'main/index.js')], env: { ...process.env, FLOWMO_BACKEND: 'cpu' } })
     const window = await app.firstWindow()
-    await expect.poll(() => window.locator('[data-testid="backend"]').textContent(), { timeout: 60_000 }).toMatch(/^cpu/)
+    await expect.poll(() => window.locator('[data-testid="backend"]').textContent(), { timeout: workMs }).toMatch(/^cpu/)
     expect(await window.locator('footer').textContent()).toMatch(/electron \d+/)
     await screenshot(window, 'desktop-status-bar')
   })

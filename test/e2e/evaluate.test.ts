@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, pixelStats, projectRoot, screenshot, type AppSession } from './harness'
+import { openApp, pixelStats, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = join(goldenDir(), '..', 'data', 'photos', 'val-64')
@@ -27,7 +27,7 @@ async function evaluate(page: Page, seed: number, out: string): Promise<void> {
     const card = await page.locator('[data-testid=eval-protocol-json]').textContent({ timeout: 100 }).catch(() => null)
     return card && (JSON.parse(card) as { sampler: { seed: number } }).sampler.seed
   }
-  await expect.poll(async () => (await page.locator('[data-testid=eval-error]').count()) || (existsSync(join(out, 'report.json')) && (await shownSeed())), { timeout: 120_000 }).toBe(seed)
+  await expect.poll(async () => (await page.locator('[data-testid=eval-error]').count()) || (existsSync(join(out, 'report.json')) && (await shownSeed())), { timeout: workMs }).toBe(seed)
   await page.locator('[data-testid=progress-evaluate]').waitFor({ state: 'detached' })
 }
 

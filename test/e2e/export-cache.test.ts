@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listExportCache } from '../../src/trainer/export/cache-admin'
-import { openApp, screenshot, type AppSession } from './harness'
+import { openApp, screenshot, workMs, type AppSession } from './harness'
 
 describe('ONNX cache in the app', () => {
   let app: AppSession
@@ -23,7 +23,7 @@ describe('ONNX cache in the app', () => {
 
   it('lists the exports with their sizes and prunes them', async () => {
     const { page } = app
-    await expect.poll(async () => (await listExportCache(cacheDir)).length, { timeout: 90_000 }).toBe(1) // the bundled model's first open
+    await expect.poll(async () => (await listExportCache(cacheDir)).length, { timeout: workMs }).toBe(1) // the bundled model's first open
     const [entry] = await listExportCache(cacheDir)
     await page.locator('summary', { hasText: 'ONNX cache' }).click()
     const rows = page.locator('[data-testid="export-cache"] li')
@@ -36,5 +36,5 @@ describe('ONNX cache in the app', () => {
     await expect.poll(() => rows.first().textContent()).toBe('empty')
     expect(await listExportCache(cacheDir)).toEqual([])
     expect(app.pageErrors).toEqual([])
-  }, 150_000)
+  })
 })

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { TrainerApi, TrainerEvents } from '../../src/shared/protocol'
 import type { RequestOf } from '../../src/shared/rpc'
+import { workMs } from '../fixtures/work-wait'
+
+export { workMs } // the e2e tests' wait for engine work
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
 export const chromiumPath = '/usr/bin/chromium'
@@ -17,7 +20,7 @@ const urlPattern = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+)/
 export interface ServeOptions {
   readonly backend?: string // FLOWMO_BACKEND for the engine, e.g. 'cpu' (fast start) or 'wasm'
   readonly allow?: readonly string[] // --allow folders (default: the project root)
-  readonly startTimeoutMs?: number // includes a renderer rebuild when its sources changed (default 120 s)
+  readonly startTimeoutMs?: number // includes a renderer rebuild when its sources changed (default 300 s)
 }
 
 export interface Served {
@@ -41,7 +44,7 @@ export function startServe(options: ServeOptions = {}): Promise<Served> {
   let output = ''
   const stop = () => stopProcess(child)
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (void stop(), reject(new Error(`flowmo serve printed no URL in time:\n${output}`))), options.startTimeoutMs ?? 120_000)
+    const timer = setTimeout(() => (void stop(), reject(new Error(`flowmo serve printed no URL in time:\n${output}`))), options.startTimeoutMs ?? 300_000)
     const onData = (data: Buffer) => {
       output += data
       const match = urlPattern.exec(output)
@@ -75,7 +78,14 @@ export function requireChromium(): void {
 /** Headless Chromium with a fresh profile (a new temporary user-data dir per launch). */
 export async function launchChromium(): Promise<Browser> {
   requireChromium()
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 60_000 })
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: workMs })
+  const newPage = browser.newPage.bind(browser)
+  browser.newPage = async (options) => {
+    const page = await newPage(options)
+    page.setDefaultTimeout(workMs) // clicks and waits without their own timeout: Playwright's 30 s is short under load
+    return page
+  }
+  return browser
 }
 
 /** Saves a full-page PNG as test-results/screenshots/<name>.png and returns its path. */
@@ -117,7 +127,7 @@ async function openPage(served: Served, browser: Browser): Promise<AppSession> {
   page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()))
   page.on('response', (response) => response.status() >= 400 && pageErrors.push(`${response.status()} ${new URL(response.url()).pathname}`))
   await page.goto(served.url)
-  await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
+  await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: workMs })
   return {
     served,
     browser,

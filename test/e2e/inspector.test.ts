@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { callEngine, openApp, projectRoot, screenshot, screenshotDir, type AppSession } from './harness'
+import { callEngine, openApp, projectRoot, screenshot, screenshotDir, workMs, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photo = join(projectRoot, 'test/fixtures/images/pipeline/photo.jpg')
@@ -47,9 +47,9 @@ describe('inspector in Chromium', () => {
       expect(await page.textContent('[data-testid=empty-hint]')).toMatch(/Open a checkpoint/)
       expect(await page.locator('[data-testid=model-summary]').count()).toBe(0)
     } else {
-      await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
+      await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs })
       expect(await page.textContent('[data-testid=model-summary] h3')).toBe(basename(bundled.models[0]))
-      await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+      await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0)
       expect(await page.inputValue('[data-testid=model-path]')).toBe(bundled.models[0]) // the field names the open model
     }
   })
@@ -59,13 +59,13 @@ describe('inspector in Chromium', () => {
     await page.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
     await page.click('[data-testid=open-model]')
     // the bundled model may already be open: wait for the summary of the new one
-    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 30_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: workMs }).toBe('16 tokens × 6 bits (G 3)')
     expect(await page.textContent('[data-testid=summary-bits-per-pixel]')).toBe('0.0938')
     expect(await page.textContent('[data-testid=summary-parameters]')).toBe('1.50 M')
     expect(await page.textContent('[data-testid=summary-backend]')).toBe('wasm')
     const shipped = await page.locator('.thumb img').count() // the bundled sample photos, when the app ships them
     await page.setInputFiles('[data-testid=image-input]', photo)
-    await expect.poll(() => page.locator('.thumb img').count(), { timeout: 30_000 }).toBe(shipped + 1)
+    await expect.poll(() => page.locator('.thumb img').count(), { timeout: workMs }).toBe(shipped + 1)
     await page.fill('[data-testid=steps]', '3') // t = 1, 0.198, 0.012: guidance at one step
   })
 
@@ -78,14 +78,14 @@ describe('inspector in Chromium', () => {
     const count = Number((await open.textContent())!.match(/\d+/)![0])
     expect(count).toBeGreaterThan(3)
     await open.click()
-    await expect.poll(() => page.locator('.thumb img').count(), { timeout: 30_000 }).toBe(opened + count)
+    await expect.poll(() => page.locator('.thumb img').count(), { timeout: workMs }).toBe(opened + count)
     expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
     await page.locator('.thumb').first().click() // the uploaded photo stays the one inspected
   })
 
   it('reconstructs: three panes, metrics, zoom and pan shared by the panes', async () => {
     await page.click('[data-testid=reconstruct]')
-    await page.locator('[data-testid=psnr]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=psnr]').waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=psnr]')).toMatch(/^\d+\.\d\d dB$/)
     expect(await page.textContent('[data-testid=lpips]')).toMatch(/^(\d\.\d{4}|needs weights.*)$/) // the row is labelled LPIPS once
     const [original, recon, error] = await Promise.all(['original', 'reconstruction', 'error-map'].map((id) => canvasRgb(page, id)))
@@ -111,7 +111,7 @@ describe('inspector in Chromium', () => {
     await page.locator('.thumb').nth(1).click()
     await expect.poll(() => page.locator('[data-testid=psnr]').count()).toBe(0)
     expect(await page.locator('[data-testid=reconstruction]').count()).toBe(0) // the pane is empty, not the old image
-    await expect.poll(async () => (await canvasRgb(page, 'original').catch(() => before)).join() !== before.join(), { timeout: 30_000 }).toBe(true)
+    await expect.poll(async () => (await canvasRgb(page, 'original').catch(() => before)).join() !== before.join(), { timeout: workMs }).toBe(true)
     expect((await canvasRgb(page, 'original')).length).toBe(32 * 32 * 3) // at the model size before any decode
     await expect.poll(() => page.textContent('[data-testid=resize-note]')).toMatch(/resized \(shorter side\) and centre-cropped to the model's 32×32/)
     await screenshot(page, 'inspector-other-thumbnail')
@@ -147,7 +147,7 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=tab-variance]')
     await page.fill('[data-testid=variance-k]', '3')
     await page.click('[data-testid=run-variance]')
-    await page.locator('[data-testid=variance-std]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=variance-std]').waitFor({ timeout: workMs })
     expect(await page.locator('[data-testid=variance-strip] canvas').count()).toBe(3)
     const labels = await page.locator('[data-testid=variance-strip]').innerText()
     expect(labels.match(/seed \d+ · \d+\.\d\d dB/g)).toHaveLength(3)
@@ -161,17 +161,17 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=tab-bitmap]')
     await page.click('[data-testid=load-code]')
     const grid = page.locator('[data-testid=bit-grid]')
-    await grid.waitFor({ timeout: 60_000 })
+    await grid.waitFor({ timeout: workMs })
     const cell = Number(await grid.getAttribute('data-cell-px'))
     await grid.hover({ position: { x: cell * 2.5, y: cell * 1.5 } })
     expect(await page.textContent('[data-testid=bit-grid-hover]')).toMatch(/^token 2, bit 1: [+−]1$/)
     await grid.click({ position: { x: cell * 2.5, y: cell * 1.5 } })
-    await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: 60_000 }).toMatch(/1 decoded/)
+    await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: workMs }).toMatch(/1 decoded/)
     const first = await canvasRgb(page, 'flip-diff')
     const firstNumber = await page.textContent('[data-testid=mean-abs-diff]')
     expect(Number(firstNumber)).toBeGreaterThan(0)
     await grid.click({ position: { x: cell * 9.5, y: cell * 4.5 } })
-    await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: 60_000 }).toMatch(/2 bits flipped · 2 decoded/)
+    await expect.poll(() => page.textContent('[data-testid=flip-numbers]'), { timeout: workMs }).toMatch(/2 bits flipped · 2 decoded/)
     expect(await page.textContent('[data-testid=mean-abs-diff]')).not.toBe(firstNumber)
     expect(await canvasRgb(page, 'flip-diff')).not.toEqual(first)
     await page.locator('.thumb').nth(1).click() // another image: this code is not its code
@@ -183,16 +183,16 @@ describe('inspector in Chromium', () => {
   it('runs the sensitivity atlas on a subset and the per-bit balance', async () => {
     await page.fill('[data-testid=atlas-subset]', '12')
     await page.click('[data-testid=run-atlas]')
-    await page.locator('[data-testid=atlas-grid]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=atlas-grid]').waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=atlas-note]')).toMatch(/^\s*12 of 96 bits · base PSNR \d+\.\d\d dB/)
     await page.fill('[data-testid=atlas-subset]', '0') // every bit: long enough to cancel
     await page.click('[data-testid=run-atlas]')
     await page.locator('[data-testid=progress-atlas] button', { hasText: 'Cancel' }).click()
-    await expect.poll(() => page.textContent('[data-testid=bitmap-view] .error'), { timeout: 30_000 }).toMatch(/cancelled/)
+    await expect.poll(() => page.textContent('[data-testid=bitmap-view] .error'), { timeout: workMs }).toMatch(/cancelled/)
     expect(await page.locator('[data-testid=progress-atlas]').count()).toBe(0)
     expect(await page.textContent('[data-testid=atlas-legend]')).toMatch(/ΔPSNR.*−\d.*0 dB.*\+\d/) // a colour bar with its range
     await page.click('[data-testid=run-balance]')
-    await page.locator('[data-testid=balance-grid]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=balance-grid]').waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=balance-legend]')).toMatch(/all −1\s*balanced\s*all \+1/)
     await screenshot(page, 'inspector-bitmap')
   })
@@ -205,7 +205,7 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=tab-trajectory]')
     await page.click('[data-testid=run-trajectory]')
     const slider = page.locator('[data-testid=trajectory-slider]')
-    await slider.waitFor({ timeout: 120_000 })
+    await slider.waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=trajectory-index]')).toBe('state 3 of 3')
     expect(await canvasRgb(page, 'trajectory-state')).toEqual(reconstruction)
     expect(await canvasRgb(page, 'trajectory-x0')).toEqual(reconstruction) // at t = 0 the state is its own x̂₀
@@ -232,16 +232,16 @@ describe('inspector in Chromium', () => {
     await page.click('[data-testid=tab-variance]')
     await page.fill('[data-testid=variance-k]', '40')
     await page.click('[data-testid=run-variance]')
-    await page.locator('[data-testid=progress-variance]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=progress-variance]').waitFor({ timeout: workMs })
     process.kill(pid, 'SIGKILL')
-    await expect.poll(() => page.textContent('[data-testid=variance-view] .error'), { timeout: 30_000 }).toMatch(/engine/)
-    await page.waitForSelector('footer[data-state="ready"]', { timeout: 60_000 })
+    await expect.poll(() => page.textContent('[data-testid=variance-view] .error'), { timeout: workMs }).toMatch(/engine/)
+    await page.waitForSelector('footer[data-state="ready"]', { timeout: workMs })
     await expect.poll(async () => (await callEngine(page, 'status', undefined)).pid).not.toBe(pid)
-    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 30_000 }).toBe(0) // opened again
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0) // opened again
     expect(await page.locator('[data-testid=open-error]').count()).toBe(0)
     await page.fill('[data-testid=variance-k]', '2')
     await page.click('[data-testid=run-variance]')
-    await expect.poll(() => page.locator('[data-testid=variance-strip] canvas').count(), { timeout: 60_000 }).toBe(2)
+    await expect.poll(() => page.locator('[data-testid=variance-strip] canvas').count(), { timeout: workMs }).toBe(2)
     expect(await page.locator('[data-testid=variance-view] .error').count()).toBe(0)
     expect(await page.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
     await screenshot(page, 'inspector-after-engine-restart')
@@ -256,15 +256,15 @@ describe('inspector in Chromium', () => {
     const original = await canvasRgb(page, 'original')
     await page.click('[data-testid=tab-trajectory]')
     await page.reload()
-    await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
-    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
-    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: workMs })
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: workMs }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0)
     expect(await page.locator('[data-testid=thumb-name]').allTextContents()).toEqual(thumbs) // the upload in its place
     expect(await page.locator('.thumb').nth(uploaded).getAttribute('class')).toMatch(/selected/)
     expect(await page.getAttribute('[data-testid=tab-trajectory]', 'class')).toMatch(/active/)
     expect(await page.inputValue('[data-testid=model-path]')).toBe(join(tinyA, 'checkpoint.pth'))
     await page.click('[data-testid=tab-reconstruction]')
-    await expect.poll(() => canvasRgb(page, 'original').catch(() => []), { timeout: 30_000 }).toEqual(original) // the upload's own bytes
+    await expect.poll(() => canvasRgb(page, 'original').catch(() => []), { timeout: workMs }).toEqual(original) // the upload's own bytes
     await screenshot(page, 'inspector-after-reload')
   })
 })

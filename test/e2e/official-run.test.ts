@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { runTorch } from '../fixtures/torch/python-torch'
 import { writerPy } from '../fixtures/torch/tb-writer'
-import { openApp, projectRoot, screenshot, type AppSession } from './harness'
+import { openApp, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 const root = mkdtempSync(join(tmpdir(), 'flowmo-official-ui-'))
 const run = join(root, 'results', 'exp')
@@ -39,22 +39,22 @@ describe('an official run folder in the Training section', () => {
     app = await openApp({ backend: 'cpu', allow: [projectRoot, root] })
     await app.page.setViewportSize({ width: 1280, height: 900 })
     await app.page.click('[data-testid=section-training]')
-  }, 180_000)
+  })
   afterAll(() => app?.close())
 
   it('plots its TensorBoard losses, the watch\'s validation and samples like our runs; read-only: no Resume / Continue', async () => {
     const page = app.page
     await page.fill('[data-testid=history-folder]', run)
     await page.click('[data-testid=history-open]')
-    await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: 30_000 }).toBe('exp')
-    await expect.poll(() => page.getAttribute('[data-testid=loss-chart-flow_loss]', 'data-points'), { timeout: 10_000 }).toBe(String(steps.length))
+    await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: workMs }).toBe('exp')
+    await expect.poll(() => page.getAttribute('[data-testid=loss-chart-flow_loss]', 'data-points'), { timeout: workMs }).toBe(String(steps.length))
     expect(await page.getAttribute('[data-testid=loss-chart-total_loss]', 'data-points')).toBe(String(steps.length))
     expect(await page.getAttribute('[data-testid=run-official]', 'data-watched')).toBe('true')
     expect(await page.textContent('[data-testid=run-official]')).toMatch(/Official run · read-only.*watched/)
     for (const control of ['run-resume', 'run-pause', 'run-stop', 'run-continue-form']) expect(await page.locator(`[data-testid=${control}]`).count(), control).toBe(0)
-    await expect.poll(() => page.getAttribute('[data-testid=sample-canvas]', 'data-step'), { timeout: 30_000 }).toBe('4000') // the latest grid
+    await expect.poll(() => page.getAttribute('[data-testid=sample-canvas]', 'data-step'), { timeout: workMs }).toBe('4000') // the latest grid
     expect(await page.getAttribute('[data-testid=sample-step]', 'max')).toBe('1') // two checkpoints' samples
     await screenshot(page, 'training-official-run')
     expect(app.pageErrors).toEqual([])
-  }, 60_000)
+  })
 })

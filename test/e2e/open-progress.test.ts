@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeFrame } from '../../src/shared/wire-frames'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { openApp, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+import { openApp, recordedEvents, recordEvents, screenshot, workMs, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const cacheDir = mkdtempSync(join(tmpdir(), 'flowmo-e2e-onnx-'))
@@ -62,13 +62,13 @@ describe('opening a checkpoint that is not exported yet', () => {
   })
 
   it('shows each export step with a bar and Cancel, in order; a second open (cache hit) shows and reports none', async () => {
-    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0) // the bundled model, if any
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0) // the bundled model, if any
     await watchOpenProgress(page)
     await recordEvents(page, ['job:progress', 'job:done', 'job:error'])
     await page.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
     await page.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
     await page.click('[data-testid=open-model]')
-    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: workMs }).toBe('16 tokens × 6 bits (G 3)')
     await screenshot(page, 'open-progress')
 
     const [first, events] = [...(await openJobs(page))].at(-1)!
@@ -80,12 +80,12 @@ describe('opening a checkpoint that is not exported yet', () => {
     expect(shown.length).toBeGreaterThan(0)
     expect(shown.every((s) => stepPattern.test(s.text) && s.cancel)).toBe(true)
     expect(readdirSync(cacheDir).filter((name) => /^[0-9a-f]{16}$/.test(name))).not.toHaveLength(0)
-    expect(await page.locator('[data-testid=open-progress]').count()).toBe(0) // gone once open
+    await expect.poll(() => page.locator('[data-testid=open-progress]').count(), { timeout: workMs }).toBe(0) // gone once open
 
     const shownBefore = shown.length
     await page.click('[data-testid=open-model]')
     const second = async () => [...(await openJobs(page))].find(([id]) => id !== first)?.[1] ?? []
-    await expect.poll(async () => (await second()).at(-1)?.name, { timeout: 30_000 }).toBe('job:done')
+    await expect.poll(async () => (await second()).at(-1)?.name, { timeout: workMs }).toBe('job:done')
     expect((await second()).filter((e) => e.name === 'job:progress')).toEqual([])
     expect((await seenSteps(page)).length).toBe(shownBefore)
     expect(app.pageErrors).toEqual([])
@@ -110,17 +110,17 @@ describe('opening a checkpoint that is not exported yet', () => {
       })
     })
     await late.goto(app.served.url)
-    await expect.poll(() => late.textContent('[data-testid=open-busy]'), { timeout: 30_000 }).toBe('looking for the bundled model…')
+    await expect.poll(() => late.textContent('[data-testid=open-busy]'), { timeout: workMs }).toBe('looking for the bundled model…')
     await late.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
     await late.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
     await late.click('[data-testid=open-model]')
-    await expect.poll(() => late.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => late.textContent('[data-testid=summary-code]'), { timeout: workMs }).toBe('16 tokens × 6 bits (G 3)')
     await recordEvents(late, ['job:progress', 'job:done'])
     release()
-    await expect.poll(() => late.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    await expect.poll(() => late.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0)
     expect(await late.textContent('[data-testid=summary-code]')).toBe('16 tokens × 6 bits (G 3)')
     expect([...(await openJobs(late)).keys()]).toEqual([]) // the bundled model was not opened over it
-    expect(await late.locator('[data-testid=open-progress]').count()).toBe(0)
+    await expect.poll(() => late.locator('[data-testid=open-progress]').count(), { timeout: workMs }).toBe(0)
     await late.close()
   })
 })

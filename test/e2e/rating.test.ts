@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { callEngine, openApp, projectRoot, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, projectRoot, recordedEvents, recordEvents, screenshot, workMs, type AppSession } from './harness'
 import { PHOTOS } from '../fixtures/photos'
 
 const tinyA = join(goldenDir(), 'tiny-a')
@@ -80,8 +80,8 @@ describe('human eval in Chromium', () => {
   it('exports two photos × FlowMo, JPEG, WebP with progress, then refuses to overwrite the folder', async () => {
     await page.click('[data-testid=section-rating]')
     const bundled = await callEngine(page, 'bundled', undefined) // the inspector opens these at startup
-    await expect.poll(() => page.inputValue('[data-testid=rating-images]'), { timeout: 60_000 }).toBe(bundled.images.join('\n'))
-    await expect.poll(() => page.inputValue('[data-testid=rating-checkpoint]'), { timeout: 60_000 }).toBe(bundled.models[0] ?? '')
+    await expect.poll(() => page.inputValue('[data-testid=rating-images]'), { timeout: workMs }).toBe(bundled.images.join('\n'))
+    await expect.poll(() => page.inputValue('[data-testid=rating-checkpoint]'), { timeout: workMs }).toBe(bundled.models[0] ?? '')
     await screenshot(page, 'rating-start')
     await page.fill('[data-testid=rating-images]', photos.map((p) => join(tmp, p)).join('\n'))
     await page.fill('[data-testid=rating-checkpoint]', join(tinyA, 'checkpoint.pth'))
@@ -97,7 +97,7 @@ describe('human eval in Chromium', () => {
     await page.fill('[data-testid=rating-out-name]', 'export')
     await page.fill('[data-testid=rating-title]', 'FlowMo vs JPEG')
     await page.click('[data-testid=rating-export-start]') // raters would see the method names
-    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 })
+    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: workMs })
       .toBe('the title names methods (flowmo, jpeg): raters would see them; choose a neutral title')
     expect(readdirSync(tmp).sort()).toEqual([...photos].sort())
     await page.fill('[data-testid=rating-title]', 'Browser test')
@@ -105,7 +105,7 @@ describe('human eval in Chromium', () => {
     expect(await page.textContent('[data-testid=rating-out-path]')).toBe(exportDir)
     await recordEvents(page, ['job:progress'])
     await page.click('[data-testid=rating-export-start]')
-    await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 90_000 })
+    await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 3 methods at 32 px,\s+6 trials per rater\. 8 files written\./)
     expect(await page.textContent('[data-testid=rating-export-page]')).toBe(join(exportDir, 'rater', 'index.html'))
     expect(await page.textContent('[data-testid=rating-export-handout]')).toMatch(/Hand out only the rater\/ folder/)
@@ -125,14 +125,14 @@ describe('human eval in Chromium', () => {
     expect(await page.inputValue('[data-testid=rating-import-dir]')).toBe(exportDir) // the import side follows
     await screenshot(page, 'rating-export-result')
     await page.click('[data-testid=rating-export-start]') // the same folder again
-    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 }).toMatch(/already exists/)
+    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: workMs }).toMatch(/already exists/)
   })
 
   it('an output folder that cannot be made: one clear sentence, nothing half-written', async () => {
     const blocked = join(tmp, photos[0]) // a file where the parent folder should be
     await page.fill('[data-testid=rating-out-parent]', blocked)
     await page.click('[data-testid=rating-export-start]')
-    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: 60_000 }).toMatch(/is a file, not a folder/)
+    await expect.poll(() => page.textContent('[data-testid=rating-export-error]'), { timeout: workMs }).toMatch(/is a file, not a folder/)
     expect(await page.locator('[data-testid=rating-export-result]').count()).toBe(0)
     expect(readdirSync(tmp).sort()).toEqual(['export', ...photos].sort()) // no partial folder anywhere
     await page.fill('[data-testid=rating-out-parent]', tmp)
@@ -145,7 +145,7 @@ describe('human eval in Chromium', () => {
     await page.fill('[data-testid=rating-size]', '24')
     await page.fill('[data-testid=rating-out-name]', 'codecs')
     await page.click('[data-testid=rating-export-start]')
-    await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=rating-export-result]').waitFor({ timeout: workMs })
     expect(await page.textContent('[data-testid=rating-export-counts]')).toMatch(/2 images × 2 methods at 24 px,\s+2 trials per rater\. 6 files written\./)
     expect(readdirSync(join(tmp, 'codecs', 'recon')).sort()).toEqual(['jpeg', 'webp'])
     expect(readdirSync(join(tmp, 'codecs', 'rater', 'images')).length).toBe(6)
@@ -194,7 +194,7 @@ describe('human eval in Chromium', () => {
     await page.fill('[data-testid=rating-import-dir]', exportDir)
     await page.fill('[data-testid=rating-import-files]', join(exportDir, 'manifest.json'))
     await page.click('[data-testid=rating-import-start]')
-    await expect.poll(() => page.textContent('[data-testid=rating-import-error]'), { timeout: 30_000 }).toMatch(/not a ratings file/)
+    await expect.poll(() => page.textContent('[data-testid=rating-import-error]'), { timeout: workMs }).toMatch(/not a ratings file/)
     expect(await page.locator('[data-testid=rating-report]').count()).toBe(0)
   })
 
@@ -215,7 +215,7 @@ describe('human eval in Chromium', () => {
     await page.fill('[data-testid=rating-import-files]', ratingsFile)
     await page.fill('[data-testid=rating-import-out]', join(tmp, 'report.json'))
     await page.click('[data-testid=rating-import-start]')
-    await page.locator('[data-testid=rating-report]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=rating-report]').waitFor({ timeout: workMs })
     expect([await count(page, 'rating-total'), await count(page, 'rating-kept')]).toEqual([6, 6])
     let winRateSum = 0
     for (const m of methods) {
@@ -237,7 +237,7 @@ describe('human eval in Chromium', () => {
     await page.check('[data-testid=rating-require-flip]')
     await page.fill('[data-testid=rating-import-out]', '')
     await page.click('[data-testid=rating-import-start]')
-    await expect.poll(() => count(page, 'rating-never-flipped'), { timeout: 30_000 }).toBe(2)
+    await expect.poll(() => count(page, 'rating-never-flipped'), { timeout: workMs }).toBe(2)
     expect(await count(page, 'rating-too-fast')).toBe(ratings.filter((r) => r.ms < minMs).length)
     expect(await count(page, 'rating-kept')).toBe(ratings.filter((r) => r.flips > 0 && r.ms >= minMs).length)
     const kept = await count(page, 'rating-kept')

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BundledFiles } from '../../src/shared/protocol'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
-import { callEngine, openApp, pixelStats, projectRoot, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, pixelStats, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 const photos = join(goldenDir(), '..', 'data', 'photos', 'val-64')
@@ -33,8 +33,8 @@ describe('sweeps in Chromium', () => {
     app = await openApp({ backend: 'wasm', allow: [projectRoot, tinyA, tmp] })
     page = app.page
     bundled = await callEngine(page, 'bundled', undefined)
-    if (bundled.models.length) await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
-    await page.locator('[data-testid=open-busy]').waitFor({ state: 'detached', timeout: 60_000 })
+    if (bundled.models.length) await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs })
+    await page.locator('[data-testid=open-busy]').waitFor({ state: 'detached', timeout: workMs })
     await page.click('[data-testid=section-sweep]')
   })
   afterAll(() => app?.close())
@@ -63,10 +63,10 @@ describe('sweeps in Chromium', () => {
     await page.fill('[data-testid=sweep-out]', join(tmp, 'long.json'))
     expect(await page.textContent('[data-testid=sweep-run]')).toBe('Run sweep (16 cells)')
     await page.click('[data-testid=sweep-run]')
-    await page.locator('[data-testid=sweep-original]').waitFor({ timeout: 60_000 }) // sweep:originals, long before the end
+    await page.locator('[data-testid=sweep-original]').waitFor({ timeout: workMs }) // sweep:originals, long before the end
     expect(await page.locator('[data-testid=sweep-cell-row]').count()).toBeLessThan(16)
     expect(await page.locator('[data-testid=sweep-image-pick] button').count()).toBe(2)
-    await expect.poll(() => page.locator('[data-testid=sweep-cell-row]').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => page.locator('[data-testid=sweep-cell-row]').count(), { timeout: workMs }).toBeGreaterThanOrEqual(2)
     expect(Math.max(...(await pixelStats(page, '[data-testid=sweep-original]')).std)).toBeGreaterThan(10) // a photo, while it runs
     expect(await page.textContent('[data-testid=sweep-mosaic] figcaption')).toBe('original')
     expect(await page.textContent('[data-testid=sweep-status]')).toMatch(/^Running: \d+ of 16 cells scored/)
@@ -74,19 +74,19 @@ describe('sweeps in Chromium', () => {
     expect(await page.locator('[data-testid=sweep-chart-psnr]').count()).toBe(1) // curves grow while it runs
     await screenshot(page, 'sweep-running')
     await page.locator('[data-testid=progress-sweep] button', { hasText: 'Cancel' }).click()
-    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep cancelled after \d+ of 16 cells — run the same sweep again to resume$/)
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: workMs }).toMatch(/^sweep cancelled after \d+ of 16 cells — run the same sweep again to resume$/)
     expect(await page.isDisabled('[data-testid=sweep-run]')).toBe(false)
     cancelledAfter = Number(/after (\d+) of/.exec((await page.textContent('[data-testid=sweep-error]'))!)![1])
   })
 
   it('resumes the cancelled sweep when run again: the cells scored before come back at once, marked resumed', async () => {
     await page.click('[data-testid=sweep-run]')
-    await expect.poll(() => page.textContent('[data-testid=sweep-resumed]').catch(() => ''), { timeout: 60_000 }).toBe(`· resumed: ${cancelledAfter} taken from an earlier run`)
+    await expect.poll(() => page.textContent('[data-testid=sweep-resumed]').catch(() => ''), { timeout: workMs }).toBe(`· resumed: ${cancelledAfter} taken from an earlier run`)
     expect(await page.textContent('[data-testid=sweep-status]')).toMatch(/^Running: \d+ of 16 cells scored/)
     expect(await page.locator('[data-testid=sweep-cell-row]').count()).toBeGreaterThanOrEqual(cancelledAfter)
     await screenshot(page, 'sweep-resumed')
     await page.locator('[data-testid=progress-sweep] button', { hasText: 'Cancel' }).click()
-    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep cancelled after/)
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: workMs }).toMatch(/^sweep cancelled after/)
     expect(existsSync(join(tmp, 'long.json.partial', 'journal.jsonl'))).toBe(true)
   })
 
@@ -96,7 +96,7 @@ describe('sweeps in Chromium', () => {
     await page.fill('[data-testid=sweep-out]', out)
     expect(await page.textContent('[data-testid=sweep-run]')).toBe('Run sweep (4 cells)')
     await page.click('[data-testid=sweep-run]')
-    await expect.poll(() => page.textContent('[data-testid=sweep-status]'), { timeout: 60_000 }).toMatch(/^Sweep: 4 of 4 cells scored · saved to /)
+    await expect.poll(() => page.textContent('[data-testid=sweep-status]'), { timeout: workMs }).toMatch(/^Sweep: 4 of 4 cells scored · saved to /)
     expect(await page.locator('[data-testid=sweep-error]').count()).toBe(0)
     finishedPsnr = await psnrTexts(page)
     expect(finishedPsnr).toHaveLength(4)
@@ -144,10 +144,10 @@ describe('sweeps in Chromium', () => {
     writeFileSync(join(tmp, 'other.json'), JSON.stringify({ metrics: { psnr: 1 } }))
     await page.fill('[data-testid=sweep-open-path]', join(tmp, 'other.json'))
     await page.click('[data-testid=sweep-open]')
-    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/not a FlowMo sweep file: .*format must be "flowmo-sweep"/)
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: workMs }).toMatch(/not a FlowMo sweep file: .*format must be "flowmo-sweep"/)
     await page.fill('[data-testid=sweep-open-path]', out)
     await page.click('[data-testid=sweep-open]')
-    await expect.poll(() => page.textContent('[data-testid=sweep-status]'), { timeout: 30_000 }).toMatch(/^Sweep: 4 of 4 cells scored · opened /)
+    await expect.poll(() => page.textContent('[data-testid=sweep-status]'), { timeout: workMs }).toMatch(/^Sweep: 4 of 4 cells scored · opened /)
     expect(await page.locator('[data-testid=sweep-error]').count()).toBe(0)
     expect(await psnrTexts(page)).toEqual(finishedPsnr)
     expect(Math.max(...(await pixelStats(page, '[data-testid=sweep-recon-3]')).std)).toBeGreaterThan(1)
@@ -158,7 +158,7 @@ describe('sweeps in Chromium', () => {
     mkdirSync(join(tmp, 'empty'))
     await page.fill('[data-testid=sweep-data]', join(tmp, 'empty'))
     await page.click('[data-testid=sweep-run]')
-    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: 30_000 }).toMatch(/^sweep failed: no usable image/)
+    await expect.poll(() => page.textContent('[data-testid=sweep-error]'), { timeout: workMs }).toMatch(/^sweep failed: no usable image/)
     expect(await page.locator('[data-testid=sweep-cell-row], [data-testid=sweep-cell-pending]').count()).toBe(0)
     expect(await page.isDisabled('[data-testid=sweep-run]')).toBe(false)
     expect(app.pageErrors).toEqual([])

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { tokenColour } from '../../src/renderer/src/components/inspect/token-colours'
-import { callEngine, openApp, projectRoot, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 const tinyA = join(goldenDir(), 'tiny-a')
 
@@ -40,12 +40,12 @@ describe('token map in Chromium', () => {
   it('opens tiny-a beside the bundled photos (A and B)', async () => {
     const bundled = await callEngine(page, 'bundled', undefined)
     expect(bundled.images.length).toBeGreaterThan(1)
-    await page.locator('[data-testid=model-summary]').waitFor({ timeout: 60_000 })
-    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: 60_000 }).toBe(0)
+    await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs })
+    await expect.poll(() => page.locator('[data-testid=open-busy]').count(), { timeout: workMs }).toBe(0)
     await page.fill('[data-testid=model-path]', join(tinyA, 'checkpoint.pth'))
     await page.fill('[data-testid=config-path]', join(tinyA, 'config.json'))
     await page.click('[data-testid=open-model]')
-    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: 60_000 }).toBe('16 tokens × 6 bits (G 3)')
+    await expect.poll(() => page.textContent('[data-testid=summary-code]'), { timeout: workMs }).toBe('16 tokens × 6 bits (G 3)')
     await page.fill('[data-testid=steps]', '2')
     await page.click('[data-testid=tab-tokens]')
   })
@@ -53,7 +53,7 @@ describe('token map in Chromium', () => {
   it('maps every token (replaced by the second image’s): 16 tiles, owner colouring, tokens at a clicked pixel', async () => {
     await page.selectOption('[data-testid=token-replacement]', 'other')
     await page.click('[data-testid=run-token-map]')
-    await page.locator('[data-testid=token-atlas]').waitFor({ timeout: 120_000 })
+    await page.locator('[data-testid=token-atlas]').waitFor({ timeout: workMs })
     const [aw, ah, atlas] = await canvasRgb(page, 'token-atlas')
     expect([aw, ah]).toEqual([4 * 33 - 1, 4 * 33 - 1]) // 4 × 4 tiles of 32 px, 1-px gaps
     expect(new Set(atlas).size).toBeGreaterThan(10) // maps drawn, not one flat colour
@@ -76,12 +76,12 @@ describe('token map in Chromium', () => {
   it('mixes tokens: all 16 of A decode as A; tokens 0-3 of A with the rest of B differ from both', async () => {
     await page.fill('[data-testid=mix-first-k]', '16')
     await page.click('[data-testid=run-mix]')
-    await expect.poll(() => page.textContent('[data-testid=mix-note]'), { timeout: 60_000 }).toContain('16 of 16 tokens from A')
+    await expect.poll(() => page.textContent('[data-testid=mix-note]'), { timeout: workMs }).toContain('16 of 16 tokens from A')
     expect((await canvasRgb(page, 'mix-mixed'))[2]).toEqual((await canvasRgb(page, 'mix-a'))[2])
     await page.check('[data-testid=mix-mode-set]')
     await page.fill('[data-testid=mix-token-set]', '0-3')
     await page.click('[data-testid=run-mix]')
-    await expect.poll(() => page.textContent('[data-testid=mix-note]'), { timeout: 60_000 }).toContain('4 of 16 tokens from A')
+    await expect.poll(() => page.textContent('[data-testid=mix-note]'), { timeout: workMs }).toContain('4 of 16 tokens from A')
     const [mixed, a, b] = await Promise.all(['mix-mixed', 'mix-a', 'mix-b'].map(async (id) => (await canvasRgb(page, id))[2]))
     expect(mixed).not.toEqual(a)
     expect(mixed).not.toEqual(b)

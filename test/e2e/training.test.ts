@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeRunFixture } from '../trainer/run-control/fixture'
-import { callEngine, openApp, pixelStats, projectRoot, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, pixelStats, projectRoot, screenshot, workMs, type AppSession } from './harness'
 
 const fixture = await makeRunFixture()
 const out = join(fixture.root, 'ui-run')
@@ -24,7 +24,7 @@ async function newPage(app: AppSession): Promise<Page> {
   const page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.on('pageerror', (error) => app.pageErrors.push(error.message))
   await page.goto(app.served.url)
-  await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: 60_000 })
+  await page.locator('[data-testid="backend"]').filter({ hasNotText: '…' }).waitFor({ timeout: workMs })
   await page.click('[data-testid=section-training]')
   return page
 }
@@ -46,7 +46,7 @@ describe('training dashboard in Chromium', () => {
   it("offers the engine's presets with their size and BPP, and its defaults of the stage as greyed placeholders", async () => {
     const offer = await callEngine(page, 'trainingDefaults', undefined)
     const options = page.locator('[data-testid=run-preset] option')
-    await expect.poll(() => options.count(), { timeout: 10_000 }).toBe(offer.presets.length)
+    await expect.poll(() => options.count(), { timeout: workMs }).toBe(offer.presets.length)
     const listed = await options.evaluateAll((o) => o.map((e) => [(e as unknown as { value: string }).value, e.textContent ?? '']))
     expect(listed.map(([value]) => value)).toEqual(offer.presets.map((p) => p.name))
     for (const [[, text], p] of listed.map((row, i) => [row, offer.presets[i]] as const)) {
@@ -81,7 +81,7 @@ describe('training dashboard in Chromium', () => {
     await page.check('[data-testid=run-model-config]')
     await page.fill('[data-testid=run-config]', fixture.config)
     await page.click('[data-testid=run-start]')
-    await expect.poll(() => page.textContent('[data-testid=start-error]'), { timeout: 10_000 }).toMatch(/no-such-folder.*\(not-found\)/)
+    await expect.poll(() => page.textContent('[data-testid=start-error]'), { timeout: workMs }).toMatch(/no-such-folder.*\(not-found\)/)
     expect(await page.locator('[data-testid=run-item]').count()).toBe(0)
     await page.fill('[data-testid=run-data]', fixture.data) // the field fixed: the old error goes
     expect(await page.locator('[data-testid=start-error]').count()).toBe(0)
@@ -99,15 +99,15 @@ describe('training dashboard in Chromium', () => {
     await screenshot(page, 'training-form')
     await page.selectOption('[data-testid=run-engine]', 'tfjs')
     await page.click('[data-testid=run-start]')
-    await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: 30_000 })
-    await expect.poll(() => points(page), { timeout: 60_000 }).toBeGreaterThan(2)
+    await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: workMs })
+    await expect.poll(() => points(page), { timeout: workMs }).toBeGreaterThan(2)
     expect(await step(page)).toBeGreaterThan(2)
     expect(await status(page)).toBe('training')
-    await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: workMs })
     const sample = await pixelStats(page, '[data-testid=sample-canvas]')
     expect(sample.height).toBe(32) // two 16×16 rows: originals over reconstructions
     expect(Math.max(...sample.std)).toBeGreaterThan(10) // real photos, not a blank canvas
-    await page.locator('[data-testid=validation-chart]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=validation-chart]').waitFor({ timeout: workMs })
     const options = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).options // the retention fields reached the engine
     expect([options.keepLast, options.keepEvery]).toEqual([2, 500])
     expect(await page.locator('[data-testid=bit-balance] rect').count()).toBe(6) // the tiny model's 6 code bits
@@ -125,7 +125,7 @@ describe('training dashboard in Chromium', () => {
     expect(await chart.getAttribute('data-zoomed')).toBe('true')
     const zoomedRange = await chart.getAttribute('data-x-range')
     const before = await points(page)
-    await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 2)
+    await expect.poll(() => points(page), { timeout: workMs }).toBeGreaterThan(before + 2)
     expect(await chart.getAttribute('data-x-range')).toBe(zoomedRange)
     await screenshot(page, 'training-zoomed')
     await over.dblclick()
@@ -138,16 +138,16 @@ describe('training dashboard in Chromium', () => {
     const before = await step(page)
     await page.close()
     page = await newPage(app)
-    await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=run-dashboard]').waitFor({ timeout: workMs })
     expect(await page.locator('[data-testid=run-item]').count()).toBe(1)
     expect(await points(page)).toBeGreaterThanOrEqual(before) // logEvery 1: one point per step since step 1
-    await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(before + 1)
+    await expect.poll(() => step(page), { timeout: workMs }).toBeGreaterThan(before + 1)
     expect(await status(page)).toBe('training')
   })
 
   it('pauses with a checkpoint and resumes from it', async () => {
     await page.click('[data-testid=run-pause]')
-    await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
+    await expect.poll(() => status(page), { timeout: workMs }).toBe('paused')
     expect(await page.locator('[data-testid=run-continue-form]').count()).toBe(0) // one way on: Resume
     expect(await page.locator('[data-testid=run-pause]').count()).toBe(0)
     const paused = await step(page)
@@ -157,7 +157,7 @@ describe('training dashboard in Chromium', () => {
     expect(await page.textContent('[data-testid=checkpoint-list]')).toContain(`step ${paused}`)
     const before = await points(page)
     await page.click('[data-testid=run-resume]')
-    await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(paused + 1)
+    await expect.poll(() => step(page), { timeout: workMs }).toBeGreaterThan(paused + 1)
     expect(await status(page)).toBe('training')
     expect(await points(page)).toBeGreaterThan(before) // continued from the checkpoint, the curve kept
     expect(await elapsed(page)).toBeGreaterThan(elapsedAtPause) // elapsed counts on from the paused segment
@@ -168,9 +168,9 @@ describe('training dashboard in Chromium', () => {
     const crashedAt = await step(page)
     process.kill(pid, 'SIGKILL')
     const notice = page.locator('[data-testid=run-notice]', { hasText: 'resumed from checkpoint' })
-    await notice.waitFor({ timeout: 60_000 })
+    await notice.waitFor({ timeout: workMs })
     expect(await notice.textContent()).toMatch(new RegExp(`Engine crashed at step ${crashedAt}.*resumed from checkpoint step ${pausedAt}$`))
-    await expect.poll(() => step(page), { timeout: 30_000 }).toBeGreaterThan(crashedAt)
+    await expect.poll(() => step(page), { timeout: workMs }).toBeGreaterThan(crashedAt)
     expect(await status(page)).toBe('training')
     expect(await elapsed(page)).toBeGreaterThan(elapsedAtPause) // from the checkpoint's elapsed time, not from zero
     await screenshot(page, 'training-resumed-after-crash')
@@ -178,39 +178,39 @@ describe('training dashboard in Chromium', () => {
 
   it('stops the run, then browses its folder as history in a new page and compares it with a second run', async () => {
     await page.click('[data-testid=run-stop]')
-    await expect.poll(() => status(page), { timeout: 30_000 }).toBe('stopped')
+    await expect.poll(() => status(page), { timeout: workMs }).toBe('stopped')
     const stoppedAt = await step(page)
     expect(await page.locator('[data-testid=run-resume]').count()).toBe(0) // a stopped run is extended, not resumed
     expect(await page.textContent('[data-testid=run-continue]')).toBe(`Continue from checkpoint ${stoppedAt}`)
     await page.reload() // the stopped run is listed again, read back from its folder
     await page.click('[data-testid=section-training]')
     const listed = page.locator('[data-testid=run-item]', { hasText: 'ui-run' })
-    await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(1)
+    await expect.poll(() => listed.count(), { timeout: workMs }).toBe(1)
     await listed.click()
-    await expect.poll(() => status(page), { timeout: 10_000 }).toBe('not running (history)')
+    await expect.poll(() => status(page), { timeout: workMs }).toBe('not running (history)')
     expect(await step(page)).toBe(stoppedAt)
     const other = join(fixture.root, 'other-run')
     await callEngine(page, 'startRun', { data: fixture.data, out: other, config: fixture.config, maxSteps: 6, batchSize: 2, lr: 3e-4, perceptual: 'none', logEvery: 1, sampleEvery: 3, valEvery: 3 })
-    await expect.poll(() => callEngine(page, 'listRuns', undefined).then((r) => r.length), { timeout: 30_000 }).toBe(0)
+    await expect.poll(() => callEngine(page, 'listRuns', undefined).then((r) => r.length), { timeout: workMs }).toBe(0)
     await page.close()
     page = await newPage(app)
     for (const dir of [other, out]) {
       await page.fill('[data-testid=history-folder]', dir)
       await page.click('[data-testid=history-open]')
-      await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: 30_000 }).toBe(dir.split('/').at(-1))
+      await expect.poll(() => page.getAttribute('[data-testid=run-dashboard]', 'data-run'), { timeout: workMs }).toBe(dir.split('/').at(-1))
     }
     expect(await status(page)).toBe('not running (history)')
     expect(await points(page)).toBe(stoppedAt) // every step logged in metrics.jsonl, once
-    await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: 30_000 }) // read back through runSample
+    await page.locator('[data-testid=sample-canvas]').waitFor({ timeout: workMs }) // read back through runSample
     expect(Math.max(...(await pixelStats(page, '[data-testid=sample-canvas]')).std)).toBeGreaterThan(10)
     await page.locator('[data-testid=sample-step]').fill('0') // the first logged sample, read from samples/step-000002.png
-    await expect.poll(() => page.getAttribute('[data-testid=sample-canvas]', 'data-step'), { timeout: 10_000 }).toBe('2')
+    await expect.poll(() => page.getAttribute('[data-testid=sample-canvas]', 'data-step'), { timeout: workMs }).toBe('2')
     await screenshot(page, 'training-history')
     await page.click('[data-testid=train-compare]')
     const keys = await page.locator('[data-testid=compare-run-1] option').evaluateAll((o) => o.map((e) => (e as unknown as { value: string }).value))
     await page.selectOption('[data-testid=compare-run-1]', keys[1])
     await page.selectOption('[data-testid=compare-run-2]', keys[2])
-    await expect.poll(() => points(page, 'flow_loss'), { timeout: 10_000 }).toBe(stoppedAt) // the union of both runs' steps
+    await expect.poll(() => points(page, 'flow_loss'), { timeout: workMs }).toBe(stoppedAt) // the union of both runs' steps
     await screenshot(page, 'training-compare')
   })
 
@@ -222,7 +222,7 @@ describe('training dashboard in Chromium', () => {
     expect(await page.isDisabled('[data-testid=run-continue]')).toBe(true)
     await page.fill('[data-testid=run-continue-steps]', '8')
     await page.click('[data-testid=run-continue]')
-    await expect.poll(() => status(page), { timeout: 60_000 }).toBe('finished')
+    await expect.poll(() => status(page), { timeout: workMs }).toBe('finished')
     expect(await step(page)).toBe(8)
     expect(await page.getAttribute('[data-testid=run-progress]', 'max')).toBe('8') // the new max steps
     expect(await page.textContent('[data-testid=checkpoint-list]')).toContain('step 8')

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isProcessAlive } from '../../src/trainer/process-lock'
-import { callEngine, openApp, recordedEvents, recordEvents, screenshot, type AppSession } from './harness'
+import { callEngine, openApp, recordedEvents, recordEvents, screenshot, workMs, type AppSession } from './harness'
 
 describe('flowmo serve in Chromium', () => {
   let app: AppSession
@@ -37,10 +37,10 @@ describe('flowmo serve in Chromium', () => {
     await recordEvents(page, ['engine:status'])
     const { pid } = await callEngine(page, 'status', undefined)
     process.kill(pid, 'SIGKILL')
-    await page.waitForSelector('footer[data-state="restarting"]', { timeout: 10_000 })
+    await page.waitForSelector('footer[data-state="restarting"]', { timeout: workMs })
     expect(await page.locator('footer [role="status"]').textContent()).toMatch(/engine exited.*restarting/)
     await screenshot(page, 'web-mode-engine-restarting')
-    await page.waitForSelector('footer[data-state="ready"]', { timeout: 30_000 })
+    await page.waitForSelector('footer[data-state="ready"]', { timeout: workMs })
     const events = await recordedEvents(page)
     expect(events.filter((e) => e.name === 'engine:status').map((e) => e.payload.state)).toEqual(['restarting', 'ready'])
     const after = await callEngine(page, 'status', undefined)
@@ -53,6 +53,6 @@ describe('flowmo serve in Chromium', () => {
     expect(page.url()).toBe(`${served.origin}/`)
     const { pid } = await callEngine(page, 'status', undefined) // the wasm backend's worker threads would keep it alive
     served.process.kill('SIGKILL') // no chance to stop its engine: the engine notices the closed IPC channel
-    await expect.poll(() => isProcessAlive(pid), { timeout: 10_000 }).toBe(false)
+    await expect.poll(() => isProcessAlive(pid), { timeout: workMs }).toBe(false)
   })
 })

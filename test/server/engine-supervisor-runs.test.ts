@@ -9,6 +9,7 @@ import { RestartPolicy } from '../../src/main/restart-policy'
 import { EngineSupervisor, type EnginePush } from '../../src/server/engine-supervisor'
 import type { RunRequest, RunStarted, TrainerEvents } from '../../src/shared/protocol'
 import { makeRunFixture } from '../trainer/run-control/fixture'
+import { workMs } from '../fixtures/work-wait'
 
 const fixture = await makeRunFixture()
 const stepOf = (path: string) => Number(/step-(\d+)\.safetensors$/.exec(path)![1])
@@ -32,9 +33,9 @@ describe('EngineSupervisor with a training run', () => {
       perceptual: 'none', logEvery: 1, sampleEvery: 1000, valEvery: 1000, valImages: 2, checkpointEvery: 2, engine: 'tfjs',
     }
     const { runId } = (await engine.call('startRun', request)) as RunStarted
-    await vi.waitUntil(() => payloads('run:checkpoint').length > 0, { timeout: 30_000, interval: 5 })
+    await vi.waitUntil(() => payloads('run:checkpoint').length > 0, { timeout: workMs, interval: 5 })
     process.kill(engine.pid!, 'SIGKILL')
-    await vi.waitUntil(() => payloads('run:done').length > 0, { timeout: 40_000, interval: 20 })
+    await vi.waitUntil(() => payloads('run:done').length > 0, { timeout: workMs, interval: 20 })
 
     const [error] = payloads('run:error')
     expect(error).toMatchObject({ runId, code: 'engine-exited', message: expect.stringMatching(/SIGKILL/), lastCheckpoint: expect.stringMatching(/step-\d+\.safetensors$/) })
@@ -54,7 +55,7 @@ describe('EngineSupervisor with a training run', () => {
     expect(await engine.call('listRuns', undefined)).toEqual([])
     const metrics = readFileSync(join(request.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>)
     expect(metrics.filter((m) => 'flow_loss' in m).map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)) // no step twice
-  }, 60_000)
+  })
 
   it('stop() (flowmo serve ending) stops a training run with a checkpoint before the engine goes; Ctrl+C does not kill it mid-step', async () => {
     const request: RunRequest = {
@@ -63,14 +64,14 @@ describe('EngineSupervisor with a training run', () => {
     }
     const { runId } = (await engine.call('startRun', request)) as RunStarted
     const steps = () => pushes.filter((p) => p.name === 'run:step' && (p.payload as { runId: string }).runId === runId).length
-    await vi.waitUntil(() => steps() >= 2, { timeout: 30_000, interval: 5 })
+    await vi.waitUntil(() => steps() >= 2, { timeout: workMs, interval: 5 })
     process.kill(engine.pid!, 'SIGINT') // what a terminal's Ctrl+C sends to the whole process group
     const stepsAtSigint = steps()
-    await vi.waitUntil(() => steps() > stepsAtSigint, { timeout: 30_000, interval: 5 })
+    await vi.waitUntil(() => steps() > stepsAtSigint, { timeout: workMs, interval: 5 })
     await engine.stop()
     const done = payloads('run:done').find((d) => d.runId === runId)
     expect(done).toMatchObject({ status: 'stopped', lastCheckpoint: expect.stringMatching(/step-\d+\.safetensors$/) })
     expect(stepOf(done!.lastCheckpoint!)).toBe(done!.step)
     expect(payloads('run:error').filter((e) => e.runId === runId)).toEqual([])
-  }, 60_000)
+  })
 })

@@ -1,11 +1,13 @@
 // The metric registry: every id an eval report (and so a sweep cell, a compare method, an ablation row: all keyed as
-// eval's report) can contain has an entry, as do the names `--metrics` accepts; labels, direction, formats, order.
+// eval's report) or a gen-eval report can contain has an entry, as do the names `--metrics` accepts; labels,
+// direction, formats, order.
 import { describe, expect, it } from 'vitest'
 import { formatMetric, higherIsBetter, metricInfo, metricLabel, metricTitle, sortMetrics } from '../../src/shared/metrics'
 import { evalCard } from '../../src/trainer/eval/eval-card'
 import { encodeFloats, featureRows, packCode, type ImageRecord } from '../../src/trainer/eval/journal'
 import { METRIC_NAMES } from '../../src/trainer/eval/networks'
 import { buildReport } from '../../src/trainer/eval/report'
+import { generationMetrics } from '../../src/trainer/stage2/gen-eval'
 import { referenceFromRows } from '../../src/trainer/metrics/reference-stats-cache'
 import type { LpipsNet } from '../../src/trainer/nets/lpips'
 import { cardInputs } from '../trainer/eval/card-inputs'
@@ -41,6 +43,14 @@ describe('metric registry', () => {
     const ids = reportIds()
     expect(ids.length).toBe(8) // psnr ssim, LPIPS per net, fid kid, their proxies
     expect(ids.filter((id) => metricInfo(id) === undefined)).toEqual([])
+  })
+
+  it('has an entry for every metric a gen-eval report can contain, on InceptionV3 and on the proxy network', () => {
+    const rows = () => ({ pool: Float32Array.from({ length: 8 * d }, (_, i) => Math.sin(i)), spatial: Float32Array.from({ length: 8 * d }, (_, i) => Math.cos(i)), probs: new Float32Array(8 * 2).fill(0.5) })
+    const ids = [false, true].flatMap((isProxy) => Object.keys(generationMetrics(rows(), 8, rows(), 8, { poolDim: d, spatialDim: d, classes: 2, isProxy }).metrics))
+    expect(new Set(ids).size).toBe(10) // FID sFID IS KID, each also -proxy; precision and recall
+    expect(ids.filter((id) => metricInfo(id) === undefined)).toEqual([])
+    expect([metricLabel('FID'), metricLabel('FID-proxy'), metricLabel('fid')]).toEqual(['gFID', 'proxy gFID', 'rFID']) // never mistaken for one another
   })
 
   it('has an entry for every metric `flowmo eval --metrics` accepts (lpips: one per net)', () => {

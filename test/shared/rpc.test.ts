@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createClient, isReply, RpcError, type Reply, type RpcClient, type RpcPort } from '../../src/shared/rpc'
 import { counterMethods, type CounterApi, type CounterEvents } from './fixtures/counter-api'
+import { workMs } from '../fixtures/work-wait'
 
 const serverPath = fileURLToPath(new URL('./fixtures/counter-server.ts', import.meta.url))
 
@@ -56,11 +57,11 @@ describe('rpc across processes', () => {
     const ends: { countId: string; reason: string }[] = []
     client.on('end', (e) => ends.push(e))
     const { countId } = await client.count({ to: 3, tickMs: 5 })
-    expect((await vi.waitUntil(() => ends.find((e) => e.countId === countId))).reason).toBe('done')
+    expect((await vi.waitUntil(() => ends.find((e) => e.countId === countId), { timeout: workMs })).reason).toBe('done')
     expect(ticks.filter((e) => e.countId === countId).map((e) => e.n)).toEqual([1, 2, 3])
     off()
     const { countId: second } = await client.count({ to: 2, tickMs: 5 })
-    await vi.waitUntil(() => ends.find((e) => e.countId === second))
+    await vi.waitUntil(() => ends.find((e) => e.countId === second), { timeout: workMs })
     expect(ticks.filter((e) => e.countId === second)).toEqual([])
   })
 
@@ -91,9 +92,9 @@ describe('rpc across processes', () => {
     client.on('end', (e) => ends.push(e))
     client.on('tick', (e) => ticks.push(e.n))
     const { countId } = await client.count({ to: 1000, tickMs: 5 })
-    await vi.waitUntil(() => ticks.length > 0)
+    await vi.waitUntil(() => ticks.length > 0, { timeout: workMs })
     expect(await client.cancel({ countId })).toEqual({ cancelled: true })
-    expect((await vi.waitUntil(() => ends.find((e) => e.countId === countId))).reason).toBe('cancelled')
+    expect((await vi.waitUntil(() => ends.find((e) => e.countId === countId), { timeout: workMs })).reason).toBe('cancelled')
     const seen = ticks.length
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(ticks.length).toBe(seen)

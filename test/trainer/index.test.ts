@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { trainerMethods, type TrainerApi, type TrainerEvents } from '../../src/shared/protocol'
 import { createClient, type RpcClient } from '../../src/shared/rpc'
 import { testEngine, type TestApi } from '../fixtures/engine/test-api'
+import { workMs } from '../fixtures/work-wait'
 
 const appEntry = fileURLToPath(new URL('../../src/trainer/index.ts', import.meta.url))
 
@@ -53,9 +54,9 @@ describe('engine process', () => {
     engine.on('job:progress', (e) => progress.push(e))
     engine.on('job:error', (e) => errors.push(e))
     const { jobId } = await engine.demoJob({ steps: 1000, stepMs: 2 })
-    await vi.waitUntil(() => progress.some((e) => e.jobId === jobId), { timeout: 10_000 })
+    await vi.waitUntil(() => progress.some((e) => e.jobId === jobId), { timeout: workMs })
     expect(await engine.cancelJob({ jobId })).toEqual({ cancelled: true })
-    const ended = await vi.waitUntil(() => errors.find((e) => e.jobId === jobId), { timeout: 10_000 })
+    const ended = await vi.waitUntil(() => errors.find((e) => e.jobId === jobId), { timeout: workMs })
     expect(ended.code).toBe('cancelled')
     const mine = progress.filter((e) => e.jobId === jobId).map((e) => e.done)
     expect(mine[0]).toBe(1)

@@ -9,6 +9,7 @@ import { createClient, type RpcClient } from '../../src/shared/rpc'
 import { allowRootsVariable } from '../../src/trainer/files'
 import { buildConfig } from '../../src/trainer/model/configs'
 import { makeRunFixture, type RunFixture } from './run-control/fixture'
+import { workMs } from '../fixtures/work-wait'
 
 const entry = fileURLToPath(new URL('../../src/trainer/index.ts', import.meta.url))
 // big enough that one step takes far longer than a call's round trip
@@ -43,7 +44,7 @@ describe('engine process during a training run', () => {
       data: fixture.data, out: join(fixture.root, 'run'), config: fixture.config, maxSteps: 100_000, batchSize: 4,
       perceptual: 'none', logEvery: 1, sampleEvery: 100_000, valEvery: 100_000, valImages: 2, engine: 'tfjs',
     })
-    await vi.waitUntil(() => steps.length >= 2, { timeout: 60_000, interval: 10 })
+    await vi.waitUntil(() => steps.length >= 2, { timeout: workMs, interval: 10 })
     const latencies: number[] = []
     while (steps.length < 3) {
       const t0 = performance.now()
@@ -59,5 +60,5 @@ describe('engine process during a training run', () => {
     expect((await engine.listRuns()).map((r) => r.runId)).toEqual([runId])
     await engine.stopRun({ runId })
     expect(await done).toMatchObject({ runId, status: 'stopped', lastCheckpoint: expect.stringMatching(/\.safetensors$/) })
-  }, 120_000)
+  })
 })

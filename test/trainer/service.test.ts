@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { ModelSummary, TrainerEvents } from '../../src/shared/protocol'
 import { allowRoot } from '../../src/trainer/files'
 import { goldenDir } from '../../src/trainer/parity/golden-dir'
+import { workMs } from '../fixtures/work-wait'
 
 vi.mock('../../src/trainer/backend', () => {
   const info = { name: 'wasm', requested: 'wasm', threads: 2, simd: true, notices: ['threads: 2 workers'], tfjsVersion: '4.22.0' }
@@ -20,7 +21,7 @@ function service() {
   const events: Event[] = []
   const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
   const ended = (jobId: string) =>
-    vi.waitUntil(() => events.find(([name, p]) => (name === 'job:done' || name === 'job:error') && p.jobId === jobId), { timeout: 5000 })
+    vi.waitUntil(() => events.find(([name, p]) => (name === 'job:done' || name === 'job:error') && p.jobId === jobId), { timeout: workMs })
   return { events, ended, trainer: new TestService(emit, 'wasm') }
 }
 
@@ -55,7 +56,7 @@ describe('TrainerService', () => {
   it('cancels a running job, once', async () => {
     const { trainer, events, ended } = service()
     const { jobId } = await trainer.demoJob({ steps: 1000, stepMs: 5 })
-    await vi.waitUntil(() => events.some(([name]) => name === 'job:progress'))
+    await vi.waitUntil(() => events.some(([name]) => name === 'job:progress'), { timeout: workMs })
     expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
     expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
     expect(events.filter(([name]) => name === 'job:progress').length).toBeLessThan(1000)

@@ -118,9 +118,9 @@ async function compareWork(values: Values, files: readonly string[]): Promise<Cl
 /** The named files as given, or the folder's usable images (skipped ones reported on stderr); the first `limit`. */
 async function imageList(dir: string | undefined, files: readonly string[], sizePx: number, limit: number | undefined): Promise<string[]> {
   if (!dir) return files.slice(0, limit)
-  const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
+  const { scanImageFolder, scanNotices } = await import('../../trainer/data/dataset')
   const scan = await scanImageFolder(dir, { imageSizePx: sizePx })
-  for (const line of formatSkipped(scan.skipped)) console.error(line)
+  for (const line of scanNotices(scan)) console.error(line)
   return scan.usable.slice(0, limit).map((e) => e.path)
 }
 

@@ -66,11 +66,11 @@ function usage<T>(f: () => T): T {
 type Opened = import('../../trainer/baselines/method-list').OpenedMethods
 
 async function runExport(data: string, out: string, limit: number, batch: number, title: string | undefined, opened: Opened): Promise<number> {
-  const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
+  const { scanImageFolder, scanNotices } = await import('../../trainer/data/dataset')
   const { exportForRating, imageIds } = await import('../../trainer/rating/export')
   const { raterDir } = await import('../../trainer/rating/rater-folder')
   const scan = await scanImageFolder(data, { imageSizePx: opened.imageSizePx })
-  for (const line of formatSkipped(scan.skipped)) console.error(line)
+  for (const line of scanNotices(scan)) console.error(line)
   const images = imageIds(scan.usable.slice(0, limit).map((e) => e.path))
   const ids = opened.methods.map((m) => m.id).join(', ')
   console.error(`exporting ${images.length} images × ${opened.methods.length} methods (${ids}) at ${opened.imageSizePx}px` +

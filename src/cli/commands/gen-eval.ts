@@ -1,6 +1,7 @@
 // `flowmo gen-eval`: generation metrics (FID, sFID, IS, precision/recall, KID) of a sample folder against real images.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { formatMetric } from '../../shared/metrics'
 import { integerOption, parseCommandArgs, UsageError } from '../args'
 import type { Command } from '../command'
 import { ProgressLine } from '../progress'
@@ -37,7 +38,7 @@ export const genEval: Command = {
     })
     for (const w of report.warnings) console.error(`warning: ${w}`)
     const width = Math.max(...Object.keys(report.metrics).map((k) => k.length))
-    for (const [k, v] of Object.entries(report.metrics)) console.log(`${k.padEnd(width)}  ${v.toFixed(k.startsWith('KID') ? 5 : 4)}`)
+    for (const [k, v] of Object.entries(report.metrics)) console.log(`${k.padEnd(width)}  ${formatMetric(k, v)}`)
     console.log(`N = ${report.protocol.samples.n} samples vs ${report.protocol.reference.n} reference images at ${report.protocol.imageSizePx} px; network: ${report.protocol.network.name}`)
     if (values.json) {
       await mkdir(dirname(values.json), { recursive: true })

@@ -1,7 +1,5 @@
 // `flowmo generate`: images from a Stage-2 generator run through its tokenizer: N PNGs, generation.json (the card that
 // `flowmo gen-eval` copies into its protocol) and optionally the ADM evaluator's .npz (uint8 NHWC `arr_0`).
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
 import { integerOption, numberOption, parseCommandArgs, requestedBackend, UsageError } from '../args'
 import type { Command } from '../command'
 import { modelSourceFromArgs, openModelForCli } from '../model-options'
@@ -42,9 +40,7 @@ export const generate: Command = {
     if (schedule !== 'linear' && schedule !== 'constant') throw new UsageError(`--cfg-schedule expects linear or constant, got '${schedule}'`)
     const temperature = numberOption(v.temperature, 'temperature') ?? 2
     if (temperature < 0) throw new UsageError(`--temperature must be ≥ 0, got ${temperature}`)
-    const [{ generateImages }, { readGeneratorRun }, { writePng }, { encodeNpy, encodeZip }] = await Promise.all([
-      import('../../trainer/stage2/generate'), import('../../trainer/stage2/train-generator'), import('../../trainer/data/images'), import('../../trainer/metrics/npz'),
-    ])
+    const [{ generateImages, writeGenerated }, { readGeneratorRun }] = await Promise.all([import('../../trainer/stage2/generate'), import('../../trainer/stage2/train-generator')])
     const run = await readGeneratorRun(v.run)
     const classIndex = v.class === undefined ? null : run.classes.indexOf(v.class)
     if (classIndex === -1) throw new UsageError(`--class '${v.class}' is not one of the run's classes (${run.classes.join(', ')})`)
@@ -61,16 +57,7 @@ export const generate: Command = {
       onBatch: (done) => bar.update(done),
     })
     tokenizer.dispose()
-    await mkdir(v.out, { recursive: true })
-    const S = res.sizePx
-    for (const [i, rgb] of res.rgb.entries()) await writePng(join(v.out, `sample_${String(i).padStart(5, '0')}.png`), rgb, S, S)
-    await writeFile(join(v.out, 'generation.json'), `${JSON.stringify(res.card, null, 2)}\n`)
-    if (v.npz) {
-      const all = new Uint8Array(n * S * S * 3)
-      res.rgb.forEach((rgb, i) => all.set(rgb, i * S * S * 3))
-      await mkdir(dirname(v.npz), { recursive: true })
-      await writeFile(v.npz, encodeZip(new Map([['arr_0.npy', encodeNpy({ data: all, shape: [n, S, S, 3] })]])))
-    }
+    await writeGenerated(v.out, res, v.npz)
     console.log(`wrote ${n} images to ${v.out}${v.npz ? ` and ${v.npz}` : ''}`)
     return 0
   },

@@ -62,9 +62,9 @@ export async function inputImages(images: string[], data: string | undefined): P
   if (images.length === 0 && !data) throw new UsageError('give --image <file> or --data <dir>')
   for (const p of images) if (!existsSync(p) || !statSync(p).isFile()) throw new Error(`${p}: ${existsSync(p) ? 'not a file' : 'does not exist'}`)
   if (!data) return images
-  const { scanImageFolder, formatSkipped } = await import('../../trainer/data/dataset')
+  const { scanImageFolder, scanNotices } = await import('../../trainer/data/dataset')
   const scan = await scanImageFolder(data, { imageSizePx: 1 })
-  for (const line of formatSkipped(scan.skipped)) console.error(line)
+  for (const line of scanNotices(scan)) console.error(line)
   return [...images, ...scan.usable.map((e) => e.path)]
 }
 

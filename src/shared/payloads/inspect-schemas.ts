@@ -1,10 +1,9 @@
 // Request schemas of the inspector calls (src/shared/payloads/inspect.ts). Ranges that depend on the opened model
 // (token < L, bit < C, image ids) are checked again by the engine when it resolves the ids.
 import { s, type Schema } from '../schema'
-import type { SamplingRequest } from './inspect'
+import { MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES, type SamplingRequest } from './inspect'
 
 const id = s.string(100)
-const MAX_UPLOAD_BYTES = 64 << 20
 
 /** Guidance interval in EDM σ: null, or [lo, hi] with 0 ≤ lo ≤ hi. */
 const sigmaInterval: Schema<readonly [number, number] | null> = {
@@ -40,8 +39,10 @@ export const inspectSchemas = {
   modelInput: s.object({ modelId: id, imageId: id }),
   openImages: s.object({
     paths: s.optional(s.array(s.string(4096), 1000)),
-    files: s.optional(s.array(s.object({ name: s.string(1000), bytes: s.uint8Array(MAX_UPLOAD_BYTES) }), 100)),
+    uploads: s.optional(s.array(id, 100)),
   }),
+  beginUpload: s.object({ name: s.string(1000), size: s.integer({ min: 0 }) }), // the engine refuses sizes over MAX_UPLOAD_BYTES by name
+  uploadChunk: s.object({ uploadId: id, offset: s.integer({ min: 0, max: MAX_UPLOAD_BYTES }), bytes: s.uint8Array(UPLOAD_CHUNK_BYTES) }),
   reconstruct: s.object(decodeFields),
   sampleVariance: s.object({ ...decodeFields, k: s.integer({ min: 2, max: 64 }) }),
   flipBits: s.object({

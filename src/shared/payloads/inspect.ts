@@ -66,9 +66,35 @@ export interface UploadedFile {
   readonly bytes: Uint8Array // the encoded file (PNG, JPEG, WebP…)
 }
 
+// A file dropped or picked in the page reaches the engine in chunks, so that no message is large (web mode sends each
+// as one WebSocket frame): beginUpload, then uploadChunk for each UPLOAD_CHUNK_BYTES slice in order, then
+// openImages({ uploads: [uploadId] }), which decodes and forgets it. A file over MAX_UPLOAD_BYTES is refused by name.
+export const MAX_UPLOAD_BYTES = 64 * 2 ** 20 // per file
+export const UPLOAD_CHUNK_BYTES = 4 * 2 ** 20
+
+export interface BeginUploadRequest {
+  readonly name: string // the file's name, for messages and the image list
+  readonly size: number // bytes
+}
+
+export interface UploadStarted {
+  readonly uploadId: string
+}
+
+export interface UploadChunkRequest {
+  readonly uploadId: string
+  readonly offset: number // must be the bytes received so far: chunks arrive in order
+  readonly bytes: Uint8Array // at most UPLOAD_CHUNK_BYTES
+}
+
+export interface UploadProgress {
+  readonly received: number
+  readonly size: number
+}
+
 export interface OpenImagesRequest {
   readonly paths?: readonly string[] // absolute paths the file policy allows
-  readonly files?: readonly UploadedFile[] // dropped or picked in the page
+  readonly uploads?: readonly string[] // ids of complete uploads (dropped or picked in the page)
 }
 
 export interface ImageRef {

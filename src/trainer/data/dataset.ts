@@ -60,9 +60,16 @@ export class DatasetError extends Error {
   }
 }
 
-/** Lines for the run log: "skipped <path>: <reason> (<detail>)". */
-export function formatSkipped(skipped: readonly SkippedFile[]): string[] {
-  return skipped.map((s) => `skipped ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`)
+/** Lines for the run log: "skipped <path>: <reason> (<detail>)" per skipped file, then one line naming the images
+ *  read as stored although their EXIF orientation says otherwise (docs/evaluation.md: not applied, as the reference). */
+export function scanNotices(scan: ImageFolderScan): string[] {
+  const lines = scan.skipped.map((s) => `skipped ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`)
+  const oriented = scan.usable.filter((e) => e.notes.some((n) => n.startsWith('EXIF orientation')))
+  if (oriented.length) {
+    const named = oriented.slice(0, 3).map((e) => e.path).join(', ')
+    lines.push(`${oriented.length} image${oriented.length === 1 ? '' : 's'} read as stored, EXIF orientation not applied (as the reference): ${named}${oriented.length > 3 ? ', …' : ''}`)
+  }
+  return lines
 }
 
 /** Image files under `dir`; a folder reached again through a symlink (a loop, or a second way in) is listed once. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { writeFileAtomic } from '../atomic-file'
 import { lockOutput } from '../output-lock'
 import { backendInfo } from '../backend'
-import { scanImageFolder, formatSkipped } from '../data/dataset'
+import { scanImageFolder, scanNotices } from '../data/dataset'
 import { openFastModel, type FastModel, type FastPathOptions, type PathChoice } from '../inference/fast-path'
 import type { ModelSource } from '../inference/tf-model'
 import type { Quantise } from '../metrics/images'
@@ -64,7 +64,7 @@ export interface EvalOutcome {
 
 export async function evalImages(o: EvalOptions, imageSizePx: number): Promise<string[]> {
   const scan = await scanImageFolder(o.dataDir, { imageSizePx })
-  for (const line of formatSkipped(scan.skipped)) o.onNotice?.(line)
+  for (const line of scanNotices(scan)) o.onNotice?.(line)
   const paths = scan.usable.map((e) => e.path)
   if (o.n !== undefined && o.n > paths.length) o.onNotice?.(`--n ${o.n}: ${o.dataDir} has ${paths.length} usable images; evaluating all of them`)
   return o.n === undefined ? paths : paths.slice(0, o.n)

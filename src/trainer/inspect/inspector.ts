@@ -3,7 +3,7 @@
 import type {
   BitAtlasReport, BitAtlasRequest, BundledFiles, CloseModelReport, CloseModelRequest, CodeBalanceReport, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest, FileListing,
   FlipBitsReport, FlipBitsRequest, ImageRef, ListFilesRequest, ModelSummary, OpenImagesRequest, OpenModelRequest,
-  MixTokensReport, MixTokensRequest, ReconstructReport, TokenMapReport, TokenMapRequest, TrajectoryReport, VarianceReport, VarianceRequest,
+  MixTokensReport, MixTokensRequest, ReconstructReport, TokenMapReport, TokenMapRequest, TrajectoryReport, VarianceReport, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
 } from '../../shared/payloads/inspect'
 import { allowedRoots, assertReadable, listFiles } from '../files'
 import type { PathChoice } from '../inference/fast-path'
@@ -19,6 +19,7 @@ import { rgbPixels } from './pixel-stats'
 import { reconstructImage } from './reconstruct'
 import { mixTokens, tokenMap } from './token-map'
 import { trajectory } from './trajectory'
+import { Uploads } from './uploads'
 import { sampleVariance, type OnSample } from './variance'
 
 export class Inspector {
@@ -27,6 +28,7 @@ export class Inspector {
     images: new ImageRegistry(),
     lpips: new LpipsOnDemand(),
   }
+  private readonly uploads = new Uploads()
 
   async listFiles(req: ListFilesRequest): Promise<FileListing> {
     if (req.dir !== undefined) return { dir: req.dir, entries: await listFiles(req.dir) }
@@ -58,8 +60,16 @@ export class Inspector {
   async openImages(req: OpenImagesRequest): Promise<ImageRef[]> {
     const refs: ImageRef[] = []
     for (const path of req.paths ?? []) refs.push(await this.ctx.images.openPath(await assertReadable(path)))
-    for (const file of req.files ?? []) refs.push(await this.ctx.images.openUpload(file))
+    for (const uploadId of req.uploads ?? []) refs.push(await this.ctx.images.openUpload(this.uploads.take(uploadId)))
     return refs
+  }
+
+  async beginUpload(req: BeginUploadRequest): Promise<UploadStarted> {
+    return this.uploads.begin(req)
+  }
+
+  async uploadChunk(req: UploadChunkRequest): Promise<UploadProgress> {
+    return this.uploads.chunk(req)
   }
 
   reconstruct = (req: DecodeRequest, job: JobHooks): Promise<ReconstructReport> => reconstructImage(this.ctx, req, job)

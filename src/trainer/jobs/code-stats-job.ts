@@ -2,7 +2,7 @@
 // (stage2/encode-dataset.ts) and computes the code-book diagnostics (metrics/code-usage.ts codeStatistics).
 import type { CodeStatsReport, CodeStatsRequest } from '../../shared/payloads/jobs'
 import { RpcError } from '../../shared/rpc'
-import { formatSkipped, scanImageFolder } from '../data/dataset'
+import { scanImageFolder, scanNotices } from '../data/dataset'
 import { openFastModel } from '../inference/fast-path'
 import { codeStatistics } from '../metrics/code-usage'
 import { defaultGroupBits } from '../metrics/codes'
@@ -25,7 +25,7 @@ export async function codeStatsJob(req: CodeStatsRequest, { signal, progress }: 
       onProgress: (done, total) => (signal.throwIfAborted(), progress(done, total, `${done}/${total} images encoded`)),
     })
     const stats = codeStatistics({ data: set.bits, n: set.n, tokens: set.codeLength, bits: set.contextDim }, group)
-    return { ...stats, data, checkpoint: set.tokenizer.checkpoint, notices: [...formatSkipped(scan.skipped), fast.notice] }
+    return { ...stats, data, checkpoint: set.tokenizer.checkpoint, notices: [...scanNotices(scan), fast.notice] }
   } finally {
     await fast.model.dispose()
   }

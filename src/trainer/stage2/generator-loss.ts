@@ -24,3 +24,16 @@ export function mlmLoss(logits: tf.Tensor, targets: Int32Array, masks: Uint8Arra
   const correct = tf.sum(tf.mul(hit, tf.tensor1d(Float32Array.from(masks)))) as tf.Scalar
   return { loss, correct }
 }
+
+/** The ONNX step's target [N, V] (export/grad/generator-graph.ts): w/Σw·((1 − ε)·onehot + ε/V), so −Σ target ⊙ log p = Σ w·CE / Σ w. */
+export function mlmTargets(targets: Int32Array, masks: Uint8Array, V: number, smoothing = LABEL_SMOOTHING, unmaskedWeight = UNMASKED_WEIGHT): Float32Array {
+  const w = Float32Array.from(masks, (m) => (m ? 1 : unmaskedWeight))
+  const wSum = w.reduce((a, b) => a + b, 0)
+  const out = new Float32Array(targets.length * V)
+  targets.forEach((t, n) => {
+    const scale = w[n] / wSum
+    out.fill((scale * smoothing) / V, n * V, (n + 1) * V)
+    out[n * V + t] += scale * (1 - smoothing)
+  })
+  return out
+}

@@ -19,7 +19,7 @@ export interface MaskGitParams {
   readonly classes: number // K; the class table holds K + 1 rows, the last the null class for guidance
 }
 
-export type GeneratorSizes = Pick<MaskGitParams, 'hiddenSize' | 'depth' | 'numHeads' | 'mlpSize'>
+export type GeneratorSizes = Pick<MaskGitParams, 'hiddenSize' | 'depth' | 'numHeads' | 'mlpSize'> // the wire's GeneratorSizes (shared/payloads/generate.ts)
 
 /** Named sizes; positions/bits/vocabulary/classes come from the codes file. */
 export const MASKGIT_PRESETS: Record<string, GeneratorSizes> = {

@@ -6,14 +6,13 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { Rng } from '../data/rng'
 import { gaussianNoise } from '../sample/noise'
-import { TfOps } from '../model/tf-ops'
 import { hashFile } from '../metrics/protocol'
 import { writeFileAtomic } from '../atomic-file'
 import { Ema } from '../train/ema'
 import { Adam } from '../train/optim'
 import { readCodes, type CodesSet } from './codes-file'
 import { loadGeneratorCheckpoint, restoreAdam, saveGeneratorCheckpoint } from './generator-checkpoint'
-import { mlmLoss } from './generator-loss'
+import { onnxruntimeStepper, tfjsStepper, type GeneratorEngine } from './generator-steppers'
 import { drawMasks, maskedBits } from './masking'
 import { ImageBert, maskGitParams, type GeneratorSizes, type MaskGitParams } from './maskgit'
 
@@ -35,11 +34,12 @@ export interface GeneratorTrainOptions {
   readonly classDropout: number // 0.1
   readonly seed: number
   readonly logEvery: number
+  readonly engine: GeneratorEngine // tfjs, or the step as one onnxruntime graph (generator-steppers.ts)
 }
 
 export const GENERATOR_DEFAULTS = {
   batchSize: 32, lr: 2e-4, lrEnd: 1e-5, weightDecay: 0.03, betas: [0.9, 0.96] as [number, number], clipNorm: 1, emaDecay: 0.999,
-  classDropout: 0.1, seed: 0, logEvery: 10, checkpointEvery: 500, maxSteps: 2000,
+  classDropout: 0.1, seed: 0, logEvery: 10, checkpointEvery: 500, maxSteps: 2000, engine: 'tfjs' as GeneratorEngine,
 }
 
 export interface GeneratorStep {
@@ -84,11 +84,24 @@ export function initGenerator(model: ImageBert, seed: number): Map<string, tf.Va
   return map
 }
 
+/** AdamW with two groups: weight decay on the matrices `decays` names, none on the rest (TiTok's create_optimizer). */
+export function generatorAdam(model: ImageBert, opts: Pick<GeneratorTrainOptions, 'lr' | 'weightDecay' | 'betas'>): Adam {
+  const group = (decay: boolean) => model.parameters().filter((r) => decays(r.name, r.shape) === decay).map((r) => r.name)
+  return new Adam([
+    { name: 'decay', lr: opts.lr, params: group(true), weightDecay: opts.weightDecay },
+    { name: 'no_decay', lr: opts.lr, params: group(false) },
+  ], { betas: opts.betas, eps: 1e-8 })
+}
+
 /** One-hot [B, 1, K+1] of class labels (K = the null class). */
-export function classOneHot(labels: ArrayLike<number>, classes: number): tf.Tensor3D {
+export function classOneHotData(labels: ArrayLike<number>, classes: number): Float32Array {
   const oneHot = new Float32Array(labels.length * (classes + 1))
   Array.from(labels).forEach((label, b) => (oneHot[b * (classes + 1) + label] = 1))
-  return tf.tensor3d(oneHot, [labels.length, 1, classes + 1])
+  return oneHot
+}
+
+export function classOneHot(labels: ArrayLike<number>, classes: number): tf.Tensor3D {
+  return tf.tensor3d(classOneHotData(labels, classes), [labels.length, 1, classes + 1])
 }
 
 export async function trainGenerator(opts: GeneratorTrainOptions, ev: GeneratorEvents = {}, signal?: AbortSignal): Promise<{ step: number; checkpoint: string | null }> {
@@ -101,12 +114,7 @@ export async function trainGenerator(opts: GeneratorTrainOptions, ev: GeneratorE
   const nParams = model.parameters().reduce((s, r) => s + r.shape.reduce((a, b) => a * b, 1), 0)
   ev.onLog?.(`generator ${typeof opts.preset === 'string' ? opts.preset : 'custom'}: ${params.hiddenSize}×${params.depth}, ${nParams.toLocaleString('en')} parameters; ${codes.n} sequences of ${L.positions}×${L.subTokens} sub-tokens (vocabulary ${L.vocabulary}), ${codes.classes.length} class(es)`)
   const weights = initGenerator(model, opts.seed)
-  const names = model.parameters()
-  const group = (decay: boolean) => names.filter((r) => decays(r.name, r.shape) === decay).map((r) => r.name)
-  const adam = new Adam([
-    { name: 'decay', lr: opts.lr, params: group(true), weightDecay: opts.weightDecay },
-    { name: 'no_decay', lr: opts.lr, params: group(false) },
-  ], { betas: opts.betas, eps: 1e-8 })
+  const adam = generatorAdam(model, opts)
   let step = 0
   let emaStart: Map<string, Float32Array> | null = null
   if (opts.resume) {
@@ -125,49 +133,35 @@ export async function trainGenerator(opts: GeneratorTrainOptions, ev: GeneratorE
     const run = { stage: '2', preset: opts.preset, params, codes: { path: opts.codes, sha256: await hashFile(opts.codes), n: codes.n }, classes: codes.classes, layout: L, tokenizer: codes.tokenizer, options: opts }
     await writeFileAtomic(join(opts.out, 'run.json'), `${JSON.stringify(run, null, 2)}\n`)
   }
-  const byVarName = new Map([...weights].map(([name, v]) => [v.name, name]))
-  const o = new TfOps(weights)
-  let last: string | null = null
+  const stepper = opts.engine === 'onnxruntime'
+    ? await onnxruntimeStepper({ model, weights, adam, clipNorm: opts.clipNorm }, opts.batchSize, decays)
+    : tfjsStepper({ model, weights, adam, clipNorm: opts.clipNorm })
+  ev.onLog?.(`engine: ${stepper.label}`)
+  let last = null as string | null // the newest checkpoint written
   const started = Date.now()
   const firstStep = step
+  const checkpoint = async () => {
+    await stepper.syncOptimizer()
+    last = await saveGeneratorCheckpoint(opts.out, step, params, weights, ema.weights, adam)
+    ev.onCheckpoint?.(last)
+  }
   while (step < opts.maxSteps && !signal?.aborted) {
     const lr = cosineWithWarmup(step, opts.maxSteps, opts.warmupSteps, opts.lr, opts.lrEnd)
-    for (const g of adam.groups) g.lr = lr
     const batch = drawBatch(codes, opts, step, params.classes)
     const masks = drawMasks(opts.batchSize, L.positions * L.subTokens, Rng.fromSeed(opts.seed, 13, step))
-    const bits = maskedBits(batch.ids, masks, opts.batchSize, L)
-    let correct: tf.Scalar | null = null
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(o, tf.tensor3d(bits, [opts.batchSize, L.positions, codes.contextDim]), classOneHot(batch.labels, params.classes))
-      const r = mlmLoss(logits, batch.ids, masks, L.vocabulary)
-      correct = tf.keep(r.correct)
-      return r.loss
-    }, [...weights.values()])
-    const byName = new Map([...Object.entries(grads)].map(([k, g]) => [byVarName.get(k)!, g]))
-    const sumSquares = tf.tidy(() => tf.addN([...byName.values()].map((g) => tf.sum(tf.square(g)))))
-    const gradNorm = Math.sqrt((await sumSquares.data())[0]) // sync point
-    sumSquares.dispose()
-    const scale = gradNorm > opts.clipNorm ? opts.clipNorm / gradNorm : 1
-    const clipped = new Map([...byName].map(([k, g]) => [k, scale === 1 ? g : tf.mul(g, scale)]))
-    adam.step(weights, clipped)
+    const r = await stepper.step({ bits: maskedBits(batch.ids, masks, opts.batchSize, L), classOneHot: classOneHotData(batch.labels, params.classes), ids: batch.ids, masks }, lr)
     step += 1
     ema.maybeUpdate(step, weights)
-    const loss = (await value.data())[0] // sync point
-    const acc = (await correct!.data())[0] / masks.reduce((a, b) => a + b, 0)
-    tf.dispose([value, correct!, ...Object.values(grads), ...(scale === 1 ? [] : [...clipped.values()])])
+    const { loss, gradNorm } = r
+    const acc = r.correct / masks.reduce((a, b) => a + b, 0)
     if (!Number.isFinite(loss)) throw new Error(`step ${step}: loss is ${loss}; lower --lr`)
     const e: GeneratorStep = { step, maxSteps: opts.maxSteps, loss, maskedAccuracy: acc, lr, gradNorm, it_s: (step - firstStep) / ((Date.now() - started) / 1000) }
     ev.onStep?.(e)
     if (step % opts.logEvery === 0 || step === opts.maxSteps) await appendFile(join(opts.out, 'metrics.jsonl'), `${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`)
-    if (step % opts.checkpointEvery === 0 || step === opts.maxSteps) {
-      last = await saveGeneratorCheckpoint(opts.out, step, params, weights, ema.weights, adam)
-      ev.onCheckpoint?.(last)
-    }
+    if (step % opts.checkpointEvery === 0 || step === opts.maxSteps) await checkpoint()
   }
-  if (signal?.aborted && step > firstStep && !last?.endsWith(`${String(step).padStart(6, '0')}.safetensors`)) {
-    last = await saveGeneratorCheckpoint(opts.out, step, params, weights, ema.weights, adam)
-    ev.onCheckpoint?.(last)
-  }
+  if (signal?.aborted && step > firstStep && !last?.endsWith(`${String(step).padStart(6, '0')}.safetensors`)) await checkpoint()
+  await stepper.release()
   adam.dispose()
   ema.dispose()
   for (const v of weights.values()) v.dispose()

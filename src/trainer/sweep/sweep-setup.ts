@@ -2,7 +2,7 @@
 // else listed as unavailable with the reason) and the shared protocol card (the eval card without one sampler).
 import { resolve } from 'node:path'
 import { backendInfo } from '../backend'
-import { formatSkipped, scanImageFolder } from '../data/dataset'
+import { scanImageFolder, scanNotices } from '../data/dataset'
 import { datasetListingHash } from '../eval/dataset-hash'
 import { evalCard } from '../eval/eval-card'
 import { openEvalNetworks, type EvalNetworks, type MetricName } from '../eval/networks'
@@ -21,7 +21,7 @@ export const FEATURE_MIN_IMAGES = 2048
 
 export async function sweepImagePaths(dataDir: string, imageSizePx: number, limit: number | undefined, onNotice?: (line: string) => void): Promise<string[]> {
   const scan = await scanImageFolder(dataDir, { imageSizePx })
-  for (const line of formatSkipped(scan.skipped)) onNotice?.(line)
+  for (const line of scanNotices(scan)) onNotice?.(line)
   const paths = scan.usable.map((e) => e.path)
   const chosen = limit === undefined ? paths : paths.slice(0, limit)
   if (chosen.length === 0) throw new Error(`no usable images in ${dataDir}`)

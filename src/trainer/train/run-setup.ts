@@ -2,7 +2,7 @@
 // training), the fixed validation images, and the starting weights — a resume, an --init checkpoint, or a fresh init.
 import * as tf from '@tensorflow/tfjs-core'
 import { openWeights } from '../checkpoint/checkpoint'
-import { formatSkipped, scanImageFolder, type ImageFolderScan } from '../data/dataset'
+import { scanImageFolder, scanNotices, type ImageFolderScan } from '../data/dataset'
 import { loadImageTensor } from '../data/images'
 import { FlowMo } from '../model/flowmo'
 import { initWeights } from '../model/init'
@@ -19,10 +19,10 @@ export interface RunData {
 
 export async function prepareData(opts: RunOptions, imageSizePx: number, log: (line: string) => void): Promise<RunData> {
   const train = await scanImageFolder(opts.data, { imageSizePx })
-  for (const line of formatSkipped(train.skipped)) log(line)
+  for (const line of scanNotices(train)) log(line)
   log(`training images: ${train.usable.length} usable in ${opts.data}${train.skipped.length ? `, ${train.skipped.length} skipped` : ''}`)
   const val = opts.val ? await scanImageFolder(opts.val, { imageSizePx }) : train
-  if (opts.val) for (const line of formatSkipped(val.skipped)) log(line)
+  if (opts.val) for (const line of scanNotices(val)) log(line)
   const picked = val.usable.slice(0, opts.valImages)
   const valX = new Float32Array(picked.length * 3 * imageSizePx * imageSizePx)
   for (const [i, e] of picked.entries()) valX.set(await loadImageTensor(e.path, imageSizePx, 'center'), i * valX.length / picked.length)

@@ -18,7 +18,7 @@ const photos = fileURLToPath(new URL('../../fixtures/images/pipeline/', import.m
 let dir: string
 
 function flowmo(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 })
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000 })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -56,7 +56,7 @@ describe('flowmo export-ratings / import-ratings', () => {
     const foreign = flowmo(['import-ratings', join(dir, 'foreign.json'), '--export', out, '--out', join(dir, 'x.json')])
     expect(foreign.code).toBe(1)
     expect(foreign.stderr).toMatch(/foreign\.json: these ratings were made on another export \(export id another-export\)/)
-  }, 120_000)
+  })
 
   it('two FlowMo checkpoints as methods: exported under their labels, rated and ranked apart', async () => {
     const out = join(dir, 'two-flowmo')
@@ -79,7 +79,7 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(imp.code, imp.stderr).toBe(0)
     const report = JSON.parse(await readFile(join(dir, 'two-report.json'), 'utf8'))
     expect(report.methods.map((x: { id: string; wins: number }) => [x.id, x.wins])).toEqual([['flowmo-a', 2], ['flowmo-scaled', 0]])
-  }, 120_000)
+  })
 
   it('FlowMo (golden tiny-a) beside a codec runs on onnxruntime', () => {
     const set = join(goldenDir(), 'tiny-a')
@@ -99,7 +99,7 @@ describe('flowmo export-ratings / import-ratings', () => {
     const raterImages = await readdir(join(out, 'rater', 'images'))
     expect(raterImages.length).toBe(2 + 4)
     expect(new Set(await Promise.all(raterImages.map(async (f) => (await stat(join(out, 'rater', 'images', f))).size))).size).toBe(1)
-  }, 60_000)
+  })
 
   it('usage errors: one line, exit 2; a method that needs a checkpoint or a title naming methods: exit 1', () => {
     const noOut = flowmo(['export-ratings', '--data', photos, '--methods', 'jpeg,webp'])
@@ -113,5 +113,5 @@ describe('flowmo export-ratings / import-ratings', () => {
     expect(existsSync(join(dir, 'named.partial'))).toBe(false)
     const noExport = flowmo(['import-ratings', 'r.json', '--out', 'x.json'])
     expect([noExport.code, noExport.stderr.split('\n')[0]]).toEqual([2, 'flowmo import-ratings: --export is required'])
-  }, 60_000)
+  })
 })

@@ -37,7 +37,7 @@ describe('flowmo export', () => {
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/exported tiny-64 \([\d,]+ parameters/)
     expect(readdirSync(out).sort()).toEqual(['decoder.onnx', 'encoder.onnx', 'flowmo.json'])
-  }, 60_000)
+  })
 
   it('stops on Ctrl-C, removing what it wrote', async () => {
     const out = join(tmp, 'stopped')
@@ -46,5 +46,5 @@ describe('flowmo export', () => {
     expect(r.code).toBe(130)
     expect(r.err).not.toMatch(/decoder: tracing/) // stopped in the encoder
     expect(existsSync(out)).toBe(false)
-  }, 60_000)
+  })
 })

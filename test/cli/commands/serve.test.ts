@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const bin = fileURLToPath(new URL('../../../bin/flowmo.mjs', import.meta.url))
-const flowmo = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 })
+const flowmo = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000 })
 
 describe('flowmo serve', () => {
   it('is listed and explains its options', () => {
@@ -29,7 +29,7 @@ describe('flowmo serve', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     const port = (blocker.address() as { port: number }).port
     try {
-      const busy = spawnSync(process.execPath, [bin, 'serve', '--port', String(port)], { encoding: 'utf8', timeout: 60_000 })
+      const busy = spawnSync(process.execPath, [bin, 'serve', '--port', String(port)], { encoding: 'utf8', timeout: 240_000 })
       expect(busy.status).toBe(1)
       expect(busy.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use: choose another with --port`))
     } finally {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkCall } from '../../../src/shared/rpc'
 import { trainerSchemas } from '../../../src/shared/protocol'
+import { UPLOAD_CHUNK_BYTES } from '../../../src/shared/payloads/inspect'
 
 const decode = { modelId: 'model-1', imageId: 'image-1', sampling: { steps: 25, rho: 4, cfg: 1.5, interval: [0.17, 1.02] }, seed: 0 }
 const refusal = (method: string, req: unknown) => checkCall(trainerSchemas, { method, req })?.message ?? null
@@ -13,7 +14,8 @@ describe('inspector schemas', () => {
     expect(refusal('sampleVariance', { ...decode, k: 8 })).toBeNull()
     expect(refusal('flipBits', { ...decode, flips: [{ token: 255, bit: 17 }] })).toBeNull()
     expect(refusal('bitAtlas', { ...decode, subset: 64 })).toBeNull()
-    expect(refusal('openImages', { files: [{ name: 'a.png', bytes: new Uint8Array(4) }] })).toBeNull()
+    expect(refusal('openImages', { uploads: ['upload-1'] })).toBeNull()
+    expect(refusal('uploadChunk', { uploadId: 'upload-1', offset: 0, bytes: new Uint8Array(UPLOAD_CHUNK_BYTES) })).toBeNull()
     expect(refusal('openModel', { path: '/m.safetensors', stateDict: 'ema' })).toBeNull()
     expect(refusal('bundled', undefined)).toBeNull()
   })
@@ -33,6 +35,8 @@ describe('inspector schemas', () => {
     }
     expect(refusal('reconstruct', { ...decode, extra: 1 })).toMatch(/unknown field "extra"/)
     expect(refusal('trajectory', { ...decode, modelId: undefined })).toMatch(/\(req\)\.modelId/)
-    expect(refusal('openImages', { files: [{ name: 'a.png', bytes: [1, 2] }] })).toMatch(/bytes: expected Uint8Array/)
+    expect(refusal('uploadChunk', { uploadId: 'u', offset: 0, bytes: [1, 2] })).toMatch(/bytes: expected Uint8Array/)
+    expect(refusal('uploadChunk', { uploadId: 'u', offset: 0, bytes: new Uint8Array(UPLOAD_CHUNK_BYTES + 1) })).toMatch(/\(req\)\.bytes/) // a chunk never grows with the file
+    expect(refusal('beginUpload', { name: 'a.png', size: -1 })).toMatch(/\(req\)\.size/)
   })
 })

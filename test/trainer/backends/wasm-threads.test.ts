@@ -39,7 +39,7 @@ describe('wasm threads in Node', () => {
     })()`
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
       env: { ...process.env, FLOWMO_THREADS: '2' },
-      timeout: 30_000, // a pool that keeps the process alive fails here instead of hanging
+      timeout: 120_000, // a pool that keeps the process alive fails here instead of hanging
     })
     expect(out.toString().trim()).toBe('2')
   })

@@ -39,7 +39,7 @@ describe.each(['jpeg', 'webp', 'avif'] as const)('%s at a matched bit rate', (co
       expect(m.bytes).toBe(sizes[m.quality - 1])
       expect(m.belowFloor || m.aboveCeiling).toBe(false)
     }
-  }, 60_000)
+  })
 
   it('decodes the chosen file into the reconstruction, without metadata', async () => {
     const m = await matchBitrate(img, codec, 3)

@@ -45,10 +45,10 @@ async function fixtureNetworks(): Promise<CompareNetworks> {
   const c = ref.inception
   const p = Params.root()
   new FIDInceptionV3(p, c.widthDivisor, c.inputPx)
-  writeNetPth(join(dir, weightFiles.inception.fileName), p.all())
+  await writeNetPth(join(dir, weightFiles.inception.fileName), p.all())
   const alex = new LPIPS('alex', ref.lpips_alex.widthDivisor)
-  writeNetPth(join(dir, weightFiles.alexnet.fileName), alex.backboneParams.all())
-  writeNetPth(join(dir, weightFiles.lpipsAlex.fileName), alex.headParams.all())
+  await writeNetPth(join(dir, weightFiles.alexnet.fileName), alex.backboneParams.all())
+  await writeNetPth(join(dir, weightFiles.lpipsAlex.fileName), alex.headParams.all())
   const extractor = await openInceptionFeatures({ weightsDir: dir, verifyHash: false, widthDivisor: c.widthDivisor, inputPx: c.inputPx })
   const lpips = await openLpipsMetric('alex', { weightsDir: dir, verifyHash: false, widthDivisor: ref.lpips_alex.widthDivisor })
   return { lpips: [lpips], features: [{ extractor, suffix: '', fid: true, kid: true }], unavailable: {} }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   const model = await TfModel.open({ checkpoint: join(goldenDir(), 'tiny-a', 'checkpoint.pth'), config: join(goldenDir(), 'tiny-a', 'config.json') })
   method = flowmoMethod(model, { sampling: { steps: 2, cfg: 1 }, seed: 5, batch: 2 })
   byIndex = flowmoMethod(model, { sampling: { steps: 2, cfg: 1 }, seed: 5, batch: 2, noise: 'index' })
-}, 60_000)
+})
 
 afterAll(() => method.dispose()) // byIndex shares the model
 
@@ -41,7 +41,7 @@ describe('flowmoMethod', () => {
     expect(all.map((r) => [r.image.h, r.image.w])).toEqual([[32, 32], [32, 32], [32, 32]])
     expect(same(cAlone, all[2].image.rgb)).toBe(true)
     expect(all[2].settings.noiseIndex).toBeUndefined()
-  }, 60_000)
+  })
 
   it("with noise 'index' keys it by position instead, independent of batching", async () => {
     const both = await byIndex.reconstruct([b, c]) // c at position 1
@@ -49,5 +49,5 @@ describe('flowmoMethod', () => {
     expect(same(alone[0].image.rgb, both[1].image.rgb)).toBe(true)
     expect(both[1].settings.noiseIndex).toBe(1)
     expect(same(both[1].image.rgb, cAlone)).toBe(false) // another noise than the image-keyed one
-  }, 60_000)
+  })
 })

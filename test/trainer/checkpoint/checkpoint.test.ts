@@ -7,11 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest'
 import {
   CheckpointError, compareStateDict, formatStateDictReport, isExactMatch, openWeights, stateDictPrefixes, totalStepsKey,
 } from '../../../src/trainer/checkpoint/checkpoint'
+import type { PickledTensor, PyValue } from '../../../src/trainer/checkpoint/pickle-writer'
+import { PthTensors } from '../../../src/trainer/checkpoint/pth-writer'
 import { writeSafetensors } from '../../../src/trainer/checkpoint/safetensors'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
-import { PickleWriter, writeStateDict } from '../../fixtures/checkpoint/pickle-writer'
-import { writeTorchArchive } from '../../fixtures/checkpoint/torch-archive'
-import { float32Bytes } from '../../fixtures/checkpoint/zip-writer'
 
 const dir = mkdtempSync(join(tmpdir(), 'flowmo-ckpt-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -59,13 +58,14 @@ describe('openWeights on our own checkpoints and other files', () => {
   })
 
   it('falls back to the only state dict when there is no EMA, and reads a bare .pth state dict', async () => {
-    const only = new PickleWriter().proto().emptyDict().mark().str('model')
-    writeStateDict(only, [['w', { storageKey: '0', storageNumel: 2, shape: [2] }]]).setItems().stop()
-    const storages = { '0': float32Bytes([3, 4]) }
-    const one = await openWeights(writeTorchArchive(join(dir, 'only.pth'), { pickle: only.bytes(), storages }))
+    const pth = async (name: string, root: (w: PickledTensor) => PyValue) => { // the app's writer: openWeights is tested here, not the format
+      const tensors = new PthTensors()
+      await tensors.write(join(dir, name), root(tensors.tensor({ shape: [2], read: async () => Float32Array.of(3, 4) })))
+      return join(dir, name)
+    }
+    const one = await openWeights(await pth('only.pth', (w) => new Map([['model', new Map([['w', w]])]])))
     expect([one.stateDictKey, one.totalSteps]).toEqual(['model', null])
-    const bare = writeStateDict(new PickleWriter().proto(), [['w', { storageKey: '0', storageNumel: 2, shape: [2] }]]).stop()
-    const b = await openWeights(writeTorchArchive(join(dir, 'bare.pth'), { pickle: bare.bytes(), storages }))
+    const b = await openWeights(await pth('bare.pth', (w) => new Map([['w', w]])))
     expect([b.stateDictKey, b.available]).toEqual([null, []])
     expect(Array.from(await b.tensors.get('w')!.read())).toEqual([3, 4])
     await Promise.all([one.close(), b.close()])

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DatasetError, formatSkipped, scanImageFolder, type ImageFolderScan } from '../../../src/trainer/data/dataset'
+import { DatasetError, scanImageFolder, scanNotices, type ImageFolderScan } from '../../../src/trainer/data/dataset'
 import { Rng } from '../../../src/trainer/data/rng'
 import { PHOTOS } from '../../fixtures/photos'
 
@@ -32,6 +32,7 @@ async function writeMixedFolder(dir: string): Promise<void> {
   await photo('val64_0006.png').ensureAlpha(0.5).png().toFile(join(dir, 'alpha.png'))
   await photo('val64_0007.png').toColourspace('cmyk').jpeg().toFile(join(dir, 'cmyk.jpg'))
   await photo('val64_0008.png').resize(40, 30).png().toFile(join(dir, 'small.png'))
+  await photo('val64_0015.png').jpeg().withMetadata({ orientation: 6 }).toFile(join(dir, 'rotated.jpg')) // a phone photo: "rotate 90°"
   await photo('val64_0009.png').gif().toFile(join(dir, 'really-a-gif.png'))
   await sharp([await photo('val64_0012.png').png().toBuffer(), await photo('val64_0013.png').png().toBuffer()], { join: { animated: true } })
     .gif().toFile(join(dir, 'animated.gif'))
@@ -88,6 +89,7 @@ describe('scanImageFolder', () => {
       'good.avif': [],
       'good.png': [],
       'gray.png': ['grayscale → RGB'],
+      'rotated.jpg': ['EXIF orientation 6 not applied (as the reference)'],
       'sub/good-nested.jpg': [],
       'sub/good.tif': [],
     })
@@ -115,8 +117,9 @@ describe('scanImageFolder', () => {
     await expect(scanImageFolder(join(tmp, 'mixed'), { imageSizePx: SIZE, signal: ctl.signal })).rejects.toThrow('cancelled by user')
   })
 
-  it('formats run-log lines', () => {
-    const lines = formatSkipped(scan.skipped)
+  it('formats run-log lines: each skipped file, then the images whose EXIF orientation is not applied', () => {
+    const lines = scanNotices(scan)
+    expect(lines.at(-1)).toBe(`1 image read as stored, EXIF orientation not applied (as the reference): ${join(tmp, 'mixed', 'rotated.jpg')}`)
     expect(lines).toContain(`skipped ${join(tmp, 'mixed', 'empty.png')}: zero-byte`)
     expect(lines.find((l) => l.includes('small.png'))).toBe(`skipped ${join(tmp, 'mixed', 'small.png')}: smaller than the crop (40×30, shorter side < ${SIZE})`)
   })

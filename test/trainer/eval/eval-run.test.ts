@@ -34,8 +34,8 @@ const shifted = {
 /** LPIPS-AlexNet of the layout the real files have at 1/16 width, from weight files written by the nets fixtures. */
 async function tinyLpipsAlex(dir: string) {
   const layout = new LPIPS('alex', 16)
-  writeNetPth(join(dir, weightFiles.alexnet.fileName), layout.backboneParams.all())
-  writeNetPth(join(dir, weightFiles.lpipsAlex.fileName), layout.headParams.all())
+  await writeNetPth(join(dir, weightFiles.alexnet.fileName), layout.backboneParams.all())
+  await writeNetPth(join(dir, weightFiles.lpipsAlex.fileName), layout.headParams.all())
   return openLpipsMetric('alex', { weightsDir: dir, verifyHash: false, widthDivisor: 16 })
 }
 

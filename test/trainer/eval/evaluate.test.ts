@@ -39,7 +39,7 @@ describe('evaluate', () => {
     expect(rest.report!.codes).toEqual(whole.report!.codes)
     expect(readFileSync(join(tmp, 'resumed.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole.csv'), 'utf8'))
     expect(whole.report!.protocol.sampler.steps).toBe(2)
-  }, 60_000)
+  })
 
   it('reports each image’s PSNR as recomputed from its own encode → decode from its noise, and their mean', async () => {
     const out = await evaluate(options('recomputed', { n: 3 }))
@@ -47,14 +47,14 @@ describe('evaluate', () => {
     expect(rows).toHaveLength(3)
     for (const [, reported, recomputed] of rows) expect(reported).toBeCloseTo(recomputed, 4)
     expect(out.report!.metrics.psnr).toBeCloseTo(rows.reduce((a, [, , p]) => a + p, 0) / 3, 4)
-  }, 60_000)
+  })
 
   it('refuses a journal written under another protocol, naming the fields', async () => {
     await interrupted('other', 2)
     const error = await evaluate(options('other', { sampling: { steps: 3 } })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(JournalMismatchError)
     expect((error as Error).message).toMatch(/sampler\.steps: 2 → 3/)
-  }, 60_000)
+  })
 
   it('refuses an output another live process is evaluating into, naming it; writes nothing there', async () => {
     const lock = `${join(tmp, 'busy.json')}.partial.jsonl.lock`
@@ -62,7 +62,7 @@ describe('evaluate', () => {
     await expect(evaluate(options('busy'))).rejects.toThrow(new RegExp(`another eval \\(pid ${process.ppid}, started 2026-01-01T00:00:00.000Z\\) is writing \\S+busy\\.json; wait for it or choose another --json`))
     expect(existsSync(join(tmp, 'busy.json')) || existsSync(join(tmp, 'busy.json.partial.jsonl'))).toBe(false)
     expect(readFileSync(lock, 'utf8')).toContain(String(process.ppid))
-  }, 60_000)
+  })
 
   it('reports FID and LPIPS as unavailable with the weight files they need', async () => {
     const out = await evaluate(options('fid', { n: 2, metrics: ['psnr', 'fid', 'lpips'] }))
@@ -72,5 +72,5 @@ describe('evaluate', () => {
     expect(out.report!.unavailable.lpips_vgg).toMatch(/vgg16-397923af\.pth/)
     expect(out.report!.protocol.lpips).toBeNull()
     expect(out.report!.protocol.network).toBeNull()
-  }, 60_000)
+  })
 })

@@ -47,7 +47,7 @@ describe('evaluate with the reference-statistics cache', () => {
     expect(second.report!.metrics.fid_proxy).toBe(first.report!.metrics.fid_proxy)
     expect(second.report!.metrics.kid_proxy).toBe(first.report!.metrics.kid_proxy)
     expect(first.report!.metrics.fid_proxy).toBeGreaterThan(0)
-  }, 60_000)
+  })
 
   it('recomputes for a changed image, a damaged file, and not at all with the cache off', async () => {
     const data = dataFolder('changed')
@@ -68,7 +68,7 @@ describe('evaluate with the reference-statistics cache', () => {
     expect(off.report!.protocol.referenceStats).toEqual({ cached: false, key: changed.report!.protocol.referenceStats!.key, file: null })
     expect(off.notices).toEqual([])
     expect(off.report!.metrics.kid_proxy).toBe(changed.report!.metrics.kid_proxy)
-  }, 60_000)
+  })
 
   it('resumes a run begun on a cache hit after its cache entry vanished, computing the originals\' features', async () => {
     const data = dataFolder('vanished')
@@ -84,5 +84,5 @@ describe('evaluate with the reference-statistics cache', () => {
     expect(resumed.notices[0]).toMatch(/no longer cached; computing them$/)
     expect(resumed.report!.metrics.kid_proxy).toBe(whole.report!.metrics.kid_proxy)
     expect(resumed.report!.protocol.referenceStats!.cached).toBe(false)
-  }, 60_000)
+  })
 })

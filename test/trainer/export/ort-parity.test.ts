@@ -22,5 +22,5 @@ describe('onnxruntime golden parity', () => {
       expect(checked).toContain(name)
     }
     expect(rows.find((r) => r.tensor === 'enc_code [onnxruntime]')!.maxAbs).toBe(0)
-  }, 60_000)
+  })
 })

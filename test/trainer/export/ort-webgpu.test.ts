@@ -79,14 +79,14 @@ describe('onnxruntime on WebGPU (lavapipe)', () => {
     expect(maxAbsDiff(await fusedAttention('cpu', q, k, v, H, L, D, scale), ref)).toBeLessThan(1e-6)
     // onnxruntime 1.30's flash-attention kernel (head size % 4 == 0): if this starts to pass, revisit fusedAttentionOn
     expect(maxAbsDiff(await fusedAttention('webgpu', q, k, v, H, L, D, scale), ref)).toBeGreaterThan(1e-3)
-  }, 60_000)
+  })
 
   it.each(sets.map((d) => [d.split('/').pop()!, d]))('%s: exported graphs on webgpu reproduce the reference and tfjs', async (_name, dir) => {
     const rows = await checkGoldenSetOrt(dir, { device: 'webgpu' })
     expect(rows.filter((r) => !r.ok).map(rowLine)).toEqual([])
     expect(rows.find((r) => r.tensor === 'enc_code [onnxruntime]')!.maxAbs).toBe(0)
     expect(rows.find((r) => r.tensor === 'sample_nfe [onnxruntime]')!.maxAbs).toBe(0)
-  }, 180_000)
+  })
 
   it('OrtModel.open exports unfused attention for webgpu; a fused export asked onto webgpu runs on cpu with a notice', async () => {
     const src = { checkpoint: join(sets[0], 'weights.safetensors'), config: join(sets[0], 'config.json') }
@@ -99,5 +99,5 @@ describe('onnxruntime on WebGPU (lavapipe)', () => {
     expect(fused.device).toBe('cpu')
     expect(notices.join('\n')).toMatch(/fused attention.*running on cpu/)
     await fused.dispose()
-  }, 120_000)
+  })
 })

@@ -24,5 +24,5 @@ describe('checkpointInfo parameters', () => {
     expect(info.storedParameters).toBeLessThan(info.parameters)
     const text = formatCheckpointInfo(info)
     expect(text).toContain(`${info.parameters.toLocaleString('en-US')} in the model; the file holds ${stored.toLocaleString('en-US')} (inference-only`)
-  }, 60_000)
+  })
 })

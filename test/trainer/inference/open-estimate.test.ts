@@ -80,5 +80,5 @@ describe('open estimate', () => {
     const again = await OrtModel.open(src, { device: 'cpu', cacheDir, onNotice: () => {} })
     expect(again.dir).toBe(first.dir)
     await again.dispose()
-  }, 60_000)
+  })
 })

@@ -39,11 +39,16 @@ describe('Inspector', () => {
 
   it('opens uploaded bytes with sharp and gives a PNG thumbnail; refuses bytes that are no image', async () => {
     const inspector = new Inspector()
-    const [ref] = await inspector.openImages({ files: [{ name: 'photo.jpg', bytes: new Uint8Array(readFileSync(photoPath)) }] })
+    const uploaded = async (name: string, bytes: Uint8Array) => {
+      const { uploadId } = await inspector.beginUpload({ name, size: bytes.byteLength })
+      await inspector.uploadChunk({ uploadId, offset: 0, bytes })
+      return uploadId
+    }
+    const [ref] = await inspector.openImages({ uploads: [await uploaded('photo.jpg', new Uint8Array(readFileSync(photoPath)))] })
     expect(ref).toMatchObject({ imageId: 'image-1', name: 'photo.jpg' })
     expect(ref.h * ref.w).toBeGreaterThan(0)
     expect([...ref.thumbnail.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
-    await expect(inspector.openImages({ files: [{ name: 'x.png', bytes: new Uint8Array([1, 2, 3]) }] })).rejects.toMatchObject({ code: 'bad-image' })
+    await expect(inspector.openImages({ uploads: [await uploaded('x.png', new Uint8Array([1, 2, 3]))] })).rejects.toMatchObject({ code: 'bad-image' })
   })
 
   it('lists the allowed roots when no folder is given', async () => {

@@ -10,6 +10,7 @@ import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { ratingsFormat, ratingsVersion } from '../../../src/trainer/rating/manifest'
 import { TrainerService } from '../../../src/trainer/service'
+import { workMs } from '../../fixtures/work-wait'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -17,7 +18,7 @@ function engine() {
   const events: Event[] = []
   const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
   const result = async (jobId: string): Promise<unknown> => {
-    const [name, payload] = await vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+    const [name, payload] = await vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: workMs, interval: 20 })
     if (name === 'job:error') throw new Error(`${jobId}: ${(payload as TrainerEvents['job:error']).message}`)
     return (payload as TrainerEvents['job:done']).result
   }
@@ -65,7 +66,7 @@ describe('baseline and rating jobs', () => {
       expect(m.reconstructions.map((r) => r.bpp)).toEqual(bpps)
       expect(m.meanBpp).toBeCloseTo((bpps[0] + bpps[1]) / 2, 12)
     }
-  }, 60_000)
+  })
 
   it('compares codecs alone at a given target BPP and image size', async () => {
     const { trainer, result } = engine()
@@ -75,7 +76,7 @@ describe('baseline and rating jobs', () => {
     expect(report.originals.map((o) => [o.h, o.w])).toEqual([[48, 48], [48, 48]])
     const [jpeg] = report.methods as { reconstructions: { settings: { bppBelowTarget: number | null; bppAboveTarget: number | null } }[] }[]
     for (const r of jpeg.reconstructions) expect(r.settings.bppBelowTarget! <= 1 && r.settings.bppAboveTarget! >= 1).toBe(true)
-  }, 60_000)
+  })
 
   it('adds the asked-for metrics: proxy FID/KID per method, rFID/KID/LPIPS unavailable without their weight files', async () => {
     const { trainer, result } = engine()
@@ -92,7 +93,7 @@ describe('baseline and rating jobs', () => {
       expect(m.metrics.fid_proxy).toBeGreaterThan(0)
       expect(m.reconstructions[0].lpips).toBeUndefined()
     }
-  }, 60_000)
+  })
 
   it('exports a rating folder, then imports ratings made with its rater tokens', async () => {
     const { trainer, result } = engine()
@@ -114,7 +115,7 @@ describe('baseline and rating jobs', () => {
     const report = (await result(imported.jobId)) as { methods: { id: string; rank: number; wins: number }[] }
     expect(report.methods.find((m) => m.id === 'flowmo')).toMatchObject({ rank: 1, wins: 2 })
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toMatchObject({ exportId })
-  }, 60_000)
+  })
 
   it('codecs alone: the image size and target BPP come from the request, no checkpoint', async () => {
     const { trainer, result } = engine()
@@ -123,7 +124,7 @@ describe('baseline and rating jobs', () => {
     const exported = (await result(jobId)) as { manifest: { imageSizePx: number; entries: unknown[] } }
     expect(exported.manifest).toMatchObject({ imageSizePx: 48 })
     expect(exported.manifest.entries.length).toBe(4)
-  }, 60_000)
+  })
 
   it('a title that names a method fails the job with one sentence, and nothing is written', async () => {
     const { trainer, result } = engine()
@@ -131,5 +132,5 @@ describe('baseline and rating jobs', () => {
     const { jobId } = await trainer.exportRatings({ methods: ['jpeg', 'webp'], images, out: exportDir, imageSizePx: 48, targetBpp: 1, title: 'WebP or JPEG?' })
     await expect(result(jobId)).rejects.toThrow('the title names methods (jpeg, webp): raters would see them; choose a neutral title')
     expect([existsSync(exportDir), existsSync(`${exportDir}.partial`)]).toEqual([false, false])
-  }, 60_000)
+  })
 })

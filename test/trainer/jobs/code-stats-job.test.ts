@@ -11,6 +11,7 @@ import { openFastModel } from '../../../src/trainer/inference/fast-path'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { TrainerService } from '../../../src/trainer/service'
 import { PHOTOS } from '../../fixtures/photos'
+import { workMs } from '../../fixtures/work-wait'
 
 const set = join(goldenDir(), 'tiny-a')
 const model: ModelFile = { checkpoint: join(set, 'checkpoint.pth'), config: join(set, 'config.json') }
@@ -31,7 +32,7 @@ function run(req: Parameters<TrainerService['codeStats']>[0]) {
     events,
     ended: async () => {
       const { jobId } = await trainer.codeStats(req)
-      return vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && 'jobId' in p && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+      return vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && 'jobId' in p && p.jobId === jobId), { timeout: workMs, interval: 20 })
     },
   }
 }
@@ -54,7 +55,7 @@ describe('codeStats job', () => {
     expect(report.tokenEntropy.perToken).toHaveLength(16)
     expect(report.checkpoint).toBe(model.checkpoint)
     expect(events.filter(([n]) => n === 'job:progress').at(-1)?.[1]).toMatchObject({ done: 5, total: 5 })
-  }, 60_000)
+  })
 
   it('refuses a group that does not divide the bits of a token', async () => {
     const [name, payload] = await run({ model, data, group: 4, path: 'tfjs' }).ended()

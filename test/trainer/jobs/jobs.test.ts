@@ -11,6 +11,7 @@ import { allowRoot } from '../../../src/trainer/files'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
 import { TrainerService } from '../../../src/trainer/service'
 import { recomputedPsnrs } from '../eval/recompute-psnr'
+import { workMs } from '../../fixtures/work-wait'
 
 const meanOf = (x: Uint8Array): number => x.reduce((a, v) => a + v, 0) / x.length
 /** PSNR of two 8-bit images, from the definition (peak 255). */
@@ -24,7 +25,7 @@ function engine() {
   const ofJob = <K extends keyof TrainerEvents>(name: K, jobId: string) =>
     events.filter(([n, p]) => n === name && 'jobId' in p && p.jobId === jobId).map(([, p]) => p as TrainerEvents[K])
   const ended = (jobId: string) =>
-    vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: 60_000, interval: 20 })
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'job:done' || n === 'job:error') && p.jobId === jobId), { timeout: workMs, interval: 20 })
   const namesOf = (jobId: string) => events.filter(([, p]) => 'jobId' in p && p.jobId === jobId).map(([n]) => n)
   return { ofJob, namesOf, ended, trainer: new TrainerService(emit, 'cpu') }
 }
@@ -68,7 +69,7 @@ describe('evaluation jobs', () => {
       const file = await sharp(r.path).resize(32, 32).removeAlpha().raw().toBuffer()
       expect(Math.abs(meanOf(r.original!.pixels) - meanOf(file))).toBeLessThan(2)
     }
-  }, 60_000)
+  })
 
   it('diffs two saved reports: the protocol fields that differ (the seed), both reports back', async () => {
     const { trainer, ended } = engine()
@@ -80,7 +81,7 @@ describe('evaluation jobs', () => {
     expect(diff.a.report.metrics.psnr).toBe(JSON.parse(readFileSync(join(out, 'eval', 'report.json'), 'utf8')).metrics.psnr)
     expect(diff.b.report.nImages).toBe(3)
     await expect(trainer.diffEvalReports({ a: join(out, 'eval', 'per-image.csv'), b: join(out, 'eval', 'report.json') })).rejects.toThrow(/per-image\.csv: not JSON/)
-  }, 60_000)
+  })
 
   it('sweeps a grid: the originals, one sweep:cell per setting in order, then the result with best cells marked', async () => {
     const { trainer, ofJob, namesOf, ended } = engine()
@@ -100,16 +101,16 @@ describe('evaluation jobs', () => {
     const psnrs = result.cells.map((c) => c.metrics.psnr)
     expect(result.best.psnr.cell).toBe(psnrs.indexOf(Math.max(...psnrs))) // higher PSNR is better
     expect(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).cells).toHaveLength(4)
-  }, 60_000)
+  })
 
   it('cancels a sweep: job:error "cancelled", no result', async () => {
     const { trainer, ofJob, ended } = engine()
     const { jobId } = await trainer.sweep({ model, data, grid: { steps: [2, 4, 8, 16, 32], rho: [1, 2, 4, 8] }, limit: 4, path: 'tfjs' })
-    await vi.waitUntil(() => ofJob('job:progress', jobId).length > 0, { timeout: 30_000, interval: 5 })
+    await vi.waitUntil(() => ofJob('job:progress', jobId).length > 0, { timeout: workMs, interval: 5 })
     expect(await trainer.cancelJob({ jobId })).toEqual({ cancelled: true })
     expect(await ended(jobId)).toEqual(['job:error', { jobId, message: 'cancelled', code: 'cancelled' }])
     expect(ofJob('sweep:cell', jobId).length).toBeLessThan(20)
-  }, 60_000)
+  })
 
   it('refuses a checkpoint or an output outside the allowed roots', async () => {
     const { trainer, ended } = engine()

@@ -35,5 +35,5 @@ describe('sweepJob', () => {
     const skipped = notices.filter((n) => n.startsWith('skipped '))
     expect(skipped.map((n) => n.split(':')[0].split('/').pop()).sort()).toEqual(['notes.png', 'truncated.png'])
     expect(notices.some((n) => n.startsWith('export: '))).toBe(false)
-  }, 60_000)
+  })
 })

@@ -26,8 +26,8 @@ const image = (seed: number, shape: number[], lo = -1, hi = 1) => tf.tensor4d(fi
 
 async function tinyLpipsLoss(): Promise<LpipsVggLoss> {
   const layout = new LPIPS('vgg', ref.lpips_vgg.widthDivisor)
-  writeNetPth(join(dir, weightFiles.vgg16.fileName), layout.backboneParams.all())
-  writeNetPth(join(dir, weightFiles.lpipsVgg.fileName), layout.headParams.all())
+  await writeNetPth(join(dir, weightFiles.vgg16.fileName), layout.backboneParams.all())
+  await writeNetPth(join(dir, weightFiles.lpipsVgg.fileName), layout.headParams.all())
   return new LpipsVggLoss(await LPIPS.load('vgg', { weightsDir: dir, verifyHash: false, widthDivisor: ref.lpips_vgg.widthDivisor }))
 }
 
@@ -35,7 +35,7 @@ async function tinyResNetLoss(): Promise<ResNetLogitsLoss> {
   const c = ref.resnet50
   const p = Params.root()
   const net = new ResNet50(p, { widthDivisor: c.widthDivisor, blocks: [3, 4, 6, 3], numClasses: c.numClasses })
-  const { tensors, info } = await readStateDict(p.all(), writeNetPth(join(dir, 'resnet.pth'), p.all()), { verifyHash: false })
+  const { tensors, info } = await readStateDict(p.all(), await writeNetPth(join(dir, 'resnet.pth'), p.all()), { verifyHash: false })
   return new ResNetLogitsLoss(net, new NetWeights(tensors), [info], c.inputPx)
 }
 

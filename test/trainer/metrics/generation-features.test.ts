@@ -23,7 +23,7 @@ describe('openInceptionGenerationFeatures', () => {
     const net = new FIDInceptionV3(p, c.widthDivisor, c.inputPx)
     p.sub('fc').declare('weight', [1008, net.featureDim])
     p.sub('fc').declare('bias', [1008])
-    writeNetPth(join(dir, weightFiles.inception.fileName), p.all())
+    await writeNetPth(join(dir, weightFiles.inception.fileName), p.all())
     const f = await openInceptionGenerationFeatures({ weightsDir: dir, verifyHash: false, widthDivisor: c.widthDivisor, inputPx: c.inputPx })
     const images = { layout: 'nchw-f32-signed' as const, data: fixtureImages(c.seeds[0]!, c.shape, 0, 1).map((u) => 2 * u - 1), shape: c.shape as [number, number, number, number] }
     const rows = await f.extract(images, 1)

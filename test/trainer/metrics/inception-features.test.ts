@@ -21,7 +21,7 @@ describe('openInceptionFeatures', () => {
     const c = ref.inception
     const p = Params.root()
     new FIDInceptionV3(p, c.widthDivisor, c.inputPx)
-    const path = writeNetPth(join(dir, weightFiles.inception.fileName), p.all())
+    const path = await writeNetPth(join(dir, weightFiles.inception.fileName), p.all())
     const extractor = await openInceptionFeatures({ weightsDir: dir, verifyHash: false, widthDivisor: c.widthDivisor, inputPx: c.inputPx })
     const unit = fixtureImages(c.seeds[0]!, c.shape, 0, 1)
     const images: ImagesNCHW = { layout: 'nchw-f32-signed', data: unit.map((u) => 2 * u - 1), shape: c.shape as [number, number, number, number] }

@@ -26,7 +26,7 @@ describe('openLpipsMetric', () => {
   ] as const) {
     it(`${net}: one value per image, equal to the reference for batch sizes 1 and 8`, async () => {
       const layout = new LPIPS(net, c.widthDivisor)
-      const paths = [writeNetPth(join(dir, files[0].fileName), layout.backboneParams.all()), writeNetPth(join(dir, files[1].fileName), layout.headParams.all())]
+      const paths = [await writeNetPth(join(dir, files[0].fileName), layout.backboneParams.all()), await writeNetPth(join(dir, files[1].fileName), layout.headParams.all())]
       const metric = await openLpipsMetric(net, { weightsDir: dir, verifyHash: false, widthDivisor: c.widthDivisor })
       const [x, y] = [images(c.seeds[0]!, c.shape), images(c.seeds[1]!, c.shape)]
       for (const batchSize of [1, 8]) expect(maxRelDiff(await metric.lpips(x, y, batchSize), c.distance)).toBeLessThan(1e-4)

@@ -29,7 +29,7 @@ async function tinyInception(dir: string, extra = false): Promise<FeatureExtract
   const c = ref.inception
   const p = Params.root()
   new FIDInceptionV3(p, c.widthDivisor, c.inputPx)
-  writeNetPth(join(dir, weightFiles.inception.fileName), p.all(), extra ? [{ name: 'fc.bias', shape: [3] }] : [])
+  await writeNetPth(join(dir, weightFiles.inception.fileName), p.all(), extra ? [{ name: 'fc.bias', shape: [3] }] : [])
   return openInceptionFeatures({ weightsDir: dir, verifyHash: false, widthDivisor: c.widthDivisor, inputPx: c.inputPx })
 }
 

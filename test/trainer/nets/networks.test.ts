@@ -22,17 +22,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const image = (seed: number, shape: number[], lo: number, hi: number) => tf.tensor4d(fixtureImages(seed, shape, lo, hi), shape as [number, number, number, number])
 
 /** Writes the LPIPS backbone (with an unused classifier, as torchvision's file has) and heads under their real names. */
-function writeLpipsFiles(net: LpipsNet, widthDivisor: number): void {
+async function writeLpipsFiles(net: LpipsNet, widthDivisor: number): Promise<void> {
   const layout = new LPIPS(net, widthDivisor)
   const [backbone, heads] = net === 'vgg' ? [weightFiles.vgg16, weightFiles.lpipsVgg] : [weightFiles.alexnet, weightFiles.lpipsAlex]
-  writeNetPth(join(dir, backbone.fileName), layout.backboneParams.all(), [{ name: 'classifier.0.weight', shape: [3, 5] }])
-  writeNetPth(join(dir, heads.fileName), layout.headParams.all())
+  await writeNetPth(join(dir, backbone.fileName), layout.backboneParams.all(), [{ name: 'classifier.0.weight', shape: [3, 5] }])
+  await writeNetPth(join(dir, heads.fileName), layout.headParams.all())
 }
 
 describe('LPIPS (tiny widths) from .pth files', () => {
   for (const [net, c] of [['vgg', ref.lpips_vgg], ['alex', ref.lpips_alex]] as const) {
     it(`${net}: per-image distances equal the numpy reference`, async () => {
-      writeLpipsFiles(net, c.widthDivisor)
+      await writeLpipsFiles(net, c.widthDivisor)
       const lpips = await LPIPS.load(net, { weightsDir: dir, verifyHash: false, widthDivisor: c.widthDivisor })
       const d = lpips.distance(image(c.seeds[0]!, c.shape, -1, 1), image(c.seeds[1]!, c.shape, -1, 1))
       expect(d.shape).toEqual([2])
@@ -49,7 +49,7 @@ describe('ResNet-50 layout (tiny widths, blocks [3, 4, 6, 3])', () => {
     const c = ref.resnet50
     const p = Params.root()
     const net = new ResNet50(p, { widthDivisor: c.widthDivisor, blocks: [3, 4, 6, 3], numClasses: c.numClasses })
-    const path = writeNetPth(join(dir, weightFiles.resnet50.fileName), p.all(), [{ name: 'bn1.num_batches_tracked', shape: [] }])
+    const path = await writeNetPth(join(dir, weightFiles.resnet50.fileName), p.all(), [{ name: 'bn1.num_batches_tracked', shape: [] }])
     const { tensors } = await readStateDict(p.all(), path, { verifyHash: false })
     const w = new NetWeights(tensors)
     const logits = (seed: number) => net.forward(w, imagenetInput(image(seed, c.shape, -1, 1), c.inputPx))
@@ -67,7 +67,7 @@ describe('FID InceptionV3 layout (tiny widths)', () => {
     const c = ref.inception
     const p = Params.root()
     const net = new FIDInceptionV3(p, c.widthDivisor, c.inputPx)
-    const path = writeNetPth(join(dir, weightFiles.inception.fileName), p.all(), [{ name: 'fc.weight', shape: [1008, net.featureDim] }])
+    const path = await writeNetPth(join(dir, weightFiles.inception.fileName), p.all(), [{ name: 'fc.weight', shape: [1008, net.featureDim] }])
     const { tensors } = await readStateDict(p.all(), path, { verifyHash: false, unused: (n) => n.startsWith('fc.') })
     const w = new NetWeights(tensors)
     const features = net.features(w, image(c.seeds[0]!, c.shape, 0, 1))

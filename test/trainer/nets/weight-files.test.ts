@@ -54,7 +54,7 @@ describe('checking a weight file', () => {
     new ResNet50(p, { widthDivisor: 16, blocks: [1, 1, 1, 1], numClasses: 10 })
     const other = Params.root()
     new ResNet50(other, { widthDivisor: 8, blocks: [1, 1, 1, 1], numClasses: 10 })
-    const path = writeNetPth(join(dir, 'other.pth'), other.all().filter((r) => !r.name.startsWith('fc.')))
+    const path = await writeNetPth(join(dir, 'other.pth'), other.all().filter((r) => !r.name.startsWith('fc.')))
     await expect(readStateDict(p.all(), path, { verifyHash: false })).rejects.toThrow(/Missing from the checkpoint \(2\)[\s\S]*fc\.weight[\s\S]*Shape mismatches/)
   })
 })

@@ -37,7 +37,7 @@ beforeAll(() => {
   ]
   writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec))
   runTorch(writerPy, [join(dir, 'spec.json')])
-}, 60_000)
+})
 
 describe('official run folder', () => {
   it('CRC-32C gives the Castagnoli check value', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { RunRequest, TrainerEvents } from '../../../src/shared/protocol'
 import { TrainerService } from '../../../src/trainer/service'
 import { makeRunFixture } from './fixture'
+import { workMs } from '../../fixtures/work-wait'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -17,7 +18,7 @@ function engine() {
   const of = <K extends keyof TrainerEvents>(name: K, runId: string) =>
     events.filter(([n, p]) => n === name && 'runId' in p && p.runId === runId).map(([, p]) => p as TrainerEvents[K])
   const ended = (runId: string) =>
-    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: 60_000, interval: 20 })
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: workMs, interval: 20 })
   return { of, ended, trainer: new TrainerService(emit, 'cpu') }
 }
 
@@ -35,7 +36,7 @@ const runJson = (out: string) => {
 /** Trains until `steps` step events arrived, then stops the run (it checkpoints); resolves run:done. */
 async function trainThenStop(e: ReturnType<typeof engine>, req: RunRequest, steps: number) {
   const { runId } = await e.trainer.startRun(req)
-  await vi.waitUntil(() => e.of('run:step', runId).length >= steps, { timeout: 60_000, interval: 10 })
+  await vi.waitUntil(() => e.of('run:step', runId).length >= steps, { timeout: workMs, interval: 10 })
   await e.trainer.stopRun({ runId })
   const [name, done] = await e.ended(runId)
   expect(name).toBe('run:done')
@@ -50,7 +51,7 @@ describe('pause and resume of a run', () => {
     const { runId } = await e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'paused'), resume: true })
     const [info] = await e.trainer.listRuns()
     expect(info).toMatchObject({ runId, firstStep: first.done.step, step: first.done.step, lastCheckpoint: first.done.lastCheckpoint, maxSteps: 100_000 })
-    await vi.waitUntil(() => e.of('run:step', runId).length >= 1, { timeout: 60_000, interval: 10 })
+    await vi.waitUntil(() => e.of('run:step', runId).length >= 1, { timeout: workMs, interval: 10 })
     expect((await e.trainer.listRuns())[0]).toMatchObject({ runId, firstStep: first.done.step })
     await e.trainer.stopRun({ runId })
     await e.ended(runId)
@@ -63,7 +64,7 @@ describe('pause and resume of a run', () => {
     expect(after.startedAtStep).toBe(first.done.step)
     await expect(e.trainer.startRun({ data: fixture.data, out: join(fixture.root, 'paused'), resume: true, stage: '1b' }))
       .rejects.toThrow(/paused is a run with stage 1a \(\S+\.safetensors\); a resume continues it as such, so stage 1b is refused/)
-  }, 120_000)
+  })
 
   it('extends a finished run: a resume with a larger maxSteps continues from its last checkpoint to the new end', async () => {
     const e = engine()
@@ -74,7 +75,7 @@ describe('pause and resume of a run', () => {
     expect(e.of('run:start', runId)).toEqual([{ runId, step: 2, maxSteps: 4, stage: '1a' }])
     expect(e.of('run:step', runId).map((s) => s.step)).toEqual([3, 4])
     expect(runJson('extended').run.options).toMatchObject({ maxSteps: 4, batchSize: 2, lr: 1e-3 }) // the rest of the run's settings kept
-  }, 120_000)
+  })
 
   it('starts over cleanly when resuming a folder with no checkpoint yet: the earlier attempt\'s records and samples go', async () => {
     const e = engine()
@@ -89,7 +90,7 @@ describe('pause and resume of a run', () => {
     const records = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number })
     expect(records.map((r) => r.step)).toEqual([1, 1]) // the new run's step and its final validation, nothing older
     expect(readdirSync(join(dir, 'samples'))).toEqual(['step-000001.png'])
-  }, 120_000)
+  })
 
   it('a resume with init and no checkpoint yet starts from init; with a checkpoint it continues it', async () => {
     const e = engine()
@@ -102,7 +103,7 @@ describe('pause and resume of a run', () => {
     expect(await e.ended(again.runId)).toMatchObject(['run:done', { status: 'finished', step: 2 }])
     expect(e.of('run:start', again.runId)).toMatchObject([{ step: 1 }])
     expect(existsSync(join(fixture.root, 'stage1b', 'checkpoints', 'step-000002.safetensors'))).toBe(true)
-  }, 120_000)
+  })
 
   it('refuses the perceptual proxy on images smaller than its deepest features (16 px here) before a worker starts', async () => {
     const e = engine()
@@ -120,5 +121,5 @@ describe('pause and resume of a run', () => {
     await expect(e.trainer.startRun(request('used'))).rejects.toMatchObject({ code: 'run-folder-used', message: expect.stringMatching(/already holds a run .*resume it/) })
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).toBe(metrics)
     expect(await e.trainer.listRuns()).toEqual([])
-  }, 120_000)
+  })
 })

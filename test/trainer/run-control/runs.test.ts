@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { RunRequest, TrainerEvents } from '../../../src/shared/protocol'
 import { TrainerService } from '../../../src/trainer/service'
 import { makeRunFixture } from './fixture'
+import { workMs } from '../../fixtures/work-wait'
 
 type Event = { [K in keyof TrainerEvents]: [K, TrainerEvents[K]] }[keyof TrainerEvents]
 
@@ -15,8 +16,22 @@ function engine() {
   const emit = <K extends keyof TrainerEvents>(name: K, payload: TrainerEvents[K]) => void events.push([name, payload] as Event)
   const of = <K extends keyof TrainerEvents>(name: K) => events.filter(([n]) => n === name).map(([, p]) => p as TrainerEvents[K])
   const ended = (runId: string) =>
-    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: 60_000, interval: 20 })
+    vi.waitUntil(() => events.find(([n, p]) => (n === 'run:done' || n === 'run:error') && 'runId' in p && p.runId === runId), { timeout: workMs, interval: 20 })
   return { events, of, ended, trainer: new TrainerService(emit, 'cpu') }
+}
+
+/** setTimeout(0) callbacks this event loop ran between each of the next `n` + 1 step events (`steps()` counts them). */
+async function timerTicksPerStep(steps: () => number, n: number): Promise<number[]> {
+  const counts: number[] = []
+  let [ticks, seen] = [0, steps()]
+  while (counts.length <= n) {
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    ticks++
+    if (steps() === seen) continue
+    counts.push(ticks) // the first count starts mid-step: dropped below
+    ;[ticks, seen] = [0, steps()]
+  }
+  return counts.slice(1)
 }
 
 const fixture = await makeRunFixture()
@@ -48,20 +63,17 @@ describe('training runs in the engine', () => {
     expect(of('run:validation')[0]).toMatchObject({ runId, step: 2, bitBalance: expect.any(Array) })
     expect(of('run:checkpoint').map((e) => e.step)).toEqual([3])
     expect(await trainer.listRuns()).toEqual([])
-  }, 90_000)
+  })
 
   it('stops a long run with a checkpoint at the step it reached, keeping the engine responsive', async () => {
     const { trainer, of, ended } = engine()
     const { runId } = await trainer.startRun(request('long', { maxSteps: 100_000, sampleEvery: 100_000, valEvery: 100_000 }))
     await expect(trainer.startRun(request('long'))).rejects.toMatchObject({ code: 'run-active' })
-    await vi.waitUntil(() => of('run:step').length >= 2, { timeout: 60_000, interval: 10 })
-    const lags: number[] = []
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now()
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      lags.push(performance.now() - t0 - 5)
-    }
-    expect(Math.max(...lags)).toBeLessThan(100) // the steps run in the worker, not on this event loop
+    await vi.waitUntil(() => of('run:step').length >= 2, { timeout: workMs, interval: 10 })
+    // the steps run in the worker, not on this event loop: timers keep firing while a step trains. Counted against the
+    // run's own step events, not a wall-clock bound, so a loaded machine slows both sides alike
+    const ticksPerStep = await timerTicksPerStep(() => of('run:step').length, 3)
+    expect(Math.min(...ticksPerStep)).toBeGreaterThanOrEqual(5)
     expect((await trainer.listRuns())[0]).toMatchObject({ runId, state: 'training', losses: { flow_loss: expect.any(Number) } })
     expect(await trainer.stopRun({ runId })).toEqual({ stopping: true })
     const [name, done] = await ended(runId)
@@ -72,7 +84,7 @@ describe('training runs in the engine', () => {
     expect(existsSync(summary.lastCheckpoint!)).toBe(true)
     expect(await trainer.stopRun({ runId })).toEqual({ stopping: false })
     stoppedAt = summary.step
-  }, 90_000)
+  })
 
   it('resumes the stopped run from its checkpoint on the same folder (config from its run.json)', async () => {
     const { trainer, of, ended } = engine()
@@ -81,7 +93,7 @@ describe('training runs in the engine', () => {
     expect(await ended(runId)).toMatchObject(['run:done', { runId, status: 'finished', step: stoppedAt + 1 }])
     expect(of('run:start')).toEqual([{ runId, step: stoppedAt, maxSteps: stoppedAt + 1, stage: '1a' }])
     expect(of('run:step').map((e) => e.step)).toEqual([stoppedAt + 1])
-  }, 90_000)
+  })
 
   it('trains on the onnxruntime step graph when asked', async () => {
     const { trainer, of, ended } = engine()
@@ -89,7 +101,7 @@ describe('training runs in the engine', () => {
     expect(await ended(runId)).toMatchObject(['run:done', { runId, status: 'finished', step: 2 }])
     expect(of('run:log').map((e) => e.line)).toContain('training engine: onnxruntime (step graph)')
     expect(of('run:step').map((e) => e.step)).toEqual([1, 2])
-  }, 90_000)
+  })
 
   it('opens the folder a run wrote: metrics, samples, checkpoints, run.json; a sample as pixels', async () => {
     const { trainer } = engine()
@@ -117,7 +129,7 @@ describe('training runs in the engine', () => {
     expect(name).toBe('run:error')
     expect(payload).toMatchObject({ runId, code: 'internal', lastCheckpoint: null, message: expect.stringMatching(/usable|image/i) })
     expect(await trainer.listRuns()).toEqual([])
-  }, 60_000)
+  })
 
   it('refuses folders outside the allowed roots', async () => {
     const { trainer } = engine()

@@ -48,7 +48,7 @@ beforeAll(async () => {
   const { imageId } = await ctx.images.openPath(join(photos, 'val64_0005.png'))
   const r = await reconstructImage(ctx, { ...req, imageId, seed }, hooks())
   inspector = { psnr: r.psnr, ssim: r.ssim, pixels: r.reconstruction.pixels }
-}, 60_000)
+})
 
 describe('noise keyed by the image', () => {
   it('identity: the same for the same 8-bit image however it reached [−1, 1], different for another image', () => {
@@ -67,13 +67,13 @@ describe('noise keyed by the image', () => {
     expect(a).toEqual(c)
     expect(a[0]).toBeCloseTo(inspector.psnr, 10)
     expect(a[1]).toBeCloseTo(inspector.ssim, 10)
-  }, 60_000)
+  })
 
   it("with noise 'index' the photo's result follows its position", async () => {
     const [a] = await evalRows(alone, 'index')
     const [, , c] = await evalRows(third, 'index')
     expect(a[0]).not.toBeCloseTo(c[0], 6)
-  }, 60_000)
+  })
 
   it('a sweep cell and compare give the same numbers and the same pixels', async () => {
     const grid = { steps: [fastSampling.steps], rho: [fastSampling.rho], cfg: [fastSampling.cfg], interval: [fastSampling.interval] }
@@ -87,5 +87,5 @@ describe('noise keyed by the image', () => {
     })
     const rec = compare.methods[0].reconstructions[2]
     expect(Buffer.from(rec.image.rgb).equals(Buffer.from(inspector.pixels))).toBe(true)
-  }, 60_000)
+  })
 })

@@ -33,7 +33,7 @@ const progress: [number, number, string][] = []
 
 beforeAll(async () => {
   sweep = await runSweep(options({ onProgress: (done, total, message) => progress.push([done, total, message]) }))
-}, 60_000)
+})
 
 describe('runSweep', () => {
   it('gives one cell per setting, in grid order, with metrics, NFE and time per image', () => {
@@ -87,7 +87,7 @@ describe('runSweep', () => {
     expect(proxy.protocol.referenceStats?.cached).toBe(false)
     expect(again.protocol.referenceStats).toEqual({ ...proxy.protocol.referenceStats, cached: true })
     expect(again.cells[0].metrics.kid_proxy).toBe(kid[0])
-  }, 60_000)
+  })
 
   it('reports progress over the encode pass and every cell', () => {
     expect(progress[0]).toEqual([0, 3 * 5, 'encode'])
@@ -106,7 +106,7 @@ describe('runSweep', () => {
     })
     expect(ev.report!.metrics.psnr).toBeCloseTo(a.metrics.psnr, 10)
     expect(ev.report!.metrics.ssim).toBeCloseTo(a.metrics.ssim, 10)
-  }, 60_000)
+  })
 
   it('decodes once untimed before the first cell: a slow first decode (a one-time cost) is in no cell\'s time', async () => {
     const ONE_TIME_MS = 1000
@@ -132,11 +132,14 @@ describe('runSweep', () => {
     expect(calls).toHaveLength(1 + 2 * 2) // the warm-up, then 2 cells × 2 batches
     expect(calls[0]).toBeGreaterThanOrEqual(ONE_TIME_MS)
     const cellMs = timed.cells.map((c) => c.timeMsPerImage * 3)
-    expect(cellMs[0]).toBeCloseTo(calls[1] + calls[2], -2) // within 50 ms: its own two decodes, not the slow one
-    expect(cellMs[1]).toBeCloseTo(calls[3] + calls[4], -2)
+    // each cell holds its own two decodes and not the slow one (a margin of half of it: a loaded machine adds jitter)
+    for (const [cell, own] of [[0, calls[1] + calls[2]], [1, calls[3] + calls[4]]]) {
+      expect(cellMs[cell]).toBeGreaterThanOrEqual(own - 1)
+      expect(cellMs[cell]).toBeLessThan(own + ONE_TIME_MS / 2)
+    }
     expect(timed.timing.note).toBe(TIMING_NOTE)
     expect(order).toEqual(['originals 2', 'cell 0', 'cell 1']) // the grid's originals come before any cell
-  }, 60_000)
+  })
 
   it('stops when cancelled, after the cells already done', async () => {
     const stop = new AbortController()
@@ -144,7 +147,7 @@ describe('runSweep', () => {
     const run = runSweep(options({ signal: stop.signal, onCell: (_, index) => (done.push(index), stop.abort(new Error('stop'))) }))
     await expect(run).rejects.toThrow('stop')
     expect(done).toEqual([0])
-  }, 60_000)
+  })
 
   it('resumes a sweep stopped after 2 cells: another seed is refused, the same request skips them and equals an uninterrupted run', async () => {
     const out = join(tmp, 'resumed.json')
@@ -162,7 +165,7 @@ describe('runSweep', () => {
     expect(untimed(result)).toBe(untimed(sweep)) // every cell, metric, per-image value and PNG to the last bit
     expect(untimed(await loadSweep(out))).toBe(untimed(sweep))
     expect(existsSync(partialDir(out))).toBe(false)
-  }, 60_000)
+  })
 
   it('refuses a second sweep writing the same output while one runs; the lock is gone after a cancel and after success', async () => {
     const out = join(tmp, 'locked.json')
@@ -177,7 +180,7 @@ describe('runSweep', () => {
     expect(readdirSync(partialDir(out))).toContain('journal.jsonl')
     await runSweep(options({ out }))
     expect(existsSync(partialDir(out))).toBe(false)
-  }, 60_000)
+  })
 
   it('resumes feature metrics too: a journalled cell keeps its KID, the rest score against the same originals', async () => {
     const proxy = (extra: Partial<SweepOptions>) => options({ grid: { steps: [2], rho: [1, 4] }, metrics: ['psnr', 'kid-proxy'], featureMinImages: 3, inlineImages: false, ...extra })
@@ -190,5 +193,5 @@ describe('runSweep', () => {
     expect(flags).toEqual([true, false])
     expect(resumed.cells.map((c) => c.metrics)).toEqual(whole.cells.map((c) => c.metrics))
     expect(resumed.cells.every((c) => Number.isFinite(c.metrics.kid_proxy))).toBe(true)
-  }, 60_000)
+  })
 })

@@ -40,7 +40,7 @@ describe('OrtTrainStep', () => {
     await expect(trainer.step(short, 1e-3)).rejects.toThrow(/built for batch 2; got t for 1/)
     expect(trainer.stepCount).toBe(2)
     await trainer.release()
-  }, 60_000)
+  })
 
   it('trains only the trainable parameters (a frozen encoder) with the same decoder gradients', async () => {
     const set = await loadGoldenSet(findGoldenSets(goldenDir())[0])
@@ -61,5 +61,5 @@ describe('OrtTrainStep', () => {
     expect(after.get('encoder.img_in.weight')).toEqual(start.get('encoder.img_in.weight'))
     expect(after.get('decoder.img_in.weight')).not.toEqual(start.get('decoder.img_in.weight'))
     await trainer.release()
-  }, 60_000)
+  })
 })

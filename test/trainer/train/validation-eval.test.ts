@@ -35,5 +35,5 @@ describe('validation during training', () => {
     const perBit = report!.codes.bitBalance.perBit // pooled over per-token fractions: equal up to rounding
     expect(logged.bit_balance).toHaveLength(perBit.length)
     for (const [c, b] of perBit.entries()) expect(logged.bit_balance[c]).toBeCloseTo(b, 12)
-  }, 120_000)
+  })
 })

@@ -20,5 +20,5 @@ describe.each(findGoldenSets(goldenDir()))('Stage-1A gradient graph on %s', (dir
     const failed = rows.filter((r) => !r.ok).map((r) => `${r.tensor}: rel ${r.rel.toExponential(2)}`)
     expect(failed).toEqual([])
     expect(rows.length).toBe(LOSSES.length + set.spec.grad_params.length)
-  }, 60_000)
+  })
 })

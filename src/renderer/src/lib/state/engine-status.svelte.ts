@@ -24,8 +24,14 @@ export class EngineStatusState {
       this.message = ''
       await this.setDevice(rememberedDevice()) // a restarted engine starts on auto: give it the setting again
     } catch (error) {
-      this.message = describeError(error)
+      this.report(error)
     }
+  }
+
+  /** Shows why a call failed, except a call cut off by the engine's exit: the engine:status events say what follows
+   *  (restarting, then ready, and this refreshes again), so the bar keeps saying that instead. */
+  report(error: unknown): void {
+    if ((error as { code?: string }).code !== 'engine-exited') this.message = describeError(error)
   }
 
   async setDevice(device: DeviceSetting): Promise<void> {

@@ -5,6 +5,7 @@
 // exports it to ONNX, step by step, and can be cancelled (OpenProgress.svelte).
 import type { DecodeRequest, ImageRef, ModelInputReport, ModelSummary, OpenModelRequest, SamplingRequest, UploadedFile } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
+import { upload } from '../upload'
 import { jobs } from './jobs.svelte'
 import { keepUploads, keptUploads } from './kept-uploads'
 import { remember, remembered } from './remembered'
@@ -92,7 +93,9 @@ export class InspectorState {
   }
 
   private async addImages(paths: string[], files: UploadedFile[]): Promise<void> {
-    const refs = await engine.openImages({ paths, files })
+    const uploads: string[] = []
+    for (const file of files) uploads.push(await upload(engine, file)) // one at a time: the engine holds few unfinished
+    const refs = await engine.openImages({ paths, uploads })
     this.images = [...this.images, ...refs]
     this.imageSources = [...this.imageSources, ...paths, ...files]
     this.imageId ??= refs[0]?.imageId ?? null
@@ -116,7 +119,7 @@ export class InspectorState {
   private async openSources(sources: readonly (string | UploadedFile)[]): Promise<ImageRef[]> {
     const refs: ImageRef[] = []
     for (const source of sources) {
-      refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { files: [source] })))
+      refs.push(...(await engine.openImages(typeof source === 'string' ? { paths: [source] } : { uploads: [await upload(engine, source)] })))
     }
     return refs
   }
@@ -142,7 +145,7 @@ export class InspectorState {
     })
   }
 
-  /** Files dropped on or picked in the page: their bytes go to the engine, which decodes them. */
+  /** Files dropped on or picked in the page: their bytes go to the engine in chunks (upload.ts), which decodes them. */
   async openDropped(list: FileList): Promise<void> {
     const files = await Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
     await this.openImages([], files)
@@ -200,7 +203,7 @@ export class InspectorState {
 }
 
 /** Opens a model and resolves with its summary once the job is done. */
-function openModelJob(source: OpenModelRequest): Promise<ModelSummary> {
+export function openModelJob(source: OpenModelRequest): Promise<ModelSummary> {
   return jobs.run<ModelSummary>(OPEN_MODEL_JOB, () => engine.openModel(source))
 }
 
