@@ -24,7 +24,7 @@ describe('flowmo code-stats', () => {
     for (let i = 0; i < 6; i++) copyFileSync(join(photos, `val64_000${i}.png`), join(data, `val64_000${i}.png`))
     const fromData = flowmo('code-stats', '--checkpoint', bundledCheckpoint, '--data', data, '--json', join(tmp, 'a.json'))
     expect(fromData.code, fromData.err).toBe(0)
-    expect(fromData.out).toMatch(/^6 codes of 64 tokens × 12 bits \(sub-tokens of 12 bits\)$/m)
+    expect(fromData.out).toMatch(/^6 codes of 64 tokens × 18 bits \(sub-tokens of 9 bits\)$/m) // photo-64: entropy groups of 9
     expect(flowmo('encode', '--checkpoint', bundledCheckpoint, '--data', data, '--out', join(tmp, 'codes.safetensors')).code).toBe(0)
     const fromCodes = flowmo('code-stats', '--codes', join(tmp, 'codes.safetensors'), '--json', join(tmp, 'b.json'))
     expect(fromCodes.code, fromCodes.err).toBe(0)
@@ -32,15 +32,16 @@ describe('flowmo code-stats', () => {
     expect({ ...a, source: null }).toEqual({ ...b, source: null })
     const set = await readCodes(join(tmp, 'codes.safetensors'))
     const rows = 6 * 64
+    const C = 18 // bits per token
     for (const i of [0, 5, 11]) {
-      const ones = Array.from({ length: rows }, (_, r) => set.bits[r * 12 + i] > 0).filter(Boolean).length
+      const ones = Array.from({ length: rows }, (_, r) => set.bits[r * C + i] > 0).filter(Boolean).length
       expect(a.bitUsage.perBit[i]).toBeCloseTo(ones / rows, 10)
     }
-    const agree = Array.from({ length: rows }, (_, r) => set.bits[r * 12 + 3] === set.bits[r * 12 + 7]).filter(Boolean).length
+    const agree = Array.from({ length: rows }, (_, r) => set.bits[r * C + 3] === set.bits[r * C + 7]).filter(Boolean).length
     const [p3, p7] = [3, 7].map((i) => a.bitUsage.perBit[i])
     const [m3, m7] = [2 * p3 - 1, 2 * p7 - 1] // means of ±1 bits
     const r37 = ((2 * agree - rows) / rows - m3 * m7) / Math.sqrt((1 - m3 * m3) * (1 - m7 * m7))
-    expect(a.bitCorrelation[3 * 12 + 7]).toBeCloseTo(r37, 10)
+    expect(a.bitCorrelation[3 * C + 7]).toBeCloseTo(r37, 10)
     expect(a.codebook.distinct).toBeLessThanOrEqual(rows)
     expect(a.distinctImageCodes).toBe(6)
   })

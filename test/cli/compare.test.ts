@@ -123,7 +123,7 @@ describe('flowmo compare', () => {
     expect([missing.code, missing.err.split('\n')[0]]).toEqual([1, `flowmo compare: error: checkpoint ${join(tmp, 'none.pth')} does not exist`])
     const twice = flowmo('compare', '--methods', `flowmo:${bundledCheckpoint},flowmo:${bundledCheckpoint}`, photos[0], '--out', join(tmp, 'x2'))
     expect(twice.code).toBe(2)
-    expect(twice.err).toMatch(/method 'flowmo-tiny-64-photos' is listed twice: give each checkpoint its own label/)
+    expect(twice.err).toMatch(/method 'flowmo-photo-64' is listed twice: give each checkpoint its own label/)
   })
 
   it('answers bad input with one line (exit code 2; a missing image: 1), before writing anything', () => {

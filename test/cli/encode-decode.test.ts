@@ -9,7 +9,7 @@ import { goldenDir } from '../../src/trainer/parity/golden-dir'
 import { readCodes } from '../../src/trainer/stage2/codes-file'
 
 const tmp = mkdtempSync(join(tmpdir(), 'flowmo-codes-cli-'))
-const checkpoint = 'resources/models/tiny-64-photos.safetensors'
+const checkpoint = 'resources/models/photo-64.safetensors'
 const photos = join(goldenDir(), '..', 'data', 'photos', 'val-64')
 
 function flowmo(...args: string[]): { code: number; out: string; err: string } {
@@ -25,12 +25,12 @@ describe('flowmo encode / decode', () => {
     const codes = join(tmp, 'codes.safetensors')
     const enc = flowmo('encode', '--checkpoint', checkpoint, '--data', data, '--out', codes, '--flip')
     expect(enc.code, enc.err).toBe(0)
-    expect(enc.out).toMatch(/wrote 4 codes \(64 tokens × 12 bits = 64 ids of 4096; 1 class\)/)
+    expect(enc.out).toMatch(/wrote 4 codes \(64 tokens × 18 bits = 128 ids of 512; 1 class\)/) // 18 bits: two sub-tokens of 9
     const set = await readCodes(codes)
     expect(Array.from(set.flipped)).toEqual([0, 0, 1, 1])
     expect(set.tokenizer.config.codeLength).toBe(64)
     // a flipped image's code differs from the original's (the encoder is not mirror-invariant)
-    expect(set.bits.subarray(0, 768).some((b, i) => b !== set.bits[2 * 768 + i])).toBe(true)
+    expect(set.bits.subarray(0, 64 * 18).some((b, i) => b !== set.bits[2 * 64 * 18 + i])).toBe(true)
 
     const dec = flowmo('decode', '--checkpoint', checkpoint, '--codes', codes, '--out', join(tmp, 'dec'), '--steps', '3', '--seed', '5')
     expect(dec.code, dec.err).toBe(0)

@@ -26,30 +26,31 @@ describe('code statistics in Chromium', () => {
     await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs })
     await page.click('[data-testid=section-codes]')
     await expect.poll(() => page.inputValue('[data-testid=codes-checkpoint]')).toBe(bundled.models[0])
-    expect(await page.inputValue('[data-testid=codes-data]')).toBe(dirname(bundled.images[0]))
+    await expect.poll(() => page.inputValue('[data-testid=codes-data]')).toBe(dirname(bundled.images[0])) // filled once the bundled list arrives
     await page.fill('[data-testid=codes-group]', '5')
     await page.click('[data-testid=codes-run]')
-    await expect.poll(() => page.textContent('[data-testid=codes-error]'), { timeout: workMs }).toBe('group 5 must divide the 12 bits of a token (invalid-request)')
+    await expect.poll(() => page.textContent('[data-testid=codes-error]'), { timeout: workMs }).toBe('group 5 must divide the 18 bits of a token (invalid-request)')
     await page.fill('[data-testid=codes-group]', '')
     await page.click('[data-testid=codes-run]')
     await page.locator('[data-testid=codes-headline]').waitFor({ timeout: workMs })
-    expect(await page.textContent('[data-testid=codes-headline]')).toMatch(new RegExp(`^${bundled.images.length} images × 64 tokens × 12 bits`))
+    expect(await page.textContent('[data-testid=codes-headline]')).toMatch(new RegExp(`^${bundled.images.length} images × 64 tokens × 18 bits`))
   })
 
   it('draws per-bit usage, the usage grid, per-token entropy and the correlation matrix', async () => {
+    const C = 18 // the bundled photo-64 model's bits per token
     const usage = (await attrs(page, 'codes-bit-bar', 'data-usage')).map(Number)
-    expect(usage).toHaveLength(12)
+    expect(usage).toHaveLength(C)
     for (const u of usage) expect(u >= 0 && u <= 1).toBe(true)
     const overall = Number((await page.textContent('[data-testid=codes-headline] strong'))!)
-    expect(usage.reduce((a, v) => a + v, 0) / 12).toBeCloseTo(overall, 3) // every bit position has the same count of rows
+    expect(usage.reduce((a, v) => a + v, 0) / C).toBeCloseTo(overall, 3) // every bit position has the same count of rows
     const entropy = (await attrs(page, 'codes-entropy-bar', 'data-bits')).map(Number)
     expect(entropy).toHaveLength(64)
     expect(Math.max(...entropy)).toBeGreaterThan(0)
     const r = (await attrs(page, 'codes-corr-cell', 'data-r')).map((v) => (v === null ? null : Number(v)))
-    expect(r).toHaveLength(144)
-    for (let i = 0; i < 12; i++) {
-      if (r[i * 13] !== null) expect(r[i * 13]).toBeCloseTo(1, 9)
-      for (let j = 0; j < i; j++) expect(r[i * 12 + j]).toBeCloseTo(r[j * 12 + i]!, 12)
+    expect(r).toHaveLength(C * C)
+    for (let i = 0; i < C; i++) {
+      if (r[i * (C + 1)] !== null) expect(r[i * (C + 1)]).toBeCloseTo(1, 9)
+      for (let j = 0; j < i; j++) expect(r[i * C + j]).toBeCloseTo(r[j * C + i]!, 12)
     }
     expect(await page.locator('[data-testid=codes-token-bit-grid]').count()).toBe(1)
     expect(Number(await page.textContent('[data-testid=codes-distinct]'))).toBeGreaterThan(1)

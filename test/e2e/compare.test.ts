@@ -227,7 +227,7 @@ describe('compare in Chromium', () => {
     await page.fill('[data-testid=compare-checkpoint-0-label]', '1B')
     await page.fill('[data-testid=compare-checkpoint-0]', join(dir, 'scaled.safetensors'))
     await page.click('[data-testid=compare-run]') // two 64² models on the cpu backend: slower than the runs above
-    await expect.poll(async () => (await tiles(page)).map((t) => t.method).slice(0, 3), { timeout: 200_000 }).toEqual(['FlowMo tiny-64', 'FlowMo 1B', 'JPEG'])
+    await expect.poll(async () => (await tiles(page)).map((t) => t.method).slice(0, 3), { timeout: 200_000 }).toEqual(['FlowMo photo-64', 'FlowMo 1B', 'JPEG'])
     const labelled = await tiles(page)
     const [a, b] = labelled
     expect(a.bpp).toBe(b.bpp)

@@ -28,7 +28,7 @@ describe('ONNX cache in the app', () => {
     await page.locator('summary', { hasText: 'ONNX cache' }).click()
     const rows = page.locator('[data-testid="export-cache"] li')
     await expect.poll(() => rows.count()).toBe(1)
-    expect(await rows.first().textContent()).toContain(`${entry.model} · tiny-64-photos.safetensors`)
+    expect(await rows.first().textContent()).toContain(`${entry.model} · photo-64.safetensors`)
     expect(await rows.first().textContent()).toContain(`${(entry.bytes / 1e9).toFixed(entry.bytes < 1e8 ? 3 : 2)} GB`)
     await screenshot(page, 'export-cache')
     await page.locator('[data-testid="prune-gb"]').fill('0')

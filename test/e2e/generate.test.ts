@@ -1,4 +1,4 @@
-// The Generate section in Chromium against `flowmo serve`, on the bundled tokenizer (64 px, 64 tokens × 12 bits): encode
+// The Generate section in Chromium against `flowmo serve`, on the bundled tokenizer (64 px, 64 tokens × 18 bits): encode
 // a folder of two classes, train a maskgit-tiny generator from the form until the curves have points, stop it (its
 // checkpoint), sample a grid with the knobs, scrub the unmasking timeline (arccos counts of committed tokens, the last
 // frame is the grid's sample), and score the grid with the proxy network and its protocol card.
@@ -44,12 +44,12 @@ describe('Generate section in Chromium', () => {
   afterAll(() => app?.close())
 
   it('encodes a folder with the open tokenizer', async () => {
-    expect(await page.textContent('[data-testid=gen-tokenizer]')).toContain('tiny-64-photos.safetensors — 64 tokens × 12 bits')
+    expect(await page.textContent('[data-testid=gen-tokenizer]')).toContain('photo-64.safetensors — 64 tokens × 18 bits')
     await page.fill('[data-testid=gen-data]', data)
     await page.fill('[data-testid=gen-codes-out]', join(tmp, 'codes.safetensors'))
     await page.click('[data-testid=gen-encode]')
     await page.locator('[data-testid=gen-codes-report]').waitFor({ timeout: workMs })
-    expect(await page.textContent('[data-testid=gen-codes-report]')).toContain('10 codes · 64 tokens × 12 bits = 64 ids of 4096 · 2 classes (a, b)')
+    expect(await page.textContent('[data-testid=gen-codes-report]')).toContain('10 codes · 64 tokens × 18 bits = 128 ids of 512 · 2 classes (a, b)')
     expect(await page.inputValue('[data-testid=gen-codes-path]')).toBe(join(tmp, 'codes.safetensors'))
   })
 
@@ -70,7 +70,7 @@ describe('Generate section in Chromium', () => {
     expect(stoppedAt).toBeGreaterThanOrEqual(2)
     expect(report).toContain(`step-${String(stoppedAt).padStart(6, '0')}.safetensors`)
     expect(await page.inputValue('[data-testid=gen-run]')).toBe(join(tmp, 'run'))
-    await expect.poll(() => page.textContent('[data-testid=gen-run-info]').catch(() => ''), { timeout: workMs }).toContain(`step ${stoppedAt} · 64 × 1 sub-tokens of 4096 · classes a, b`)
+    await expect.poll(() => page.textContent('[data-testid=gen-run-info]').catch(() => ''), { timeout: workMs }).toContain(`step ${stoppedAt} · 64 × 2 sub-tokens of 512 · classes a, b`)
     expect(await page.locator('[data-testid=gen-class] option').allTextContents()).toEqual(['round-robin', 'a', 'b'])
   }, 400_000)
 
@@ -85,18 +85,19 @@ describe('Generate section in Chromium', () => {
     await page.locator('[data-testid=gen-timeline]').waitFor({ timeout: 240_000 })
     expect(await page.locator('[data-testid=gen-grid] canvas').count()).toBe(4)
     expect(await page.locator('[data-testid=gen-grid] figcaption').allTextContents()).toEqual(['#0 · a', '#1 · b', '#2 · a', '#3 · b'].map((t) => expect.stringContaining(t)) as never)
+    const N = 128 // sequence length: 64 tokens × 2 sub-tokens of 9 bits
     // the slider starts at the last step: every token committed, and the frame is the grid's sample 0
-    expect(await page.textContent('[data-testid=gen-timeline-label]')).toContain(`${S} / ${S}: 64 of 64 sub-tokens committed`)
+    expect(await page.textContent('[data-testid=gen-timeline-label]')).toContain(`${S} / ${S}: ${N} of ${N} sub-tokens committed`)
     const [last, sample0] = [await canvasRgb(page, 'gen-timeline-frame'), await canvasRgb(page, 'gen-sample-0')]
     expect(Math.max(...last.map((v, i) => Math.abs(v - sample0[i])))).toBeLessThanOrEqual(1)
-    // after step s, 64 − floor(64·acos(r)/(π/2)) committed (r = (s+1)/S); the strip marks the new ones
+    // after step s, N − floor(N·acos(r)/(π/2)) committed (r = (s+1)/S); the strip marks the new ones
     let before = 0
     for (let s = 0; s < S - 1; s++) {
       await page.locator('[data-testid=gen-timeline-step]').fill(String(s))
-      const committed = 64 - Math.max(1, Math.floor(64 * arccosRatio((s + 1) / S)))
-      expect(await page.textContent('[data-testid=gen-timeline-label]')).toContain(`${s + 1} / ${S}: ${committed} of 64 sub-tokens committed (${committed - before} at this step)`)
+      const committed = N - Math.max(1, Math.floor(N * arccosRatio((s + 1) / S)))
+      expect(await page.textContent('[data-testid=gen-timeline-label]')).toContain(`${s + 1} / ${S}: ${committed} of ${N} sub-tokens committed (${committed - before} at this step)`)
       expect(await page.locator('[data-testid=gen-timeline-tokens] .now').count()).toBe(committed - before)
-      expect(await page.locator('[data-testid=gen-timeline-tokens] .masked').count()).toBe(64 - committed)
+      expect(await page.locator('[data-testid=gen-timeline-tokens] .masked').count()).toBe(N - committed)
       before = committed
     }
     await page.locator('[data-testid=gen-timeline-step]').fill('0')

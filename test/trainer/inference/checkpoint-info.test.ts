@@ -7,7 +7,7 @@ import { checkpointInfo, formatCheckpointInfo } from '../../../src/trainer/infer
 import { TfModel } from '../../../src/trainer/inference/tf-model'
 import { openWeights } from '../../../src/trainer/checkpoint/checkpoint'
 
-const bundled = join(import.meta.dirname, '..', '..', '..', 'resources', 'models', 'tiny-64-photos.safetensors')
+const bundled = join(import.meta.dirname, '..', '..', '..', 'resources', 'models', 'photo-64.safetensors')
 
 describe('checkpointInfo parameters', () => {
   it('the inference-only bundled model: the model count the app shows, and the stored count named as such', async () => {
