@@ -5,6 +5,11 @@ export function fileName(path: string): string {
   return path.split(/[\\/]/).at(-1) ?? path
 }
 
+/** The folder of a path (either separator). */
+export function folderOf(path: string): string {
+  return path.replace(/[/\\][^/\\]*$/, '')
+}
+
 export function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`

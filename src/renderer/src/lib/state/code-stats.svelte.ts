@@ -1,27 +1,22 @@
 // The Codes section's document (issue 16): which tokenizer and folder, and the last code-book diagnostics.
 import type { CodeStatsReport, CodeStatsRequest } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
-import { inspector } from './inspector.svelte'
+import { folderOf } from '../format'
+import { InspectorDefaults } from './inspector-defaults'
 import { jobs } from './jobs.svelte'
 
 export class CodeStatsState {
   form = $state({ checkpoint: '', config: '', data: '', limit: '64', group: '' })
   report = $state.raw<CodeStatsReport | null>(null)
   error = $state('')
-  private filled = { model: false, data: false }
+  private readonly defaults = new InspectorDefaults()
 
-  /** The inspector's model and its images' folder the first time there are some, unless the fields were typed into. */
+  /** The inspector's model and its first image's folder (inspector-defaults.ts). */
   fillDefaults(): void {
-    const source = inspector.modelSource
-    if (!this.filled.model && source && !this.form.checkpoint) {
-      [this.form.checkpoint, this.form.config] = [source.path, source.config ?? '']
-      this.filled.model = true
-    }
-    const image = inspector.imagePaths[0]
-    if (!this.filled.data && image && !this.form.data) {
-      this.form.data = image.replace(/[/\\][^/\\]*$/, '')
-      this.filled.data = true
-    }
+    const model = this.defaults.model(!this.form.checkpoint)
+    if (model) [this.form.checkpoint, this.form.config] = [model.path, model.config]
+    const images = this.defaults.images(!this.form.data)
+    if (images) this.form.data = folderOf(images[0])
   }
 
   async run(): Promise<void> {

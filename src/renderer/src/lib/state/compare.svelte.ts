@@ -7,6 +7,7 @@ import type { ScatterY } from '../../components/compare/scatter-series'
 import type { CompareReport, CompareRequest, ModelSummary } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
 import { inspector } from './inspector.svelte'
+import { InspectorDefaults } from './inspector-defaults'
 import { jobs } from './jobs.svelte'
 import { ViewTransform } from './view-transform.svelte'
 
@@ -19,20 +20,14 @@ export class CompareState {
   scatterY = $state<ScatterY>('psnr') // PSNR, rFID or proxy FID against BPP; PSNR while the result has no such value
   readonly view = new ViewTransform()
   private modelKey = ''
-  private filled = { model: false, images: false }
+  private readonly defaults = new InspectorDefaults()
 
-  /** Takes the inspector's model and images the first time they are there, unless the fields were typed into. */
+  /** The inspector's model and images (inspector-defaults.ts). */
   fillDefaults(): void {
-    const source = inspector.modelSource
-    if (!this.filled.model && source && !this.form.modelPath) {
-      this.form.modelPath = source.path
-      this.form.configPath = source.config ?? ''
-      this.filled.model = true
-    }
-    if (!this.filled.images && inspector.imagePaths.length && !this.form.images) {
-      this.form.images = inspector.imagePaths.join('\n')
-      this.filled.images = true
-    }
+    const model = this.defaults.model(!this.form.modelPath)
+    if (model) [this.form.modelPath, this.form.configPath] = [model.path, model.config]
+    const images = this.defaults.images(!this.form.images)
+    if (images) this.form.images = images.join('\n')
   }
 
   /** Reads the form's model (the inspector's summary when it is the same file; else opened briefly and closed). */

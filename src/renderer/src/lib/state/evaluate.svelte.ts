@@ -3,7 +3,8 @@
 import type { EvalMetric, EvalReportDiff, EvaluateRequest, EvaluateResult } from '../../../../shared/protocol'
 import type { RowOrder } from '../../components/eval/eval-rows'
 import { describeError, engine } from '../engine'
-import { inspector } from './inspector.svelte'
+import { folderOf } from '../format'
+import { InspectorDefaults } from './inspector-defaults'
 import { jobs } from './jobs.svelte'
 
 export const EVAL_METRICS: readonly EvalMetric[] = ['psnr', 'ssim', 'lpips', 'fid', 'kid', 'fid-proxy', 'kid-proxy']
@@ -27,20 +28,14 @@ export class EvaluateState {
   diffPaths = $state({ a: '', b: '' })
   diff = $state.raw<EvalReportDiff | null>(null)
   diffError = $state('')
-  private filled = { model: false, data: false }
+  private readonly defaults = new InspectorDefaults()
 
-  /** The inspector's model and its images' folder the first time there are some, unless the fields were typed into. */
+  /** The inspector's model and its first image's folder (inspector-defaults.ts). */
   fillDefaults(): void {
-    const source = inspector.modelSource
-    if (!this.filled.model && source && !this.form.checkpoint) {
-      [this.form.checkpoint, this.form.config] = [source.path, source.config ?? '']
-      this.filled.model = true
-    }
-    const image = inspector.imagePaths[0]
-    if (!this.filled.data && image && !this.form.data) {
-      this.form.data = image.replace(/[/\\][^/\\]*$/, '')
-      this.filled.data = true
-    }
+    const model = this.defaults.model(!this.form.checkpoint)
+    if (model) [this.form.checkpoint, this.form.config] = [model.path, model.config]
+    const images = this.defaults.images(!this.form.data)
+    if (images) this.form.data = folderOf(images[0])
   }
 
   async run(): Promise<void> {

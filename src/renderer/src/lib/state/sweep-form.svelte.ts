@@ -2,6 +2,7 @@
 // limits, metrics, weights folder and output JSON; `request` is the SweepRequest, or null while a field is wrong.
 import type { EvalMetric, SweepRequest } from '../../../../shared/protocol'
 import { CFG_RULE, intervalAxis, parseNumberList, parseSigmaInterval, RHO_RULE, STEPS_RULE, type IntervalMode } from '../../components/sweep/grid-text'
+import { folderOf } from '../format'
 import { inspector } from './inspector.svelte'
 
 /** Metrics the form offers; psnr and ssim always run, the others need weight files (and FID/KID ≥ 2048 images). */
@@ -10,7 +11,6 @@ export type OptionalMetric = (typeof OPTIONAL_METRICS)[number]
 
 export type SweepField = 'checkpoint' | 'data' | 'steps' | 'rho' | 'cfg' | 'interval' | 'limit' | 'gridImages' | 'out'
 
-const dirOf = (path: string): string => path.replace(/[/\\][^/\\]*$/, '')
 
 export class SweepFormState {
   checkpoint = $state('')
@@ -83,6 +83,6 @@ export class SweepFormState {
       this.config = source.config ?? ''
     }
     const image = inspector.imagePaths[0]
-    if (!this.data && image) this.data = dirOf(image)
+    if (!this.data && image) this.data = folderOf(image)
   }
 }

@@ -1,0 +1,23 @@
+// A form's empty fields start from the inspector — its open model, its open images — each taken once: the first time
+// the inspector has it while the field is empty, so a field the user typed into or cleared is left alone after that.
+import { inspector } from './inspector.svelte'
+
+export class InspectorDefaults {
+  private filled = { model: false, images: false }
+
+  /** The inspector's model (path, config or ''), once, while the form's model field is `empty`. */
+  model(empty: boolean): { path: string; config: string } | null {
+    const source = inspector.modelSource
+    if (this.filled.model || !source || !empty) return null
+    this.filled.model = true
+    return { path: source.path, config: source.config ?? '' }
+  }
+
+  /** The inspector's image paths (at least one), once, while the form's images field is `empty`. */
+  images(empty: boolean): readonly string[] | null {
+    const paths = inspector.imagePaths
+    if (this.filled.images || !paths.length || !empty) return null
+    this.filled.images = true
+    return paths
+  }
+}
