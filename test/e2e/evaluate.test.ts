@@ -40,6 +40,7 @@ describe('evaluate in Chromium', () => {
     for (const i of [0, 1, 2, 3, 4]) copyFileSync(join(photos, `val64_000${i}.png`), join(data, `val64_000${i}.png`))
     app = await openApp({ backend: 'wasm', allow: [projectRoot, tinyA, tmp] })
     page = app.page
+    await page.locator('[data-testid=model-summary]').waitFor({ timeout: workMs }) // the bundled model is open: the form's default is taken before the tests clear it
     await page.click('[data-testid=section-evaluate]')
   })
   afterAll(() => app?.close())
