@@ -1,7 +1,6 @@
 // The Codes section's document (issue 16): which tokenizer and folder, and the last code-book diagnostics.
 import type { CodeStatsReport, CodeStatsRequest } from '../../../../shared/protocol'
 import { describeError, engine } from '../engine'
-import { folderOf } from '../format'
 import { InspectorDefaults } from './inspector-defaults'
 import { jobs } from './jobs.svelte'
 
@@ -13,10 +12,7 @@ export class CodeStatsState {
 
   /** The inspector's model and its first image's folder (inspector-defaults.ts). */
   fillDefaults(): void {
-    const model = this.defaults.model(!this.form.checkpoint)
-    if (model) [this.form.checkpoint, this.form.config] = [model.path, model.config]
-    const images = this.defaults.images(!this.form.data)
-    if (images) this.form.data = folderOf(images[0])
+    this.defaults.fillModelAndFolder(this.form)
   }
 
   async run(): Promise<void> {

@@ -3,7 +3,6 @@
 import type { EvalMetric, EvalReportDiff, EvaluateRequest, EvaluateResult } from '../../../../shared/protocol'
 import type { RowOrder } from '../../components/eval/eval-rows'
 import { describeError, engine } from '../engine'
-import { folderOf } from '../format'
 import { InspectorDefaults } from './inspector-defaults'
 import { jobs } from './jobs.svelte'
 
@@ -32,10 +31,7 @@ export class EvaluateState {
 
   /** The inspector's model and its first image's folder (inspector-defaults.ts). */
   fillDefaults(): void {
-    const model = this.defaults.model(!this.form.checkpoint)
-    if (model) [this.form.checkpoint, this.form.config] = [model.path, model.config]
-    const images = this.defaults.images(!this.form.data)
-    if (images) this.form.data = folderOf(images[0])
+    this.defaults.fillModelAndFolder(this.form)
   }
 
   async run(): Promise<void> {
