@@ -69,7 +69,7 @@ export const openTfjsForCli = (source: ModelSource): Promise<TfModel> => openMod
 
 /** Initialises the backend (printing its banner on stderr) and opens the model. */
 export async function openModelForCli(src: ModelSource, backend: string | undefined): Promise<TfModel> {
-  const { engineStatus } = await import('../trainer/service')
+  const { engineStatus } = await import('../trainer/engine-status')
   console.error(backendBanner(await engineStatus(backend)))
   const { TfModel } = await import('../trainer/inference/tf-model')
   return TfModel.open(src)

@@ -1,24 +1,23 @@
 // The engine's implementation of TrainerApi (src/shared/protocol.ts): status, jobs with progress and cancellation.
 // Runs in Electron's utility process, in `flowmo serve`, or in-process for the CLI.
-import { createRequire } from 'node:module'
-import { version as flowmoVersion } from '../../package.json'
 import type {
   BitAtlasRequest, BundledFiles, CancelReport, CancelRequest, CloseModelReport, CloseModelRequest, CodeBalanceRequest, ModelInputReport, ModelInputRequest, DecodeRequest,
-  DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, EngineVersions, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
+  DeviceSetting, DeviceStatus, ExportCacheReport, ExportCacheRequest, EngineStatus, FileListing, FlipBitsRequest, ImageRef, JobStarted, ListFilesRequest,
   MixTokensRequest, OpenImagesRequest, OpenModelRequest, TokenMapRequest, TrainerApi, TrainerEvents, VarianceRequest, BeginUploadRequest, UploadStarted, UploadChunkRequest, UploadProgress,
   CodeStatsRequest, DiffEvalReportsRequest, EvalReportDiff, EvaluateRequest, OpenRunFolderRequest, RunHistory, RunInfo, RunRequest, RunSampleEvent, RunSampleRequest, RunStarted, StopRunReport,
   StopRunRequest, TrainingDefaults, SweepRequest, CompareRequest, ExportRatingsRequest, ImportRatingsRequest, OpenSweepRequest, OpenSweepReport,
   EncodeCodesRequest, GenerateRequest, GeneratorInfo, GeneratorInfoRequest, GenEvalRequest, TrainGeneratorRequest,
 } from '../shared/protocol'
 import type { AblationListing, ListAblationsRequest } from '../shared/payloads/ablation'
-import { toWireError, type Emit } from '../shared/rpc'
+import type { Emit } from '../shared/rpc'
 import { listAblations } from './ablate/open-ablations'
-import { backendInfo, initBackend } from './backend'
+import { engineStatus } from './engine-status'
 import { listExportCache, pruneExportCache, removeExports } from './export/cache-admin'
 import { defaultExportCacheDir } from './export/export-cache'
 import { Inspector } from './inspect/inspector'
 import { compareJob, exportRatingsJob, importRatingsJob } from './jobs/baseline-jobs'
 import { codeStatsJob } from './jobs/code-stats-job'
+import { Jobs } from './jobs/jobs'
 import { diffEvalReports, evaluateJob } from './jobs/evaluate-job'
 import { encodeCodesJob, generateJob, generatorInfo, genEvalJob, trainGeneratorJob } from './jobs/generate-jobs'
 import { sweepJob } from './jobs/sweep-job'
@@ -26,70 +25,6 @@ import { openRunFolder, runSample } from './run-control/run-folder'
 import { RunRegistry } from './run-control/run-registry'
 import { trainingDefaults } from './run-control/training-defaults'
 import { openSweep } from './sweep/open-sweep'
-
-/** Backend in use (initialised on first need) plus versions; shared by the status call and `flowmo info`. */
-export async function engineStatus(requestedBackend?: string): Promise<EngineStatus> {
-  const info = backendInfo() ?? (await initBackend(requestedBackend)) // initBackend shares one start between racing calls
-  return {
-    backend: info.name,
-    requestedBackend: info.requested,
-    threads: info.threads,
-    simd: info.simd,
-    versions: engineVersions(info.tfjsVersion),
-    notices: info.notices,
-    pid: process.pid,
-  }
-}
-
-function engineVersions(tfjs: string): EngineVersions {
-  return {
-    flowmo: flowmoVersion,
-    tfjs,
-    onnxruntime: packageVersion('onnxruntime-node'),
-    node: process.versions.node,
-    electron: process.versions.electron ?? null,
-  }
-}
-
-function packageVersion(name: string): string | null {
-  try {
-    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version
-  } catch {
-    return null // not installed
-  }
-}
-
-type JobWork = (signal: AbortSignal, progress: (done: number, total: number, message: string) => void) => Promise<unknown>
-
-/** Running jobs by id: each reports job:progress, then exactly one job:done or job:error. */
-export class Jobs {
-  private readonly running = new Map<string, AbortController>()
-  private nextId = 1
-
-  constructor(private readonly emit: Emit<TrainerEvents>) {}
-
-  start(kind: string, work: JobWork): JobStarted {
-    const jobId = `${kind}-${this.nextId++}`
-    const controller = new AbortController()
-    this.running.set(jobId, controller)
-    const progress = (done: number, total: number, message: string) =>
-      this.emit('job:progress', { jobId, done, total, message })
-    work(controller.signal, progress)
-      .then((result) => this.emit('job:done', { jobId, result }))
-      .catch((error: unknown) => {
-        const wire = controller.signal.aborted ? { message: 'cancelled', code: 'cancelled' } : toWireError(error)
-        this.emit('job:error', { jobId, ...wire })
-      })
-      .finally(() => this.running.delete(jobId))
-    return { jobId }
-  }
-
-  cancel(jobId: string): boolean {
-    const controller = this.running.get(jobId)
-    controller?.abort()
-    return controller !== undefined
-  }
-}
 
 export class TrainerService implements TrainerApi {
   protected readonly jobs: Jobs // started by the calls below; cancelJob ends one

@@ -69,7 +69,7 @@ export const ablate: Command = {
       metrics: parseMetrics(v.metrics ?? 'psnr,ssim,lpips,fid-proxy'),
       variants: v.variants?.split(',').map((id) => variantById(id.trim())), weightsDir: v['weights-dir'],
     }
-    const { engineStatus } = await import('../../trainer/service')
+    const { engineStatus } = await import('../../trainer/engine-status')
     console.error(backendBanner(await engineStatus(requestedBackend())))
     const { runAblation, AblationStopped } = await import('../../trainer/ablate/run-ablation')
     const stop = new AbortController()

@@ -177,7 +177,7 @@ function startLine(opened: Opened, nImages: number): string {
 
 /** The tfjs backend banner, for the metric networks. */
 async function printBanner(): Promise<void> {
-  const { engineStatus } = await import('../../trainer/service')
+  const { engineStatus } = await import('../../trainer/engine-status')
   const { backendBanner } = await import('../banner')
   console.error(backendBanner(await engineStatus(requestedBackend())))
 }

@@ -38,7 +38,7 @@ export const info: Command = {
   ].join('\n'),
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, config: { type: 'string' } }, { max: 1 })
-    const { engineStatus } = await import('../../trainer/service') // lazy: `flowmo --help` never loads tfjs
+    const { engineStatus } = await import('../../trainer/engine-status') // lazy: `flowmo --help` never loads tfjs
     const status = await engineStatus(requestedBackend())
     const { deviceReport, formatDevice } = await import('../../trainer/export/device-report')
     const device = await deviceReport().catch((e: Error) => {

@@ -29,7 +29,7 @@ export async function trainStage2(argv: readonly string[]): Promise<number> {
   const preset = v.preset ?? 'maskgit-tiny'
   if (!MASKGIT_PRESETS[preset]) throw new UsageError(`--preset for --stage 2 expects ${Object.keys(MASKGIT_PRESETS).join(' | ')}, got '${preset}'`)
   const maxSteps = integerOption(v['max-steps'], 'max-steps', { min: 1 }) ?? D.maxSteps
-  const { engineStatus } = await import('../../trainer/service')
+  const { engineStatus } = await import('../../trainer/engine-status')
   console.error(backendBanner(await engineStatus(requestedBackend())))
   let bar: ProgressLine | null = null
   let first = 0

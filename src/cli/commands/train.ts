@@ -81,7 +81,7 @@ export const train: Command = {
     if (argv.some((a, i) => a === '--stage=2' || (a === '--stage' && argv[i + 1] === '2'))) return (await import('./train-stage2')).trainStage2(argv)
     const { values: v } = parseCommandArgs(argv, optionSpecs)
     const opts = await runOptionsFromArgs(v)
-    const { engineStatus } = await import('../../trainer/service')
+    const { engineStatus } = await import('../../trainer/engine-status')
     console.error(backendBanner(await engineStatus(requestedBackend())))
     const { TrainingRun } = await import('../../trainer/train/run')
     let bar: ProgressLine | null = null

@@ -9,7 +9,7 @@ export interface InspectContext {
   readonly lpips: LpipsOnDemand
 }
 
-/** A job's cancellation signal and progress callback (src/trainer/service.ts `Jobs`). */
+/** A job's cancellation signal and progress callback (src/trainer/jobs/jobs.ts `Jobs`). */
 export interface JobHooks {
   readonly signal: AbortSignal
   readonly progress: (done: number, total: number, message: string) => void

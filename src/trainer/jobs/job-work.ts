@@ -1,4 +1,4 @@
-// What every engine job receives: the cancel signal and a progress reporter (service.ts's Jobs turn them into
+// What every engine job receives: the cancel signal and a progress reporter (jobs/jobs.ts's Jobs turn them into
 // job:progress / job:error 'cancelled'); plus the request's model file through the file policy.
 import type { ModelFile } from '../../shared/payloads/jobs'
 import type { ModelSource } from '../inference/tf-model'

@@ -17,6 +17,7 @@ export interface Stage1aInputs {
   t: Sym // [B]
   keep: Sym // [B], 0 = CFG-dropped (the null code)
   sync?: NoiseSyncInputs // continuous latents with noise sync only
+  codePre?: Sym // [B, L, C]: the frozen encoder's code (Stage 1B); default: encode x here
 }
 
 /** DiTo's noise sync as graph inputs (the draws stay outside, train/step-random.ts; t comes in already synced). */
@@ -37,7 +38,7 @@ export interface Stage1aLosses {
 export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs): Stage1aLosses {
   const cfg = model.config
   const B = inp.x.shape[0]
-  const codePre = model.encode(o, inp.x) // [B, L, C]
+  const codePre = inp.codePre ?? model.encode(o, inp.x) // [B, L, C]
   const q = cfg.quantizer.kind === 'lfq'
     ? quantizerLoss(o, codePre, cfg.codebookSizeForEntropy, cfg.entropyLossWeight, cfg.commitLossWeight)
     : noQuantizerLoss(o) // FSQ and the continuous latent train on the flow loss alone
@@ -52,7 +53,7 @@ export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs): Stag
 }
 
 /** code [B, L, C] → the decoder's code, with the straight-through gradient of each quantiser (quantizer.ts `quantize`). */
-function quantizeSTE(o: GradOps, q: QuantizerConfig, code: Sym): Sym {
+export function quantizeSTE(o: GradOps, q: QuantizerConfig, code: Sym): Sym {
   switch (q.kind) {
     case 'lfq':
       return o.straightThrough(code)

@@ -40,10 +40,13 @@ export class Tape {
     this.entries.push({ out, inputs, vjp })
   }
 
-  /** d loss / d x for every tracked value reached from `loss` (a scalar), keyed by value name. */
-  backward(e: Emitter, loss: Sym): Map<string, Sym> {
+  /**
+   * d⟨out, seed⟩ / d x for every tracked value reached from `out`, keyed by value name: the gradients of a scalar
+   * loss with the default seed 1, or a vector-Jacobian product with the cotangent `seed` (shaped as `out`).
+   */
+  backward(e: Emitter, out: Sym, seed: Sym = e.fill(out.shape, 1)): Map<string, Sym> {
     const acc = new Accumulator(e)
-    acc.add(loss, e.fill(loss.shape, 1))
+    acc.add(out, seed)
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const { out, inputs, vjp } = this.entries[i]
       const g = acc.take(out)

@@ -1,6 +1,8 @@
 // One Stage-1A training step as a single ONNX graph: traced forward and loss, reverse-mode gradients, Adam and
 // the weight-norm projection, on flat state (flat-state.ts). Inputs: params, m, v [P], norm0 [K], frozen [F] (if
-// any), x, eps, t, keep, lr, step, and for a noise-synced continuous latent sync_scale [B] and eps_z [B, L, C]. Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
+// any), x, eps, t, keep, lr, step, and for a noise-synced continuous latent sync_scale [B] and eps_z [B, L, C];
+// grad_in [P] (gradients from elsewhere: earlier accumulation chunks, the Stage-1B chain) and code_pre [B, L, C] (the
+// frozen encoder's code, Stage 1B) when asked for. Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
 import { FlowMo } from '../../model/flowmo'
 import type { FlowMoConfig } from '../../model/configs'
 import type { ParamRef } from '../../model/ops'
@@ -22,6 +24,12 @@ export interface TrainGraphOptions {
   readonly gradOutputs?: boolean // also output the flat gradient `grad` (default false)
   /** Which parameters train (default all); the others (e.g. a frozen encoder) come in as the flat input `frozen`. */
   readonly trainable?: (name: string) => boolean
+  /** Add the input grad_in [P] to the step's gradient before Adam (and before the `grad` output). */
+  readonly gradIn?: boolean
+  /** The loss's weight in the gradient (1/n for one of n gradient-accumulation chunks; default 1). */
+  readonly gradScale?: number
+  /** The encoder's code comes in as code_pre [B, L, C] (Stage 1B: the frozen encoder runs once, outside). */
+  readonly codePre?: boolean
 }
 
 export interface TrainGraph {
@@ -34,7 +42,7 @@ export interface TrainGraph {
 export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions): TrainGraph {
   const flowmo = new FlowMo(config)
   const trainable = options.trainable ?? (() => true)
-  const read = readParams(flowmo, options.batch)
+  const read = readParams(flowmo, options)
   const layout = new FlatLayout(read.filter((p) => trainable(p.name)))
   const frozen = new FlatLayout(read.filter((p) => !trainable(p.name)))
   const e = new Emitter(new OnnxGraph('flowmo_stage1a_step'))
@@ -42,11 +50,12 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
   const fixed = frozen.size > 0 ? { name: e.graph.addInput('frozen', [frozen.size]), shape: [frozen.size] } : null
   const source = (ref: ParamRef) => (layout.has(ref.name) ? layout.read(e, flat, ref.name) : frozen.read(e, fixed!, ref.name))
   const o = new GradOps(e, source, (ref) => layout.has(ref.name))
-  const losses = stage1aLoss(o, flowmo, lossInputs(o, options.batch, config))
+  const losses = stage1aLoss(o, flowmo, lossInputs(o, options, config))
   const values = [losses.flow, losses.quantizer, losses.total, losses.perSampleEntropy, losses.codebookEntropy, losses.commitment]
   values.forEach((v, i) => e.identity(v, LOSS_OUTPUTS[i]))
-  const grads = o.tape.backward(e, losses.total)
-  const grad = layout.concat(e, (name) => grads.get(o.params.get(name)!.name))
+  const grads = o.tape.backward(e, losses.total, e.scalar(options.gradScale ?? 1))
+  const own = layout.concat(e, (name) => grads.get(o.params.get(name)!.name))
+  const grad = options.gradIn ? e.binary('Add', o.input('grad_in', [layout.size]), own) : own
   if (options.gradOutputs) e.identity(grad, 'grad')
   const projected = layout.entries.map((x) => x.ref.name).filter(isProjectedWeight)
   if (options.update ?? true) {
@@ -60,9 +69,12 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
   return { model: e.graph.toModel(), layout, frozen, projected }
 }
 
-function lossInputs(o: GradOps, B: number, c: FlowMoConfig): Stage1aInputs {
-  const S = c.imageSize
-  const inputs = { x: o.input('x', [B, 3, S, S]), eps: o.input('eps', [B, 3, S, S]), t: o.input('t', [B]), keep: o.input('keep', [B]) }
+function lossInputs(o: GradOps, options: Pick<TrainGraphOptions, 'batch' | 'codePre'>, c: FlowMoConfig): Stage1aInputs {
+  const [B, S] = [options.batch, c.imageSize]
+  const inputs = {
+    x: o.input('x', [B, 3, S, S]), eps: o.input('eps', [B, 3, S, S]), t: o.input('t', [B]), keep: o.input('keep', [B]),
+    ...(options.codePre && { codePre: o.input('code_pre', [B, c.codeLength, c.contextDim]) }),
+  }
   if (!hasNoiseSync(c)) return inputs
   return { ...inputs, sync: { scale: o.input('sync_scale', [B]), epsZ: o.input('eps_z', [B, c.codeLength, c.contextDim]) } }
 }
@@ -71,8 +83,8 @@ function lossInputs(o: GradOps, B: number, c: FlowMoConfig): Stage1aInputs {
 export const hasNoiseSync = (c: FlowMoConfig): boolean => c.quantizer.kind === 'continuous' && c.quantizer.noiseSync > 0
 
 /** The parameters the Stage-1A loss reads (found by a throwaway trace), in state-dict order. */
-function readParams(flowmo: FlowMo, batch: number) {
+function readParams(flowmo: FlowMo, options: Pick<TrainGraphOptions, 'batch' | 'codePre'>) {
   const o = new GradOps(new Emitter(new OnnxGraph('probe')))
-  stage1aLoss(o, flowmo, lossInputs(o, batch, flowmo.config))
+  stage1aLoss(o, flowmo, lossInputs(o, options, flowmo.config))
   return flowmo.parameters().filter((p) => o.params.has(p.name))
 }
