@@ -6,7 +6,7 @@ import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
-import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { openOrtSession, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
@@ -52,7 +52,7 @@ export class OrtTrainStep {
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
     const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable })
-    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options)
+    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), { ...options, tuning: { ...STEP_TUNING, ...options.tuning } })
     const { layout } = graph
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
@@ -94,8 +94,7 @@ export class OrtTrainStep {
     if (this.state.norm0.dims[0] === 0) delete feeds.norm0 // no projected weight: the graph has no such input
     if (this.fixed.layout.size > 0) feeds.frozen = float(this.fixed.values, [this.fixed.layout.size])
     if (hasNoiseSync(this.config)) Object.assign(feeds, this.syncFeeds(batch))
-    const out = await this.session.run(feeds)
-    Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
+    const out = await this.session.run(feeds, { ...IN_PLACE(this.state), ...Object.fromEntries(LOSS_OUTPUTS.map((n) => [n, null])) })
     this.steps += 1
     return Object.fromEntries(LOSS_OUTPUTS.map((n) => [n, (out[n].data as Float32Array)[0]])) as StepLosses
   }
@@ -133,6 +132,16 @@ export class OrtTrainStep {
     await this.session.release()
   }
 }
+
+/** No memory pattern: it plans one block for every value a step holds, 1.6× the peak without it (docs/ort-training.md "Memory"). */
+const STEP_TUNING: OrtTuning = { enableMemPattern: false }
+
+/**
+ * The updated state is written over the state it came from: every node that reads params, m or v runs before the
+ * node that writes new_params, new_m or new_v (Adam reads them; the forward that feeds the gradient reads params), so
+ * the step needs no second [P] triple and no copy of one into JS.
+ */
+const IN_PLACE = (s: Record<'params' | 'm' | 'v', ort.Tensor>) => ({ new_params: s.params, new_m: s.m, new_v: s.v })
 
 function float(data: Float32Array, dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data, [...dims])
