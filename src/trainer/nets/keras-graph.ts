@@ -11,7 +11,7 @@ export interface KerasLayer {
   inbound_nodes: [string, number, number, unknown][][]
 }
 
-interface LayerConfig {
+export interface LayerConfig {
   padding?: string | number[][]
   strides?: number[]
   kernel_size?: number[]
@@ -99,21 +99,22 @@ export class KerasGraph {
     }
   }
 
-  private weight(name: string): tf.Tensor {
+  /** A weight of the manifest by name (`<layer>/kernel`, …). */
+  weight(name: string): tf.Tensor {
     const t = this.weights[name]
     if (!t) throw new Error(`the weight manifest has no ${name}`)
     return t
   }
 }
 
-/** Keras `padding='same'`: total `max((⌈n/s⌉ − 1)·s + k − n, 0)`, the odd pixel at the end. */
 function samePad(x: tf.Tensor4D, c: LayerConfig, kernelShape: number[]): tf.Tensor4D {
   if (c.padding !== 'same') return x
-  const s = c.strides![0]!
-  const pads = [1, 2].map((axis, i) => {
-    const n = x.shape[axis]!
-    const total = Math.max((Math.ceil(n / s) - 1) * s + kernelShape[i]! - n, 0)
-    return [Math.floor(total / 2), total - Math.floor(total / 2)] as Padding2D
-  })
+  const pads = [1, 2].map((axis, i) => samePadding(x.shape[axis]!, c.strides![0]!, kernelShape[i]!))
   return tf.pad(x, [[0, 0], pads[0]!, pads[1]!, [0, 0]] as [number, number][])
+}
+
+/** Keras `padding='same'` of an axis of n pixels: total `max((⌈n/s⌉ − 1)·s + k − n, 0)`, the odd pixel at the end. */
+export function samePadding(n: number, s: number, k: number): Padding2D {
+  const total = Math.max((Math.ceil(n / s) - 1) * s + k - n, 0)
+  return [Math.floor(total / 2), total - Math.floor(total / 2)]
 }

@@ -13,8 +13,8 @@ import { locateWeightFile, type WeightFileId } from './weight-files'
 export type LpipsNet = 'vgg' | 'alex'
 
 /** lpips `ScalingLayer`: `(x − shift) / scale` on [−1, 1] inputs. */
-const SHIFT = [-0.03, -0.088, -0.188]
-const SCALE = [0.458, 0.448, 0.45]
+export const SHIFT = [-0.03, -0.088, -0.188]
+export const SCALE = [0.458, 0.448, 0.45]
 const NORM_EPS = 1e-10 // lpips `normalize_tensor`
 
 const files: Record<LpipsNet, { backbone: WeightFileId; heads: WeightFileId }> = {
@@ -72,7 +72,8 @@ export class LPIPS {
     this.weights = null
   }
 
-  private loaded(): NetWeights {
+  /** The loaded weights (backbone and heads, by state-dict key). */
+  loaded(): NetWeights {
     if (!this.weights) throw new Error('LPIPS weights are not loaded (use LPIPS.load)')
     return this.weights
   }

@@ -8,8 +8,8 @@ import { BatchNorm2d, Conv2d, Linear, scaledWidth, type NetWeights } from './lay
 import { resizeBilinear } from './resize'
 
 const EXPANSION = 4
-const IMAGENET_MEAN = [0.485, 0.456, 0.406]
-const IMAGENET_STD = [0.229, 0.224, 0.225]
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406]
+export const IMAGENET_STD = [0.229, 0.224, 0.225]
 export const RESNET_INPUT_PX = 224
 
 export interface ResNet50Params {

@@ -1,0 +1,43 @@
+// The perceptual losses of losses/perceptual-nets.ts as traced ONNX subgraphs: the same networks, with the weights
+// the tfjs loss has loaded (the user's files, or the proxy bundled in node_modules) as graph constants. The tape
+// differentiates the distance w.r.t. its image inputs (conv-ops.ts: input VJPs only, the networks are frozen).
+// Also the graph of the Stage-1B "perceptual gradient" session: (x, y) → λ·distance and ∂(λ·distance)/∂y.
+import type { PerceptualLoss } from '../../losses/perceptual'
+import { LpipsVggLoss, ProxyPerceptualLoss, ResNetLogitsLoss } from '../../losses/perceptual-nets'
+import { OnnxGraph } from '../onnx-graph'
+import type { ModelDef } from '../onnx-proto'
+import type { Sym } from '../trace-ops'
+import { Emitter } from './emit'
+import { lpipsGraph } from './lpips-graph'
+import type { PerceptualNetGraph } from './net-graph'
+import { proxyGraph } from './proxy-graph'
+import { resnetLogitsGraph } from './resnet-graph'
+import { GradOps } from './tape-ops'
+
+/** The distance traced into `o`'s graph; the tape differentiates it w.r.t. y (and x, where x is tracked). */
+export function perceptualDistance(o: GradOps, net: PerceptualNetGraph, x: Sym, y: Sym): Sym {
+  return net.distance(o, x, y)
+}
+
+/** The graph form of a loaded tfjs perceptual loss (its weights are copied out once, as constants). */
+export function perceptualNetGraph(loss: PerceptualLoss): PerceptualNetGraph {
+  if (loss instanceof LpipsVggLoss) return lpipsGraph(loss.lpips)
+  if (loss instanceof ResNetLogitsLoss) return resnetLogitsGraph(loss)
+  if (loss instanceof ProxyPerceptualLoss) return proxyGraph(loss.graph)
+  throw new Error(`the perceptual loss ${loss.name} has no ONNX graph form`)
+}
+
+export const PERCEPTUAL_GRAD_OUTPUTS = ['loss', 'grad_y'] as const
+
+/** The Stage-1B perceptual gradient graph: inputs x, y [B, 3, S, S]; outputs loss = λ·distance(x, y), grad_y. */
+export function buildPerceptualGradGraph(net: PerceptualNetGraph, batch: number, imageSizePx: number, weight: number): ModelDef {
+  const e = new Emitter(new OnnxGraph(`perceptual_grad_${net.name}`))
+  const o = new GradOps(e)
+  const shape = [batch, 3, imageSizePx, imageSizePx]
+  const [x, y] = [o.input('x', shape), o.input('y', shape)]
+  o.tape.markLeaf(y)
+  const loss = o.scale(perceptualDistance(o, net, x, y), weight)
+  e.identity(loss, 'loss')
+  e.identity(o.tape.backward(e, loss).get(y.name)!, 'grad_y')
+  return e.graph.toModel()
+}

@@ -1,0 +1,86 @@
+// The perceptual subgraphs (export/grad/perceptual-graph.ts) run through PerceptualGradSession: for each network,
+// the graph's λ·distance equals λ × the tfjs loss's distance and grad_y equals tf.grad of it w.r.t. y. LPIPS-VGG and
+// ResNet-50 on the tiny seeded networks of test/fixtures/nets (real weights are not downloadable); the proxy on its
+// real bundled MobileNetV2. Together they cover strided/padded/grouped convs, overlapping max pools (and ties: the
+// pools read ReLU zeros), asymmetric 'same' padding, ReLU6, the antialiased resize and LPIPS's unit normalisation.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PerceptualLoss } from '../../../../src/trainer/losses/perceptual'
+import { LpipsVggLoss, ProxyPerceptualLoss, ResNetLogitsLoss } from '../../../../src/trainer/losses/perceptual-nets'
+import { Params } from '../../../../src/trainer/model/params'
+import { NetWeights } from '../../../../src/trainer/nets/layers'
+import { readStateDict } from '../../../../src/trainer/nets/load'
+import { LPIPS } from '../../../../src/trainer/nets/lpips'
+import { loadProxyMobileNetV2 } from '../../../../src/trainer/nets/mobilenet-v2-proxy'
+import { ResNet50 } from '../../../../src/trainer/nets/resnet50'
+import { weightFiles } from '../../../../src/trainer/nets/weight-files'
+import { PerceptualGradSession } from '../../../../src/trainer/train/perceptual-grad-session'
+import { fixtureImages, netsReference as ref, writeNetPth } from '../../../fixtures/nets/fixture-weights'
+import { maxAbsDiff, useBackend } from '../../nets/backends'
+
+const dir = mkdtempSync(join(tmpdir(), 'flowmo-perceptual-graph-'))
+beforeAll(() => useBackend('cpu'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function tinyLpips(): Promise<PerceptualLoss> {
+  const layout = new LPIPS('vgg', ref.lpips_vgg.widthDivisor)
+  await writeNetPth(join(dir, weightFiles.vgg16.fileName), layout.backboneParams.all())
+  await writeNetPth(join(dir, weightFiles.lpipsVgg.fileName), layout.headParams.all())
+  return new LpipsVggLoss(await LPIPS.load('vgg', { weightsDir: dir, verifyHash: false, widthDivisor: ref.lpips_vgg.widthDivisor }))
+}
+
+async function tinyResNet(): Promise<PerceptualLoss> {
+  const c = ref.resnet50
+  const p = Params.root()
+  const net = new ResNet50(p, { widthDivisor: c.widthDivisor, blocks: [3, 4, 6, 3], numClasses: c.numClasses })
+  const { tensors, info } = await readStateDict(p.all(), await writeNetPth(join(dir, 'resnet.pth'), p.all()), { verifyHash: false })
+  return new ResNetLogitsLoss(net, new NetWeights(tensors), [info], c.inputPx)
+}
+
+const proxy = async (): Promise<PerceptualLoss> => new ProxyPerceptualLoss(await loadProxyMobileNetV2())
+
+/** y near x (a reconstruction), so that the distance and its gradient are of a training step's kind. */
+function imagePair(shape: number[], seed: number): [Float32Array, Float32Array] {
+  const x = fixtureImages(seed, shape, -1, 1)
+  const noise = fixtureImages(seed + 100, shape, -0.3, 0.3)
+  return [x, x.map((v, i) => v + noise[i]!)]
+}
+
+const nets: [string, () => Promise<PerceptualLoss>, number[]][] = [
+  ['LPIPS-VGG (the Stage-1A term)', tinyLpips, ref.lpips_vgg.shape],
+  ['ResNet-50 logits (the Stage-1B term, 40 px resized to 32)', tinyResNet, ref.resnet50.shape],
+  ['the MobileNetV2 proxy', proxy, [2, 3, 48, 48]],
+]
+
+describe('perceptual subgraphs equal the tfjs losses', () => {
+  it.each(nets)('%s: value and ∂/∂y', async (_, load, shape) => {
+    const loss = await load()
+    const [x, y] = imagePair(shape, 11)
+    const weight = 0.5
+    const session = await PerceptualGradSession.create(loss, { batch: shape[0]!, imageSizePx: shape[2]!, weight, device: 'cpu', intraOpNumThreads: 1 })
+    const got = await session.run(x, y)
+    await session.release()
+    const s4 = shape as [number, number, number, number]
+    const xt = tf.tensor4d(x, s4)
+    const f = (yv: tf.Tensor) => tf.mul(loss.distance(xt, yv as tf.Tensor4D), weight) as tf.Scalar
+    const want = f(tf.tensor4d(y, s4)).dataSync()[0]!
+    const grad = tf.grad(f)(tf.tensor4d(y, s4)).dataSync() as Float32Array
+    expect(want).toBeGreaterThan(0)
+    expect(Math.abs(got.loss - want) / want).toBeLessThan(1e-4)
+    const scale = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+    expect(scale).toBeGreaterThan(0)
+    expect(maxAbsDiff(got.gradY, grad)).toBeLessThan(1e-4 * scale)
+    loss.dispose()
+  })
+
+  it('refuses a batch of another size, naming the graph shape', async () => {
+    const loss = await proxy()
+    const session = await PerceptualGradSession.create(loss, { batch: 1, imageSizePx: 32, weight: 1, device: 'cpu' })
+    await expect(session.run(new Float32Array(3 * 32 * 32 * 2), new Float32Array(3 * 32 * 32 * 2))).rejects.toThrow(/built for \[1,3,32,32\]/)
+    await session.release()
+    loss.dispose()
+  })
+})
