@@ -57,10 +57,10 @@ const PERCEPTUALS: readonly PerceptualInfo[] = [
 
 /** The onnxruntime limits are the ones OrtTrainer refuses (test/trainer/run-control/training-defaults.test.ts checks them). */
 const ENGINES: readonly EngineInfo[] = [
-  { name: 'tfjs', label: 'tfjs', stages: ['1a', '1b'], perceptual: true, gradAccumulation: true, note: null },
+  { name: 'tfjs', label: 'tfjs', stages: ['1a', '1b'], perceptual: ['1a', '1b'], gradAccumulation: true, note: null },
   {
-    name: 'onnxruntime', label: 'onnxruntime (Stage 1A step graph)', stages: ['1a'], perceptual: false, gradAccumulation: false,
-    note: 'onnxruntime runs the Stage-1A step as one ONNX graph (several times faster on a CPU) but has no perceptual term, ' +
-      'no Stage 1B and no gradient accumulation: use tfjs for those.',
+    name: 'onnxruntime', label: 'onnxruntime (step graphs)', stages: ['1a', '1b'], perceptual: ['1b'], gradAccumulation: true,
+    note: 'onnxruntime runs the training step as ONNX graphs (several times faster on a CPU) but has no Stage-1A perceptual term: ' +
+      'use tfjs for that.',
   },
 ]

@@ -1,27 +1,27 @@
-// The Stage-1A optimiser step on onnxruntime-node (train/ort-step.ts: forward, gradients, Adam and the weight-norm
-// projection in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can
-// use either. The tf variables, EMA and Adam object are refreshed from the engine by `sync()` before validation
-// and checkpoints, and every EMA interval. Limits (`ortEngineGaps`): Stage 1A, no perceptual term, no gradient
-// accumulation. The encoder freeze (at --freeze-encoder-after, or after the MSE phase of an MSE-trained encoder)
-// rebuilds the engine decoder-only with fresh moments, as the reference rebuilds its optimiser.
+// The optimiser step on onnxruntime-node (train/ort-step.ts: forward, gradients, Adam and the weight-norm projection
+// in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can use either:
+// the same draws per chunk (StepRandom(seed, step, c)), gradient accumulation, Stage 1B through the sampling chain
+// (its perceptual cotangent from the loaded tfjs network, train/sample-gradient.ts). The tf variables, EMA and Adam
+// object are refreshed from the engine by `sync()` before validation and checkpoints, and every EMA interval.
+// Limit (`ortEngineGaps`): no Stage-1A perceptual term. The encoder freeze (Stage 1B, --freeze-encoder-after, or after
+// the MSE phase of an MSE-trained encoder) rebuilds the engine decoder-only with fresh moments, as the reference
+// rebuilds its optimiser.
 // The step's session runs on the selected device (FLOWMO_DEVICE: `--device`, the app's setting), as inference does.
 import * as tf from '@tensorflow/tfjs-core'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
+import type { PerceptualLoss } from '../losses/perceptual'
 import { Adam } from './optim'
 import { Ema, EMA_EVERY } from './ema'
-import { OrtTrainStep } from './ort-step'
-import { StepRandom, drawFlow, noiseSyncSpec, regressionDraw } from './step-random'
+import { OrtTrainStep, type OrtStepBatch } from './ort-step'
+import { perceptualSampleGradient } from './sample-gradient'
+import { StepRandom, drawChain, drawFlow, noiseSyncSpec, regressionDraw } from './step-random'
 import { captureNorms } from './weight-norm'
 import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './trainer'
 
 /** What a run asks for that the step graph does not do, named (empty: this engine can train it). */
-export function ortEngineGaps(cfg: Pick<TrainerConfig, 'stage' | 'perceptualWeight' | 'gradAccumulation'>): string[] {
-  return [
-    cfg.stage !== '1a' && 'Stage 1B',
-    cfg.perceptualWeight !== 0 && 'a perceptual term (use --perceptual none)',
-    cfg.gradAccumulation !== 1 && 'gradient accumulation',
-  ].filter((gap): gap is string => gap !== false)
+export function ortEngineGaps(cfg: Pick<TrainerConfig, 'stage' | 'perceptualWeight'>): string[] {
+  return [cfg.stage === '1a' && cfg.perceptualWeight !== 0 && 'a Stage-1A perceptual term (use --perceptual none)'].filter((gap): gap is string => gap !== false)
 }
 
 export class OrtTrainer {
@@ -34,6 +34,7 @@ export class OrtTrainer {
     readonly model: FlowMo,
     readonly weights: WeightMap,
     readonly cfg: TrainerConfig,
+    readonly perceptual: PerceptualLoss | null, // Stage 1B's λ_sample term (none: no chain)
     public step: number,
     private readonly log: (line: string) => void = () => {}, // which device the step graph opened on, device fallbacks
   ) {
@@ -45,7 +46,7 @@ export class OrtTrainer {
 
   get encoderFrozen(): boolean {
     const after = (n: number | null) => n !== null && this.step >= n
-    return after(this.cfg.freezeEncoderAfter) || after(this.cfg.mseEncoderSteps)
+    return this.cfg.stage === '1b' || after(this.cfg.freezeEncoderAfter) || after(this.cfg.mseEncoderSteps)
   }
 
   private groups() {
@@ -58,13 +59,14 @@ export class OrtTrainer {
   async trainStep(x: Float32Array, batch: number): Promise<StepLosses> {
     this.norms ??= await captureNorms(this.weights) // at (re)start, as the reference: nothing moves the weights before
     if (this.encoderFrozen && this.adam.groups.length === 2) await this.freezeEncoder()
-    const engine = (this.engine ??= await this.startEngine(batch))
-    const { config } = this.model
-    const draw = drawFlow(new StepRandom(this.cfg.seed, this.step, 0), batch, config.imageSize, this.cfg.timeDistribution, this.cfg.cfgDropout, noiseSyncSpec(config))
-    const mse = this.cfg.mseEncoderSteps !== null && this.step < this.cfg.mseEncoderSteps // regression phase, as Trainer
-    const out = await engine.step({ x, ...(mse ? regressionDraw(draw) : draw) }, this.cfg.lr)
-    const flow = out.flow_loss
-    const losses: StepLosses = { flow_loss: flow, quantizer_loss: out.quantizer_loss, perceptual_loss: 0, total_loss: flow + out.quantizer_loss }
+    const n = this.cfg.gradAccumulation
+    if (batch % n !== 0) throw new Error(`batch ${batch} does not split into ${n} gradient-accumulation chunks`)
+    const engine = (this.engine ??= await this.startEngine(batch / n))
+    const out = await engine.step(this.chunks(x, batch / n), this.cfg.lr)
+    const losses: StepLosses = {
+      flow_loss: out.flow_loss, quantizer_loss: out.quantizer_loss, perceptual_loss: out.sample_loss,
+      total_loss: out.flow_loss + out.quantizer_loss + out.sample_loss,
+    }
     for (const [k, v] of Object.entries(losses) as [keyof StepLosses, number][]) {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(this.step + 1, k, v)
     }
@@ -74,6 +76,24 @@ export class OrtTrainer {
       this.ema.maybeUpdate(this.step, this.weights)
     }
     return losses
+  }
+
+  /** The step's chunks with their draws, as Trainer: chunk c draws from StepRandom(seed, step, c), the chain after the flow. */
+  private chunks(x: Float32Array, chunk: number): OrtStepBatch[] {
+    const { config } = this.model
+    const S = config.imageSize
+    const mse = this.cfg.mseEncoderSteps !== null && this.step < this.cfg.mseEncoderSteps // regression phase, as Trainer
+    return Array.from({ length: this.cfg.gradAccumulation }, (_, c) => {
+      const r = new StepRandom(this.cfg.seed, this.step, c)
+      const draw = drawFlow(r, chunk, S, this.cfg.timeDistribution, this.cfg.cfgDropout, noiseSyncSpec(config))
+      const xc = x.subarray(c * chunk * 3 * S * S, (c + 1) * chunk * 3 * S * S)
+      return { x: xc, ...(mse ? regressionDraw(draw) : draw), ...(this.chainWeight() && { chain: drawChain(r, chunk, S, this.cfg.chainSteps) }) }
+    })
+  }
+
+  /** λ_sample when this run has Stage 1B's chain term, else 0. */
+  private chainWeight(): number {
+    return this.cfg.stage === '1b' && this.perceptual ? this.cfg.perceptualWeight : 0
   }
 
   /** Copies the engine's weights and Adam moments into the tf variables and the Adam object. */
@@ -100,9 +120,12 @@ export class OrtTrainer {
     for (const [name, v] of this.weights) plain.set(name, (await v.data()) as Float32Array)
     const moments = await this.adam.moments()
     const frozen = this.encoderFrozen
+    const S = this.model.config.imageSize
+    const weight = this.chainWeight()
     const engine = await OrtTrainStep.create(this.model.config, plain, {
-      batch, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
+      batch, chunks: this.cfg.gradAccumulation, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
       ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }),
+      ...(weight && { chain: { steps: this.cfg.chainSteps, sample: perceptualSampleGradient(this.perceptual!, weight, [batch, 3, S, S]) } }),
     })
     this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}`)
     return engine

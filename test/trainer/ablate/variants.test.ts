@@ -72,6 +72,6 @@ describe('ablation variants', () => {
     expect(Object.keys(withProxy).filter((id) => withProxy[id][0] === 'onnxruntime')).toEqual(['no-perceptual'])
     const without = engines(planRows({ ...setup, engine: 'auto', perceptual: 'none' }))
     for (const v of VARIANTS) expect(without[v.id], v.id).toEqual(v.id === 'stage-1b' ? ['onnxruntime', 'tfjs'] : ['onnxruntime'])
-    expect(() => planRows({ ...setup, engine: 'onnxruntime' })).toThrow(/^baseline: the onnxruntime training engine does not support a perceptual term/)
+    expect(() => planRows({ ...setup, engine: 'onnxruntime' })).toThrow(/^baseline: the onnxruntime training engine does not support a Stage-1A perceptual term/)
   })
 })

@@ -1,57 +1,86 @@
 // The onnxruntime training engine behind the Trainer surface: same draws and same maths as the tfjs Trainer, so both
 // engines walk the same path; sync() hands the weights and Adam moments back for validation and checkpoints.
+import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/trainer/backend'
 import { FlowMo } from '../../../src/trainer/model/flowmo'
 import { initWeights } from '../../../src/trainer/model/init'
-import { disposeWeightMap } from '../../../src/trainer/model/weights'
+import { disposeWeightMap, type WeightMap } from '../../../src/trainer/model/weights'
+import type { PerceptualLoss } from '../../../src/trainer/losses/perceptual'
 import { withQuantizer } from '../../../src/trainer/model/config-variants'
 import { OrtTrainer } from '../../../src/trainer/train/ort-trainer'
 import { StepRandom, drawFlow, noiseSyncSpec } from '../../../src/trainer/train/step-random'
-import { NonFiniteLossError, Trainer } from '../../../src/trainer/train/trainer'
+import { NonFiniteLossError, Trainer, type TrainerConfig } from '../../../src/trainer/train/trainer'
+import type { FlowMoConfig } from '../../../src/trainer/model/configs'
 import { baseTrainer, smoothImages, tinyConfig } from './tiny'
 
 beforeAll(async () => {
   await initBackend()
 })
 
+/** A stand-in perceptual network: per-image mean squared difference (as stage1b.test.ts; differentiable, no weights). */
+const pixelDistance: PerceptualLoss = {
+  name: 'pixel-mse', label: 'pixel MSE (test stand-in)', isProxy: true,
+  distance: (x, y) => tf.mean(tf.square(tf.sub(x, y))) as tf.Scalar,
+  dispose: () => {},
+}
+
+/**
+ * Three steps of the tfjs Trainer and of OrtTrainer from the same weights on the same batch of `batch` images: every
+ * loss within 1e-4 (relative for the flow loss), every weight within 1e-4·max|w|; returns the Adam step count.
+ */
+async function sameSteps(config: FlowMoConfig, cfg: TrainerConfig, perceptual: PerceptualLoss | null, batch = 4): Promise<number> {
+  const model = new FlowMo(config)
+  const x = smoothImages(batch, config.imageSize)
+  const [wa, wb] = [initWeights(model, 5), initWeights(model, 5)]
+  const tfjs = new Trainer(model, wa, cfg, perceptual, 0)
+  const ort = new OrtTrainer(model, wb, cfg, perceptual, 0)
+  for (let i = 0; i < 3; i++) {
+    const [a, b] = [await tfjs.trainStep(x, batch), await ort.trainStep(x, batch)]
+    expect(Math.abs(a.flow_loss - b.flow_loss)).toBeLessThan(1e-4 * Math.abs(a.flow_loss))
+    expect(Math.abs(a.quantizer_loss - b.quantizer_loss)).toBeLessThan(1e-4)
+    expect(Math.abs(a.perceptual_loss - b.perceptual_loss)).toBeLessThanOrEqual(1e-4 * Math.abs(a.perceptual_loss))
+    expect(Math.abs(a.total_loss - b.total_loss)).toBeLessThan(1e-4 * Math.abs(a.total_loss))
+  }
+  ort.sync()
+  expect(maxWeightDiff(wa, wb)).toBeLessThan(1e-4 * maxWeight(wa))
+  const { m, step } = await ort.adam.moments()
+  expect(m.size).toBeGreaterThan(0)
+  tfjs.dispose()
+  await ort.dispose()
+  disposeWeightMap(wa)
+  disposeWeightMap(wb)
+  return step
+}
+
+const maxWeight = (w: WeightMap) => Math.max(...[...w.values()].map((v) => Math.max(...Array.from(v.dataSync(), Math.abs))))
+const maxWeightDiff = (wa: WeightMap, wb: WeightMap) =>
+  Math.max(...[...wa].map(([name, v]) => {
+    const [p, q] = [v.dataSync(), wb.get(name)!.dataSync()]
+    return Math.max(...Array.from(p, (a, i) => Math.abs(a - q[i])))
+  }))
+
 describe('OrtTrainer', () => {
-  // one tolerance for every quantiser: losses within 1e-4 (relative for the flow loss), weights within 1e-4·max|w|
   const engines = [
     ['lfq', tinyConfig(), baseTrainer],
     ['fsq', withQuantizer(tinyConfig(), { kind: 'fsq', levels: [8, 5, 4] }), baseTrainer],
     ['continuous with noise sync', withQuantizer(tinyConfig(), { kind: 'continuous', noiseSync: 0.5 }), baseTrainer],
     ['an MSE-trained encoder', tinyConfig(), { ...baseTrainer, mseEncoderSteps: 2 }],
+    ['2 gradient-accumulation chunks', tinyConfig(), { ...baseTrainer, gradAccumulation: 2 }],
   ] as const
   it.each(engines)('takes the same steps as the tfjs Trainer (losses and weights): %s', async (_, config, cfg) => {
-    const model = new FlowMo(config)
-    const x = smoothImages(4, config.imageSize)
-    const [wa, wb] = [initWeights(model, 5), initWeights(model, 5)]
-    const tfjs = new Trainer(model, wa, cfg, null, 0)
-    const ort = new OrtTrainer(model, wb, cfg, 0)
-    for (let i = 0; i < 3; i++) {
-      const [a, b] = [await tfjs.trainStep(x, 4), await ort.trainStep(x, 4)]
-      expect(Math.abs(a.flow_loss - b.flow_loss)).toBeLessThan(1e-4 * Math.abs(a.flow_loss))
-      expect(Math.abs(a.quantizer_loss - b.quantizer_loss)).toBeLessThan(1e-4)
-    }
-    ort.sync()
-    let maxDiff = 0
-    let maxW = 0
-    for (const [name, v] of wa) {
-      const [p, q] = [v.dataSync(), wb.get(name)!.dataSync()]
-      for (let i = 0; i < p.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(p[i] - q[i]))
-        maxW = Math.max(maxW, Math.abs(p[i]))
-      }
-    }
-    expect(maxDiff).toBeLessThan(1e-4 * maxW)
-    const { m, step } = await ort.adam.moments()
-    expect(step).toBe(cfg.mseEncoderSteps === null ? 3 : 1) // the freeze after the MSE phase starts fresh moments
-    expect(m.size).toBeGreaterThan(0)
-    tfjs.dispose()
-    await ort.dispose()
-    disposeWeightMap(wa)
-    disposeWeightMap(wb)
+    const steps = await sameSteps(config, cfg, null)
+    expect(steps).toBe(cfg.mseEncoderSteps === null ? 3 : 1) // the freeze after the MSE phase starts fresh moments
+  })
+
+  // Stage 1B: the encoder frozen, λ_sample·d(x, chain sample) through k = 2 decoder calls (a test-only pixel distance
+  // on both engines); a large λ so that the chain's gradient moves the weights as much as the flow loss does
+  const stage1b = { ...baseTrainer, stage: '1b', perceptualWeight: 0.5, chainSteps: 2 } as const
+  it.each([
+    ['Stage 1B through the chain', stage1b],
+    ['Stage 1B with 2 gradient-accumulation chunks', { ...stage1b, gradAccumulation: 2 }],
+  ] as const)('takes the same steps as the tfjs Trainer (losses and weights): %s', async (_, cfg) => {
+    expect(await sameSteps(tinyConfig({ decoderDepth: 2 }), cfg, pixelDistance)).toBe(3)
   })
 
   it('noise-syncs some of the continuous test samples and not others (both graph paths run)', () => {
@@ -64,16 +93,15 @@ describe('OrtTrainer', () => {
   it('refuses what its graph does not do, naming it', () => {
     const model = new FlowMo(tinyConfig())
     const w = initWeights(model, 1)
-    expect(() => new OrtTrainer(model, w, { ...baseTrainer, stage: '1b' }, 0)).toThrow(/does not support Stage 1B.*--engine tfjs/)
-    expect(() => new OrtTrainer(model, w, { ...baseTrainer, perceptualWeight: 0.1 }, 0)).toThrow(/perceptual term/)
-    expect(() => new OrtTrainer(model, w, { ...baseTrainer, gradAccumulation: 2 }, 0)).toThrow(/gradient accumulation/)
+    expect(() => new OrtTrainer(model, w, { ...baseTrainer, perceptualWeight: 0.1 }, pixelDistance, 0)).toThrow(/Stage-1A perceptual term.*--engine tfjs/)
+    expect(() => new OrtTrainer(model, w, { ...baseTrainer, stage: '1b', perceptualWeight: 0.1 }, pixelDistance, 0)).not.toThrow()
     disposeWeightMap(w)
   })
 
   it('stops on a non-finite loss, naming the step', async () => {
     const model = new FlowMo(tinyConfig())
     const w = initWeights(model, 2)
-    const ort = new OrtTrainer(model, w, baseTrainer, 0)
+    const ort = new OrtTrainer(model, w, baseTrainer, null, 0)
     await ort.trainStep(smoothImages(2, 16), 2)
     await expect(ort.trainStep(smoothImages(2, 16).fill(NaN), 2)).rejects.toThrow(/step 2: flow_loss is NaN/) // NaN pixels
     await ort.dispose()
@@ -85,7 +113,7 @@ describe('OrtTrainer encoder freeze', () => {
   it('trains only the decoder from the freeze step, with fresh moments', async () => {
     const model = new FlowMo(tinyConfig())
     const w = initWeights(model, 4)
-    const ort = new OrtTrainer(model, w, { ...baseTrainer, freezeEncoderAfter: 1 }, 0)
+    const ort = new OrtTrainer(model, w, { ...baseTrainer, freezeEncoderAfter: 1 }, null, 0)
     const x = smoothImages(2, 16)
     await ort.trainStep(x, 2)
     ort.sync()
