@@ -26,7 +26,7 @@ export interface OrtStepBatch extends FlowDraw {
   readonly chain?: ChainDraw
 }
 
-/** Stage 1B's chain term: k decoder calls from z₀ and the sample's loss and cotangent (perceptual, λ_sample). */
+/** Stage 1B's chain term: k decoder calls from z₀ and the sample's loss and cotangent (perceptual, λ_sample; the step releases it). */
 export interface OrtChainTerm {
   readonly steps: number
   readonly sample: SampleGradient
@@ -186,6 +186,7 @@ export class OrtTrainStep {
     await this.session.release()
     await this.accumulate?.release()
     await this.chain?.engine.release()
+    await this.chain?.term.sample.release()
   }
 }
 

@@ -7,10 +7,10 @@ export const baseTrainer: TrainerConfig = {
   perceptualWeight: 0, cfgDropout: 0.1, chainSteps: 2, seed: 3,
 }
 
-export function tinyConfig(over: { decoderDepth?: number } = {}): FlowMoConfig {
+export function tinyConfig(over: { decoderDepth?: number; imageSize?: number } = {}): FlowMoConfig {
   const stack = { hiddenSize: 32, numHeads: 2, axesDim: [4, 6, 6] }
   return buildConfig({
-    name: 'test-tiny', imageSize: 16, patchSize: 4, codeLength: 8, contextDim: 6, codebookSizeForEntropy: 3,
+    name: 'test-tiny', imageSize: over.imageSize ?? 16, patchSize: 4, codeLength: 8, contextDim: 6, codebookSizeForEntropy: 3,
     encoder: { ...stack, depth: 1 }, decoder: { ...stack, depth: over.decoderDepth ?? 1 },
   })
 }
