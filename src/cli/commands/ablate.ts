@@ -31,7 +31,7 @@ export const ablate: Command = {
     '  --perceptual <net>    proxy (default, offline) | lpips-vgg (the paper\'s; needs its weight files) | resnet50 |',
     '                        none (no perceptual term in any row: the no-perceptual row then equals the baseline)',
     '  --engine <e>          Stage-1A training: auto (default: onnxruntime for every run it can train, else tfjs) |',
-    '                        tfjs | onnxruntime (refuses rows it cannot train: perceptual term, Stage 1B)',
+    '                        tfjs | onnxruntime (refuses rows it cannot train: Stage 1B)',
     '  --eval-images <n>     images evaluated per row (default 50)',
     '  --sample-steps <n>    sampler steps of every eval (default 25)',
     '  --metrics <list>      default psnr,ssim,lpips,fid-proxy (fid instead of fid-proxy with the Inception weights)',

@@ -68,7 +68,7 @@ function stage1a(s: AblationSetup, t: AblationToggles): RunPlan {
 /** The engine of one Stage-1A run; an explicit onnxruntime that cannot train it is refused, naming the row. */
 function engineFor(choice: EngineChoice, o: RunOptions, key: string): RunOptions['engine'] {
   if (choice === 'tfjs') return 'tfjs'
-  const gaps = ortEngineGaps({ ...o, perceptualWeight: o.perceptual === 'none' ? 0 : o.perceptualWeight })
+  const gaps = ortEngineGaps(o)
   if (gaps.length && choice === 'onnxruntime') throw new Error(`${key}: the onnxruntime training engine does not support ${gaps.join(', ')}; use --engine auto or tfjs`)
   return gaps.length ? 'tfjs' : 'onnxruntime'
 }

@@ -59,8 +59,8 @@ const PERCEPTUALS: readonly PerceptualInfo[] = [
 const ENGINES: readonly EngineInfo[] = [
   { name: 'tfjs', label: 'tfjs', stages: ['1a', '1b'], perceptual: true, gradAccumulation: true, note: null },
   {
-    name: 'onnxruntime', label: 'onnxruntime (Stage 1A step graph)', stages: ['1a'], perceptual: false, gradAccumulation: false,
-    note: 'onnxruntime runs the Stage-1A step as one ONNX graph (several times faster on a CPU) but has no perceptual term, ' +
+    name: 'onnxruntime', label: 'onnxruntime (Stage 1A step graph)', stages: ['1a'], perceptual: true, gradAccumulation: false,
+    note: 'onnxruntime runs the Stage-1A step, perceptual term included, as one ONNX graph (several times faster on a CPU) but has ' +
       'no Stage 1B and no gradient accumulation: use tfjs for those.',
   },
 ]

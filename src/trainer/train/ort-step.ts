@@ -1,6 +1,7 @@
 // A Stage-1A training step on onnxruntime-node: forward, reverse-mode gradients, Adam and the weight-norm
 // projection as one session (export/grad/train-graph.ts). Weights and Adam moments stay ort tensors between
-// steps as three flat vectors: each step's outputs are the next step's inputs. No perceptual term (λ_perc must be 0 with this engine).
+// steps as three flat vectors: each step's outputs are the next step's inputs. The perceptual term, when given, is part
+// of the graph (its network's weights as constants).
 import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
@@ -9,6 +10,7 @@ import type { OrtDevice } from '../export/ort-device'
 import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
+import type { PerceptualTerm } from '../export/grad/stage1a-graph'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { FlowDraw } from './step-random'
 import { frobeniusOf } from './weight-norm'
@@ -30,6 +32,8 @@ export interface OrtTrainStepOptions extends OrtSessionOptions {
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
   /** Which parameters train (default all): e.g. `(n) => n.startsWith('decoder.')` once the encoder is frozen. */
   readonly trainable?: (name: string) => boolean
+  /** λ·perceptual(x, x̂) in the loss (export/grad/perceptual-graph.ts `perceptualNetGraph` of the run's loss); default none. */
+  readonly perceptual?: PerceptualTerm
 }
 
 export class OrtTrainStep {
@@ -51,7 +55,7 @@ export class OrtTrainStep {
 
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
-    const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable })
+    const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable, perceptual: options.perceptual })
     const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options)
     const { layout } = graph
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {

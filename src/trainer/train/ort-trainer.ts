@@ -1,11 +1,15 @@
 // The Stage-1A optimiser step on onnxruntime-node (train/ort-step.ts: forward, gradients, Adam and the weight-norm
 // projection in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can
 // use either. The tf variables, EMA and Adam object are refreshed from the engine by `sync()` before validation
-// and checkpoints, and every EMA interval. Limits (`ortEngineGaps`): Stage 1A, no perceptual term, no gradient
-// accumulation. The encoder freeze (at --freeze-encoder-after, or after the MSE phase of an MSE-trained encoder)
+// and checkpoints, and every EMA interval. The run's perceptual loss goes into the graph (its network traced with the
+// weights the tfjs loss loaded; not during an MSE-trained encoder's regression phase, as Trainer). Limits
+// (`ortEngineGaps`): Stage 1A, no gradient accumulation. The encoder freeze (at --freeze-encoder-after, or after the MSE phase of an MSE-trained encoder)
 // rebuilds the engine decoder-only with fresh moments, as the reference rebuilds its optimiser.
 // The step's session runs on the selected device (FLOWMO_DEVICE: `--device`, the app's setting), as inference does.
 import * as tf from '@tensorflow/tfjs-core'
+import { perceptualNetGraph } from '../export/grad/perceptual-graph'
+import type { PerceptualTerm } from '../export/grad/stage1a-graph'
+import type { PerceptualLoss } from '../losses/perceptual'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
 import { Adam } from './optim'
@@ -16,10 +20,9 @@ import { captureNorms } from './weight-norm'
 import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './trainer'
 
 /** What a run asks for that the step graph does not do, named (empty: this engine can train it). */
-export function ortEngineGaps(cfg: Pick<TrainerConfig, 'stage' | 'perceptualWeight' | 'gradAccumulation'>): string[] {
+export function ortEngineGaps(cfg: Pick<TrainerConfig, 'stage' | 'gradAccumulation'>): string[] {
   return [
     cfg.stage !== '1a' && 'Stage 1B',
-    cfg.perceptualWeight !== 0 && 'a perceptual term (use --perceptual none)',
     cfg.gradAccumulation !== 1 && 'gradient accumulation',
   ].filter((gap): gap is string => gap !== false)
 }
@@ -29,11 +32,13 @@ export class OrtTrainer {
   readonly ema: Ema
   private engine: OrtTrainStep | null = null
   private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
+  private perceptualTerm: PerceptualTerm | null = null // the traced network, made at the first engine that needs it
 
   constructor(
     readonly model: FlowMo,
     readonly weights: WeightMap,
     readonly cfg: TrainerConfig,
+    readonly perceptual: PerceptualLoss | null,
     public step: number,
     private readonly log: (line: string) => void = () => {}, // which device the step graph opened on, device fallbacks
   ) {
@@ -64,7 +69,7 @@ export class OrtTrainer {
     const mse = this.cfg.mseEncoderSteps !== null && this.step < this.cfg.mseEncoderSteps // regression phase, as Trainer
     const out = await engine.step({ x, ...(mse ? regressionDraw(draw) : draw) }, this.cfg.lr)
     const flow = out.flow_loss
-    const losses: StepLosses = { flow_loss: flow, quantizer_loss: out.quantizer_loss, perceptual_loss: 0, total_loss: flow + out.quantizer_loss }
+    const losses: StepLosses = { flow_loss: flow, quantizer_loss: out.quantizer_loss, perceptual_loss: out.perceptual_loss, total_loss: out.total_loss }
     for (const [k, v] of Object.entries(losses) as [keyof StepLosses, number][]) {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(this.step + 1, k, v)
     }
@@ -100,12 +105,21 @@ export class OrtTrainer {
     for (const [name, v] of this.weights) plain.set(name, (await v.data()) as Float32Array)
     const moments = await this.adam.moments()
     const frozen = this.encoderFrozen
+    const perceptual = this.graphPerceptual()
     const engine = await OrtTrainStep.create(this.model.config, plain, {
       batch, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
-      ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }),
+      ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }), ...(perceptual && { perceptual }),
     })
-    this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}`)
+    this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}${perceptual ? `, with ${this.perceptual!.label}` : ''}`)
     return engine
+  }
+
+  /** λ·perceptual for the engine being built: none without a loss or weight, nor in the MSE phase (rebuilt at its end). */
+  private graphPerceptual(): PerceptualTerm | null {
+    const mse = this.cfg.mseEncoderSteps !== null && this.step < this.cfg.mseEncoderSteps
+    if (!this.perceptual || this.cfg.perceptualWeight === 0 || mse) return null
+    this.perceptualTerm ??= { net: perceptualNetGraph(this.perceptual), weight: this.cfg.perceptualWeight }
+    return this.perceptualTerm
   }
 
   /** Closes the onnxruntime session (awaited: a thread ended while it closes takes the process down) and frees tensors. */

@@ -98,7 +98,7 @@ export class TrainingRun {
   /** The step engine of this run (tests wrap it to inject a failing step). */
   protected createTrainer(start: StartingPoint, cfg: TrainerConfig): Trainer | OrtTrainer {
     return this.opts.engine === 'onnxruntime'
-      ? new OrtTrainer(start.model, start.weights, cfg, start.step, (l) => this.log(l))
+      ? new OrtTrainer(start.model, start.weights, cfg, this.perceptual, start.step, (l) => this.log(l))
       : new Trainer(start.model, start.weights, cfg, this.perceptual, start.step)
   }
 

@@ -63,14 +63,14 @@ describe('trainingDefaults', () => {
 
   it("declares exactly the onnxruntime limits OrtTrainer refuses", () => {
     const ort = d.engines.find((e) => e.name === 'onnxruntime')!
-    expect(ort).toMatchObject({ stages: ['1a'], perceptual: false, gradAccumulation: false })
+    expect(ort).toMatchObject({ stages: ['1a'], perceptual: true, gradAccumulation: false })
     expect(d.engines.find((e) => e.name === 'tfjs')).toMatchObject({ stages: ['1a', '1b'], perceptual: true, gradAccumulation: true })
     const model = new FlowMo(preset('tiny-64'))
     const base: TrainerConfig = { ...defaultRunOptions('1a'), perceptualWeight: 0 }
-    const make = (cfg: Partial<TrainerConfig>) => () => new OrtTrainer(model, new Map(), { ...base, ...cfg }, 0)
+    const make = (cfg: Partial<TrainerConfig>) => () => new OrtTrainer(model, new Map(), { ...base, ...cfg }, null, 0)
     expect(make({})).not.toThrow()
+    expect(make({ perceptualWeight: 0.1 })).not.toThrow()
     expect(make({ stage: '1b' })).toThrow(/Stage 1B/)
-    expect(make({ perceptualWeight: 0.1 })).toThrow(/perceptual/)
     expect(make({ gradAccumulation: 2 })).toThrow(/gradient accumulation/)
   })
 

@@ -1,4 +1,4 @@
-// Shared fixtures for the training tests: a tiny FlowMo (16×16 images, patch 4, width 32, 1+1 blocks) and images.
+// Shared fixtures for the training tests: a tiny FlowMo (16×16 images unless asked, patch 4, width 32, 1+1 blocks) and images.
 import { buildConfig, type FlowMoConfig } from '../../../src/trainer/model/configs'
 import type { TrainerConfig } from '../../../src/trainer/train/trainer'
 
@@ -7,10 +7,10 @@ export const baseTrainer: TrainerConfig = {
   perceptualWeight: 0, cfgDropout: 0.1, chainSteps: 2, seed: 3,
 }
 
-export function tinyConfig(over: { decoderDepth?: number } = {}): FlowMoConfig {
+export function tinyConfig(over: { decoderDepth?: number; imageSize?: number } = {}): FlowMoConfig {
   const stack = { hiddenSize: 32, numHeads: 2, axesDim: [4, 6, 6] }
   return buildConfig({
-    name: 'test-tiny', imageSize: 16, patchSize: 4, codeLength: 8, contextDim: 6, codebookSizeForEntropy: 3,
+    name: 'test-tiny', imageSize: over.imageSize ?? 16, patchSize: 4, codeLength: 8, contextDim: 6, codebookSizeForEntropy: 3,
     encoder: { ...stack, depth: 1 }, decoder: { ...stack, depth: over.decoderDepth ?? 1 },
   })
 }
