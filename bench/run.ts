@@ -86,9 +86,13 @@ function torchBlas(): string {
   }
 }
 
-function torchRows(torchPreset: string): Row[] {
-  const out = execFileSync('/usr/bin/python3', [torchScript, '--preset', torchPreset, '--op', 'all', '--runs', String(runs)], { encoding: 'utf8', timeout: 3_600_000 })
-  return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => ({ ...(JSON.parse(l) as Row), impl: 'torch' }))
+/** One PyTorch op in its own process, run by bench/peak-rss.py: its row gets that process's peak RSS (wait4's ru_maxrss). */
+function torchRow(torchPreset: string, op: string): Row {
+  const args = [join(root, 'bench', 'peak-rss.py'), '/usr/bin/python3', torchScript, '--preset', torchPreset, '--op', op, '--runs', String(runs)]
+  const lines = execFileSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 3_600_000 }).trim().split('\n').filter((l) => l.startsWith('{'))
+  const [row, rss] = [lines.find((l) => l.includes('"impl"')), lines.at(-1)].map((l) => JSON.parse(l ?? '{}') as Partial<Row>)
+  if (!row || !rss?.peak_rss_mb) throw new Error(`${torchScript} --op ${op} printed no result`)
+  return { ...(row as Row), impl: 'torch', peak_rss_mb: rss.peak_rss_mb }
 }
 
 const best = (rows: Row[], p: string, op: string) =>
@@ -100,7 +104,7 @@ const torchVersion = torchAvailable()
 const rows: Row[] = []
 for (const [name, torchName] of PRESETS) {
   const checkpoint = await freshCheckpoint(name, dir)
-  if (torchVersion) rows.push(...torchRows(torchName).map((r) => ({ ...r, preset: name })))
+  if (torchVersion) rows.push(...OPS.map(({ op }) => ({ ...torchRow(torchName, op), preset: name })))
   for (const { op, batch } of OPS) {
     for (const path of ['tfjs', 'onnxruntime'] as const) {
       if (path === 'tfjs' && (tfjsSkip.includes(name) || tfjsSkip.includes(`${name}:${op}`))) continue
@@ -137,14 +141,14 @@ const result = {
 }
 mkdirSync(join(root, 'bench', 'results'), { recursive: true })
 writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n')
-console.log('| preset | op | PyTorch ms | tfjs ms | onnxruntime ms | best ÷ PyTorch | peak RSS MB (tfjs / ort) |')
+console.log('| preset | op | PyTorch ms | tfjs ms | onnxruntime ms | best ÷ PyTorch | peak RSS MB (PyTorch / tfjs / ort) |')
 console.log('|---|---|---|---|---|---|---|')
 for (const [p] of PRESETS) {
   for (const { op } of OPS) {
     const get = (impl: string, path?: string) => rows.find((r) => r.impl === impl && r.preset === p && r.op === op && (!path || r.path === path))
     const fmt = (r?: Row) => (r && Number.isFinite(r.median_ms) ? r.median_ms.toFixed(1) : '–')
     const rr = ratio(p, op)
-    console.log(`| ${p} | ${op} | ${fmt(get('torch'))} | ${fmt(get('flowmo-studio', 'tfjs'))} | ${fmt(get('flowmo-studio', 'onnxruntime'))} | ${rr === null ? '–' : rr.toFixed(2)} | ${get('flowmo-studio', 'tfjs')?.peak_rss_mb ?? '–'} / ${get('flowmo-studio', 'onnxruntime')?.peak_rss_mb ?? '–'} |`)
+    console.log(`| ${p} | ${op} | ${fmt(get('torch'))} | ${fmt(get('flowmo-studio', 'tfjs'))} | ${fmt(get('flowmo-studio', 'onnxruntime'))} | ${rr === null ? '–' : rr.toFixed(2)} | ${get('torch')?.peak_rss_mb ?? '–'} / ${get('flowmo-studio', 'tfjs')?.peak_rss_mb ?? '–'} / ${get('flowmo-studio', 'onnxruntime')?.peak_rss_mb ?? '–'} |`)
   }
 }
 for (const r of rows.filter((r) => r.op === 'full_size_decoder_call')) {

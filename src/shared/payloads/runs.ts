@@ -224,7 +224,7 @@ export interface EngineInfo {
   readonly name: RunEngine
   readonly label: string
   readonly stages: readonly RunStage[] // stages it trains
-  readonly perceptual: boolean // has a perceptual term
+  readonly perceptual: readonly RunStage[] // the stages in which it has a perceptual term
   readonly gradAccumulation: boolean
   readonly note: string | null // its limits in a sentence
 }

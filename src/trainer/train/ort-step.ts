@@ -1,7 +1,10 @@
-// A Stage-1A training step on onnxruntime-node: forward, reverse-mode gradients, Adam and the weight-norm
-// projection as one session (export/grad/train-graph.ts). Weights and Adam moments stay ort tensors between
-// steps as three flat vectors: each step's outputs are the next step's inputs. The perceptual term, when given, is part
-// of the graph (its network's weights as constants).
+// A training step on onnxruntime-node: forward, reverse-mode gradients, Adam and the weight-norm projection as one
+// session (export/grad/train-graph.ts). Weights and Adam moments stay ort tensors between steps as three flat vectors:
+// each step's outputs are the next step's inputs. Gradient accumulation runs n − 1 chunks through a gradient-only
+// session of the same graph (each chunk's loss ÷ n, summed through grad_in), the last one through the Adam step.
+// Stage 1B adds the sampling chain (train/ort-chain.ts): the frozen encoder's code, λ·d(x, chain sample) and its
+// gradient through the k decoder calls, summed into grad_in. Stage 1A's perceptual term, when given, is part of the
+// step graph (its network's weights as constants).
 import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
@@ -11,20 +14,32 @@ import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import type { PerceptualTerm } from '../export/grad/stage1a-graph'
+import { float, OrtChain, type SampleGradient } from './ort-chain'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
-import type { FlowDraw } from './step-random'
+import type { ChainDraw, FlowDraw } from './step-random'
 import { frobeniusOf } from './weight-norm'
 
-export type StepLosses = Record<(typeof LOSS_OUTPUTS)[number], number>
+/** The graph's losses (chunk means) and the Stage-1B chain's term `sample_loss` = λ·d(x, sample) (0 without a chain). */
+export type StepLosses = Record<(typeof LOSS_OUTPUTS)[number] | 'sample_loss', number>
 
-/** One batch: x [B, 3, S, S] in [−1, 1] plus the step's draws (ε, t, CFG keep mask; noise sync for a continuous latent). */
+/** One batch: x [B, 3, S, S] in [−1, 1] plus the step's draws (ε, t, CFG keep mask; noise sync for a continuous latent; the chain's z₀ and grid in Stage 1B). */
 export interface OrtStepBatch extends FlowDraw {
   readonly x: Float32Array
+  readonly chain?: ChainDraw
+}
+
+/** Stage 1B's chain term: k decoder calls from z₀ and the sample's loss and cotangent (perceptual, λ_sample). */
+export interface OrtChainTerm {
+  readonly steps: number
+  readonly sample: SampleGradient
 }
 
 /** device: default the selected one (FLOWMO_DEVICE, else auto); webgpu matches cpu (test/trainer/train/ort-step-webgpu.test.ts). */
 export interface OrtTrainStepOptions extends OrtSessionOptions {
-  readonly batch: number // fixed: the graph has static shapes
+  readonly batch: number // fixed: the graph has static shapes (of one chunk)
+  readonly chunks?: number // gradient accumulation: batches per step (default 1)
+  /** Stage 1B's chain term; the encoder is then frozen (only decoder parameters train). */
+  readonly chain?: OrtChainTerm
   readonly adam?: AdamConfig // default β (0.9, 0.95), ε 1e-8
   /** ‖W₀‖_F of each projected weight; default: measured on the starting weights (a fresh start). */
   readonly norms?: ReadonlyMap<string, number>
@@ -32,7 +47,7 @@ export interface OrtTrainStepOptions extends OrtSessionOptions {
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
   /** Which parameters train (default all): e.g. `(n) => n.startsWith('decoder.')` once the encoder is frozen. */
   readonly trainable?: (name: string) => boolean
-  /** λ·perceptual(x, x̂) in the loss (export/grad/perceptual-graph.ts `perceptualNetGraph` of the run's loss); default none. */
+  /** Stage 1A's λ·perceptual(x, x̂) in the loss (export/grad/perceptual-graph.ts `perceptualNetGraph` of the run's loss). */
   readonly perceptual?: PerceptualTerm
 }
 
@@ -41,6 +56,8 @@ export class OrtTrainStep {
 
   private constructor(
     private readonly session: ort.InferenceSession,
+    private readonly accumulate: ort.InferenceSession | null, // the gradient-only graph for chunks before the last
+    private readonly chain: { term: OrtChainTerm; engine: OrtChain } | null,
     private readonly layout: FlatLayout,
     private readonly fixed: { layout: FlatLayout; values: Float32Array }, // read by the loss but not trained
     private readonly state: Record<'params' | 'm' | 'v' | 'norm0', ort.Tensor>, // flat [P] vectors; norm0 [K]
@@ -49,15 +66,24 @@ export class OrtTrainStep {
     private readonly batch: number,
     steps: number,
     readonly device: OrtDevice, // the execution provider the step runs on
+    private readonly chunks: number, // gradient-accumulation chunks per step
   ) {
     this.steps = steps
   }
 
   /** Builds the step graph for `config` at a fixed batch and opens its session (seconds for tiny models). */
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
-    const graph = buildTrainGraph(config, { batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, trainable: options.trainable, perceptual: options.perceptual })
-    const { session, device } = await openOrtSession(Buffer.concat(encodeModel(graph.model)), options)
+    const n = options.chunks ?? 1
+    const base = {
+      batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, gradScale: 1 / n, gradIn: n > 1 || options.chain !== undefined, perceptual: options.perceptual,
+      ...(options.chain ? { trainable: (name: string) => name.startsWith('decoder.'), codePre: true } : { trainable: options.trainable }),
+    }
+    const graph = buildTrainGraph(config, base)
+    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), options)
+    const { session, device } = await open(graph.model)
+    const accumulate = n > 1 ? (await open(buildTrainGraph(config, { ...base, update: false, gradOutputs: true }).model)).session : null
     const { layout } = graph
+    const chain = options.chain ? { term: options.chain, engine: await OrtChain.create(config, layout, weights, { ...options, chainSteps: options.chain.steps }) } : null
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     }
@@ -74,7 +100,7 @@ export class OrtTrainStep {
     for (const p of new FlowMo(config).parameters()) {
       if (!layout.has(p.name) && !graph.frozen.has(p.name)) unread.set(p.name, Float32Array.from(weights.get(p.name)!))
     }
-    return new OrtTrainStep(session, layout, fixed, state, unread, config, options.batch, options.moments?.step ?? 0, device)
+    return new OrtTrainStep(session, accumulate, chain, layout, fixed, state, unread, config, options.batch, options.moments?.step ?? 0, device, n)
   }
 
   /** Optimiser steps taken so far (the next step uses bias correction for steps + 1). */
@@ -82,8 +108,40 @@ export class OrtTrainStep {
     return this.steps
   }
 
-  /** One optimiser step on one batch at learning rate `lr`; returns the losses before the update. */
-  async step(batch: OrtStepBatch, lr: number): Promise<StepLosses> {
+  /**
+   * One optimiser step at learning rate `lr` on one batch, or on the `chunks` batches of a gradient-accumulation step;
+   * returns the losses before the update, averaged over the chunks.
+   */
+  async step(batch: OrtStepBatch | readonly OrtStepBatch[], lr: number): Promise<StepLosses> {
+    const chunks = 'x' in batch ? [batch] : batch
+    const n = chunks.length
+    if (n !== this.chunks) throw new Error(`the step graph is built for ${this.chunks} gradient-accumulation chunk(s); got ${n}`)
+    const P = this.layout.size
+    let grad = float(new Float32Array(P), [P]) // grad_in: earlier chunks' and the chain's gradients
+    const sums = Object.fromEntries([...LOSS_OUTPUTS, 'sample_loss'].map((k) => [k, 0])) as StepLosses
+    for (const [c, chunk] of chunks.entries()) {
+      const feeds = this.feeds(chunk, lr)
+      if (this.chain) {
+        if (!chunk.chain) throw new Error('a Stage-1B step needs the chain draws (z0, u) with every batch')
+        const r = await this.chain.engine.run(chunk.x, chunk.chain, this.state.params, this.chain.term.sample, grad, 1 / n)
+        Object.assign(feeds, { code_pre: r.codePre })
+        grad = r.grad
+        sums.sample_loss += r.loss / n
+      }
+      const last = c === n - 1
+      const session = last ? this.session : this.accumulate!
+      feeds.grad_in = grad
+      const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]])))
+      for (const k of LOSS_OUTPUTS) sums[k] += (out[k].data as Float32Array)[0] / n
+      if (last) Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
+      else grad = out.grad
+    }
+    this.steps += 1
+    return sums
+  }
+
+  /** One chunk's graph inputs (a superset: each session takes the ones it declares). */
+  private feeds(batch: OrtStepBatch, lr: number): Record<string, ort.Tensor> {
     const B = this.batch
     const S = this.config.imageSize
     const image = [B, 3, S, S]
@@ -94,14 +152,9 @@ export class OrtTrainStep {
       ...this.state,
       x: float(batch.x, image), eps: float(batch.eps, image), t: float(batch.t, [B]), keep: float(batch.keep, [B]),
       lr: float(Float32Array.of(lr), []), step: float(Float32Array.of(this.steps + 1), []),
+      frozen: float(this.fixed.values, [this.fixed.layout.size]),
     }
-    if (this.state.norm0.dims[0] === 0) delete feeds.norm0 // no projected weight: the graph has no such input
-    if (this.fixed.layout.size > 0) feeds.frozen = float(this.fixed.values, [this.fixed.layout.size])
-    if (hasNoiseSync(this.config)) Object.assign(feeds, this.syncFeeds(batch))
-    const out = await this.session.run(feeds)
-    Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
-    this.steps += 1
-    return Object.fromEntries(LOSS_OUTPUTS.map((n) => [n, (out[n].data as Float32Array)[0]])) as StepLosses
+    return hasNoiseSync(this.config) ? { ...feeds, ...this.syncFeeds(batch) } : feeds
   }
 
   /** sync_scale [B] = m·τ and eps_z [B, L, C]; a draw without sync (e.g. the MSE phase) syncs nothing. */
@@ -135,9 +188,7 @@ export class OrtTrainStep {
 
   async release(): Promise<void> {
     await this.session.release()
+    await this.accumulate?.release()
+    await this.chain?.engine.release()
   }
-}
-
-function float(data: Float32Array, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('float32', data, [...dims])
 }

@@ -72,6 +72,6 @@ describe('ablation variants', () => {
       const planned = engines(planRows({ ...setup, engine: 'auto', perceptual }))
       for (const v of VARIANTS) expect(planned[v.id], `${v.id}, ${perceptual}`).toEqual(v.id === 'stage-1b' ? ['onnxruntime', 'tfjs'] : ['onnxruntime'])
     }
-    expect(engines(planRows({ ...setup, engine: 'onnxruntime' })).baseline).toEqual(['onnxruntime'])
+    expect(engines(planRows({ ...setup, engine: 'tfjs' })).baseline).toEqual(['tfjs'])
   })
 })

@@ -94,7 +94,7 @@ export class TrainingForm {
       const others = this.offer!.engines.filter((o) => o.stages.includes(this.stage)).map((o) => o.name).join(' or ')
       problems.push(`${e.name} trains Stage ${e.stages.join('/').toUpperCase()} only: pick ${others} for Stage ${this.stage.toUpperCase()}`)
     }
-    if (!e.perceptual && this.perceptual !== 'none') problems.push(`${e.name} has no perceptual term: set the perceptual loss to none`)
+    if (!e.perceptual.includes(this.stage) && this.perceptual !== 'none') problems.push(`${e.name} has no Stage-${this.stage.toUpperCase()} perceptual term: set the perceptual loss to none`)
     return problems
   }
 }
