@@ -11,9 +11,13 @@ import type { FlatLayout } from '../export/grad/flat-state'
 import { chainGrid, type ChainGrid } from '../sample/chain'
 import type { ChainDraw } from './step-random'
 
-/** The sample's loss term and its cotangent: loss = λ·d(x, y), gradY = ∂loss/∂y [B,3,S,S] (batch mean, as the tfjs term). */
+/**
+ * The sample's loss term and its cotangent: loss = λ·d(x, y), gradY = ∂loss/∂y [B,3,S,S] (batch mean, as the tfjs
+ * term); train/perceptual-grad-session.ts in training runs.
+ */
 export interface SampleGradient {
   run(x: Float32Array, y: Float32Array): Promise<{ loss: number; gradY: Float32Array }>
+  release(): Promise<void>
 }
 
 export interface OrtChainOptions extends OrtSessionOptions {

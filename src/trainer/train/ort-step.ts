@@ -10,7 +10,7 @@ import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
-import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { openOrtSession, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import type { PerceptualTerm } from '../export/grad/stage1a-graph'
@@ -28,7 +28,7 @@ export interface OrtStepBatch extends FlowDraw {
   readonly chain?: ChainDraw
 }
 
-/** Stage 1B's chain term: k decoder calls from z₀ and the sample's loss and cotangent (perceptual, λ_sample). */
+/** Stage 1B's chain term: k decoder calls from z₀ and the sample's loss and cotangent (perceptual, λ_sample; the step releases it). */
 export interface OrtChainTerm {
   readonly steps: number
   readonly sample: SampleGradient
@@ -79,7 +79,7 @@ export class OrtTrainStep {
       ...(options.chain ? { trainable: (name: string) => name.startsWith('decoder.'), codePre: true } : { trainable: options.trainable }),
     }
     const graph = buildTrainGraph(config, base)
-    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), options)
+    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), { ...options, tuning: { ...STEP_TUNING, ...options.tuning } })
     const { session, device } = await open(graph.model)
     const accumulate = n > 1 ? (await open(buildTrainGraph(config, { ...base, update: false, gradOutputs: true }).model)).session : null
     const { layout } = graph
@@ -131,10 +131,10 @@ export class OrtTrainStep {
       const last = c === n - 1
       const session = last ? this.session : this.accumulate!
       feeds.grad_in = grad
-      const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]])))
+      const inputs = Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]]))
+      const out = await (last ? session.run(inputs, { ...IN_PLACE(this.state), ...Object.fromEntries(LOSS_OUTPUTS.map((k) => [k, null])) }) : session.run(inputs))
       for (const k of LOSS_OUTPUTS) sums[k] += (out[k].data as Float32Array)[0] / n
-      if (last) Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
-      else grad = out.grad
+      if (!last) grad = out.grad
     }
     this.steps += 1
     return sums
@@ -190,5 +190,16 @@ export class OrtTrainStep {
     await this.session.release()
     await this.accumulate?.release()
     await this.chain?.engine.release()
+    await this.chain?.term.sample.release()
   }
 }
+
+/** No memory pattern: it plans one block for every value a step holds, 1.6× the peak without it (docs/ort-training.md "Memory"). */
+const STEP_TUNING: OrtTuning = { enableMemPattern: false }
+
+/**
+ * The updated state is written over the state it came from: every node that reads params, m or v runs before the
+ * node that writes new_params, new_m or new_v (Adam reads them; the forward that feeds the gradient reads params), so
+ * the step needs no second [P] triple and no copy of one into JS.
+ */
+const IN_PLACE = (s: Record<'params' | 'm' | 'v', ort.Tensor>) => ({ new_params: s.params, new_m: s.m, new_v: s.v })

@@ -1,10 +1,10 @@
 // The optimiser step on onnxruntime-node (train/ort-step.ts: forward, gradients, Adam and the weight-norm projection
 // in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can use either:
 // the same draws per chunk (StepRandom(seed, step, c)), gradient accumulation, Stage 1B through the sampling chain
-// (its perceptual cotangent from the loaded tfjs network, train/sample-gradient.ts), Stage 1A's perceptual term in the
-// step graph (the network traced with the weights the tfjs loss loaded; none in an MSE-trained encoder's regression
-// phase, as Trainer). The tf variables, EMA and Adam object are refreshed from the engine by `sync()` before validation
-// and checkpoints, and every EMA interval. The encoder freeze (Stage 1B, --freeze-encoder-after, or after
+// (its perceptual cotangent from the run's network as an onnxruntime session, train/perceptual-grad-session.ts), Stage
+// 1A's perceptual term in the step graph (the network traced with the weights the tfjs loss loaded; none in an
+// MSE-trained encoder's regression phase, as Trainer). The tf variables, EMA and Adam object are refreshed from the
+// engine by `sync()` before validation and checkpoints, and every EMA interval. The encoder freeze (Stage 1B, --freeze-encoder-after, or after
 // the MSE phase of an MSE-trained encoder) rebuilds the engine decoder-only with fresh moments, as the reference
 // rebuilds its optimiser.
 // The step's session runs on the selected device (FLOWMO_DEVICE: `--device`, the app's setting), as inference does.
@@ -17,7 +17,7 @@ import type { PerceptualLoss } from '../losses/perceptual'
 import { Adam } from './optim'
 import { Ema, EMA_EVERY } from './ema'
 import { OrtTrainStep, type OrtStepBatch } from './ort-step'
-import { perceptualSampleGradient } from './sample-gradient'
+import { PerceptualGradSession } from './perceptual-grad-session'
 import { StepRandom, drawChain, drawFlow, noiseSyncSpec, regressionDraw } from './step-random'
 import { captureNorms } from './weight-norm'
 import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './trainer'
@@ -131,7 +131,7 @@ export class OrtTrainer {
     const engine = await OrtTrainStep.create(this.model.config, plain, {
       batch, chunks: this.cfg.gradAccumulation, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
       ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }), ...(perceptual && { perceptual }),
-      ...(weight && { chain: { steps: this.cfg.chainSteps, sample: perceptualSampleGradient(this.perceptual!, weight, [batch, 3, S, S]) } }),
+      ...(weight && { chain: { steps: this.cfg.chainSteps, sample: await PerceptualGradSession.create(this.perceptual!, { batch, imageSizePx: S, weight, intraOpNumThreads: 1, onNotice: this.log }) } }),
     })
     this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}${perceptual ? `, with ${this.perceptual!.label}` : ''}`)
     return engine
