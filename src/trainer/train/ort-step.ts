@@ -3,7 +3,8 @@
 // each step's outputs are the next step's inputs. Gradient accumulation runs n − 1 chunks through a gradient-only
 // session of the same graph (each chunk's loss ÷ n, summed through grad_in), the last one through the Adam step.
 // Stage 1B adds the sampling chain (train/ort-chain.ts): the frozen encoder's code, λ·d(x, chain sample) and its
-// gradient through the k decoder calls, summed into grad_in. No Stage-1A perceptual term (λ_perc must be 0).
+// gradient through the k decoder calls, summed into grad_in. Stage 1A's perceptual term, when given, is part of the
+// step graph (its network's weights as constants).
 import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
@@ -12,6 +13,7 @@ import type { OrtDevice } from '../export/ort-device'
 import { openOrtSession, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
+import type { PerceptualTerm } from '../export/grad/stage1a-graph'
 import { float, OrtChain, type SampleGradient } from './ort-chain'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { ChainDraw, FlowDraw } from './step-random'
@@ -45,6 +47,8 @@ export interface OrtTrainStepOptions extends OrtSessionOptions {
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
   /** Which parameters train (default all): e.g. `(n) => n.startsWith('decoder.')` once the encoder is frozen. */
   readonly trainable?: (name: string) => boolean
+  /** Stage 1A's λ·perceptual(x, x̂) in the loss (export/grad/perceptual-graph.ts `perceptualNetGraph` of the run's loss). */
+  readonly perceptual?: PerceptualTerm
 }
 
 export class OrtTrainStep {
@@ -71,7 +75,7 @@ export class OrtTrainStep {
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
     const n = options.chunks ?? 1
     const base = {
-      batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, gradScale: 1 / n, gradIn: n > 1 || options.chain !== undefined,
+      batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, gradScale: 1 / n, gradIn: n > 1 || options.chain !== undefined, perceptual: options.perceptual,
       ...(options.chain ? { trainable: (name: string) => name.startsWith('decoder.'), codePre: true } : { trainable: options.trainable }),
     }
     const graph = buildTrainGraph(config, base)
