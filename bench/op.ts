@@ -44,7 +44,9 @@ async function timed(fn: () => Promise<unknown>): Promise<number[]> {
 }
 
 async function run(): Promise<{ ms: number[]; nfe?: number; backend: string }> {
-  const tfBackend = (await initBackend()).name // tfjs also makes the fresh weights of the onnxruntime train step
+  // tfjs also makes the fresh weights of the onnxruntime train step: on its plain-JS backend there, whose memory is
+  // freed on dispose (a wasm heap never shrinks) and which starts no threads beside onnxruntime's
+  const tfBackend = (await initBackend(spec.path === 'onnxruntime' ? 'cpu' : undefined)).name
   const backend = spec.path === 'tfjs' ? tfBackend : 'onnxruntime-cpu'
   const x = images(spec.batch)
   if (spec.op === 'train_step') return { ms: await trainStep(x), backend }
@@ -93,6 +95,7 @@ async function trainStep(x: Float32Array): Promise<number[]> {
   if (spec.path === 'onnxruntime') {
     const plain = new Map([...weights].map(([k, v]) => [k, v.dataSync() as Float32Array]))
     const step = await OrtTrainStep.create(config, plain, { batch: B, device: 'cpu' })
+    weights.forEach((v) => v.dispose()) // the step holds its own flat copy: the peak RSS is the step's
     return timed(() => step.step({ x, ...draw() }, 1e-4))
   }
   const trainer = new Trainer(model, weights, {

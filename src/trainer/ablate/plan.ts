@@ -5,7 +5,6 @@ import { withPatchSize, withQuantizer } from '../model/config-variants'
 import { DEFAULT_SAMPLING, preset, type FlowMoConfig, type SamplingConfig } from '../model/configs'
 import type { PerceptualKind } from '../losses/perceptual'
 import { powSchedule } from '../sample/schedule'
-import { ortEngineGaps } from '../train/ort-trainer'
 import { RunDir } from '../train/run-dir'
 import { defaultRunOptions, type RunOptions } from '../train/run-options'
 import { VARIANTS, type AblationToggles, type Variant } from './variants'
@@ -62,15 +61,12 @@ function stage1a(s: AblationSetup, t: AblationToggles): RunPlan {
     logEvery: Math.max(1, Math.floor(s.maxSteps / 20)), sampleEvery: s.maxSteps, valEvery: s.maxSteps, checkpointEvery: Math.max(1, Math.floor(s.maxSteps / 4)),
     keepLast: 1, valImages: 2,
   }
-  return { key, options: { ...options, engine: engineFor(s.engine ?? 'auto', options, key) } }
+  return { key, options: { ...options, engine: engineFor(s.engine ?? 'auto') } }
 }
 
-/** The engine of one Stage-1A run; an explicit onnxruntime that cannot train it is refused, naming the row. */
-function engineFor(choice: EngineChoice, o: RunOptions, key: string): RunOptions['engine'] {
-  if (choice === 'tfjs') return 'tfjs'
-  const gaps = ortEngineGaps({ ...o, perceptualWeight: o.perceptual === 'none' ? 0 : o.perceptualWeight })
-  if (gaps.length && choice === 'onnxruntime') throw new Error(`${key}: the onnxruntime training engine does not support ${gaps.join(', ')}; use --engine auto or tfjs`)
-  return gaps.length ? 'tfjs' : 'onnxruntime'
+/** The engine of one Stage-1A run: the onnxruntime step graph trains every Stage-1A setting, so auto takes it. */
+function engineFor(choice: EngineChoice): RunOptions['engine'] {
+  return choice === 'tfjs' ? 'tfjs' : 'onnxruntime'
 }
 
 function stage1b(s: AblationSetup, from: RunPlan): RunPlan {

@@ -11,14 +11,21 @@ export interface OrtSessionOptions {
   readonly device?: DeviceChoice // default: requestedDevice() (FLOWMO_DEVICE, else auto)
   readonly intraOpNumThreads?: number // 0 (default) lets onnxruntime use every physical core
   readonly onNotice?: (message: string) => void // e.g. the CUDA fallback; default console.warn
+  readonly tuning?: OrtTuning
 }
+
+/**
+ * Memory and profiling switches on top of the device's options: e.g. the training steps turn the memory pattern off
+ * (docs/ort-training.md "Memory"); bench/ort-step-profile.ts turns the profiler on.
+ */
+export type OrtTuning = Pick<ort.InferenceSession.SessionOptions, 'enableMemPattern' | 'enableCpuMemArena' | 'enableProfiling' | 'profileFilePrefix' | 'optimizedModelFilePath'>
 
 /** A session on the device asked for (from a path, which resolves external data beside it, or from bytes). */
 export async function openOrtSession(model: string | Uint8Array, options: OrtSessionOptions = {}): Promise<{ session: ort.InferenceSession; device: OrtDevice }> {
   const notice = options.onNotice ?? ((m: string) => console.warn(m))
   const device = await resolveDevice(options.device)
   if (device === 'webgpu') {
-    const session = await createSession(model, 'webgpu', options.intraOpNumThreads).catch((e: Error) => {
+    const session = await createSession(model, 'webgpu', options).catch((e: Error) => {
       throw new Error(`onnxruntime: the WebGPU execution provider failed (${e.message.split('\n')[0]}); see \`flowmo info --device webgpu\``)
     })
     return { session, device }
@@ -27,7 +34,7 @@ export async function openOrtSession(model: string | Uint8Array, options: OrtSes
     const error = cudaUnavailable()
     if (error === null) {
       try {
-        return { session: await createSession(model, 'cuda', options.intraOpNumThreads), device }
+        return { session: await createSession(model, 'cuda', options), device }
       } catch (e) {
         notice(`onnxruntime: CUDA execution provider failed (${(e as Error).message}); running on CPU`)
       }
@@ -35,11 +42,11 @@ export async function openOrtSession(model: string | Uint8Array, options: OrtSes
       notice(`onnxruntime: ${error}; running on CPU`)
     }
   }
-  return { session: await createSession(model, 'cpu', options.intraOpNumThreads), device: 'cpu' }
+  return { session: await createSession(model, 'cpu', options), device: 'cpu' }
 }
 
-function createSession(model: string | Uint8Array, device: OrtDevice, intraOpNumThreads = 0): Promise<ort.InferenceSession> {
-  const sessionOptions = sessionOptionsFor(device, intraOpNumThreads)
+function createSession(model: string | Uint8Array, device: OrtDevice, options: OrtSessionOptions): Promise<ort.InferenceSession> {
+  const sessionOptions = { ...sessionOptionsFor(device, options.intraOpNumThreads), ...options.tuning }
   // the same call twice: `create` has one overload for a path and one for bytes
   return typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions)
 }

@@ -3,15 +3,17 @@
 // each step's outputs are the next step's inputs. Gradient accumulation runs n − 1 chunks through a gradient-only
 // session of the same graph (each chunk's loss ÷ n, summed through grad_in), the last one through the Adam step.
 // Stage 1B adds the sampling chain (train/ort-chain.ts): the frozen encoder's code, λ·d(x, chain sample) and its
-// gradient through the k decoder calls, summed into grad_in. No Stage-1A perceptual term (λ_perc must be 0).
+// gradient through the k decoder calls, summed into grad_in. Stage 1A's perceptual term, when given, is part of the
+// step graph (its network's weights as constants).
 import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
-import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { openOrtSession, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
+import type { PerceptualTerm } from '../export/grad/stage1a-graph'
 import { float, OrtChain, type SampleGradient } from './ort-chain'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { ChainDraw, FlowDraw } from './step-random'
@@ -45,6 +47,8 @@ export interface OrtTrainStepOptions extends OrtSessionOptions {
   readonly moments?: { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array>; step: number }
   /** Which parameters train (default all): e.g. `(n) => n.startsWith('decoder.')` once the encoder is frozen. */
   readonly trainable?: (name: string) => boolean
+  /** Stage 1A's λ·perceptual(x, x̂) in the loss (export/grad/perceptual-graph.ts `perceptualNetGraph` of the run's loss). */
+  readonly perceptual?: PerceptualTerm
 }
 
 export class OrtTrainStep {
@@ -71,11 +75,11 @@ export class OrtTrainStep {
   static async create(config: FlowMoConfig, weights: ReadonlyMap<string, Float32Array>, options: OrtTrainStepOptions): Promise<OrtTrainStep> {
     const n = options.chunks ?? 1
     const base = {
-      batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, gradScale: 1 / n, gradIn: n > 1 || options.chain !== undefined,
+      batch: options.batch, adam: options.adam ?? ADAM_DEFAULTS, gradScale: 1 / n, gradIn: n > 1 || options.chain !== undefined, perceptual: options.perceptual,
       ...(options.chain ? { trainable: (name: string) => name.startsWith('decoder.'), codePre: true } : { trainable: options.trainable }),
     }
     const graph = buildTrainGraph(config, base)
-    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), options)
+    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), { ...options, tuning: { ...STEP_TUNING, ...options.tuning } })
     const { session, device } = await open(graph.model)
     const accumulate = n > 1 ? (await open(buildTrainGraph(config, { ...base, update: false, gradOutputs: true }).model)).session : null
     const { layout } = graph
@@ -127,10 +131,10 @@ export class OrtTrainStep {
       const last = c === n - 1
       const session = last ? this.session : this.accumulate!
       feeds.grad_in = grad
-      const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]])))
+      const inputs = Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]]))
+      const out = await (last ? session.run(inputs, { ...IN_PLACE(this.state), ...Object.fromEntries(LOSS_OUTPUTS.map((k) => [k, null])) }) : session.run(inputs))
       for (const k of LOSS_OUTPUTS) sums[k] += (out[k].data as Float32Array)[0] / n
-      if (last) Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
-      else grad = out.grad
+      if (!last) grad = out.grad
     }
     this.steps += 1
     return sums
@@ -189,3 +193,13 @@ export class OrtTrainStep {
     await this.chain?.term.sample.release()
   }
 }
+
+/** No memory pattern: it plans one block for every value a step holds, 1.6× the peak without it (docs/ort-training.md "Memory"). */
+const STEP_TUNING: OrtTuning = { enableMemPattern: false }
+
+/**
+ * The updated state is written over the state it came from: every node that reads params, m or v runs before the
+ * node that writes new_params, new_m or new_v (Adam reads them; the forward that feeds the gradient reads params), so
+ * the step needs no second [P] triple and no copy of one into JS.
+ */
+const IN_PLACE = (s: Record<'params' | 'm' | 'v', ort.Tensor>) => ({ new_params: s.params, new_m: s.m, new_v: s.v })

@@ -1,13 +1,16 @@
 // The optimiser step on onnxruntime-node (train/ort-step.ts: forward, gradients, Adam and the weight-norm projection
 // in one graph, ~9× faster than tfjs-wasm on CPU), behind the same surface as `Trainer` so a run can use either:
 // the same draws per chunk (StepRandom(seed, step, c)), gradient accumulation, Stage 1B through the sampling chain
-// (its perceptual cotangent from the run's network as an onnxruntime session, train/perceptual-grad-session.ts). The tf variables, EMA and Adam
-// object are refreshed from the engine by `sync()` before validation and checkpoints, and every EMA interval.
-// Limit (`ortEngineGaps`): no Stage-1A perceptual term. The encoder freeze (Stage 1B, --freeze-encoder-after, or after
+// (its perceptual cotangent from the run's network as an onnxruntime session, train/perceptual-grad-session.ts), Stage
+// 1A's perceptual term in the step graph (the network traced with the weights the tfjs loss loaded; none in an
+// MSE-trained encoder's regression phase, as Trainer). The tf variables, EMA and Adam object are refreshed from the
+// engine by `sync()` before validation and checkpoints, and every EMA interval. The encoder freeze (Stage 1B, --freeze-encoder-after, or after
 // the MSE phase of an MSE-trained encoder) rebuilds the engine decoder-only with fresh moments, as the reference
 // rebuilds its optimiser.
 // The step's session runs on the selected device (FLOWMO_DEVICE: `--device`, the app's setting), as inference does.
 import * as tf from '@tensorflow/tfjs-core'
+import { perceptualNetGraph } from '../export/grad/perceptual-graph'
+import type { PerceptualTerm } from '../export/grad/stage1a-graph'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
 import type { PerceptualLoss } from '../losses/perceptual'
@@ -19,27 +22,21 @@ import { StepRandom, drawChain, drawFlow, noiseSyncSpec, regressionDraw } from '
 import { captureNorms } from './weight-norm'
 import { NonFiniteLossError, type StepLosses, type TrainerConfig } from './trainer'
 
-/** What a run asks for that the step graph does not do, named (empty: this engine can train it). */
-export function ortEngineGaps(cfg: Pick<TrainerConfig, 'stage' | 'perceptualWeight'>): string[] {
-  return [cfg.stage === '1a' && cfg.perceptualWeight !== 0 && 'a Stage-1A perceptual term (use --perceptual none)'].filter((gap): gap is string => gap !== false)
-}
-
 export class OrtTrainer {
   adam: Adam
   readonly ema: Ema
   private engine: OrtTrainStep | null = null
   private norms: Map<string, number> | null = null // ‖W₀‖_F, read before the first step
+  private perceptualTerm: PerceptualTerm | null = null // Stage 1A's traced network, made for the first engine that needs it
 
   constructor(
     readonly model: FlowMo,
     readonly weights: WeightMap,
     readonly cfg: TrainerConfig,
-    readonly perceptual: PerceptualLoss | null, // Stage 1B's λ_sample term (none: no chain)
+    readonly perceptual: PerceptualLoss | null, // Stage 1A's λ_perc term in the step graph, Stage 1B's λ_sample chain term
     public step: number,
     private readonly log: (line: string) => void = () => {}, // which device the step graph opened on, device fallbacks
   ) {
-    const unsupported = ortEngineGaps(cfg)
-    if (unsupported.length) throw new Error(`the onnxruntime training engine does not support ${unsupported.join(', ')}; use --engine tfjs`)
     this.adam = new Adam(this.groups())
     this.ema = new Ema(weights)
   }
@@ -64,8 +61,8 @@ export class OrtTrainer {
     const engine = (this.engine ??= await this.startEngine(batch / n))
     const out = await engine.step(this.chunks(x, batch / n), this.cfg.lr)
     const losses: StepLosses = {
-      flow_loss: out.flow_loss, quantizer_loss: out.quantizer_loss, perceptual_loss: out.sample_loss,
-      total_loss: out.flow_loss + out.quantizer_loss + out.sample_loss,
+      flow_loss: out.flow_loss, quantizer_loss: out.quantizer_loss, perceptual_loss: out.perceptual_loss + out.sample_loss, // one is 0
+      total_loss: out.total_loss + out.sample_loss,
     }
     for (const [k, v] of Object.entries(losses) as [keyof StepLosses, number][]) {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(this.step + 1, k, v)
@@ -96,6 +93,14 @@ export class OrtTrainer {
     return this.cfg.stage === '1b' && this.perceptual ? this.cfg.perceptualWeight : 0
   }
 
+  /** Stage 1A's λ·perceptual for the engine being built: none without a loss or weight, nor in the MSE phase (rebuilt at its end). */
+  private stage1aPerceptual(): PerceptualTerm | null {
+    const mse = this.cfg.mseEncoderSteps !== null && this.step < this.cfg.mseEncoderSteps
+    if (this.cfg.stage !== '1a' || !this.perceptual || this.cfg.perceptualWeight === 0 || mse) return null
+    this.perceptualTerm ??= { net: perceptualNetGraph(this.perceptual), weight: this.cfg.perceptualWeight }
+    return this.perceptualTerm
+  }
+
   /** Copies the engine's weights and Adam moments into the tf variables and the Adam object. */
   sync(): void {
     if (!this.engine) return
@@ -122,12 +127,13 @@ export class OrtTrainer {
     const frozen = this.encoderFrozen
     const S = this.model.config.imageSize
     const weight = this.chainWeight()
+    const perceptual = this.stage1aPerceptual()
     const engine = await OrtTrainStep.create(this.model.config, plain, {
       batch, chunks: this.cfg.gradAccumulation, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
-      ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }),
+      ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }), ...(perceptual && { perceptual }),
       ...(weight && { chain: { steps: this.cfg.chainSteps, sample: await PerceptualGradSession.create(this.perceptual!, { batch, imageSizePx: S, weight, intraOpNumThreads: 1, onNotice: this.log }) } }),
     })
-    this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}`)
+    this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}${perceptual ? `, with ${this.perceptual!.label}` : ''}`)
     return engine
   }
 

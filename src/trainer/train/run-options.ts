@@ -37,7 +37,7 @@ export interface RunOptions {
   valImages: number // validation images reconstructed and scored (8)
   evalWeights: 'raw' | 'ema' // weights used for samples and validation (raw: the EMA barely moves in short runs)
   augment: boolean // training crops: scaled crops (½–1 of the shorter side) resized to the model size + flips (data/augment.ts)
-  engine: 'tfjs' | 'onnxruntime' // onnxruntime: the step as ONNX graphs (~9× faster on CPU; no Stage-1A perceptual term)
+  engine: 'tfjs' | 'onnxruntime' // onnxruntime: the step as ONNX graphs (~9× faster on CPU)
 }
 
 export function defaultRunOptions(stage: Stage): Omit<RunOptions, 'data' | 'out' | 'config'> {

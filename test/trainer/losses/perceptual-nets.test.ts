@@ -6,38 +6,18 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPerceptualLoss } from '../../../src/trainer/losses/perceptual'
-import { LpipsVggLoss, ProxyPerceptualLoss, ResNetLogitsLoss } from '../../../src/trainer/losses/perceptual-nets'
-import { Params } from '../../../src/trainer/model/params'
-import { NetWeights } from '../../../src/trainer/nets/layers'
-import { readStateDict } from '../../../src/trainer/nets/load'
-import { LPIPS } from '../../../src/trainer/nets/lpips'
-import { ResNet50 } from '../../../src/trainer/nets/resnet50'
-import { MissingWeightsError, weightFiles } from '../../../src/trainer/nets/weight-files'
-import { fixtureImages, netsReference as ref, writeNetPth } from '../../fixtures/nets/fixture-weights'
+import { ProxyPerceptualLoss } from '../../../src/trainer/losses/perceptual-nets'
+import { MissingWeightsError } from '../../../src/trainer/nets/weight-files'
+import { fixtureImages, netsReference as ref } from '../../fixtures/nets/fixture-weights'
+import { tinyLpipsLoss, tinyResNetLoss } from '../../fixtures/nets/tiny-losses'
 import { useBackend } from '../nets/backends'
 
-const dir = mkdtempSync(join(tmpdir(), 'flowmo-perceptual-'))
 const empty = mkdtempSync(join(tmpdir(), 'flowmo-no-weights-'))
 beforeAll(() => useBackend('cpu'))
-afterAll(() => [dir, empty].forEach((d) => rmSync(d, { recursive: true, force: true })))
+afterAll(() => rmSync(empty, { recursive: true, force: true }))
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, b) => a + b * b, 0))
 const image = (seed: number, shape: number[], lo = -1, hi = 1) => tf.tensor4d(fixtureImages(seed, shape, lo, hi), shape as [number, number, number, number])
-
-async function tinyLpipsLoss(): Promise<LpipsVggLoss> {
-  const layout = new LPIPS('vgg', ref.lpips_vgg.widthDivisor)
-  await writeNetPth(join(dir, weightFiles.vgg16.fileName), layout.backboneParams.all())
-  await writeNetPth(join(dir, weightFiles.lpipsVgg.fileName), layout.headParams.all())
-  return new LpipsVggLoss(await LPIPS.load('vgg', { weightsDir: dir, verifyHash: false, widthDivisor: ref.lpips_vgg.widthDivisor }))
-}
-
-async function tinyResNetLoss(): Promise<ResNetLogitsLoss> {
-  const c = ref.resnet50
-  const p = Params.root()
-  const net = new ResNet50(p, { widthDivisor: c.widthDivisor, blocks: [3, 4, 6, 3], numClasses: c.numClasses })
-  const { tensors, info } = await readStateDict(p.all(), await writeNetPth(join(dir, 'resnet.pth'), p.all()), { verifyHash: false })
-  return new ResNetLogitsLoss(net, new NetWeights(tensors), [info], c.inputPx)
-}
 
 describe('createPerceptualLoss', () => {
   it("'none' is no loss; 'proxy' is the labelled MobileNetV2 proxy", async () => {

@@ -1,5 +1,6 @@
 // The onnxruntime training engine behind the Trainer surface: same draws and same maths as the tfjs Trainer, so both
-// engines walk the same path; sync() hands the weights and Adam moments back for validation and checkpoints.
+// engines walk the same path; sync() hands the weights and Adam moments back for validation and checkpoints. Stage 1A's
+// perceptual term (the proxy, LPIPS-VGG on small seeded weights) is traced into the step graph and equals tfjs's too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/trainer/backend'
 import { FlowMo } from '../../../src/trainer/model/flowmo'
@@ -11,6 +12,7 @@ import { OrtTrainer } from '../../../src/trainer/train/ort-trainer'
 import { StepRandom, drawFlow, noiseSyncSpec } from '../../../src/trainer/train/step-random'
 import { NonFiniteLossError, Trainer, type TrainerConfig } from '../../../src/trainer/train/trainer'
 import type { FlowMoConfig } from '../../../src/trainer/model/configs'
+import { tinyLpipsLoss } from '../../fixtures/nets/tiny-losses'
 import { baseTrainer, smoothImages, tinyConfig } from './tiny'
 
 beforeAll(async () => {
@@ -30,16 +32,18 @@ afterAll(() => proxy.dispose())
  * (MobileNetV2 on tfjs against onnxruntime) is ~1e-5 of the largest gradient, and Adam moves a weight by
  * lr·g/(|g| + 1e-8) whatever its gradient's size, so the near-zero gradients of zero-initialised gates that round
  * differently move differently (measured up to 1.3·lr after three steps); the moments and losses check those runs.
- * Returns the Adam step count.
+ * Returns the Adam step count and the last step's perceptual loss.
  */
-async function sameSteps(config: FlowMoConfig, cfg: TrainerConfig, perceptual: PerceptualLoss | null, batch = 4): Promise<number> {
+async function sameSteps(config: FlowMoConfig, cfg: TrainerConfig, perceptual: PerceptualLoss | null, batch = 4): Promise<{ steps: number; perceptualLoss: number }> {
   const model = new FlowMo(config)
   const x = smoothImages(batch, config.imageSize)
   const [wa, wb] = [initWeights(model, 5), initWeights(model, 5)]
   const tfjs = new Trainer(model, wa, cfg, perceptual, 0)
   const ort = new OrtTrainer(model, wb, cfg, perceptual, 0)
+  let perceptualLoss = 0
   for (let i = 0; i < 3; i++) {
     const [a, b] = [await tfjs.trainStep(x, batch), await ort.trainStep(x, batch)]
+    perceptualLoss = b.perceptual_loss
     expect(Math.abs(a.flow_loss - b.flow_loss)).toBeLessThan(1e-4 * Math.abs(a.flow_loss))
     expect(Math.abs(a.quantizer_loss - b.quantizer_loss)).toBeLessThan(1e-4)
     expect(Math.abs(a.perceptual_loss - b.perceptual_loss)).toBeLessThanOrEqual(1e-4 * Math.abs(a.perceptual_loss))
@@ -60,7 +64,7 @@ async function sameSteps(config: FlowMoConfig, cfg: TrainerConfig, perceptual: P
   await ort.dispose()
   disposeWeightMap(wa)
   disposeWeightMap(wb)
-  return step
+  return { steps: step, perceptualLoss }
 }
 
 const maxAbs = (m: Map<string, Float32Array>) => Math.max(0, ...[...m.values()].map((a) => Math.max(...Array.from(a, Math.abs))))
@@ -82,7 +86,7 @@ describe('OrtTrainer', () => {
     ['2 gradient-accumulation chunks', tinyConfig(), { ...baseTrainer, gradAccumulation: 2 }],
   ] as const
   it.each(engines)('takes the same steps as the tfjs Trainer (losses and weights): %s', async (_, config, cfg) => {
-    const steps = await sameSteps(config, cfg, null)
+    const { steps } = await sameSteps(config, cfg, null)
     expect(steps).toBe(cfg.mseEncoderSteps === null ? 3 : 1) // the freeze after the MSE phase starts fresh moments
   })
 
@@ -93,7 +97,7 @@ describe('OrtTrainer', () => {
     ['Stage 1B through the chain', stage1b],
     ['Stage 1B with 2 gradient-accumulation chunks', { ...stage1b, gradAccumulation: 2 }],
   ] as const)('takes the same steps as the tfjs Trainer (losses and weights): %s', async (_, cfg) => {
-    expect(await sameSteps(tinyConfig({ decoderDepth: 2, imageSize: 32 }), cfg, proxy)).toBe(3)
+    expect((await sameSteps(tinyConfig({ decoderDepth: 2, imageSize: 32 }), cfg, proxy)).steps).toBe(3)
   })
 
   it('noise-syncs some of the continuous test samples and not others (both graph paths run)', () => {
@@ -101,14 +105,6 @@ describe('OrtTrainer', () => {
     const masks = [0, 1, 2].flatMap((step) => [...drawFlow(new StepRandom(baseTrainer.seed, step, 0), 4, 16, 'fat_lognormal', 0.1, noiseSyncSpec(config)).sync!.mask])
     expect(masks).toContain(0)
     expect(masks).toContain(1)
-  })
-
-  it('refuses what its graph does not do, naming it', () => {
-    const model = new FlowMo(tinyConfig())
-    const w = initWeights(model, 1)
-    expect(() => new OrtTrainer(model, w, { ...baseTrainer, perceptualWeight: 0.1 }, proxy, 0)).toThrow(/Stage-1A perceptual term.*--engine tfjs/)
-    expect(() => new OrtTrainer(model, w, { ...baseTrainer, stage: '1b', perceptualWeight: 0.1 }, proxy, 0)).not.toThrow()
-    disposeWeightMap(w)
   })
 
   it('stops on a non-finite loss, naming the step', async () => {
@@ -140,5 +136,25 @@ describe('OrtTrainer encoder freeze', () => {
     expect((await ort.adam.moments()).step).toBe(1)
     await ort.dispose()
     disposeWeightMap(w)
+  })
+})
+
+describe('OrtTrainer with the Stage-1A perceptual term (λ 0.1 on x̂ = x_t − t·v̂, in the step graph)', () => {
+  const config32 = tinyConfig({ imageSize: 32 }) // the proxy's stride-32 tap needs 32 px
+  const cfg = { ...baseTrainer, perceptualWeight: 0.1 }
+  it.each([
+    ['the MobileNetV2 proxy', () => proxy, cfg],
+    ['LPIPS-VGG on small seeded weights', null, cfg],
+    ['the proxy with 2 gradient-accumulation chunks', () => proxy, { ...cfg, gradAccumulation: 2 }],
+  ] as const)('takes the same steps as the tfjs Trainer: %s', async (_, net, c) => {
+    const perceptual = net ? net() : await tinyLpipsLoss()
+    const { steps, perceptualLoss } = await sameSteps(config32, c, perceptual)
+    expect([steps, perceptualLoss > 0]).toEqual([3, true])
+    if (!net) perceptual.dispose()
+  })
+
+  it('an MSE-trained encoder: no perceptual term in the regression phase (as tfjs), then the same steps', async () => {
+    const { steps, perceptualLoss } = await sameSteps(config32, { ...cfg, mseEncoderSteps: 1 }, proxy)
+    expect([steps, perceptualLoss > 0]).toEqual([2, true])
   })
 })

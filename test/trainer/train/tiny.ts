@@ -1,4 +1,4 @@
-// Shared fixtures for the training tests: a tiny FlowMo (16×16 images, patch 4, width 32, 1+1 blocks) and images.
+// Shared fixtures for the training tests: a tiny FlowMo (16×16 images unless asked, patch 4, width 32, 1+1 blocks) and images.
 import { buildConfig, type FlowMoConfig } from '../../../src/trainer/model/configs'
 import type { TrainerConfig } from '../../../src/trainer/train/trainer'
 

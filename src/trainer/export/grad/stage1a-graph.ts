@@ -1,12 +1,14 @@
 // The Stage-1A loss traced for differentiation: flow loss mean((ε − v̂ − x)²) on the decoder fed the
 // straight-through code (CFG-dropped per sample by `keep`), plus the LFQ quantiser loss on the encoder's code.
 // FSQ codes are rounded straight-through; a continuous latent is noise-synced by its inputs (DiTo) and not rounded.
-// Mirrors train/stage1a.ts `flowTerms`, model/lfq.ts `lfqLosses`, model/fsq.ts and losses/noise-sync.ts (the
-// perceptual term is not included).
+// With a perceptual network, λ·distance(x, x̂) on the one-step estimate x̂ = x_t − t·v̂ is added (perceptual-graph.ts).
+// Mirrors train/stage1a.ts `flowTerms` / `perceptualTerm`, model/lfq.ts `lfqLosses`, model/fsq.ts and losses/noise-sync.ts.
 import type { QuantizerConfig } from '../../model/configs'
 import { codeInput, type FlowMo } from '../../model/flowmo'
 import { fsqConstants } from '../../model/fsq'
 import type { Sym } from '../trace-ops'
+import type { PerceptualNetGraph } from './net-graph'
+import { perceptualDistance } from './perceptual-graph'
 import type { GradOps } from './tape-ops'
 
 const ENTROPY_TEMPERATURE = 0.1 // as model/lfq.ts
@@ -26,16 +28,23 @@ export interface NoiseSyncInputs {
   epsZ: Sym // [B, L, C]
 }
 
+/** The perceptual term of Stage 1A: a network and its weight λ (0.1 in the reference). */
+export interface PerceptualTerm {
+  readonly net: PerceptualNetGraph
+  readonly weight: number
+}
+
 export interface Stage1aLosses {
   flow: Sym
   quantizer: Sym
+  perceptual: Sym // already multiplied by λ; 0 without a network
   perSampleEntropy: Sym
   codebookEntropy: Sym
   commitment: Sym
   total: Sym
 }
 
-export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs): Stage1aLosses {
+export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs, perceptual: PerceptualTerm | null = null): Stage1aLosses {
   const cfg = model.config
   const B = inp.x.shape[0]
   const codePre = inp.codePre ?? model.encode(o, inp.x) // [B, L, C]
@@ -49,7 +58,11 @@ export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs): Stag
   const v = model.decode(o, xt, codeIn, inp.t)
   const r = o.sub(o.sub(inp.eps, v), inp.x)
   const flow = o.reduceMean(o.mul(r, r), [])
-  return { flow, ...q, total: cfg.quantizer.kind === 'lfq' ? o.add(flow, q.quantizer) : flow }
+  const lossTotal = cfg.quantizer.kind === 'lfq' ? o.add(flow, q.quantizer) : flow
+  if (!perceptual) return { flow, ...q, perceptual: o.e.scalar(0), total: lossTotal }
+  const xHat = o.sub(xt, o.mul(tb, v)) // x̂ = x_t − t·v̂ (losses/rectified-flow.ts denoisedEstimate)
+  const perc = o.scale(perceptualDistance(o, perceptual.net, inp.x, xHat), perceptual.weight)
+  return { flow, ...q, perceptual: perc, total: o.add(lossTotal, perc) }
 }
 
 /** code [B, L, C] → the decoder's code, with the straight-through gradient of each quantiser (quantizer.ts `quantize`). */

@@ -2,7 +2,8 @@
 // the weight-norm projection, on flat state (flat-state.ts). Inputs: params, m, v [P], norm0 [K], frozen [F] (if
 // any), x, eps, t, keep, lr, step, and for a noise-synced continuous latent sync_scale [B] and eps_z [B, L, C];
 // grad_in [P] (gradients from elsewhere: earlier accumulation chunks, the Stage-1B chain) and code_pre [B, L, C] (the
-// frozen encoder's code, Stage 1B) when asked for. Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
+// frozen encoder's code, Stage 1B) when asked for. With `perceptual`, the loss adds λ·perceptual(x, x̂) (Stage 1A's
+// LPIPS term; the network's weights are graph constants). Outputs: the losses, new_params, new_m, new_v [P], grad [P] (when asked for).
 import { FlowMo } from '../../model/flowmo'
 import type { FlowMoConfig } from '../../model/configs'
 import type { ParamRef } from '../../model/ops'
@@ -12,10 +13,10 @@ import type { ModelDef } from '../onnx-proto'
 import { adamScalars, adamUpdate, projectFlat, type AdamGraphConfig } from './adam-graph'
 import { Emitter } from './emit'
 import { FlatLayout } from './flat-state'
-import { stage1aLoss, type Stage1aInputs } from './stage1a-graph'
+import { stage1aLoss, type PerceptualTerm, type Stage1aInputs } from './stage1a-graph'
 import { GradOps } from './tape-ops'
 
-export const LOSS_OUTPUTS = ['flow_loss', 'quantizer_loss', 'total_loss', 'lfq_per_sample_entropy', 'lfq_codebook_entropy', 'lfq_commitment'] as const
+export const LOSS_OUTPUTS = ['flow_loss', 'quantizer_loss', 'perceptual_loss', 'total_loss', 'lfq_per_sample_entropy', 'lfq_codebook_entropy', 'lfq_commitment'] as const
 
 export interface TrainGraphOptions {
   readonly batch: number
@@ -30,6 +31,8 @@ export interface TrainGraphOptions {
   readonly gradScale?: number
   /** The encoder's code comes in as code_pre [B, L, C] (Stage 1B: the frozen encoder runs once, outside). */
   readonly codePre?: boolean
+  /** Stage 1A's λ·perceptual(x, x̂) in the loss (output perceptual_loss; 0 without). */
+  readonly perceptual?: PerceptualTerm
 }
 
 export interface TrainGraph {
@@ -50,8 +53,8 @@ export function buildTrainGraph(config: FlowMoConfig, options: TrainGraphOptions
   const fixed = frozen.size > 0 ? { name: e.graph.addInput('frozen', [frozen.size]), shape: [frozen.size] } : null
   const source = (ref: ParamRef) => (layout.has(ref.name) ? layout.read(e, flat, ref.name) : frozen.read(e, fixed!, ref.name))
   const o = new GradOps(e, source, (ref) => layout.has(ref.name))
-  const losses = stage1aLoss(o, flowmo, lossInputs(o, options, config))
-  const values = [losses.flow, losses.quantizer, losses.total, losses.perSampleEntropy, losses.codebookEntropy, losses.commitment]
+  const losses = stage1aLoss(o, flowmo, lossInputs(o, options, config), options.perceptual ?? null)
+  const values = [losses.flow, losses.quantizer, losses.perceptual, losses.total, losses.perSampleEntropy, losses.codebookEntropy, losses.commitment]
   values.forEach((v, i) => e.identity(v, LOSS_OUTPUTS[i]))
   const grads = o.tape.backward(e, losses.total, e.scalar(options.gradScale ?? 1))
   const own = layout.concat(e, (name) => grads.get(o.params.get(name)!.name))

@@ -3,42 +3,17 @@
 // ResNet-50 on the tiny seeded networks of test/fixtures/nets (real weights are not downloadable); the proxy on its
 // real bundled MobileNetV2. Together they cover strided/padded/grouped convs, overlapping max pools (and ties: the
 // pools read ReLU zeros), asymmetric 'same' padding, ReLU6, the antialiased resize and LPIPS's unit normalisation.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { PerceptualLoss } from '../../../../src/trainer/losses/perceptual'
-import { LpipsVggLoss, ProxyPerceptualLoss, ResNetLogitsLoss } from '../../../../src/trainer/losses/perceptual-nets'
-import { Params } from '../../../../src/trainer/model/params'
-import { NetWeights } from '../../../../src/trainer/nets/layers'
-import { readStateDict } from '../../../../src/trainer/nets/load'
-import { LPIPS } from '../../../../src/trainer/nets/lpips'
 import { loadProxyMobileNetV2 } from '../../../../src/trainer/nets/mobilenet-v2-proxy'
-import { ResNet50 } from '../../../../src/trainer/nets/resnet50'
-import { weightFiles } from '../../../../src/trainer/nets/weight-files'
 import { PerceptualGradSession } from '../../../../src/trainer/train/perceptual-grad-session'
-import { fixtureImages, netsReference as ref, writeNetPth } from '../../../fixtures/nets/fixture-weights'
+import { ProxyPerceptualLoss } from '../../../../src/trainer/losses/perceptual-nets'
+import { fixtureImages, netsReference as ref } from '../../../fixtures/nets/fixture-weights'
+import { tinyLpipsLoss, tinyResNetLoss } from '../../../fixtures/nets/tiny-losses'
 import { maxAbsDiff, useBackend } from '../../nets/backends'
 
-const dir = mkdtempSync(join(tmpdir(), 'flowmo-perceptual-graph-'))
 beforeAll(() => useBackend('cpu'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-async function tinyLpips(): Promise<PerceptualLoss> {
-  const layout = new LPIPS('vgg', ref.lpips_vgg.widthDivisor)
-  await writeNetPth(join(dir, weightFiles.vgg16.fileName), layout.backboneParams.all())
-  await writeNetPth(join(dir, weightFiles.lpipsVgg.fileName), layout.headParams.all())
-  return new LpipsVggLoss(await LPIPS.load('vgg', { weightsDir: dir, verifyHash: false, widthDivisor: ref.lpips_vgg.widthDivisor }))
-}
-
-async function tinyResNet(): Promise<PerceptualLoss> {
-  const c = ref.resnet50
-  const p = Params.root()
-  const net = new ResNet50(p, { widthDivisor: c.widthDivisor, blocks: [3, 4, 6, 3], numClasses: c.numClasses })
-  const { tensors, info } = await readStateDict(p.all(), await writeNetPth(join(dir, 'resnet.pth'), p.all()), { verifyHash: false })
-  return new ResNetLogitsLoss(net, new NetWeights(tensors), [info], c.inputPx)
-}
 
 const proxy = async (): Promise<PerceptualLoss> => new ProxyPerceptualLoss(await loadProxyMobileNetV2())
 
@@ -50,8 +25,8 @@ function imagePair(shape: number[], seed: number): [Float32Array, Float32Array] 
 }
 
 const nets: [string, () => Promise<PerceptualLoss>, number[]][] = [
-  ['LPIPS-VGG (the Stage-1A term)', tinyLpips, ref.lpips_vgg.shape],
-  ['ResNet-50 logits (the Stage-1B term, 40 px resized to 32)', tinyResNet, ref.resnet50.shape],
+  ['LPIPS-VGG (the Stage-1A term)', tinyLpipsLoss, ref.lpips_vgg.shape],
+  ['ResNet-50 logits (the Stage-1B term, 40 px resized to 32)', tinyResNetLoss, ref.resnet50.shape],
   ['the MobileNetV2 proxy', proxy, [2, 3, 48, 48]],
 ]
 
