@@ -1,4 +1,4 @@
-// A throwaway training setup: synthetic 24×24 PNGs, a tiny model config (16×16, patch 4, width 32, 1+1 blocks)
+// A throwaway training setup: synthetic 24×24 PNGs (or another size), a tiny model config (16×16, patch 4, width 32, 1+1 blocks)
 // as a JSON file, and run options that train it in a second.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,17 +14,17 @@ export interface RunFixture {
   configPath: string
 }
 
-export async function makeRunFixture(images = 6): Promise<RunFixture> {
+export async function makeRunFixture(images = 6, sizePx = 24): Promise<RunFixture> {
   const root = mkdtempSync(join(tmpdir(), 'flowmo-train-'))
   const data = join(root, 'data')
   mkdirSync(data)
   for (let i = 0; i < images; i++) {
-    const px = Buffer.alloc(24 * 24 * 3)
-    for (let p = 0; p < 24 * 24; p++) {
-      const [y, x] = [Math.floor(p / 24), p % 24]
+    const px = Buffer.alloc(sizePx * sizePx * 3)
+    for (let p = 0; p < sizePx * sizePx; p++) {
+      const [y, x] = [Math.floor(p / sizePx), p % sizePx]
       px.set([(x * 10 + i * 40) % 256, (y * 10 + i * 25) % 256, ((x + y) * 5 + i * 60) % 256], p * 3)
     }
-    await sharp(px, { raw: { width: 24, height: 24, channels: 3 } }).png().toFile(join(data, `img${i}.png`))
+    await sharp(px, { raw: { width: sizePx, height: sizePx, channels: 3 } }).png().toFile(join(data, `img${i}.png`))
   }
   const configPath = join(root, 'tiny.json')
   writeFileSync(configPath, JSON.stringify({ ...explicitSizes(tinyConfig()), sampling: { steps: 3, schedule: 'linear', cfg: 1, cfgInterval: null } }))
