@@ -18,7 +18,8 @@ const torchScript = resolve(root, '..', 'shared', 'bench', 'torch_flowmo_bench.p
 const pick = <T extends readonly unknown[]>(all: T[], env: string | undefined) => (env ? all.filter((a) => env.split(',').includes(String(a[0]))) : all)
 // BENCH_PRESETS=bench-tiny64 and BENCH_OPS=decode_nfe,reconstruct narrow a run; BENCH_RUNS sets the timed runs (5)
 const PRESETS = pick<[string, string]>([['bench-tiny64', 'tiny64'], ['small-128', 'small128']], process.env.BENCH_PRESETS)
-const OPS = pick<[OpSpec['op'], number]>([['train_step', 8], ['reconstruct', 4], ['decode_nfe', 4]], process.env.BENCH_OPS).map(([op, batch]) => ({ op, batch }))
+const OPS = pick<[OpSpec['op'], number]>([['train_step', 8], ['train_step_1b', 8], ['reconstruct', 4], ['decode_nfe', 4]], process.env.BENCH_OPS).map(([op, batch]) => ({ op, batch }))
+const ORT_ONLY: readonly string[] = ['train_step_1b'] // no PyTorch twin in ../shared/bench, no tfjs row (minutes per step)
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 // BENCH_TFJS_SKIP=small-128,bench-tiny64:train_step leaves tfjs out for those presets or preset:op pairs (minutes per
 // reconstruction on 2 cores; a batch-8 train step of bench-tiny64 outgrows tfjs-wasm's memory)
@@ -104,10 +105,10 @@ const torchVersion = torchAvailable()
 const rows: Row[] = []
 for (const [name, torchName] of PRESETS) {
   const checkpoint = await freshCheckpoint(name, dir)
-  if (torchVersion) rows.push(...OPS.map(({ op }) => ({ ...torchRow(torchName, op), preset: name })))
+  if (torchVersion) rows.push(...OPS.filter(({ op }) => !ORT_ONLY.includes(op)).map(({ op }) => ({ ...torchRow(torchName, op), preset: name })))
   for (const { op, batch } of OPS) {
     for (const path of ['tfjs', 'onnxruntime'] as const) {
-      if (path === 'tfjs' && (tfjsSkip.includes(name) || tfjsSkip.includes(`${name}:${op}`))) continue
+      if (path === 'tfjs' && (ORT_ONLY.includes(op) || tfjsSkip.includes(name) || tfjsSkip.includes(`${name}:${op}`))) continue
       const row = ours({ preset: name, op, path, batch, runs, warmup: 1, checkpoint })
       rows.push(row)
       console.error(`${name} ${op} ${path}: ${row.error ?? `${row.median_ms.toFixed(1)} ms`}`)

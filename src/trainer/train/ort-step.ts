@@ -79,11 +79,12 @@ export class OrtTrainStep {
       ...(options.chain ? { trainable: (name: string) => name.startsWith('decoder.'), codePre: true } : { trainable: options.trainable }),
     }
     const graph = buildTrainGraph(config, base)
-    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), { ...options, tuning: { ...STEP_TUNING, ...options.tuning } })
+    const tuned = { ...options, tuning: { ...STEP_TUNING, ...options.tuning } }
+    const open = async (model: typeof graph.model) => openOrtSession(Buffer.concat(encodeModel(model)), tuned)
     const { session, device } = await open(graph.model)
     const accumulate = n > 1 ? (await open(buildTrainGraph(config, { ...base, update: false, gradOutputs: true }).model)).session : null
     const { layout } = graph
-    const chain = options.chain ? { term: options.chain, engine: await OrtChain.create(config, layout, weights, { ...options, chainSteps: options.chain.steps }) } : null
+    const chain = options.chain ? { term: options.chain, engine: await OrtChain.create(config, layout, weights, { ...tuned, chainSteps: options.chain.steps }) } : null
     for (const { ref, size } of [...layout.entries, ...graph.frozen.entries]) {
       if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     }
@@ -194,7 +195,7 @@ export class OrtTrainStep {
   }
 }
 
-/** No memory pattern: it plans one block for every value a step holds, 1.6× the peak without it (docs/ort-training.md "Memory"). */
+/** No memory pattern (the step's and the chain's sessions): it plans one block for every value a run holds, 1.5× the peak without it (docs/ort-training.md "Memory"). */
 const STEP_TUNING: OrtTuning = { enableMemPattern: false }
 
 /**
