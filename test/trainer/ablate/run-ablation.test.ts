@@ -37,7 +37,7 @@ describe('runAblation', () => {
     expect(table.rows[2].sampling).toMatchObject({ cfg: 1, cfgInterval: null })
     expect(table.rows[3].checkpoint).toMatch(/runs\/stage-1b\/checkpoints\/step-000001\.safetensors$/)
     expect(first.filter((l) => /: training Stage 1[AB]/.test(l))).toHaveLength(3) // baseline, fsq, stage-1b
-    expect(table.rows.map((r) => r.engine)).toEqual(['onnxruntime', 'onnxruntime', 'onnxruntime', 'onnxruntime + tfjs']) // auto, no perceptual term
+    expect(table.rows.map((r) => r.engine)).toEqual(['onnxruntime', 'onnxruntime', 'onnxruntime', 'onnxruntime + tfjs']) // auto: onnxruntime for Stage 1A
     expect(first.filter((l) => /training engine: onnxruntime/.test(l))).toHaveLength(2)
 
     const json = JSON.parse(readFileSync(join(out, 'table.json'), 'utf8'))
