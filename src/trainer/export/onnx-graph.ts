@@ -46,14 +46,6 @@ export class OnnxGraph {
     return outputs
   }
 
-  /** Adds one node with `count` fresh outputs (e.g. MaxPool's values and indices). */
-  addMultiOutputNode(opType: string, inputs: readonly string[], attributes: readonly Attribute[], count: number): string[] {
-    const name = this.uniqueName(opType)
-    const outputs = Array.from({ length: count }, (_, i) => this.uniqueName(`${name}_out${i}`))
-    this.nodes.push({ name, opType, inputs, outputs, attributes })
-    return outputs
-  }
-
   /** Adds one node of another operator domain (e.g. "com.microsoft" version 1) and imports that domain. */
   addDomainNode(domain: string, version: number, opType: string, inputs: readonly string[], attributes: readonly Attribute[] = []): string[] {
     const known = this.domainOpsets.get(domain)

@@ -1,10 +1,11 @@
 // The ops of the frozen perceptual networks traced for differentiation (NCHW, torch semantics, as nets/conv.ts,
 // nets/pool.ts and nets/resize.ts compute them on tfjs). The networks' weights are constants, so every VJP here
-// is the input gradient only: conv → ConvTranspose with the same filter, max pool → its arg-max indices and a
-// ScatterElements add, resize → the transposed interpolation matrices, ReLU/ReLU6 → a mask.
+// is the input gradient only: conv → ConvTranspose with the same filter, max pool → g routed to each window's first
+// maximum by equality masks, resize → the transposed interpolation matrices, ReLU/ReLU6 → a mask.
 import { bilinearMatrix } from '../../nets/resize'
 import { attr } from '../onnx-graph'
 import type { Sym } from '../trace-ops'
+import type { Emitter } from './emit'
 import type { GradOps } from './tape-ops'
 
 /** torch-style padding of the two spatial axes: rows top and bottom, columns left and right. */
@@ -45,22 +46,53 @@ export function conv2d(o: GradOps, x: Sym, w: Sym, b: Sym | null, spec: ConvSpec
 }
 
 /**
- * `F.max_pool2d(x, k, stride, padding)` (floor mode; the padding never wins). The gradient goes to each window's
- * first maximum (onnxruntime's MaxPool takes a later equal value only if it is strictly greater, as torch): the
- * Indices output (flat positions in x) and a ScatterElements add of g into zeros.
+ * `F.max_pool2d(x, k, stride, padding)` (floor mode; the padding never wins). The gradient goes to each window's first
+ * maximum in row-major order (torch's tie rule, as nets/pool.ts), found with equality masks: onnxruntime's WebGPU
+ * MaxPool has no Indices output.
  */
 export function maxPool2d(o: GradOps, x: Sym, k: number, stride: number, padding = 0): Sym {
   const [B, C, H, W] = x.shape
   const out = (n: number) => Math.floor((n + 2 * padding - k) / stride) + 1
   const attrs = [attr.ints('kernel_shape', [k, k]), attr.ints('strides', [stride, stride]), attr.ints('pads', [padding, padding, padding, padding])]
-  const [yName, indices] = o.e.graph.addMultiOutputNode('MaxPool', [x.name], attrs, 2)
-  const y = { name: yName, shape: [B, C, out(H), out(W)] }
-  return record(o, y, [x], (g) => {
-    const n = B * C * H * W
-    const flatIndices = o.e.node('Reshape', [indices, o.e.int64s([-1])], [y.shape.reduce((a, d) => a * d, 1)])
-    const routed = o.e.node('ScatterElements', [o.e.fill([n], 0), flatIndices, o.e.reshape(g, [-1])], [n], [attr.int('axis', 0), attr.string('reduction', 'add')])
-    return o.e.reshape(routed, x.shape)
-  })
+  const y = o.e.node('MaxPool', [x], [B, C, out(H), out(W)], attrs)
+  return record(o, y, [x], (g) => maxPoolInputGrad(o.e, x, y, g, k, stride, padding))
+}
+
+/**
+ * Tap by tap (i, j) of the k×k window: the strided Slice of the −∞-padded input that holds each window's pixel (i, j),
+ * where it equals the pooled value and no earlier tap took the window, gets g; that share is spread back by the stride
+ * to its pixels. The shares are summed and the padding cut off.
+ */
+function maxPoolInputGrad(e: Emitter, x: Sym, y: Sym, g: Sym, k: number, s: number, p: number): Sym {
+  const [B, C, H, W] = x.shape
+  const [, , oh, ow] = y.shape
+  const padded = p > 0 ? e.node('Pad', [x, e.int64s([0, 0, p, p, 0, 0, p, p]), e.scalar(-Infinity)], [B, C, H + 2 * p, W + 2 * p]) : x
+  const [Hp, Wp] = [H + 2 * p, W + 2 * p]
+  let taken: Sym | null = null // 1 where an earlier tap took the window's maximum, else 0 ([B, C, oh, ow]; float: WebGPU has no Or)
+  let dx: Sym | null = null
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const bounds = [e.int64s([i, j]), e.int64s([i + (oh - 1) * s + 1, j + (ow - 1) * s + 1]), e.int64s([2, 3]), e.int64s([s, s])]
+      const isMax = e.node('Cast', [e.node('Equal', [e.node('Slice', [padded, ...bounds], y.shape), y], y.shape)], y.shape, [attr.int('to', 1)])
+      const first: Sym = taken ? e.binary('Mul', isMax, e.binary('Sub', e.scalar(1), taken)) : isMax
+      taken = taken ? e.binary('Add', taken, first) : first
+      const share = spreadByStride(e, e.binary('Mul', first, g), s) // [B, C, (oh − 1)·s + 1, (ow − 1)·s + 1]
+      const [, , sh, sw] = share.shape
+      const placed = e.node('Pad', [share, e.int64s([0, 0, i, j, 0, 0, Hp - i - sh, Wp - j - sw])], [B, C, Hp, Wp])
+      dx = dx ? e.binary('Add', dx, placed) : placed
+    }
+  }
+  if (p === 0) return dx!
+  return e.node('Slice', [dx!, e.int64s([p, p]), e.int64s([p + H, p + W]), e.int64s([2, 3])], x.shape)
+}
+
+/** [B, C, h, w] → [B, C, (h − 1)·s + 1, (w − 1)·s + 1] with s − 1 zeros between neighbours (nets/conv.ts `spreadByStride`). */
+function spreadByStride(e: Emitter, v: Sym, s: number): Sym {
+  if (s === 1) return v
+  const [B, C, h, w] = v.shape
+  const cells = e.node('Pad', [e.reshape(v, [B, C, h, 1, w, 1]), e.int64s([0, 0, 0, 0, 0, 0, 0, 0, 0, s - 1, 0, s - 1])], [B, C, h, s, w, s])
+  const grid = e.reshape(cells, [B, C, h * s, w * s])
+  return e.node('Slice', [grid, e.int64s([0, 0]), e.int64s([(h - 1) * s + 1, (w - 1) * s + 1]), e.int64s([2, 3])], [B, C, (h - 1) * s + 1, (w - 1) * s + 1])
 }
 
 /** Zero padding of the spatial axes (Keras ZeroPadding2D); the gradient is the slice that drops it. */

@@ -132,21 +132,19 @@ export class GradOps implements Ops<Sym> {
   }
 
   /**
-   * 0.5·x·(1 + th), th = tanh(√(2/π)·(x + 0.044715·x³)); dy/dx = 0.5·(1 + th) + (1 − th²)·x·(c₁ + c₂·x²) with
-   * c₁ = 0.5·√(2/π), c₂ = 3·0.044715·c₁ (fewer nodes than differentiating the composition).
+   * 0.5·x·(1 + tanh(u)) = x·σ(2u) with 2u = x·(α + β·x²), α = 2√(2/π), β = 0.044715·α: 6 element-wise passes, keeping
+   * x and s = σ(2u) for the backward, dy/dx = s·(1 + (1 − s)·x·(α + 3β·x²)) (9 passes, x² recomputed). The tanh form
+   * took 9 + 10 passes and kept x, x² and tanh(u) (docs/ort-training.md "Speed").
    */
   geluTanh(x: Sym): Sym {
     const e = this.e
-    const x2 = e.binary('Mul', x, x)
-    const inner = e.binary('Mul', e.binary('Mul', x, e.binary('Add', e.binary('Mul', x2, e.scalar(0.044715)), e.scalar(1))), e.scalar(SQRT_2_OVER_PI))
-    const th = e.unary('Tanh', inner)
-    const y = e.binary('Mul', e.binary('Mul', x, e.scalar(0.5)), e.binary('Add', th, e.scalar(1)))
-    return this.op(y, [x], (g) => {
-      const c1 = 0.5 * SQRT_2_OVER_PI
-      const poly = e.binary('Mul', x, e.binary('Add', e.binary('Mul', x2, e.scalar(3 * 0.044715 * c1)), e.scalar(c1)))
-      const sech2 = e.binary('Sub', e.scalar(1), e.binary('Mul', th, th))
-      const half = e.binary('Add', e.binary('Mul', th, e.scalar(0.5)), e.scalar(0.5))
-      return [e.binary('Mul', g, e.binary('Add', half, e.binary('Mul', sech2, poly)))]
+    const alpha = 2 * SQRT_2_OVER_PI
+    const beta = 0.044715 * alpha
+    const cubic = (k: number) => e.binary('Mul', x, e.binary('Add', e.binary('Mul', e.binary('Mul', x, x), e.scalar(k * beta)), e.scalar(alpha)))
+    const s = e.unary('Sigmoid', cubic(1)) // σ(2u)
+    return this.op(e.binary('Mul', x, s), [x], (g) => {
+      const h = e.binary('Mul', e.binary('Sub', e.scalar(1), s), cubic(3)) // (1 − s)·x·(α + 3β·x²)
+      return [e.binary('Mul', g, e.binary('Mul', s, e.binary('Add', h, e.scalar(1))))]
     })
   }
 
