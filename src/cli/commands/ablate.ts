@@ -30,7 +30,7 @@ export const ablate: Command = {
     '  --batch <n>           images per step (default 8)',
     '  --perceptual <net>    proxy (default, offline) | lpips-vgg (the paper\'s; needs its weight files) | resnet50 |',
     '                        none (no perceptual term in any row: the no-perceptual row then equals the baseline)',
-    '  --engine <e>          Stage-1A training: auto (default: onnxruntime) | tfjs | onnxruntime',
+    '  --engine <e>          training engine: auto (default: onnxruntime) | tfjs | onnxruntime',
     '  --eval-images <n>     images evaluated per row (default 50)',
     '  --sample-steps <n>    sampler steps of every eval (default 25)',
     '  --metrics <list>      default psnr,ssim,lpips,fid-proxy (fid instead of fid-proxy with the Inception weights)',

@@ -21,13 +21,13 @@ export interface AblationSetup {
   readonly seed: number
   readonly batchSize: number
   readonly perceptual: PerceptualKind // the network of the perceptual term (proxy offline; lpips-vgg as the paper; none: no term in any row)
-  readonly engine?: EngineChoice // Stage-1A training engine (default auto)
+  readonly engine?: EngineChoice // training engine of every run (default auto)
   readonly evalImages: number // the first N of `val`, sorted
   readonly sampleSteps: number // sampler steps of every eval (25)
   readonly out: string
 }
 
-/** auto: the onnxruntime step graph for every run it can train (~9× faster on CPU), tfjs for the others. */
+/** auto: the onnxruntime step graphs (~9× faster on CPU; they train every setting); tfjs: the reference path. */
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime'
 
 export interface RunPlan {
@@ -64,7 +64,7 @@ function stage1a(s: AblationSetup, t: AblationToggles): RunPlan {
   return { key, options: { ...options, engine: engineFor(s.engine ?? 'auto') } }
 }
 
-/** The engine of one Stage-1A run: the onnxruntime step graph trains every Stage-1A setting, so auto takes it. */
+/** The engine of one run: the onnxruntime step graphs train every setting, so auto takes them. */
 function engineFor(choice: EngineChoice): RunOptions['engine'] {
   return choice === 'tfjs' ? 'tfjs' : 'onnxruntime'
 }
@@ -74,7 +74,7 @@ function stage1b(s: AblationSetup, from: RunPlan): RunPlan {
   return {
     key: 'stage-1b',
     options: {
-      ...from.options, stage: '1b', engine: 'tfjs', lr: d.lr, perceptualWeight: d.perceptualWeight, freezeEncoderAfter: null, mseEncoderSteps: null,
+      ...from.options, stage: '1b', lr: d.lr, perceptualWeight: d.perceptualWeight, freezeEncoderAfter: null, mseEncoderSteps: null,
       out: join(s.out, 'runs', 'stage-1b'), init: finalCheckpoint(from), maxSteps: s.stage1bSteps, logEvery: 1,
       sampleEvery: s.stage1bSteps, valEvery: s.stage1bSteps, checkpointEvery: Math.max(1, Math.floor(s.stage1bSteps / 2)),
     },

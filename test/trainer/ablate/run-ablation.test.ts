@@ -37,8 +37,8 @@ describe('runAblation', () => {
     expect(table.rows[2].sampling).toMatchObject({ cfg: 1, cfgInterval: null })
     expect(table.rows[3].checkpoint).toMatch(/runs\/stage-1b\/checkpoints\/step-000001\.safetensors$/)
     expect(first.filter((l) => /: training Stage 1[AB]/.test(l))).toHaveLength(3) // baseline, fsq, stage-1b
-    expect(table.rows.map((r) => r.engine)).toEqual(['onnxruntime', 'onnxruntime', 'onnxruntime', 'onnxruntime + tfjs']) // auto, no perceptual term
-    expect(first.filter((l) => /training engine: onnxruntime/.test(l))).toHaveLength(2)
+    expect(table.rows.map((r) => r.engine)).toEqual(['onnxruntime', 'onnxruntime', 'onnxruntime', 'onnxruntime + onnxruntime']) // auto
+    expect(first.filter((l) => /training engine: onnxruntime/.test(l))).toHaveLength(3) // baseline, fsq, stage-1b
 
     const json = JSON.parse(readFileSync(join(out, 'table.json'), 'utf8'))
     expect(json.rows).toHaveLength(4)
@@ -46,7 +46,7 @@ describe('runAblation', () => {
     expect(md).toMatch(/\| with FSQ quantization \| [0-9.]+ \([+−][0-9.]+\) \|/)
     expect(md).toMatch(/## Table 5[\s\S]*with Stage 1B \(post-trained\)/)
     expect(md).toMatch(/## Protocol[\s\S]*2 Stage-1A steps, batch 2, seed 1/)
-    expect(md).toMatch(/training engine per row: baseline onnxruntime, fsq onnxruntime, no-guidance onnxruntime, stage-1b onnxruntime \+ tfjs/)
+    expect(md).toMatch(/training engine per row: baseline onnxruntime, fsq onnxruntime, no-guidance onnxruntime, stage-1b onnxruntime \+ onnxruntime/)
 
     const mtime = statSync(table.rows[1].checkpoint).mtimeMs
     const second: string[] = []

@@ -66,12 +66,12 @@ describe('ablation variants', () => {
     expect(row.train1b!.options).toMatchObject({ stage: '1b', init: '/out/runs/baseline/checkpoints/step-000040.safetensors', maxSteps: 10, seed: 3 })
   })
 
-  it('auto trains every Stage-1A run on the onnxruntime step graph (with or without the perceptual term), Stage 1B on tfjs', () => {
+  it('auto trains every run on the onnxruntime step graphs (with or without the perceptual term), Stage 1B too; tfjs is asked for', () => {
     const engines = (rows: RowPlan[]) => Object.fromEntries(rows.map((r) => [r.variant.id, [r.train1a, r.train1b].filter((x) => x).map((x) => x!.options.engine)]))
     for (const perceptual of ['proxy', 'none'] as const) {
       const planned = engines(planRows({ ...setup, engine: 'auto', perceptual }))
-      for (const v of VARIANTS) expect(planned[v.id], `${v.id}, ${perceptual}`).toEqual(v.id === 'stage-1b' ? ['onnxruntime', 'tfjs'] : ['onnxruntime'])
+      for (const v of VARIANTS) expect(planned[v.id], `${v.id}, ${perceptual}`).toEqual(v.id === 'stage-1b' ? ['onnxruntime', 'onnxruntime'] : ['onnxruntime'])
     }
-    expect(engines(planRows({ ...setup, engine: 'tfjs' })).baseline).toEqual(['tfjs'])
+    expect(engines(planRows({ ...setup, engine: 'tfjs' }))).toMatchObject({ baseline: ['tfjs'], 'stage-1b': ['tfjs', 'tfjs'] })
   })
 })

@@ -5,7 +5,7 @@ import { SCALE, SHIFT, type LPIPS } from '../../nets/lpips'
 import { VGG16Features } from '../../nets/vgg16'
 import type { Sym } from '../trace-ops'
 import { maxPool2d, relu, torchPads } from './conv-ops'
-import { channelConstant, convLayer, tapDifference, values, type ConvConstants, type PerceptualNetGraph } from './net-graph'
+import { channelConstant, convLayer, tapDifference, values, weightConstant, type ConvConstants, type PerceptualNetGraph } from './net-graph'
 import type { GradOps } from './tape-ops'
 
 export function lpipsGraph(lpips: LPIPS): PerceptualNetGraph {
@@ -23,13 +23,19 @@ export function lpipsGraph(lpips: LPIPS): PerceptualNetGraph {
 }
 
 function lpipsDistance(o: GradOps, stages: ConvConstants[][], lins: Float32Array[], x: Sym, y: Sym): Sym {
-  const scaled = o.mul(o.sub(o.concat([x, y], 0), channelConstant(o, SHIFT)), channelConstant(o, SCALE.map((s) => 1 / s))) // [2B, 3, H, W]
-  const terms: Sym[] = []
-  let h = scaled
+  const [fx, fy] = [vggTaps(o, stages, x), vggTaps(o, stages, y)]
+  const terms = lins.map((lin, k) => o.reduceMean(tapDifference(o, fx[k]!, fy[k]!, weightConstant(o, lin, [1, lin.length, 1, 1])), [1, 2])) // [B]
+  return o.reduceMean(terms.reduce((a, b) => o.add(a, b)), [])
+}
+
+/** ScalingLayer → VGG16 features: the five ReLU taps of [B, 3, H, W]. */
+function vggTaps(o: GradOps, stages: ConvConstants[][], x: Sym): Sym[] {
+  const taps: Sym[] = []
+  let h = o.mul(o.sub(x, channelConstant(o, SHIFT)), channelConstant(o, SCALE.map((s) => 1 / s)))
   for (const [s, convs] of stages.entries()) {
     if (s > 0) h = maxPool2d(o, h, 2, 2)
     for (const conv of convs) h = relu(o, convLayer(o, h, conv))
-    terms.push(o.reduceMean(tapDifference(o, h, channelConstant(o, lins[s]!)), [1, 2])) // [B]
+    taps.push(h)
   }
-  return o.reduceMean(terms.reduce((a, b) => o.add(a, b)), [])
+  return taps
 }

@@ -1,5 +1,7 @@
-// What the three perceptual subgraphs share: the network interface, a conv layer from constants, LPIPS's unit
-// normalisation over channels and one tap's squared feature difference (nets/lpips.ts, losses/perceptual-nets.ts).
+// What the three perceptual subgraphs share: the network interface, a conv layer from constants (each weight emitted
+// once per graph), LPIPS's unit normalisation over channels and one tap's squared feature difference (nets/lpips.ts,
+// losses/perceptual-nets.ts). The networks run on x and on y separately (the tfjs losses batch them): x needs no VJP,
+// so the backward pass covers B images, not 2B.
 import type * as tf from '@tensorflow/tfjs-core'
 import type { Sym } from '../trace-ops'
 import { conv2d, maxScalar, type ConvSpec } from './conv-ops'
@@ -21,8 +23,19 @@ export interface ConvConstants {
 }
 
 export function convLayer(o: GradOps, x: Sym, c: ConvConstants): Sym {
-  const bias = c.bias ? o.constant(c.bias, [c.bias.length]) : null
-  return conv2d(o, x, o.constant(c.filter, c.shape), bias, c.spec)
+  const bias = c.bias ? weightConstant(o, c.bias, [c.bias.length]) : null
+  return conv2d(o, x, weightConstant(o, c.filter, c.shape), bias, c.spec)
+}
+
+const emitted = new WeakMap<GradOps, Map<Float32Array, Sym>>() // per graph: the initializer of each weight array
+
+/** A weight array as a graph constant, emitted once per graph however often the network runs (on x, then on y). */
+export function weightConstant(o: GradOps, data: Float32Array, shape: readonly number[]): Sym {
+  let known = emitted.get(o)
+  if (!known) emitted.set(o, (known = new Map()))
+  let sym = known.get(data)
+  if (!sym) known.set(data, (sym = o.constant(data, shape)))
+  return sym
 }
 
 /** A tfjs weight's values (a copy: the graph keeps them after the tfjs loss is disposed). */
@@ -42,13 +55,11 @@ export function unitNormalize(o: GradOps, f: Sym): Sym {
 }
 
 /**
- * One tap's LPIPS-style term on features [2B, C, h, w] of (x, y): the unit-normalised squared difference, weighted
- * per channel by `lin` [1, C, 1, 1] (LPIPS heads) or not (the proxy), summed over channels → [B, h, w].
+ * One tap's LPIPS-style term on the features [B, C, h, w] of x and of y: the unit-normalised squared difference,
+ * weighted per channel by `lin` [1, C, 1, 1] (LPIPS heads) or not (the proxy), summed over channels → [B, h, w].
  */
-export function tapDifference(o: GradOps, f: Sym, lin: Sym | null): Sym {
-  const B = f.shape[0] / 2
-  const n = unitNormalize(o, f)
-  const d = o.sub(o.slice(n, 0, 0, B), o.slice(n, 0, B, B))
+export function tapDifference(o: GradOps, fx: Sym, fy: Sym, lin: Sym | null): Sym {
+  const d = o.sub(unitNormalize(o, fx), unitNormalize(o, fy))
   const sq = o.mul(d, d)
   return o.reduceSum(lin ? o.mul(sq, lin) : sq, [1]) // [B, h, w]
 }

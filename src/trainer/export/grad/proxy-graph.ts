@@ -18,8 +18,9 @@ export function proxyGraph(graph: KerasGraph): PerceptualNetGraph {
     distance: (o, x, y) => {
       const S = x.shape[2]
       if (S < PROXY_MIN_SIZE_PX) throw new Error(`the proxy network (${PROXY_NETWORK}) needs images of at least ${PROXY_MIN_SIZE_PX} px a side, got ${S}×${S}`)
-      const taps = runLayers(o, graph, layers, folds, o.concat([x, y], 0))
-      const terms = taps.map((f) => o.reduceMean(tapDifference(o, f, null), [])) // spatial and batch mean of the channel sum
+      const convs = new Map<string, ConvConstants>() // each conv's constants, made once for both runs
+      const [fx, fy] = [x, y].map((v) => runLayers(o, graph, layers, folds, convs, v))
+      const terms = fx!.map((f, k) => o.reduceMean(tapDifference(o, f, fy![k]!, null), [])) // spatial and batch mean of the channel sum
       return terms.reduce((a, b) => o.add(a, b))
     },
   }
@@ -37,18 +38,20 @@ function foldableBatchNorms(layers: readonly KerasLayer[]): Map<string, KerasLay
   return folds
 }
 
-/** x [2B, 3, S, S] → the PROXY_TAPS outputs, NCHW. */
-function runLayers(o: GradOps, graph: KerasGraph, layers: readonly KerasLayer[], folds: Map<string, KerasLayer>, x: Sym): Sym[] {
+/** x [B, 3, S, S] → the PROXY_TAPS outputs, NCHW. */
+function runLayers(
+  o: GradOps, graph: KerasGraph, layers: readonly KerasLayer[], folds: Map<string, KerasLayer>, convs: Map<string, ConvConstants>, x: Sym,
+): Sym[] {
   const folded = new Set([...folds.values()].map((l) => l.name))
   const outputs = new Map<string, Sym>()
   for (const layer of layers) {
     const inputs = (layer.inbound_nodes[0] ?? []).map(([name]) => outputs.get(name)!)
-    outputs.set(layer.name, folded.has(layer.name) ? inputs[0]! : apply(o, graph, layer, folds.get(layer.name) ?? null, inputs, x))
+    outputs.set(layer.name, folded.has(layer.name) ? inputs[0]! : apply(o, graph, layer, folds.get(layer.name) ?? null, convs, inputs, x))
   }
   return PROXY_TAPS.map((t) => outputs.get(t)!)
 }
 
-function apply(o: GradOps, graph: KerasGraph, layer: KerasLayer, bn: KerasLayer | null, inputs: Sym[], image: Sym): Sym {
+function apply(o: GradOps, graph: KerasGraph, layer: KerasLayer, bn: KerasLayer | null, convs: Map<string, ConvConstants>, inputs: Sym[], image: Sym): Sym {
   const c = layer.config as LayerConfig
   switch (layer.class_name) {
     case 'InputLayer':
@@ -58,8 +61,11 @@ function apply(o: GradOps, graph: KerasGraph, layer: KerasLayer, bn: KerasLayer 
       return pad2d(o, inputs[0]!, { top, bottom, left, right })
     }
     case 'Conv2D':
-    case 'DepthwiseConv2D':
-      return convLayer(o, inputs[0]!, kerasConv(graph, layer, bn, inputs[0]!.shape))
+    case 'DepthwiseConv2D': {
+      let c = convs.get(layer.name)
+      if (!c) convs.set(layer.name, (c = kerasConv(graph, layer, bn, inputs[0]!.shape)))
+      return convLayer(o, inputs[0]!, c)
+    }
     case 'ReLU':
       if (c.negative_slope || c.threshold) throw new Error(`${layer.name}: leaky/thresholded ReLU is not supported`)
       if (c.max_value == null) return relu(o, inputs[0]!)

@@ -6,7 +6,7 @@ import type { NetWeights } from '../../nets/layers'
 import { IMAGENET_MEAN, IMAGENET_STD, type Bottleneck } from '../../nets/resnet50'
 import type { Sym } from '../trace-ops'
 import { maxPool2d, relu, resizeBilinear, torchPads } from './conv-ops'
-import { channelConstant, convLayer, values, type ConvConstants, type PerceptualNetGraph } from './net-graph'
+import { channelConstant, convLayer, values, weightConstant, type ConvConstants, type PerceptualNetGraph } from './net-graph'
 import type { GradOps } from './tape-ops'
 
 type ConvBnLike = Bottleneck['convBn1']
@@ -51,9 +51,8 @@ function folded(w: NetWeights, { conv, bn }: ConvBnLike): ConvConstants {
 }
 
 function logitsMse(o: GradOps, c: ResNetConstants, x: Sym, y: Sym): Sym {
-  const B = x.shape[0]
-  const logits = resnetForward(o, c, imagenetInput(o, o.concat([x, y], 0), c.inputPx)) // [2B, classes]
-  const d = o.sub(o.slice(logits, 0, 0, B), o.slice(logits, 0, B, B))
+  const logits = (v: Sym) => resnetForward(o, c, imagenetInput(o, v, c.inputPx)) // [B, classes]
+  const d = o.sub(logits(x), logits(y))
   return o.reduceMean(o.mul(d, d), [])
 }
 
@@ -72,6 +71,6 @@ function resnetForward(o: GradOps, c: ResNetConstants, x: Sym): Sym {
     out = convLayer(o, out, b.convs[2])
     h = relu(o, o.add(out, b.downsample ? convLayer(o, h, b.downsample) : h))
   }
-  const pooled = o.reduceMean(h, [2, 3]) // [2B, C]
-  return o.linear(pooled, o.constant(c.fc.weight, c.fc.shape), o.constant(c.fc.bias, [c.fc.bias.length]))
+  const pooled = o.reduceMean(h, [2, 3]) // [B, C]
+  return o.linear(pooled, weightConstant(o, c.fc.weight, c.fc.shape), weightConstant(o, c.fc.bias, [c.fc.bias.length]))
 }

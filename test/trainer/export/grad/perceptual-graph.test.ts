@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { PerceptualLoss } from '../../../../src/trainer/losses/perceptual'
 import { loadProxyMobileNetV2 } from '../../../../src/trainer/nets/mobilenet-v2-proxy'
+import { buildPerceptualGradGraph, perceptualNetGraph } from '../../../../src/trainer/export/grad/perceptual-graph'
 import { PerceptualGradSession } from '../../../../src/trainer/train/perceptual-grad-session'
 import { ProxyPerceptualLoss } from '../../../../src/trainer/losses/perceptual-nets'
 import { fixtureImages, netsReference as ref } from '../../../fixtures/nets/fixture-weights'
@@ -48,6 +49,16 @@ describe('perceptual subgraphs equal the tfjs losses', () => {
     const scale = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
     expect(scale).toBeGreaterThan(0)
     expect(maxAbsDiff(got.gradY, grad)).toBeLessThan(1e-4 * scale)
+    loss.dispose()
+  })
+
+  it.each(nets)('%s: runs on x and on y with each filter emitted once, and only y\'s half has a backward', async (_, load, shape) => {
+    const loss = await load()
+    const nodes = buildPerceptualGradGraph(perceptualNetGraph(loss), shape[0]!, shape[2]!, 1).graph.nodes
+    const convs = nodes.filter((n) => n.opType === 'Conv')
+    expect(convs.length % 2).toBe(0)
+    expect(new Set(convs.map((n) => n.inputs[1])).size).toBe(convs.length / 2)
+    expect(nodes.filter((n) => n.opType === 'ConvTranspose')).toHaveLength(convs.length / 2)
     loss.dispose()
   })
 
