@@ -59,7 +59,7 @@ describe('ablation tables in the Training section', () => {
       expect(psnr).toBe(i === 0 ? formatMetric('psnr', row.metrics.psnr) : `${formatMetric('psnr', row.metrics.psnr)} (${d >= 0 ? '+' : '−'}${formatMetric('psnr', Math.abs(d))})`)
       expect(await rows.nth(i).locator('[data-testid=ablation-engine]').textContent()).toBe(row.engine)
     }
-    expect(table.rows.map((r) => r.engine)).toEqual(['onnxruntime', 'onnxruntime', 'onnxruntime']) // no perceptual term: auto picks it
+    expect(table.rows.map((r) => r.engine)).toEqual(['onnxruntime', 'onnxruntime', 'onnxruntime']) // auto picks it for every Stage-1A run
     expect(await page.locator('[data-testid=ablation-table-3]').count()).toBe(0) // no continuous row
     const card = await page.textContent('[data-testid=ablation-protocol]')
     expect(card).toContain(`eval the first 2 images of ${f.data}`)

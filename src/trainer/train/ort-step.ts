@@ -132,10 +132,10 @@ export class OrtTrainStep {
       const last = c === n - 1
       const session = last ? this.session : this.accumulate!
       feeds.grad_in = grad
-      const inputs = Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]]))
-      const out = await (last ? session.run(inputs, { ...IN_PLACE(this.state), ...Object.fromEntries(LOSS_OUTPUTS.map((k) => [k, null])) }) : session.run(inputs))
+      const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]])))
       for (const k of LOSS_OUTPUTS) sums[k] += (out[k].data as Float32Array)[0] / n
-      if (!last) grad = out.grad
+      if (last) Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
+      else grad = out.grad
     }
     this.steps += 1
     return sums
@@ -198,9 +198,3 @@ export class OrtTrainStep {
 /** No memory pattern (the step's and the chain's sessions): it plans one block for every value a run holds, 1.5× the peak without it (docs/ort-training.md "Memory"). */
 const STEP_TUNING: OrtTuning = { enableMemPattern: false }
 
-/**
- * The updated state is written over the state it came from: every node that reads params, m or v runs before the
- * node that writes new_params, new_m or new_v (Adam reads them; the forward that feeds the gradient reads params), so
- * the step needs no second [P] triple and no copy of one into JS.
- */
-const IN_PLACE = (s: Record<'params' | 'm' | 'v', ort.Tensor>) => ({ new_params: s.params, new_m: s.m, new_v: s.v })
