@@ -5,7 +5,7 @@ import { SCALE, SHIFT, type LPIPS } from '../../nets/lpips'
 import { VGG16Features } from '../../nets/vgg16'
 import type { Sym } from '../trace-ops'
 import { maxPool2d, relu, torchPads } from './conv-ops'
-import { channelConstant, convLayer, tapDifference, values, weightConstant, type ConvConstants, type PerceptualNetGraph } from './net-graph'
+import { channelConstant, convLayer, tapDifference, weightValues, weightConstant, type ConvConstants, type PerceptualNetGraph } from './net-graph'
 import type { GradOps } from './tape-ops'
 
 export function lpipsGraph(lpips: LPIPS): PerceptualNetGraph {
@@ -13,12 +13,12 @@ export function lpipsGraph(lpips: LPIPS): PerceptualNetGraph {
   if (!(backbone instanceof VGG16Features)) throw new Error('only LPIPS-VGG has an ONNX graph form (LPIPS-AlexNet is a metric, not a loss)')
   const w = lpips.loaded()
   const stages: ConvConstants[][] = backbone.stages.map((convs) => convs.map((conv) => ({
-    filter: values(w.get(conv.weight)),
+    filter: weightValues(w.get(conv.weight)),
     shape: conv.weight.shape as [number, number, number, number],
-    bias: values(w.get(conv.bias!)),
+    bias: weightValues(w.get(conv.bias!)),
     spec: { stride: conv.stride, pads: torchPads(conv.padding), group: 1 },
   })))
-  const lins = lpips.lins.map((ref) => values(w.get(ref))) // [C] each
+  const lins = lpips.lins.map((ref) => weightValues(w.get(ref))) // [C] each
   return { name: 'lpips-vgg', distance: (o, x, y) => lpipsDistance(o, stages, lins, x, y) }
 }
 

@@ -39,7 +39,7 @@ export function weightConstant(o: GradOps, data: Float32Array, shape: readonly n
 }
 
 /** A tfjs weight's values (a copy: the graph keeps them after the tfjs loss is disposed). */
-export function values(t: tf.Tensor): Float32Array {
+export function weightValues(t: tf.Tensor): Float32Array {
   return Float32Array.from(t.dataSync() as Float32Array)
 }
 

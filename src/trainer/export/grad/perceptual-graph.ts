@@ -27,8 +27,6 @@ export function perceptualNetGraph(loss: PerceptualLoss): PerceptualNetGraph {
   throw new Error(`the perceptual loss ${loss.name} has no ONNX graph form`)
 }
 
-export const PERCEPTUAL_GRAD_OUTPUTS = ['loss', 'grad_y'] as const
-
 /** The Stage-1B perceptual gradient graph: inputs x, y [B, 3, S, S]; outputs loss = λ·distance(x, y), grad_y. */
 export function buildPerceptualGradGraph(net: PerceptualNetGraph, batch: number, imageSizePx: number, weight: number): ModelDef {
   const e = new Emitter(new OnnxGraph(`perceptual_grad_${net.name}`))

@@ -6,7 +6,7 @@ import { samePadding, type KerasGraph, type KerasLayer, type LayerConfig } from 
 import { PROXY_NETWORK, PROXY_TAPS } from '../../nets/mobilenet-v2-proxy'
 import type { Sym } from '../trace-ops'
 import { pad2d, relu, relu6, type Pads2D } from './conv-ops'
-import { convLayer, tapDifference, values, type ConvConstants, type PerceptualNetGraph } from './net-graph'
+import { convLayer, tapDifference, weightValues, type ConvConstants, type PerceptualNetGraph } from './net-graph'
 import type { GradOps } from './tape-ops'
 
 export function proxyGraph(graph: KerasGraph): PerceptualNetGraph {
@@ -85,14 +85,14 @@ function kerasConv(graph: KerasGraph, layer: KerasLayer, bn: KerasLayer | null, 
   const kernel = graph.weight(`${layer.name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`)
   const [kh, kw, inCh, mult] = kernel.shape as [number, number, number, number]
   const outCh = depthwise ? inCh * mult : mult
-  const hwio = values(kernel)
+  const hwio = weightValues(kernel)
   const filter = new Float32Array(hwio.length)
   const perOut = depthwise ? 1 : inCh
   for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let ci = 0; ci < inCh; ci++) for (let m = 0; m < mult; m++) {
     const [out, inIdx] = depthwise ? [ci * mult + m, 0] : [m, ci]
     filter[((out * perOut + inIdx) * kh + i) * kw + j] = hwio[((i * kw + j) * inCh + ci) * mult + m]!
   }
-  const bias = c.use_bias ? values(graph.weight(`${layer.name}/bias`)) : new Float32Array(outCh)
+  const bias = c.use_bias ? weightValues(graph.weight(`${layer.name}/bias`)) : new Float32Array(outCh)
   const s = c.strides![0]!
   const pads: Pads2D = c.padding === 'same' ? fromPairs(samePadding(inShape[2]!, s, kh), samePadding(inShape[3]!, s, kw)) : fromPairs([0, 0], [0, 0])
   if (bn) foldBatchNorm(graph, bn, filter, bias)
@@ -101,7 +101,7 @@ function kerasConv(graph: KerasGraph, layer: KerasLayer, bn: KerasLayer | null, 
 
 /** Keras BN (x − mean)·γ/√(var + ε) + β after a conv: scales the filter rows and rewrites the bias, in place. */
 function foldBatchNorm(graph: KerasGraph, bn: KerasLayer, filter: Float32Array, bias: Float32Array): void {
-  const w = (s: string) => values(graph.weight(`${bn.name}/${s}`))
+  const w = (s: string) => weightValues(graph.weight(`${bn.name}/${s}`))
   const [gamma, beta, mean, variance] = [w('gamma'), w('beta'), w('moving_mean'), w('moving_variance')]
   const eps = (bn.config as LayerConfig).epsilon ?? 1e-3
   const perOut = filter.length / bias.length

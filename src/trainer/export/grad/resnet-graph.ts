@@ -6,7 +6,7 @@ import type { NetWeights } from '../../nets/layers'
 import { IMAGENET_MEAN, IMAGENET_STD, type Bottleneck } from '../../nets/resnet50'
 import type { Sym } from '../trace-ops'
 import { maxPool2d, relu, resizeBilinear, torchPads } from './conv-ops'
-import { channelConstant, convLayer, values, weightConstant, type ConvConstants, type PerceptualNetGraph } from './net-graph'
+import { channelConstant, convLayer, weightValues, weightConstant, type ConvConstants, type PerceptualNetGraph } from './net-graph'
 import type { GradOps } from './tape-ops'
 
 type ConvBnLike = Bottleneck['convBn1']
@@ -33,19 +33,19 @@ export function resnetLogitsGraph(loss: ResNetLogitsLoss): PerceptualNetGraph {
       convs: [folded(w, b.convBn1), folded(w, b.convBn2), folded(w, b.convBn3)],
       downsample: b.downsample ? folded(w, b.downsample) : null,
     })),
-    fc: { weight: values(w.get(net.fc.weight)), shape: fcShape, bias: values(w.get(net.fc.bias)) },
+    fc: { weight: weightValues(w.get(net.fc.weight)), shape: fcShape, bias: weightValues(w.get(net.fc.bias)) },
   }
   return { name: 'resnet50', distance: (o, x, y) => logitsMse(o, c, x, y) }
 }
 
 /** BN(conv(x)) = conv(x; w·γ/σ) + (b − μ)·γ/σ + β with σ = √(var + eps), as nets/layers.ts `Conv2d.foldedParams`. */
 function folded(w: NetWeights, { conv, bn }: ConvBnLike): ConvConstants {
-  const [gamma, beta, mean, variance] = [bn.weight, bn.bias, bn.runningMean, bn.runningVar].map((r) => values(w.get(r)))
+  const [gamma, beta, mean, variance] = [bn.weight, bn.bias, bn.runningMean, bn.runningVar].map((r) => weightValues(w.get(r)))
   const scale = gamma!.map((g, i) => g / Math.sqrt(variance![i]! + bn.eps))
-  const filter = values(w.get(conv.weight))
+  const filter = weightValues(w.get(conv.weight))
   const perOut = filter.length / scale.length
   for (let i = 0; i < filter.length; i++) filter[i]! *= scale[Math.floor(i / perOut)]!
-  const convBias = conv.bias ? values(w.get(conv.bias)) : new Float32Array(scale.length)
+  const convBias = conv.bias ? weightValues(w.get(conv.bias)) : new Float32Array(scale.length)
   const bias = scale.map((s, i) => (convBias[i]! - mean![i]!) * s + beta![i]!)
   return { filter, shape: conv.weight.shape as [number, number, number, number], bias, spec: { stride: conv.stride, pads: torchPads(conv.padding), group: 1 } }
 }
