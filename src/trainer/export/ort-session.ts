@@ -15,10 +15,11 @@ export interface OrtSessionOptions {
 }
 
 /**
- * Memory and profiling switches on top of the device's options: e.g. the training steps turn the memory pattern off
- * (docs/ort-training.md "Memory"); bench/ort-step-profile.ts turns the profiler on.
+ * Memory, threading and profiling switches on top of the device's options: e.g. the training steps turn the memory
+ * pattern and the intra-op threads' spinning off (docs/ort-training.md "Memory", "Speed"); bench/ort-step-profile.ts
+ * turns the profiler on. `extra` holds onnxruntime's session config entries (e.g. session.intra_op.allow_spinning).
  */
-export type OrtTuning = Pick<ort.InferenceSession.SessionOptions, 'enableMemPattern' | 'enableCpuMemArena' | 'enableProfiling' | 'profileFilePrefix' | 'optimizedModelFilePath'>
+export type OrtTuning = Pick<ort.InferenceSession.SessionOptions, 'enableMemPattern' | 'enableCpuMemArena' | 'enableProfiling' | 'profileFilePrefix' | 'optimizedModelFilePath' | 'extra'>
 
 /** A session on the device asked for (from a path, which resolves external data beside it, or from bytes). */
 export async function openOrtSession(model: string | Uint8Array, options: OrtSessionOptions = {}): Promise<{ session: ort.InferenceSession; device: OrtDevice }> {
