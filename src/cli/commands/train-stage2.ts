@@ -11,8 +11,9 @@ export const stage2Usage = [
   '  --preset <name>          maskgit-tiny (CPU, ≈5M parameters) | maskgit-paper (TiTok\'s 768×24; GPU scale)',
   '  --max-steps <n> (2000)  --checkpoint-every <k> (500)  --batch <n> (32)  --lr <x> (2e-4)  --warmup <n> (5% of steps)',
   '  --seed <n> (0)  --log-every <n> (10)  --resume',
-  '  --engine tfjs|onnxruntime   tfjs (default), or the whole step (forward, loss, gradients, clipping, AdamW) as one',
-  '                           onnxruntime-node graph on the selected device (--device / FLOWMO_DEVICE; docs/ort-training.md)',
+  '  --engine onnxruntime|tfjs   onnxruntime (default): the whole step (forward, loss, gradients, clipping, AdamW) as one',
+  '                           onnxruntime-node graph on the selected device (--device / FLOWMO_DEVICE; docs/ort-training.md);',
+  '                           tfjs: the reference path. Either engine resumes the other\'s runs',
 ]
 
 export async function trainStage2(argv: readonly string[]): Promise<number> {
@@ -21,8 +22,8 @@ export async function trainStage2(argv: readonly string[]): Promise<number> {
     'max-steps': { type: 'string' }, 'checkpoint-every': { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
     warmup: { type: 'string' }, seed: { type: 'string' }, 'log-every': { type: 'string' }, engine: { type: 'string' },
   })
-  const engine = v.engine ?? 'tfjs'
-  if (engine !== 'tfjs' && engine !== 'onnxruntime') throw new UsageError(`--engine expects tfjs or onnxruntime, got '${engine}'`)
+  const engine = v.engine
+  if (engine !== undefined && engine !== 'tfjs' && engine !== 'onnxruntime') throw new UsageError(`--engine expects tfjs or onnxruntime, got '${engine}'`)
   if (!v.codes) throw new UsageError('--codes <codes.safetensors> is required for --stage 2')
   if (!v.out) throw new UsageError('--out <run-dir> is required')
   const [{ GENERATOR_DEFAULTS: D, trainGenerator }, { MASKGIT_PRESETS }] = await Promise.all([import('../../trainer/stage2/train-generator'), import('../../trainer/stage2/maskgit')])
@@ -49,7 +50,7 @@ export async function trainStage2(argv: readonly string[]): Promise<number> {
       lr: numberOption(v.lr, 'lr') ?? D.lr, lrEnd: D.lrEnd,
       warmupSteps: integerOption(v.warmup, 'warmup', { min: 1 }) ?? Math.max(1, Math.round(0.05 * maxSteps)),
       weightDecay: D.weightDecay, betas: D.betas, clipNorm: D.clipNorm, emaDecay: D.emaDecay, classDropout: D.classDropout,
-      engine, seed: integerOption(v.seed, 'seed', { min: 0 }) ?? D.seed, logEvery: integerOption(v['log-every'], 'log-every', { min: 1 }) ?? D.logEvery,
+      engine: engine ?? D.engine, seed: integerOption(v.seed, 'seed', { min: 0 }) ?? D.seed, logEvery: integerOption(v['log-every'], 'log-every', { min: 1 }) ?? D.logEvery,
     }, {
       onLog: (line) => console.error(line),
       onStep: (e) => {

@@ -37,7 +37,7 @@ export interface TrainGeneratorRequest {
   readonly lr?: number
   readonly checkpointEvery?: number
   readonly seed?: number
-  readonly engine?: 'tfjs' | 'onnxruntime' // the step on tfjs (default) or as one onnxruntime graph
+  readonly engine?: 'tfjs' | 'onnxruntime' // the step as one onnxruntime graph (default) or on tfjs
 }
 
 /** One optimiser step of a generator job (metrics.jsonl's fields). */

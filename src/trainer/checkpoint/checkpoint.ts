@@ -116,7 +116,7 @@ function chooseStateDict(available: readonly string[], opts: OpenWeightsOptions,
   const found = candidates.find((c) => available.includes(c))
   if (found) return found
   if (opts.stateDict === undefined && available.length === 1) return available[0]!
-  const what = wanted === 'ema' ? 'an EMA state dict' : wanted === 'raw' ? 'a raw state dict' : `state dict "${wanted}"`
+  const what = wanted === 'ema' ? 'EMA state dict' : wanted === 'raw' ? 'raw (non-EMA) state dict' : `state dict "${wanted}"`
   throw new CheckpointError(`${path} has no ${what}; it holds: ${available.join(', ')}`)
 }
 

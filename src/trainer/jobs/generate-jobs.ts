@@ -41,7 +41,7 @@ export async function trainGeneratorJob(req: TrainGeneratorRequest, job: JobCont
   const res = await trainGenerator({
     ...GENERATOR_DEFAULTS, codes, out, preset: req.preset ?? 'maskgit-tiny', maxSteps, resume: req.resume ?? false, logEvery: 1,
     batchSize: req.batchSize ?? GENERATOR_DEFAULTS.batchSize, lr: req.lr ?? GENERATOR_DEFAULTS.lr, seed: req.seed ?? GENERATOR_DEFAULTS.seed,
-    checkpointEvery: req.checkpointEvery ?? GENERATOR_DEFAULTS.checkpointEvery, warmupSteps: Math.round(0.05 * maxSteps), engine: req.engine ?? 'tfjs',
+    checkpointEvery: req.checkpointEvery ?? GENERATOR_DEFAULTS.checkpointEvery, warmupSteps: Math.round(0.05 * maxSteps), engine: req.engine ?? GENERATOR_DEFAULTS.engine,
   }, {
     onLog: (line) => job.progress(0, maxSteps, line),
     onStep: (e) => {

@@ -34,12 +34,12 @@ export interface GeneratorTrainOptions {
   readonly classDropout: number // 0.1
   readonly seed: number
   readonly logEvery: number
-  readonly engine: GeneratorEngine // tfjs, or the step as one onnxruntime graph (generator-steppers.ts)
+  readonly engine: GeneratorEngine // onnxruntime (default): the step as one graph (generator-steppers.ts); tfjs: the reference path
 }
 
 export const GENERATOR_DEFAULTS = {
   batchSize: 32, lr: 2e-4, lrEnd: 1e-5, weightDecay: 0.03, betas: [0.9, 0.96] as [number, number], clipNorm: 1, emaDecay: 0.999,
-  classDropout: 0.1, seed: 0, logEvery: 10, checkpointEvery: 500, maxSteps: 2000, engine: 'tfjs' as GeneratorEngine,
+  classDropout: 0.1, seed: 0, logEvery: 10, checkpointEvery: 500, maxSteps: 2000, engine: 'onnxruntime' as GeneratorEngine,
 }
 
 export interface GeneratorStep {

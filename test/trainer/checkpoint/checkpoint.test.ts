@@ -65,6 +65,8 @@ describe('openWeights on our own checkpoints and other files', () => {
     }
     const one = await openWeights(await pth('only.pth', (w) => new Map([['model', new Map([['w', w]])]])))
     expect([one.stateDictKey, one.totalSteps]).toEqual(['model', null])
+    const emaOnly = await pth('ema-only.pth', (w) => new Map([['model_ema', new Map([['w', w]])]]))
+    await expect(openWeights(emaOnly, { stateDict: 'raw' })).rejects.toThrow(/ema-only\.pth has no raw \(non-EMA\) state dict; it holds: model_ema$/)
     const b = await openWeights(await pth('bare.pth', (w) => new Map([['w', w]])))
     expect([b.stateDictKey, b.available]).toEqual([null, []])
     expect(Array.from(await b.tensors.get('w')!.read())).toEqual([3, 4])

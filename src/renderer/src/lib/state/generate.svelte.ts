@@ -24,7 +24,7 @@ export class GenerateState {
   batchSize = $state(32)
   lr = $state(2e-4)
   checkpointEvery = $state(500)
-  engine = $state<'tfjs' | 'onnxruntime'>('tfjs')
+  engine = $state<'tfjs' | 'onnxruntime'>('onnxruntime') // the engine's default (GENERATOR_DEFAULTS); tfjs: the reference path
   curve = $state.raw<GeneratorStepEvent[]>([])
   trained = $state.raw<TrainGeneratorReport | null>(null)
   private trainJobId: string | null = null
