@@ -191,7 +191,9 @@ export class TrainingRun {
     const source = { checkpoint: this.dir.root, stateDict: this.opts.evalWeights, totalSteps: t.step, configSource: 'the run\'s config' }
     if (this.opts.engine !== 'onnxruntime') return TfModel.borrow(t.model, weights, source)
     if (!this.fedModel) {
-      this.fedModel = await WeightFedModel.open(t.model, borrowedInfo(t.model, { ...source, totalSteps: null }), { onNotice: (l) => this.log(l) })
+      const info = borrowedInfo(t.model, { ...source, totalSteps: null })
+      // one intra-op thread, as the step's sessions (docs/ort-training.md "Validation on onnxruntime")
+      this.fedModel = await WeightFedModel.open(t.model, info, { intraOpNumThreads: 1, onNotice: (l) => this.log(l) })
       this.log(`validation on onnxruntime (${this.fedModel.device})`)
     }
     await this.fedModel.feed(weights)
