@@ -25,7 +25,7 @@ interface ParamInput {
 class WeightFedRunner {
   private weights: Record<string, FloatTensor> | null = null
 
-  constructor(private readonly runner: OrtRunner, readonly params: readonly ParamInput[]) {}
+  constructor(private readonly runner: OrtRunner, private readonly params: readonly ParamInput[]) {}
 
   get device() {
     return this.runner.device
