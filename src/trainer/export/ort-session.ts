@@ -21,6 +21,15 @@ export interface OrtSessionOptions {
  */
 export type OrtTuning = Pick<ort.InferenceSession.SessionOptions, 'enableMemPattern' | 'enableCpuMemArena' | 'enableProfiling' | 'profileFilePrefix' | 'optimizedModelFilePath' | 'extra'>
 
+/**
+ * Intra-op threads for the training sessions: FLOWMO_THREADS when set (as for tfjs-wasm; 1 suits a machine whose cores
+ * other work keeps busy), else 0, every core (docs/ort-training.md "Speed").
+ */
+export function trainingThreads(): number {
+  const fromEnv = Number.parseInt(process.env.FLOWMO_THREADS ?? '', 10)
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 0
+}
+
 /** A session on the device asked for (from a path, which resolves external data beside it, or from bytes). */
 export async function openOrtSession(model: string | Uint8Array, options: OrtSessionOptions = {}): Promise<{ session: ort.InferenceSession; device: OrtDevice }> {
   const notice = options.onNotice ?? ((m: string) => console.warn(m))

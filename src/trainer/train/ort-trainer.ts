@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { perceptualNetGraph } from '../export/grad/perceptual-graph'
 import type { PerceptualTerm } from '../export/grad/stage1a-graph'
+import { trainingThreads } from '../export/ort-session'
 import type { FlowMo } from '../model/flowmo'
 import type { WeightMap } from '../model/weights'
 import type { PerceptualLoss } from '../losses/perceptual'
@@ -129,9 +130,9 @@ export class OrtTrainer {
     const weight = this.chainWeight()
     const perceptual = this.stage1aPerceptual()
     const engine = await OrtTrainStep.create(this.model.config, plain, {
-      batch, chunks: this.cfg.gradAccumulation, norms: this.norms!, intraOpNumThreads: 1, onNotice: this.log, ...(moments.step > 0 && { moments }),
+      batch, chunks: this.cfg.gradAccumulation, norms: this.norms!, intraOpNumThreads: trainingThreads(), onNotice: this.log, ...(moments.step > 0 && { moments }),
       ...(frozen && { trainable: (name: string) => name.startsWith('decoder.') }), ...(perceptual && { perceptual }),
-      ...(weight && { chain: { steps: this.cfg.chainSteps, sample: await PerceptualGradSession.create(this.perceptual!, { batch, imageSizePx: S, weight, intraOpNumThreads: 1, onNotice: this.log }) } }),
+      ...(weight && { chain: { steps: this.cfg.chainSteps, sample: await PerceptualGradSession.create(this.perceptual!, { batch, imageSizePx: S, weight, intraOpNumThreads: trainingThreads(), onNotice: this.log }) } }),
     })
     this.log(`training step graph on ${engine.device}${frozen ? ' (decoder only)' : ''}${perceptual ? `, with ${this.perceptual!.label}` : ''}`)
     return engine
