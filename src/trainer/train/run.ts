@@ -18,6 +18,7 @@ import { validate } from './validation'
 import { borrowedInfo, TfModel } from '../inference/tf-model'
 import type { InferenceModel } from '../inference/inference-model'
 import { WeightFedModel } from '../inference/weight-fed-model'
+import { SLEEPING_THREADS, trainingThreads } from '../export/ort-session'
 
 export class TrainingRun {
   readonly dir: RunDir
@@ -192,8 +193,8 @@ export class TrainingRun {
     if (this.opts.engine !== 'onnxruntime') return TfModel.borrow(t.model, weights, source)
     if (!this.fedModel) {
       const info = borrowedInfo(t.model, { ...source, totalSteps: null })
-      // one intra-op thread, as the step's sessions (docs/ort-training.md "Validation on onnxruntime")
-      this.fedModel = await WeightFedModel.open(t.model, info, { intraOpNumThreads: 1, onNotice: (l) => this.log(l) })
+      const threads = { intraOpNumThreads: trainingThreads(), tuning: SLEEPING_THREADS } // as the step's sessions
+      this.fedModel = await WeightFedModel.open(t.model, info, { ...threads, onNotice: (l) => this.log(l) })
       this.log(`validation on onnxruntime (${this.fedModel.device})`)
     }
     await this.fedModel.feed(weights)
