@@ -90,14 +90,14 @@ export async function exportFlowMo(src: ModelSource, outDir: string, opts: FlowM
   }
 }
 
-interface GraphSpec {
+export interface GraphSpec {
   readonly inputs: TraceInput[]
   readonly outputs: Record<string, number[]>
   readonly build: (o: TraceOps, ...xs: Sym[]) => Sym
 }
 
 /** The graph inputs and forward of each part; dim 0 (-1) is the dynamic batch. */
-function graphSpec(model: FlowMo, part: 'encoder' | 'decoder'): GraphSpec {
+export function graphSpec(model: FlowMo, part: 'encoder' | 'decoder'): GraphSpec {
   const { imageSize: S, codeLength: L, contextDim: C } = model.config
   if (part === 'encoder') {
     return {

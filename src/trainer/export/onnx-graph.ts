@@ -86,8 +86,9 @@ export class OnnxGraph {
     return name
   }
 
+  /** Adds a float graph input under its own name, which must be unused or reserved. */
   addInput(name: string, shape: readonly number[]): string {
-    this.claim(name)
+    if (!this.reserved.delete(name)) this.claim(name)
     this.inputs.push({ name, shape: [...shape] })
     return name
   }

@@ -30,6 +30,9 @@ export function trainingThreads(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 0
 }
 
+/** Intra-op threads that sleep between kernels instead of spinning (the training loop's sessions share the cores). */
+export const SLEEPING_THREADS: OrtTuning = { extra: { session: { intra_op: { allow_spinning: '0' } } } }
+
 /** A session on the device asked for (from a path, which resolves external data beside it, or from bytes). */
 export async function openOrtSession(model: string | Uint8Array, options: OrtSessionOptions = {}): Promise<{ session: ort.InferenceSession; device: OrtDevice }> {
   const notice = options.onNotice ?? ((m: string) => console.warn(m))

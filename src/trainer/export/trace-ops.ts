@@ -19,13 +19,21 @@ export type WeightSource = (ref: ParamRef) => Float32Array
 export interface TraceOptions {
   /** Attention as one com.microsoft MultiHeadAttention node (default), else opset-17 MatMul/Softmax/MatMul. */
   readonly fusedAttention?: boolean
+  /**
+   * Parameters as graph inputs named by their key (`<key>.T` for a weight stored transposed, see `linear`) instead
+   * of initializers: one graph fed changing weights (a training run's validation). The weight source is not read.
+   */
+  readonly paramInputs?: boolean
 }
+
+/** The graph input or initializer holding parameter `key`'s 2-D weight transposed (see `TraceOps.linear`). */
+export const transposedName = (key: string): string => `${key}.T`
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 
 export class TraceOps implements Ops<Sym> {
   private readonly params = new Map<string, { sym: Sym; data: Float32Array }>() // declared parameters, by PyTorch key
-  private readonly unwritten = new Map<string, TensorDef>() // parameters no node has read yet
+  private readonly unwritten = new Map<string, TensorDef>() // parameters no node has read yet (data unused with paramInputs)
   private readonly transposed = new Map<string, string>() // key → initializer holding the weight transposed
   private readonly scalars = new Map<number, string>() // shared float scalars, by value
   private readonly int64Consts = new Map<string, string>() // shared shapes, axes and bounds, by contents
@@ -56,8 +64,8 @@ export class TraceOps implements Ops<Sym> {
   param(ref: ParamRef): Sym {
     const known = this.params.get(ref.name)
     if (known) return known.sym
-    const data = this.weights(ref)
-    if (data.length !== numel(ref.shape)) {
+    const data = this.options.paramInputs ? new Float32Array(0) : this.weights(ref)
+    if (!this.options.paramInputs && data.length !== numel(ref.shape)) {
       throw new Error(`weights for ${ref.name} hold ${data.length} values, shape [${ref.shape}] needs ${numel(ref.shape)}`)
     }
     this.graph.reserve(ref.name)
@@ -243,7 +251,8 @@ export class TraceOps implements Ops<Sym> {
     for (const name of inputs) {
       const t = this.unwritten.get(name)
       if (t === undefined) continue
-      this.graph.addInitializer(t)
+      if (this.options.paramInputs) this.graph.addInput(name, t.dims)
+      else this.graph.addInitializer(t)
       this.unwritten.delete(name)
     }
   }
@@ -254,8 +263,8 @@ export class TraceOps implements Ops<Sym> {
     if (name === undefined) {
       const { sym, data } = this.params.get(key)!
       const [rows, cols] = sym.shape
-      const t = { name: `${key}.T`, dataType: DataType.FLOAT, dims: [cols, rows], data: () => transpose2d(data, rows, cols) }
-      name = this.graph.addInitializer(t)
+      const t = { name: transposedName(key), dataType: DataType.FLOAT, dims: [cols, rows], data: () => transpose2d(data, rows, cols) }
+      name = this.options.paramInputs ? this.graph.addInput(t.name, t.dims) : this.graph.addInitializer(t)
       this.transposed.set(key, name)
     }
     return name
@@ -284,7 +293,7 @@ export class TraceOps implements Ops<Sym> {
 }
 
 /** [rows, cols] → [cols, rows], in tiles so both sides stay in cache. */
-function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(w.length)
   const tile = 64
   for (let r0 = 0; r0 < rows; r0 += tile) {

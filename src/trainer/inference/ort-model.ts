@@ -49,14 +49,17 @@ function axpy(a: FloatTensor, sign: 1 | -1, b: FloatTensor): FloatTensor {
 
 export interface OrtOpenOptions extends OrtSessionOptions, CachedExportOptions {}
 
+/** What the model needs of a graph's session: an OrtRunner, or one fed the weights (weight-fed-model.ts). */
+export type GraphRunner = Pick<OrtRunner, 'device' | 'run' | 'release'>
+
 export class OrtModel implements InferenceModel {
   private constructor(
     readonly config: FlowMoConfig,
     readonly info: ModelInfo,
-    readonly manifest: FlowMoManifest,
-    readonly dir: string, // the export folder
-    private readonly encoder: OrtRunner,
-    private readonly decoder: OrtRunner,
+    readonly manifest: FlowMoManifest | null, // null: graphs traced in memory, not an export
+    readonly dir: string | null, // the export folder
+    private readonly encoder: GraphRunner,
+    private readonly decoder: GraphRunner,
     readonly estimate: OpenEstimate | null = null, // made before opening a checkpoint (null: an export folder)
   ) {}
 
@@ -86,6 +89,11 @@ export class OrtModel implements InferenceModel {
       configSource: manifest.configSource, assumed: [...manifest.assumed], parameters: manifest.parameters, bitsPerPixel: manifest.bitsPerPixel,
     }
     return new OrtModel(config, info, manifest, dir, encoder, decoder, estimate)
+  }
+
+  /** The model over sessions opened elsewhere (graphs traced in memory; `config`'s sizes are theirs). */
+  static over(config: FlowMoConfig, info: ModelInfo, encoder: GraphRunner, decoder: GraphRunner): OrtModel {
+    return new OrtModel(config, info, null, null, encoder, decoder)
   }
 
   /**

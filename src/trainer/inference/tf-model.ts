@@ -42,6 +42,14 @@ export interface ReconstructOptions extends NoiseOptions {
   signal?: AbortSignal
 }
 
+/** What a training run says of the weights it validates on. */
+export type BorrowedSource = Pick<ModelInfo, 'checkpoint' | 'stateDict' | 'totalSteps' | 'configSource'>
+
+/** The ModelInfo of a training run's weights (no checkpoint file behind them yet). */
+export function borrowedInfo(model: FlowMo, source: BorrowedSource): ModelInfo {
+  return { ...source, format: 'safetensors', stateDicts: [], assumed: [], ...sizeOf(model) }
+}
+
 export class TfModel implements InferenceModel {
   private constructor(
     readonly model: FlowMo,
@@ -51,9 +59,8 @@ export class TfModel implements InferenceModel {
   ) {}
 
   /** The model over weights the caller keeps and frees (a training run's raw or EMA weights, for its validation). */
-  static borrow(model: FlowMo, weights: WeightMap, source: Pick<ModelInfo, 'checkpoint' | 'stateDict' | 'totalSteps' | 'configSource'>): TfModel {
-    const info: ModelInfo = { ...source, format: 'safetensors', stateDicts: [], assumed: [], ...sizeOf(model) }
-    return new TfModel(model, weights, info, false)
+  static borrow(model: FlowMo, weights: WeightMap, source: BorrowedSource): TfModel {
+    return new TfModel(model, weights, borrowedInfo(model, source), false)
   }
 
   get config(): FlowMoConfig {

@@ -10,7 +10,7 @@ import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
-import { openOrtSession, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
+import { openOrtSession, SLEEPING_THREADS, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import type { PerceptualTerm } from '../export/grad/stage1a-graph'
@@ -200,5 +200,5 @@ export class OrtTrainStep {
  * peak without it) and intra-op threads that sleep instead of spinning between kernels (a third less CPU per step;
  * faster when other work shares the cores). docs/ort-training.md "Memory", "Speed".
  */
-const STEP_TUNING: OrtTuning = { enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' } } } }
+const STEP_TUNING: OrtTuning = { enableMemPattern: false, ...SLEEPING_THREADS }
 

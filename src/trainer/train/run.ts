@@ -4,7 +4,7 @@
 import { BatchLoader } from '../data/loader'
 import { PHOTO_AUGMENTATION } from '../data/augment'
 import { createPerceptualLoss, perceptualSizeProblem, type PerceptualLoss } from '../losses/perceptual'
-import { disposeWeightMap } from '../model/weights'
+import { disposeWeightMap, type WeightMap } from '../model/weights'
 import { writeFileAtomic } from '../atomic-file'
 import { explicitSizes, saveCheckpoint } from './checkpointing'
 import { lockOutput } from '../output-lock'
@@ -15,7 +15,10 @@ import { Trainer, type StepLosses, type TrainerConfig } from './trainer'
 import { OrtTrainer } from './ort-trainer'
 import { etaSeconds } from './eta'
 import { validate } from './validation'
-import { TfModel } from '../inference/tf-model'
+import { borrowedInfo, TfModel } from '../inference/tf-model'
+import type { InferenceModel } from '../inference/inference-model'
+import { WeightFedModel } from '../inference/weight-fed-model'
+import { SLEEPING_THREADS, trainingThreads } from '../export/ort-session'
 
 export class TrainingRun {
   readonly dir: RunDir
@@ -25,6 +28,7 @@ export class TrainingRun {
   private lastSaved: { step: number; path: string } | null = null
   private data: RunData | null = null
   private loader: BatchLoader | null = null
+  private fedModel: WeightFedModel | null = null // the onnxruntime engine's validation graphs, opened at its first validation
   // before: seconds trained by earlier segments (resume); validationS, checkpointS: the last ones' durations (the ETA's)
   private clock = { started: 0, lastStep: 0, lastTime: 0, before: 0, validationS: 0, checkpointS: 0 }
 
@@ -169,8 +173,7 @@ export class TrainingRun {
     t.sync()
     const s = t.step
     const weights = this.opts.evalWeights === 'ema' ? t.ema.weights : t.weights
-    const model = TfModel.borrow(t.model, weights, { checkpoint: this.dir.root, stateDict: this.opts.evalWeights, totalSteps: s, configSource: 'the run\'s config' })
-    const v = await validate(model, this.data!.valX, this.data!.valCount)
+    const v = await validate(await this.validationModel(weights), this.data!.valX, this.data!.valCount)
     const path = this.dir.samplePath(s)
     await writeFileAtomic(path, v.grid.png) // a reader never sees half a PNG
     this.events.onSample?.({ step: s, path, ...v.grid })
@@ -178,6 +181,24 @@ export class TrainingRun {
       val_s: (Date.now() - t0) / 1000 }
     await this.dir.appendMetrics(record)
     this.events.onValidation?.(record)
+  }
+
+  /**
+   * The inference model validation runs on: the onnxruntime engine's on onnxruntime (graphs traced once with the weights
+   * as inputs, fed the current ones; the run's device), the tfjs engine's on tfjs over the tf variables.
+   */
+  private async validationModel(weights: WeightMap): Promise<InferenceModel> {
+    const t = this.trainer!
+    const source = { checkpoint: this.dir.root, stateDict: this.opts.evalWeights, totalSteps: t.step, configSource: 'the run\'s config' }
+    if (this.opts.engine !== 'onnxruntime') return TfModel.borrow(t.model, weights, source)
+    if (!this.fedModel) {
+      const info = borrowedInfo(t.model, { ...source, totalSteps: null })
+      const threads = { intraOpNumThreads: trainingThreads(), tuning: SLEEPING_THREADS } // as the step's sessions
+      this.fedModel = await WeightFedModel.open(t.model, info, { ...threads, onNotice: (l) => this.log(l) })
+      this.log(`validation on onnxruntime (${this.fedModel.device})`)
+    }
+    await this.fedModel.feed(weights)
+    return this.fedModel.model
   }
 
   /** Writes step-N (never over an existing checkpoint of the same step), then prunes. */
@@ -194,9 +215,11 @@ export class TrainingRun {
 
   /** Frees tensors and native sessions once (a failed dispose is not retried). */
   private async dispose(): Promise<void> {
-    const { trainer, perceptual } = this
+    const { trainer, perceptual, fedModel } = this
     this.trainer = null
     this.perceptual = null
+    this.fedModel = null
+    await fedModel?.release()
     if (trainer) {
       await trainer.dispose()
       disposeWeightMap(trainer.weights)

@@ -91,7 +91,7 @@ describe('onnxruntime on WebGPU (lavapipe)', () => {
   it('OrtModel.open exports unfused attention for webgpu; a fused export asked onto webgpu runs on cpu with a notice', async () => {
     const src = { checkpoint: join(sets[0], 'weights.safetensors'), config: join(sets[0], 'config.json') }
     const model = await OrtModel.open(src, { device: 'webgpu', cacheDir: join(work, 'cache') })
-    expect([model.device, model.manifest.fusedAttention]).toEqual(['webgpu', false])
+    expect([model.device, model.manifest?.fusedAttention]).toEqual(['webgpu', false])
     await model.dispose()
     await exportFlowMo(src, join(work, 'fused'), { fusedAttention: true })
     const notices: string[] = []
