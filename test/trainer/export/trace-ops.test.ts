@@ -7,8 +7,10 @@ import { TfOps } from '../../../src/trainer/model/tf-ops'
 import type { FloatTensor } from '../../../src/trainer/export/ort-runner'
 import type { Ops } from '../../../src/trainer/model/ops'
 import { OnnxGraph } from '../../../src/trainer/export/onnx-graph'
-import { TraceOps } from '../../../src/trainer/export/trace-ops'
-import { maxAbsDiff, randn, runBoth, seededWeights, traceAndLoad, type Forward } from './traced-run'
+import { encodeModel } from '../../../src/trainer/export/onnx-proto'
+import { traceModel } from '../../../src/trainer/export/to-onnx'
+import { transpose2d, TraceOps } from '../../../src/trainer/export/trace-ops'
+import { bytesRunner, maxAbsDiff, randn, runBoth, seededWeights, traceAndLoad, type Forward } from './traced-run'
 
 const declared = new Map<string, number[]>() // every parameter the cases use, for the tfjs weight map
 const W = (name: string, shape: number[]) => {
@@ -159,5 +161,33 @@ describe('shape tracking and validation', () => {
     const a = o.param({ name: 'blocks.0.attn.qkv.weight', shape: [3, 2] })
     expect(o.param({ name: 'blocks.0.attn.qkv.weight', shape: [3, 2] })).toBe(a)
     expect(a.name).toBe('blocks.0.attn.qkv.weight')
+  })
+})
+
+describe('parameters as graph inputs (paramInputs)', () => {
+  // a Linear read only by `linear` (stored transposed), and a scale read by `mul` (stored as it is)
+  const forward: Forward = (o, x) => o.mul(o.linear(x, o.param({ name: 'lin.weight', shape: [5, 4] }), o.param({ name: 'lin.bias', shape: [5] })), o.param({ name: 'scale', shape: [5] }))
+
+  it('declares each parameter as an input under its key (`<key>.T` for a transposed weight), never reads the weights, and runs as the initializer graph when fed them', async () => {
+    const model = traceModel({
+      inputs: [{ name: 'x', shape: [-1, 3, 4] }], build: forward, outputNames: ['y'], paramInputs: true,
+      weights: () => { throw new Error('read') },
+    })
+    expect(model.graph.inputs.map((i) => [i.name, i.shape])).toEqual([['x', [-1, 3, 4]], ['lin.weight.T', [4, 5]], ['lin.bias', [5]], ['scale', [5]]])
+    expect(model.graph.initializers.map((t) => t.name).filter((n) => /lin|scale/.test(n))).toEqual([])
+    const fed = await bytesRunner(Buffer.concat(encodeModel(model)))
+    const { runner } = await traceAndLoad(forward, [[-1, 3, 4]])
+    const x = { data: randn(24, 5), shape: [2, 3, 4] }
+    const w = (name: string, shape: number[]) => seededWeights({ name, shape })
+    const weights = {
+      'lin.weight.T': { data: transpose2d(w('lin.weight', [5, 4]), 5, 4), shape: [4, 5] },
+      'lin.bias': { data: w('lin.bias', [5]), shape: [5] },
+      scale: { data: w('scale', [5]), shape: [5] },
+    }
+    const [a, b] = [(await fed.run({ x, ...weights })).y.data, (await runner.run({ x0: x })).y.data]
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6)
+    const moved = { ...weights, scale: { data: weights.scale.data.map((v) => 2 * v), shape: [5] } }
+    expect(maxAbsDiff((await fed.run({ x, ...moved })).y.data, b.map((v) => 2 * v))).toBeLessThanOrEqual(1e-5)
+    await Promise.all([fed.release(), runner.release()])
   })
 })

@@ -3,7 +3,7 @@
 // uint8 truncation, Gaussian SSIM, seed 0, noise keyed by image, the config's sampler). A tfjs-engine run validates on
 // tfjs (= eval --path tfjs), an onnxruntime-engine run on onnxruntime (= eval --path onnxruntime), and its sample
 // grid holds the originals over those reconstructions.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -34,6 +34,7 @@ async function runAndEvaluate(engine: RunOptions['engine'], path: 'tfjs' | 'onnx
   const out = mkdtempSync(join(f.root, `run-${engine}-`))
   const lines: string[] = []
   await new TrainingRun(tinyRunOptions(f, out, { maxSteps: 2, valImages, evalWeights: 'raw', engine }), { onLog: (l) => lines.push(l) }).start()
+  expect(existsSync(join(f.root, 'cache'))).toBe(false) // validation exported nothing into the user's export cache
   const logged = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.step === 2 && 'val_psnr' in r)
   const checkpoint = new RunDir(out).checkpointFiles(2).model
   const { report } = await evaluate({
