@@ -92,7 +92,7 @@ const defaultJournal = (card: EvalCard): string =>
   join(tmpdir(), `flowmo-eval-${createHash('sha256').update(canonicalJson(card)).digest('hex').slice(0, 16)}.partial.jsonl`)
 
 export async function evaluate(o: EvalOptions): Promise<EvalOutcome> {
-  const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
+  const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onNotice: o.onNotice, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
   o.onNotice?.(fast.notice)
   const nets = await openEvalNetworks(o.metrics, o.weightsDir)
   try {

@@ -8,7 +8,7 @@ import { loadImage } from './eval-run'
 
 /** The PNG of originals (top row) over reconstructions of the first k images of `o.dataDir`, as `evaluate(o)` sees them. */
 export async function sampleGrid(o: EvalOptions, k: number): Promise<Uint8Array> {
-  const { model } = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
+  const { model } = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, onNotice: o.onNotice, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
   try {
     const S = model.config.imageSize
     const images = (await evalImages(o, S)).slice(0, k)

@@ -69,7 +69,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
 
 async function sweep(o: SweepOptions): Promise<SweepResult> {
   const started = performance.now()
-  const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, signal: o.signal, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
+  const fast = await openFastModel(o.source, { path: o.path, openTfjs: o.openTfjs, signal: o.signal, onNotice: o.onNotice, onProgress: (m) => o.onNotice?.(`export: ${m}`) })
   o.onNotice?.(fast.notice)
   try {
     const grid = completeGrid(o.grid, fast.model.config.sampling)
