@@ -71,7 +71,6 @@ export class OnnxGraph {
   }
 
   /** Adds a float initializer under a fresh name derived from `base`. */
-
   addFloatInitializer(base: string, data: Float32Array, dims: readonly number[]): string {
     const name = this.uniqueName(base)
     this.initializers.push({ name, dataType: DataType.FLOAT, dims, data })

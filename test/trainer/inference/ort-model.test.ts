@@ -10,6 +10,7 @@ import { floatSampleOps, OrtModel } from '../../../src/trainer/inference/ort-mod
 import { TfModel } from '../../../src/trainer/inference/tf-model'
 import { findGoldenSets } from '../../../src/trainer/parity/golden-set'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { maxAbsDiff } from '../export/traced-run'
 
 const set = findGoldenSets(goldenDir())[0]
 const src = { checkpoint: join(set, 'weights.safetensors'), config: join(set, 'config.json') }
@@ -30,13 +31,6 @@ afterAll(async () => {
 })
 
 const images = (n: number, S: number) => Float32Array.from({ length: n * 3 * S * S }, (_, i) => Math.sin(0.37 * i) * 0.9)
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
-  return m
-}
 
 describe('OrtModel', () => {
   it('reconstructs as TfModel does: identical code, images within 1e-5', async () => {

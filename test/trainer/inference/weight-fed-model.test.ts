@@ -15,6 +15,7 @@ import { WeightFedModel } from '../../../src/trainer/inference/weight-fed-model'
 import { disposeWeightMap, type WeightMap } from '../../../src/trainer/model/weights'
 import { findGoldenSets } from '../../../src/trainer/parity/golden-set'
 import { goldenDir } from '../../../src/trainer/parity/golden-dir'
+import { maxAbsDiff } from '../export/traced-run'
 
 const set = findGoldenSets(goldenDir())[0]
 const src = { checkpoint: join(set, 'weights.safetensors'), config: join(set, 'config.json') }
@@ -39,13 +40,6 @@ afterAll(async () => {
 })
 
 const images = (n: number, S: number) => Float32Array.from({ length: n * 3 * S * S }, (_, i) => Math.sin(0.37 * i) * 0.9)
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
-  return m
-}
 
 describe('WeightFedModel', () => {
   it('refuses to run before weights are fed', async () => {
