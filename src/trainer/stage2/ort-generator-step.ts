@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
 import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { floatTensor } from '../export/ort-tensor'
 import { buildGeneratorGraph } from '../export/grad/generator-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { mlmTargets } from './generator-loss'
@@ -58,9 +59,9 @@ export class OrtGeneratorStep {
     for (const { ref, size } of layout.entries) if (weights.get(ref.name)?.length !== size) throw new Error(`weights for ${ref.name} [${ref.shape}] are missing or mis-sized`)
     const P = [layout.size]
     const state = {
-      params: float(layout.pack((n) => weights.get(n)), P),
-      m: float(layout.pack((n) => options.moments?.m.get(n)), P),
-      v: float(layout.pack((n) => options.moments?.v.get(n)), P),
+      params: floatTensor(layout.pack((n) => weights.get(n)), P),
+      m: floatTensor(layout.pack((n) => options.moments?.m.get(n)), P),
+      v: floatTensor(layout.pack((n) => options.moments?.v.get(n)), P),
     }
     return new OrtGeneratorStep(session, layout, state, params, options.batch, options.moments?.step ?? 0, device)
   }
@@ -76,9 +77,9 @@ export class OrtGeneratorStep {
     if (b.ids.length !== B * T * F) throw new Error(`the step graph is built for batch ${B}; got ${b.ids.length / (T * F)} sequences`)
     const out = await this.session.run({
       ...this.state,
-      bits: float(b.bits, [B, T, C]), class_onehot: float(b.classOneHot, [B, 1, K + 1]),
-      target: float(mlmTargets(b.ids, b.masks, V), [B * T * F, V]), masked: float(Float32Array.from(b.masks), [B * T * F]),
-      lr: float(Float32Array.of(lr), []), step: float(Float32Array.of(this.steps + 1), []),
+      bits: floatTensor(b.bits, [B, T, C]), class_onehot: floatTensor(b.classOneHot, [B, 1, K + 1]),
+      target: floatTensor(mlmTargets(b.ids, b.masks, V), [B * T * F, V]), masked: floatTensor(Float32Array.from(b.masks), [B * T * F]),
+      lr: floatTensor(Float32Array.of(lr), []), step: floatTensor(Float32Array.of(this.steps + 1), []),
     })
     Object.assign(this.state, { params: out.new_params, m: out.new_m, v: out.new_v })
     this.steps += 1
@@ -101,8 +102,4 @@ export class OrtGeneratorStep {
   async release(): Promise<void> {
     await this.session.release()
   }
-}
-
-function float(data: Float32Array, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('float32', data, [...dims])
 }

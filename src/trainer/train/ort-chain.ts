@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node'
 import type { FlowMoConfig } from '../model/configs'
 import { encodeModel } from '../export/onnx-proto'
 import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { floatTensor } from '../export/ort-tensor'
 import { buildEncodeGraph, buildVelocityGraph } from '../export/grad/chain-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import { chainGrid, type ChainGrid } from '../sample/chain'
@@ -43,19 +44,19 @@ export class OrtChain {
       velocity: await open(buildVelocityGraph(config, layout, options.batch, false)),
       vjp: await open(buildVelocityGraph(config, layout, options.batch, true)),
     }
-    const frozen = float(encode.layout.pack((n) => weights.get(n)), [encode.layout.size])
+    const frozen = floatTensor(encode.layout.pack((n) => weights.get(n)), [encode.layout.size])
     return new OrtChain(sessions, frozen, config, options.batch, options.chainSteps)
   }
 
   /** The frozen encoder's code_pre [B,L,C] (the step graph's input) and the chain's code_in [B,L,C+1]. */
   async encode(x: Float32Array): Promise<{ codePre: ort.Tensor; codeIn: ort.Tensor }> {
-    const out = await this.sessions.encode.run({ x: float(x, this.image), frozen: this.frozen })
+    const out = await this.sessions.encode.run({ x: floatTensor(x, this.image), frozen: this.frozen })
     return { codePre: out.code_pre, codeIn: out.code_in }
   }
 
   /** The states z_0 … z_k of z ← z − dt_j·v(z, t_j) (z_k is the sample). */
   async forward(params: ort.Tensor, codeIn: ort.Tensor, z0: Float32Array, grid: ChainGrid): Promise<ort.Tensor[]> {
-    const states = [float(z0, this.image)]
+    const states = [floatTensor(z0, this.image)]
     for (let j = 0; j < this.steps; j++) {
       const out = await this.sessions.velocity.run({ z: states[j], ...this.at(grid, j), code_in: codeIn, params })
       states.push(out.z_next)
@@ -65,7 +66,7 @@ export class OrtChain {
 
   /** gradIn + ∂⟨z_k, gK⟩/∂θ, walking the calls in reverse with one recomputing session run each. */
   async backward(params: ort.Tensor, codeIn: ort.Tensor, states: readonly ort.Tensor[], grid: ChainGrid, gK: Float32Array, gradIn: ort.Tensor): Promise<ort.Tensor> {
-    let g = float(gK, this.image)
+    let g = floatTensor(gK, this.image)
     let grad = gradIn
     for (let j = this.steps - 1; j >= 0; j--) {
       const out = await this.sessions.vjp.run({ z: states[j], ...this.at(grid, j), code_in: codeIn, params, g_next: g, grad_in: grad })
@@ -101,12 +102,8 @@ export class OrtChain {
   private at(grid: ChainGrid, j: number): Record<'t' | 'dt', ort.Tensor> {
     const [B, k] = [this.batch, this.steps]
     return {
-      t: float(Float32Array.from({ length: B }, (_, b) => grid.ts[b * (k + 1) + j]), [B]),
-      dt: float(Float32Array.from({ length: B }, (_, b) => grid.dts[b * k + j]), [B]),
+      t: floatTensor(Float32Array.from({ length: B }, (_, b) => grid.ts[b * (k + 1) + j]), [B]),
+      dt: floatTensor(Float32Array.from({ length: B }, (_, b) => grid.dts[b * k + j]), [B]),
     }
   }
-}
-
-export function float(data: Float32Array, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('float32', data, [...dims])
 }

@@ -10,11 +10,12 @@ import type { FlowMoConfig } from '../model/configs'
 import { FlowMo } from '../model/flowmo'
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
+import { floatTensor } from '../export/ort-tensor'
 import { openOrtSession, SLEEPING_THREADS, type OrtSessionOptions, type OrtTuning } from '../export/ort-session'
 import { buildTrainGraph, hasNoiseSync, LOSS_OUTPUTS } from '../export/grad/train-graph'
 import type { FlatLayout } from '../export/grad/flat-state'
 import type { PerceptualTerm } from '../export/grad/stage1a-graph'
-import { float, OrtChain, type SampleGradient } from './ort-chain'
+import { OrtChain, type SampleGradient } from './ort-chain'
 import { ADAM_DEFAULTS, type AdamConfig } from './optim'
 import type { ChainDraw, FlowDraw } from './step-random'
 import { frobeniusOf } from './weight-norm'
@@ -91,10 +92,10 @@ export class OrtTrainStep {
     const norm0 = Float32Array.from(graph.projected, (n) => options.norms?.get(n) ?? frobeniusOf(weights.get(n)!))
     const P = [layout.size]
     const state = {
-      params: float(layout.pack((n) => weights.get(n)), P),
-      m: float(layout.pack((n) => options.moments?.m.get(n)), P),
-      v: float(layout.pack((n) => options.moments?.v.get(n)), P),
-      norm0: float(norm0, [norm0.length]),
+      params: floatTensor(layout.pack((n) => weights.get(n)), P),
+      m: floatTensor(layout.pack((n) => options.moments?.m.get(n)), P),
+      v: floatTensor(layout.pack((n) => options.moments?.v.get(n)), P),
+      norm0: floatTensor(norm0, [norm0.length]),
     }
     const fixed = { layout: graph.frozen, values: graph.frozen.pack((n) => weights.get(n)) }
     const unread = new Map<string, Float32Array>()
@@ -118,7 +119,7 @@ export class OrtTrainStep {
     const n = chunks.length
     if (n !== this.chunks) throw new Error(`the step graph is built for ${this.chunks} gradient-accumulation chunk(s); got ${n}`)
     const P = this.layout.size
-    let grad = float(new Float32Array(P), [P]) // grad_in: earlier chunks' and the chain's gradients
+    let grad = floatTensor(new Float32Array(P), [P]) // grad_in: earlier chunks' and the chain's gradients
     const sums = Object.fromEntries([...LOSS_OUTPUTS, 'sample_loss'].map((k) => [k, 0])) as StepLosses
     for (const [c, chunk] of chunks.entries()) {
       const feeds = this.feeds(chunk, lr)
@@ -151,9 +152,9 @@ export class OrtTrainStep {
     if (wrong.length) throw new Error(`the step graph is built for batch ${B}; got ${wrong.map(([k, n]) => `${k} for ${n}`).join(', ')}`)
     const feeds: Record<string, ort.Tensor> = {
       ...this.state,
-      x: float(batch.x, image), eps: float(batch.eps, image), t: float(batch.t, [B]), keep: float(batch.keep, [B]),
-      lr: float(Float32Array.of(lr), []), step: float(Float32Array.of(this.steps + 1), []),
-      frozen: float(this.fixed.values, [this.fixed.layout.size]),
+      x: floatTensor(batch.x, image), eps: floatTensor(batch.eps, image), t: floatTensor(batch.t, [B]), keep: floatTensor(batch.keep, [B]),
+      lr: floatTensor(Float32Array.of(lr), []), step: floatTensor(Float32Array.of(this.steps + 1), []),
+      frozen: floatTensor(this.fixed.values, [this.fixed.layout.size]),
     }
     return hasNoiseSync(this.config) ? { ...feeds, ...this.syncFeeds(batch) } : feeds
   }
@@ -163,8 +164,8 @@ export class OrtTrainStep {
     const { codeLength: L, contextDim: C } = this.config
     const d = batch.sync
     return {
-      sync_scale: float(d ? d.tau.map((tau, b) => d.mask[b] * tau) : new Float32Array(this.batch), [this.batch]),
-      eps_z: float(d ? d.epsZ : new Float32Array(this.batch * L * C), [this.batch, L, C]),
+      sync_scale: floatTensor(d ? d.tau.map((tau, b) => d.mask[b] * tau) : new Float32Array(this.batch), [this.batch]),
+      eps_z: floatTensor(d ? d.epsZ : new Float32Array(this.batch * L * C), [this.batch, L, C]),
     }
   }
 

@@ -6,6 +6,7 @@ import { buildPerceptualGradGraph, perceptualNetGraph } from '../export/grad/per
 import { encodeModel } from '../export/onnx-proto'
 import type { OrtDevice } from '../export/ort-device'
 import { openOrtSession, type OrtSessionOptions } from '../export/ort-session'
+import { floatTensor } from '../export/ort-tensor'
 
 export interface PerceptualGradOptions extends OrtSessionOptions {
   readonly batch: number // fixed: the graph has static shapes
@@ -33,7 +34,7 @@ export class PerceptualGradSession {
     const n = this.shape.reduce((a, b) => a * b, 1)
     if (x.length !== n || y.length !== n) throw new Error(`the perceptual gradient graph is built for [${this.shape}] (${n} values); got x ${x.length}, y ${y.length}`)
     const dims = [...this.shape]
-    const out = await this.session.run({ x: new ort.Tensor('float32', x, dims), y: new ort.Tensor('float32', y, dims) })
+    const out = await this.session.run({ x: floatTensor(x, dims), y: floatTensor(y, dims) })
     return { loss: (out.loss!.data as Float32Array)[0]!, gradY: out.grad_y!.data as Float32Array }
   }
 
