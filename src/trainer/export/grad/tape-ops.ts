@@ -159,9 +159,22 @@ export class GradOps implements Ops<Sym> {
 
   /** softmax(q kᵀ·scale) v → [B, L, H·D], in differentiable pieces. */
   attention(q: Sym, k: Sym, v: Sym, scale: number): Sym {
-    const [, H, L, D] = v.shape
-    const weights = this.softmax(this.scale(this.matmul(q, k, true), scale)) // [B, H, L, L]
-    return this.reshape(this.transpose(this.matmul(weights, v, false), [0, 2, 1, 3]), [-1, L, H * D])
+    const [B, H, L, D] = v.shape
+    const e = this.e
+    const swap = [0, 1, 3, 2]
+    const probs = (logits: Sym) => e.node('Softmax', [logits], [B, H, L, L], [attr.int('axis', -1)])
+    const weights = probs(e.binary('Mul', e.matmul(q, e.transpose(k, swap)), e.scalar(scale))) // [B, H, L, L]
+    const out = this.op(e.matmul(weights, v), [q, k, v], (g) => {
+      const p = probs(e.matmul(e.binary('Mul', q, e.scalar(scale)), e.transpose(k, swap))) // recomputed
+      const dp = e.matmul(g, e.transpose(v, swap))
+      const ds = e.binary('Mul', p, e.binary('Sub', dp, e.reduceSum(e.binary('Mul', dp, p), [-1], true)))
+      return [
+        this.tape.needs(q) ? e.binary('Mul', e.matmul(ds, k), e.scalar(scale)) : null,
+        this.tape.needs(k) ? e.binary('Mul', e.matmul(e.transpose(ds, swap), q), e.scalar(scale)) : null,
+        this.tape.needs(v) ? e.matmul(e.transpose(p, swap), g) : null,
+      ]
+    })
+    return this.reshape(this.transpose(out, [0, 2, 1, 3]), [-1, L, H * D])
   }
 
   /**
