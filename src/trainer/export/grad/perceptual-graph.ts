@@ -14,11 +14,6 @@ import { proxyGraph } from './proxy-graph'
 import { resnetLogitsGraph } from './resnet-graph'
 import { GradOps } from './tape-ops'
 
-/** The distance traced into `o`'s graph; the tape differentiates it w.r.t. y (and x, where x is tracked). */
-export function perceptualDistance(o: GradOps, net: PerceptualNetGraph, x: Sym, y: Sym): Sym {
-  return net.distance(o, x, y)
-}
-
 /** The graph form of a loaded tfjs perceptual loss (its weights are copied out once, as constants). */
 export function perceptualNetGraph(loss: PerceptualLoss): PerceptualNetGraph {
   if (loss instanceof LpipsVggLoss) return lpipsGraph(loss.lpips)
@@ -34,7 +29,7 @@ export function buildPerceptualGradGraph(net: PerceptualNetGraph, batch: number,
   const shape = [batch, 3, imageSizePx, imageSizePx]
   const [x, y] = [o.input('x', shape), o.input('y', shape)]
   o.tape.markLeaf(y)
-  const loss = o.scale(perceptualDistance(o, net, x, y), weight)
+  const loss = o.scale(net.distance(o, x, y), weight)
   e.identity(loss, 'loss')
   e.identity(o.tape.backward(e, loss).get(y.name)!, 'grad_y')
   return e.graph.toModel()

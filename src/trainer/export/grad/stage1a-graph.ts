@@ -8,7 +8,6 @@ import { codeInput, type FlowMo } from '../../model/flowmo'
 import { fsqConstants } from '../../model/fsq'
 import type { Sym } from '../trace-ops'
 import type { PerceptualNetGraph } from './net-graph'
-import { perceptualDistance } from './perceptual-graph'
 import type { GradOps } from './tape-ops'
 
 const ENTROPY_TEMPERATURE = 0.1 // as model/lfq.ts
@@ -61,7 +60,7 @@ export function stage1aLoss(o: GradOps, model: FlowMo, inp: Stage1aInputs, perce
   const lossTotal = cfg.quantizer.kind === 'lfq' ? o.add(flow, q.quantizer) : flow
   if (!perceptual) return { flow, ...q, perceptual: o.e.scalar(0), total: lossTotal }
   const xHat = o.sub(xt, o.mul(tb, v)) // x̂ = x_t − t·v̂ (losses/rectified-flow.ts denoisedEstimate)
-  const perc = o.scale(perceptualDistance(o, perceptual.net, inp.x, xHat), perceptual.weight)
+  const perc = o.scale(perceptual.net.distance(o, inp.x, xHat), perceptual.weight)
   return { flow, ...q, perceptual: perc, total: o.add(lossTotal, perc) }
 }
 
