@@ -6,6 +6,7 @@ import { numel } from '../model/params'
 import { attr, type OnnxGraph } from './onnx-graph'
 import { DataType, type Attribute, type TensorDef } from './onnx-proto'
 import { broadcastShapes, matmulShape, normAxis, reshapeShapes } from './trace-shapes'
+import { transpose2d, transposedName } from './transposed-weight'
 
 /** A traced value: the ONNX value name and its shape. */
 export interface Sym {
@@ -25,9 +26,6 @@ export interface TraceOptions {
    */
   readonly paramInputs?: boolean
 }
-
-/** The graph input or initializer holding parameter `key`'s 2-D weight transposed (see `TraceOps.linear`). */
-export const transposedName = (key: string): string => `${key}.T`
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI)
 
@@ -290,18 +288,4 @@ export class TraceOps implements Ops<Sym> {
     }
     return name
   }
-}
-
-/** [rows, cols] → [cols, rows], in tiles so both sides stay in cache. */
-export function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(w.length)
-  const tile = 64
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      for (let r = r0; r < Math.min(r0 + tile, rows); r++) {
-        for (let c = c0; c < Math.min(c0 + tile, cols); c++) out[c * rows + r] = w[r * cols + c]
-      }
-    }
-  }
-  return out
 }

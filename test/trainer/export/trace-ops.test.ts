@@ -9,7 +9,8 @@ import type { Ops } from '../../../src/trainer/model/ops'
 import { OnnxGraph } from '../../../src/trainer/export/onnx-graph'
 import { encodeModel } from '../../../src/trainer/export/onnx-proto'
 import { traceModel } from '../../../src/trainer/export/to-onnx'
-import { transpose2d, TraceOps } from '../../../src/trainer/export/trace-ops'
+import { TraceOps } from '../../../src/trainer/export/trace-ops'
+import { transpose2d } from '../../../src/trainer/export/transposed-weight'
 import { bytesRunner, maxAbsDiff, randn, runBoth, seededWeights, traceAndLoad, type Forward } from './traced-run'
 
 const declared = new Map<string, number[]>() // every parameter the cases use, for the tfjs weight map
